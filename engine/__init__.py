@@ -1,0 +1,26 @@
+"""Netwright's engine: block catalog, network model, shape inference, files, building and training.
+
+Pure Python: `import engine` loads neither Qt nor torch. Torch is imported where a model is built
+or trained (`engine.build_model`, `engine.trainer`).
+"""
+from __future__ import annotations
+
+from .blocks import BLOCKS, GROUPS, BlockSpec, Fix, Param, ShapeError, fmt_shape
+from .graph import Change, Edge, GraphError, Network, Node
+from .serialization import (NetworkFileError, dumps, load_network, loads, network_from_dict, network_to_dict,
+                            save_network)
+from .shapes import ShapeCache, ShapeResult, infer_shapes, summary
+
+__version__ = "0.1.0"
+
+
+def build_model(net: Network):
+    """A torch.nn.Module whose forward matches the graph (imports torch on first use)."""
+    from .build import build_model as _build
+    return _build(net)
+
+
+__all__ = ["BLOCKS", "GROUPS", "BlockSpec", "Change", "Edge", "Fix", "GraphError", "Network", "NetworkFileError",
+           "Node", "Param", "ShapeCache", "ShapeError", "ShapeResult", "build_model", "dumps", "fmt_shape",
+           "infer_shapes", "load_network", "loads", "network_from_dict", "network_to_dict", "save_network",
+           "summary"]

@@ -1,0 +1,28 @@
+"""The block catalog: one declarative `BlockSpec` per block type, looked up by type name."""
+from __future__ import annotations
+
+from . import conv, dense, elementwise, merge, pool, recurrent
+from .spec import REQUIRED, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, fmt_shape, prod
+
+GROUPS = ("Input", "Convolution", "Pooling", "Dense", "Recurrent", "Normalization and regularization",
+          "Activations", "Reshape and merge")
+
+BLOCKS: dict[str, BlockSpec] = {}
+for _module in (dense, conv, pool, recurrent, elementwise, merge):
+    for _spec in _module.SPECS:
+        BLOCKS[_spec.type] = _spec
+
+
+def spec(type_name: str) -> BlockSpec:
+    return BLOCKS[type_name]
+
+
+def by_group() -> dict[str, list[BlockSpec]]:
+    out: dict[str, list[BlockSpec]] = {g: [] for g in GROUPS}
+    for s in BLOCKS.values():
+        out[s.group].append(s)
+    return out
+
+
+__all__ = ["BLOCKS", "GROUPS", "REQUIRED", "BlockOut", "BlockSpec", "Fix", "Param", "ShapeError", "Tensor",
+           "by_group", "fmt_shape", "prod", "spec"]

@@ -1,0 +1,50 @@
+"""The size rule of convolution and pooling, per spatial axis, with the arithmetic as text.
+
+    out = floor((n + 2p − d·(k − 1) − 1) / s) + 1      (= floor((n − k + 2p)/s) + 1 when d = 1)
+
+with ceil in place of floor for pooling with ceil_mode, exactly as PyTorch computes it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class AxisResult:
+    out: int
+    formula: str          # "H = ⌊(32 − 5 + 2·0)/1⌋ + 1 = 28"
+    dropped: int          # input rows/columns the stride never reaches
+    exact: float          # (n − k + 2p)/s + 1 before rounding, for the warning
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
+
+
+def axis_out(axis: str, n: int, k: int, s: int, p: int, d: int = 1, ceil: bool = False) -> AxisResult:
+    """Output length of one spatial axis, or a negative/zero `out` when the kernel does not fit."""
+    span = n + 2 * p - d * (k - 1) - 1
+    if ceil:
+        out = -((-span) // s) + 1
+        if (out - 1) * s >= n + p:       # PyTorch: the last window must start inside the input or left padding
+            out -= 1
+    else:
+        out = span // s + 1
+    if d == 1:
+        inner = f"({n} − {k} + 2·{p})/{s}"
+        symbolic = ""
+    else:
+        inner = f"({n} + 2·{p} − {d}·({k} − 1) − 1)/{s}"
+        symbolic = ""
+    exact = span / s + 1
+    bracket = "⌈{}⌉" if ceil else "⌊{}⌋"
+    text = f"{axis} = {bracket.format(inner)} + 1"
+    if span % s and span >= 0:
+        text += f" = {bracket.format(_num(span / s))} + 1"
+    text += f" = {out}" + symbolic
+    dropped = span % s if (span >= 0 and not ceil) else 0
+    return AxisResult(out=out, formula=text, dropped=dropped, exact=exact)
+
+
+def same_padding_formula(axis: str, n: int) -> str:
+    return f"{axis} = {n} (padding 'same' keeps the size)"

@@ -1,0 +1,91 @@
+"""Pooling blocks: max and average pooling (1-D, 2-D) and their adaptive forms."""
+from __future__ import annotations
+
+from .arith import axis_out
+from .conv import AXES, LAYOUT, expect_rank
+from .spec import (BOOL, INT, INT_OR_PAIR, BlockOut, BlockSpec, Param, ShapeError, Tensor, pair, prod)
+
+
+def pool_params(nd: int) -> tuple[Param, ...]:
+    kind = INT if nd == 1 else INT_OR_PAIR
+    return (
+        Param("kernel_size", kind, help="Size of each pooling window.", min=1, max=1024),
+        Param("stride", kind, None, "Step between windows (empty = kernel_size).", min=1, max=1024),
+        Param("padding", kind, 0, "Padding on each side; at most half the kernel.", min=0, max=512),
+        Param("ceil_mode", BOOL, False, "Round the output size up instead of down."),
+    )
+
+
+def make_pool(kind: str, nd: int) -> BlockSpec:
+    label = f"{kind}Pool{nd}d"
+    axes = AXES[nd]
+
+    def infer(node_id: str, ins: list[Tensor], p: dict) -> BlockOut:
+        x = ins[0]
+        expect_rank(label, node_id, x, nd)
+        c, spatial = x.shape[0], x.shape[1:]
+        k = pair(p["kernel_size"], nd)
+        s = pair(p["stride"] if p["stride"] is not None else p["kernel_size"], nd)
+        pads = pair(p["padding"], nd)
+        for i in range(nd):
+            if pads[i] > k[i] // 2:
+                raise ShapeError(f"{label} '{node_id}': padding {pads[i]} is more than half the kernel "
+                                 f"({k[i]} // 2 = {k[i] // 2}), which PyTorch does not allow; lower the padding.")
+        formula, out, warnings = [], [], []
+        for i, a in enumerate(axes):
+            r = axis_out(a, spatial[i], k[i], s[i], pads[i], 1, ceil=p["ceil_mode"])
+            if r.out < 1:
+                raise ShapeError(f"{label} '{node_id}': window {k[i]} is larger than its padded input "
+                                 f"{spatial[i] + 2 * pads[i]} ({spatial[i]} + 2·{pads[i]}) along {a}, so the "
+                                 f"output would be {r.out}; lower the kernel size or pool earlier.")
+            formula.append(r.formula)
+            out.append(r.out)
+            if r.dropped:
+                warnings.append(f"{label} '{node_id}': along {a}, ({spatial[i]} − {k[i]} + 2·{pads[i]})/{s[i]} is "
+                                f"not a whole number, so the last {r.dropped} input position(s) are dropped "
+                                f"({spatial[i]} → {r.exact:.4g} → {r.out}); set ceil_mode to keep them.")
+        shape = (c, *out)
+        return BlockOut(Tensor(shape, layout=LAYOUT[nd][0]), macs=prod(shape) * prod(k),
+                        formula=formula, warnings=warnings)
+
+    def build(ins, p):
+        from torch import nn
+        cls = getattr(nn, label)
+        t = (lambda v: tuple(v) if isinstance(v, list) else v)
+        return cls(t(p["kernel_size"]), stride=t(p["stride"]), padding=t(p["padding"]), ceil_mode=p["ceil_mode"])
+
+    what = "largest" if kind == "Max" else "average"
+    dims = "[C, L] → [C, L′]" if nd == 1 else "[C, H, W] → [C, H′, W′]"
+    return BlockSpec(label, label, "Pooling", f"Keeps the {what} value of each window, shrinking the "
+                     f"{'signal' if nd == 1 else 'image'} and adding tolerance to small shifts.",
+                     dims + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis, s = k by default",
+                     pool_params(nd), infer, build)
+
+
+def make_adaptive(kind: str, nd: int) -> BlockSpec:
+    label = f"Adaptive{kind}Pool{nd}d"
+    axes = AXES[nd]
+
+    def infer(node_id: str, ins: list[Tensor], p: dict) -> BlockOut:
+        x = ins[0]
+        expect_rank(label, node_id, x, nd)
+        size = pair(p["output_size"], nd)
+        shape = (x.shape[0], *size)
+        formula = [f"{a} = {n} → {o} (windows sized to fit)" for a, n, o in zip(axes, x.shape[1:], size)]
+        return BlockOut(Tensor(shape, layout=LAYOUT[nd][0]), macs=prod(x.shape), formula=formula)
+
+    def build(ins, p):
+        from torch import nn
+        o = p["output_size"]
+        return getattr(nn, label)(tuple(o) if isinstance(o, list) else o)
+
+    dims = "[C, L] → [C, output_size]" if nd == 1 else "[C, H, W] → [C, h, w]"
+    kind_param = INT if nd == 1 else INT_OR_PAIR
+    return BlockSpec(label, label, "Pooling",
+                     f"Pools any input size down to a fixed output size ({'1 = global pooling' if nd else ''}).",
+                     dims, (Param("output_size", kind_param, help="Output length per spatial axis (1 = global).",
+                                  min=1, max=4096),), infer, build)
+
+
+SPECS = ([make_pool(k, nd) for nd in (1, 2) for k in ("Max", "Avg")]
+         + [make_adaptive(k, nd) for nd in (1, 2) for k in ("Avg", "Max")])

@@ -1,0 +1,121 @@
+"""The declarative pieces every block spec is made of: parameters, results and quick fixes.
+
+A block type is one `BlockSpec`: its parameter schema, its shape rule (a function from the input
+shapes and parameters to a `BlockOut`), and its `torch.nn` builder. Nothing here imports torch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+REQUIRED = object()  # default of a parameter the user must give
+
+# Parameter kinds, and what a JSON value of each looks like.
+INT, FLOAT, BOOL, CHOICE = "int", "float", "bool", "choice"
+INT_OR_PAIR = "int_or_pair"      # 5 or [5, 3]
+PADDING = "padding"              # int, [h, w], "same" or "valid"
+SHAPE = "shape"                  # list of positive ints (one -1 allowed where the block says so)
+DIMS = "dims"                    # list of axis numbers
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str
+    default: Any = REQUIRED
+    help: str = ""
+    min: float | None = None
+    max: float | None = None
+    choices: tuple = ()
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A quick fix the app can apply: insert a block before this one, or set parameters on it."""
+    label: str
+    kind: str                    # "insert_before" or "set_params"
+    block: str | None = None     # block type to insert
+    params: dict = field(default_factory=dict)
+
+
+class ShapeError(Exception):
+    """A block cannot take its input: the message names the block, the rule and the numbers."""
+
+    def __init__(self, message: str, fixes: tuple[Fix, ...] = ()):
+        super().__init__(message)
+        self.message = message
+        self.fixes = tuple(fixes)
+
+
+@dataclass
+class Tensor:
+    """What flows along a link: a per-sample shape, its dtype and what its axes mean."""
+    shape: tuple[int, ...]
+    dtype: str = "float32"
+    layout: str | None = None    # "image" [C,H,W], "signal" [C,L], "sequence" [T,F], "tokens" [T], "vector" [F]
+
+
+@dataclass
+class BlockOut:
+    """What a shape rule returns for one block."""
+    tensor: Tensor
+    params: int = 0
+    macs: int = 0
+    formula: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    fixes: list[Fix] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BlockSpec:
+    type: str
+    label: str
+    group: str
+    help: str
+    rule_text: str
+    params: tuple[Param, ...]
+    infer: Callable[[str, list[Tensor], dict], BlockOut]
+    build: Callable[[list[Tensor], dict], Any] | None   # (inputs, params) -> nn.Module; None for Input
+    min_inputs: int = 1
+    max_inputs: int = 1
+    accepts_int: bool = False    # may take int64 token ids
+    learnable: bool = False      # has weights worth showing (filters, histograms)
+    output_warning: str | None = None   # said when this block is the network's output
+
+    def param(self, name: str) -> Param | None:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+    def defaults(self) -> dict:
+        return {p.name: p.default for p in self.params if not p.required}
+
+    def resolved(self, params: dict) -> dict:
+        """The parameters with defaults filled in (required ones missing stay missing)."""
+        out = self.defaults()
+        out.update(params)
+        return out
+
+
+def prod(xs) -> int:
+    n = 1
+    for x in xs:
+        n *= x
+    return n
+
+
+def fmt_shape(shape) -> str:
+    """(6, 28, 28) -> '6 × 28 × 28'; () -> 'scalar'."""
+    return " × ".join(str(s) for s in shape) if shape else "scalar"
+
+
+def pair(value, n: int) -> tuple[int, ...]:
+    """5 -> (5, 5); [5, 3] -> (5, 3), for n spatial axes."""
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return (value,) * n

@@ -1,0 +1,92 @@
+"""Network → torch.nn.Module. Imports torch; `import engine` alone does not."""
+from __future__ import annotations
+
+import keyword
+import re
+
+from torch import nn
+
+from .graph import Network
+from .shapes import infer_shapes
+
+
+class ModelError(ValueError):
+    """The network has errors, so no model can be built; the message lists them."""
+
+
+def attribute_name(node_id: str, taken: set[str]) -> str:
+    """A Python attribute name for a node id: 'conv1' stays 'conv1'; 'conv-1' becomes 'conv_1'."""
+    name = re.sub(r"\W", "_", node_id)
+    if not name or name[0].isdigit():
+        name = "n_" + name
+    if keyword.iskeyword(name) or hasattr(nn.Module, name) or name.startswith("_"):
+        name = name.lstrip("_") + "_block"
+    base, i = name, 2
+    while name in taken:
+        name, i = f"{base}_{i}", i + 1
+    taken.add(name)
+    return name
+
+
+class NetwrightModel(nn.Module):
+    """Runs the blocks in topological order. Blocks are attributes named after their node ids, and
+    `forward(*inputs)` takes one tensor per Input block, in file order."""
+
+    def __init__(self, net: Network):
+        super().__init__()
+        results = infer_shapes(net)
+        errors = [r.error for r in results.values() if r.error]
+        if errors:
+            raise ModelError("The network has errors:\n- " + "\n- ".join(errors))
+        output = net.output_node()
+        if output is None:
+            raise ModelError("The network has no output block: connect at least one block after the Input.")
+        self.input_ids = net.input_nodes()
+        self.output_id = output
+        taken: set[str] = set()
+        self.attr = {nid: attribute_name(nid, taken) for nid in net.nodes}
+        slot = {nid: i for i, nid in enumerate(self.input_ids)}
+        needed = _ancestors(net, output)
+        plan = []
+        for nid in net.topological_order():
+            node = net.nodes[nid]
+            if node.type == "Input":
+                continue
+            srcs = net.inputs_of(nid)
+            module = node.spec.build([results[s].tensor for s in srcs], node.spec.resolved(node.params))
+            self.add_module(self.attr[nid], module)
+            if nid in needed:
+                slot[nid] = len(slot)
+                plan.append((self.attr[nid], tuple(slot[s] for s in srcs)))
+        self.plan = plan
+        self.input_shapes = [results[i].shape for i in self.input_ids]
+        self.input_dtypes = [results[i].dtype for i in self.input_ids]
+        self.output_shape = results[output].shape
+
+    def forward(self, *inputs):
+        if len(inputs) != len(self.input_ids):
+            raise TypeError(f"this network takes {len(self.input_ids)} input(s) ({', '.join(self.input_ids)}), "
+                            f"got {len(inputs)}")
+        values = list(inputs)
+        modules = self._modules
+        for name, srcs in self.plan:
+            values.append(modules[name](*[values[i] for i in srcs]))
+        return values[-1]
+
+    def block(self, node_id: str) -> nn.Module:
+        """The module of a block, by node id."""
+        return getattr(self, self.attr[node_id])
+
+
+def _ancestors(net: Network, node_id: str) -> set[str]:
+    seen, stack = set(), [node_id]
+    while stack:
+        n = stack.pop()
+        if n not in seen:
+            seen.add(n)
+            stack.extend(net.inputs_of(n))
+    return seen
+
+
+def build_model(net: Network) -> NetwrightModel:
+    return NetwrightModel(net)

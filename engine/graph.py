@@ -1,0 +1,249 @@
+"""The network being designed: nodes, edges and the edits on them, with Qt-free change events.
+
+Views subscribe with `network.subscribe(callback)`; every edit calls each callback with a `Change`.
+The network refuses edits that would break it (a cycle, a link into an Input, a second link into a
+single-input block) with a `GraphError` whose message says why.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .blocks import BLOCKS
+
+
+class GraphError(ValueError):
+    """An edit the network refuses; the message says why, for the status bar."""
+
+
+@dataclass
+class Node:
+    id: str
+    type: str
+    params: dict = field(default_factory=dict)
+    position: tuple[float, float] | None = None
+    extra: dict = field(default_factory=dict)   # unknown keys of the file, kept through a round trip
+    revision: int = 0                           # bumped on every parameter change (for shape caching)
+
+    @property
+    def spec(self):
+        return BLOCKS[self.type]
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One edit: kind is node_added, node_removed, edge_added, edge_removed, param_changed,
+    node_moved, node_renamed, or reset (everything may have changed)."""
+    kind: str
+    node_id: str | None = None
+    edge: Edge | None = None
+    name: str | None = None
+    value: Any = None
+
+
+class Network:
+    def __init__(self, name: str = "Untitled"):
+        self.name = name
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[Edge] = []
+        self.extra: dict = {}            # unknown top-level keys of the file
+        self._listeners: list[Callable[[Change], None]] = []
+        self._order: list[str] | None = None
+        self.structure_revision = 0
+
+    # ---- events -------------------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[Change], None]) -> None:
+        self._listeners.append(callback)
+
+    def unsubscribe(self, callback: Callable[[Change], None]) -> None:
+        if callback in self._listeners:
+            self._listeners.remove(callback)
+
+    def _emit(self, change: Change) -> None:
+        if change.kind not in ("param_changed", "node_moved"):
+            self._order = None
+            self.structure_revision += 1
+        for cb in list(self._listeners):
+            cb(change)
+
+    # ---- queries ------------------------------------------------------------------------------
+    def __contains__(self, node_id: str) -> bool:
+        return node_id in self.nodes
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def node(self, node_id: str) -> Node:
+        return self.nodes[node_id]
+
+    def inputs_of(self, node_id: str) -> list[str]:
+        """Sources feeding `node_id`, in the order of the edge list (the order Add/Concat take them)."""
+        return [e.source for e in self.edges if e.target == node_id]
+
+    def outputs_of(self, node_id: str) -> list[str]:
+        return [e.target for e in self.edges if e.source == node_id]
+
+    def input_nodes(self) -> list[str]:
+        return [n.id for n in self.nodes.values() if n.type == "Input"]
+
+    def sinks(self) -> list[str]:
+        has_out = {e.source for e in self.edges}
+        return [nid for nid in self.nodes if nid not in has_out and self.nodes[nid].type != "Input"]
+
+    def output_node(self) -> str | None:
+        """The network's output: the sink that comes last in topological order."""
+        sinks = set(self.sinks())
+        for nid in reversed(self.topological_order()):
+            if nid in sinks:
+                return nid
+        return None
+
+    def topological_order(self) -> list[str]:
+        """Node ids, every node after its inputs; ties keep the file's order. Cached until the next edit."""
+        if self._order is None:
+            indeg = {nid: 0 for nid in self.nodes}
+            succ: dict[str, list[str]] = {nid: [] for nid in self.nodes}
+            for e in self.edges:
+                indeg[e.target] += 1
+                succ[e.source].append(e.target)
+            position = {nid: i for i, nid in enumerate(self.nodes)}
+            import heapq
+            ready = [(position[n], n) for n, d in indeg.items() if d == 0]
+            heapq.heapify(ready)
+            order = []
+            while ready:
+                _, nid = heapq.heappop(ready)
+                order.append(nid)
+                for t in succ[nid]:
+                    indeg[t] -= 1
+                    if indeg[t] == 0:
+                        heapq.heappush(ready, (position[t], t))
+            self._order = order   # nodes on a cycle (only possible from a file) are left out
+        return self._order
+
+    def reaches(self, start: str, goal: str) -> bool:
+        """Is there a path start → … → goal?"""
+        succ: dict[str, list[str]] = {}
+        for e in self.edges:
+            succ.setdefault(e.source, []).append(e.target)
+        seen, stack = set(), [start]
+        while stack:
+            n = stack.pop()
+            if n == goal:
+                return True
+            if n not in seen:
+                seen.add(n)
+                stack.extend(succ.get(n, ()))
+        return False
+
+    def unique_id(self, base: str) -> str:
+        """A free, readable id: 'conv1', 'conv2', … from a block type or an id."""
+        stem = re.sub(r"\d+$", "", re.sub(r"[^0-9a-zA-Z_]", "_", base).lower()) or "block"
+        i = 1
+        while f"{stem}{i}" in self.nodes:
+            i += 1
+        return f"{stem}{i}"
+
+    def link_problem(self, source: str, target: str) -> str | None:
+        """Why a link source → target would be refused, as a sentence, or None when it is fine."""
+        if source not in self.nodes or target not in self.nodes:
+            return "Both ends of a link must be blocks in the network."
+        if source == target:
+            return f"'{source}' cannot feed itself."
+        tspec = self.nodes[target].spec
+        if tspec.max_inputs == 0:
+            return f"'{target}' is an Input: nothing can feed it."
+        if Edge(source, target) in self.edges:
+            return f"'{source}' already feeds '{target}'."
+        if len(self.inputs_of(target)) >= tspec.max_inputs:
+            return (f"{tspec.label} '{target}' takes one input and already has one; use Add or Concat to "
+                    "merge branches.")
+        if self.reaches(target, source):
+            return f"Linking '{source}' → '{target}' would make a cycle ('{target}' already feeds '{source}')."
+        return None
+
+    # ---- edits --------------------------------------------------------------------------------
+    def add_node(self, type_name: str, params: dict | None = None, node_id: str | None = None,
+                 position: tuple[float, float] | None = None, extra: dict | None = None) -> str:
+        if type_name not in BLOCKS:
+            raise GraphError(f"Unknown block type '{type_name}'.")
+        node_id = node_id or self.unique_id(type_name)
+        if not isinstance(node_id, str) or not node_id:
+            raise GraphError("A block id must be a non-empty string.")
+        if node_id in self.nodes:
+            raise GraphError(f"There is already a block named '{node_id}'.")
+        self.nodes[node_id] = Node(node_id, type_name, dict(params or {}),
+                                   tuple(position) if position is not None else None, dict(extra or {}))
+        self._emit(Change("node_added", node_id))
+        return node_id
+
+    def remove_node(self, node_id: str) -> None:
+        for e in [e for e in self.edges if node_id in (e.source, e.target)]:
+            self.disconnect(e.source, e.target)
+        del self.nodes[node_id]
+        self._emit(Change("node_removed", node_id))
+
+    def connect(self, source: str, target: str, index: int | None = None) -> Edge:
+        problem = self.link_problem(source, target)
+        if problem:
+            raise GraphError(problem)
+        edge = Edge(source, target)
+        if index is None:
+            self.edges.append(edge)
+        else:
+            self.edges.insert(index, edge)
+        self._emit(Change("edge_added", target, edge))
+        return edge
+
+    def disconnect(self, source: str, target: str) -> int:
+        """Remove the link; returns its index in the edge list (for undo)."""
+        edge = Edge(source, target)
+        index = self.edges.index(edge)
+        del self.edges[index]
+        self._emit(Change("edge_removed", target, edge))
+        return index
+
+    def set_param(self, node_id: str, name: str, value: Any) -> None:
+        """Set a parameter; `None` as value removes it (back to the default)."""
+        node = self.nodes[node_id]
+        if value is None:
+            node.params.pop(name, None)
+        else:
+            node.params[name] = value
+        node.revision += 1
+        self._emit(Change("param_changed", node_id, name=name, value=value))
+
+    def move(self, node_id: str, position: tuple[float, float]) -> None:
+        self.nodes[node_id].position = (float(position[0]), float(position[1]))
+        self._emit(Change("node_moved", node_id, value=self.nodes[node_id].position))
+
+    def rename(self, node_id: str, new_id: str) -> None:
+        if not new_id or new_id in self.nodes:
+            raise GraphError(f"'{new_id}' is empty or already used by another block.")
+        self.nodes = {(new_id if k == node_id else k): v for k, v in self.nodes.items()}
+        self.nodes[new_id].id = new_id
+        self.edges = [Edge(new_id if e.source == node_id else e.source, new_id if e.target == node_id else e.target)
+                      for e in self.edges]
+        self._emit(Change("node_renamed", new_id, name=node_id))
+
+    def replace_with(self, other: "Network") -> None:
+        """Take over another network's content (keeps listeners); emits one reset."""
+        self.name, self.extra = other.name, copy.deepcopy(other.extra)
+        self.nodes = {k: copy.deepcopy(v) for k, v in other.nodes.items()}
+        self.edges = list(other.edges)
+        self._emit(Change("reset"))
+
+    def copy(self) -> "Network":
+        net = Network(self.name)
+        net.extra = copy.deepcopy(self.extra)
+        net.nodes = {k: copy.deepcopy(v) for k, v in self.nodes.items()}
+        net.edges = list(self.edges)
+        return net

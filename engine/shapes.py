@@ -1,0 +1,199 @@
+"""Shape inference over the whole network: for every node its output shape, parameter count,
+multiply-accumulates, the arithmetic as text, an error a beginner can act on, and warnings.
+
+Pure arithmetic (no torch): microseconds per block. `ShapeCache` keeps the last results and
+recomputes only the nodes whose parameters or inputs changed, so the app can run it on every edit.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from .blocks import BLOCKS, Fix, ShapeError, Tensor, fmt_shape, prod
+from .blocks.checks import check_bounds, type_problem
+from .graph import Network
+
+_stamps = itertools.count(1)
+
+
+@dataclass
+class ShapeResult:
+    shape: tuple[int, ...] | None
+    dtype: str = "float32"
+    layout: str | None = None
+    params: int | None = None
+    macs: int = 0
+    memory: int = 0                       # bytes of this block's output per sample
+    formula: str = ""
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    fixes: list[Fix] = field(default_factory=list)
+    blocked: bool = False                 # no shape because an input has a problem (not its own fault)
+    stamp: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def tensor(self) -> Tensor:
+        return Tensor(self.shape, self.dtype, self.layout)
+
+    def as_json(self, type_name: str) -> dict:
+        return {"type": type_name, "shape": list(self.shape) if self.shape is not None else None,
+                "params": self.params, "error": self.error, "warnings": list(self.warnings)}
+
+
+def _error(message: str, fixes=(), blocked=False) -> ShapeResult:
+    return ShapeResult(None, error=message, fixes=list(fixes), blocked=blocked, stamp=next(_stamps))
+
+
+def _freeze(v):
+    if isinstance(v, dict):
+        return tuple(sorted((k, _freeze(x)) for k, x in v.items()))
+    if isinstance(v, list):
+        return tuple(_freeze(x) for x in v)
+    return v
+
+
+def param_problem(node) -> ShapeResult | None:
+    """Missing, unknown, mistyped or out-of-bounds parameters of one node, as an error result."""
+    spec = node.spec
+    spatial = 1 if spec.type.endswith("1d") else 2
+    for name, value in node.params.items():
+        p = spec.param(name)
+        if p is None:
+            known = ", ".join(q.name for q in spec.params) or "none"
+            return _error(f"{spec.label} '{node.id}' has no parameter '{name}' (it takes: {known}).")
+        if value is None and p.default is None:
+            continue
+        why = type_problem(p, value, spatial)
+        if why:
+            return _error(f"{spec.label} '{node.id}': {name} must be {why}, not {value!r}.")
+    for p in spec.params:
+        if p.required and p.name not in node.params:
+            return _error(f"{spec.label} '{node.id}' needs {p.name}: {p.help[:1].lower() + p.help[1:]}")
+    params = spec.resolved(node.params)
+    try:
+        for p in spec.params:
+            if params.get(p.name) is not None:
+                check_bounds(spec.label, node.id, p, params[p.name])
+    except ShapeError as e:
+        return _error(e.message, e.fixes)
+    return None
+
+
+def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeResult:
+    spec = node.spec
+    bad = param_problem(node)
+    if bad:
+        return bad
+    n = len(inputs)
+    if n < spec.min_inputs:
+        if n == 0:
+            return _error(f"{spec.label} '{node.id}' has no input: connect a block's output to it.")
+        return _error(f"{spec.label} '{node.id}' needs at least {spec.min_inputs} inputs but has {n}; "
+                      "connect another branch to it.")
+    if n > spec.max_inputs:
+        if spec.max_inputs == 0:
+            return _error(f"Input '{node.id}' is where data enters, so nothing can feed it, but "
+                          f"'{input_ids[0]}' does; remove that link.")
+        return _error(f"{spec.label} '{node.id}' takes {spec.max_inputs} input(s) but has {n}; "
+                      "merge the branches with Add or Concat first.")
+    for src, r in zip(input_ids, inputs):
+        if r.shape is None:
+            return _error(f"{spec.label} '{node.id}' has no shape yet: its input '{src}' has a problem to fix "
+                          "first.", blocked=True)
+    tensors = [r.tensor for r in inputs]
+    if not spec.accepts_int:
+        for src, t in zip(input_ids, tensors):
+            if t.dtype == "int64":
+                return _error(f"{spec.label} '{node.id}' needs float values, but '{src}' gives token ids "
+                              "(int64); put an Embedding in front to turn ids into vectors.",
+                              [Fix("Insert Embedding", "insert_before", "Embedding",
+                                   {"num_embeddings": 256, "embedding_dim": 32})])
+    try:
+        out = spec.infer(node.id, tensors, spec.resolved(node.params))
+    except ShapeError as e:
+        return _error(e.message, e.fixes)
+    except (TypeError, ValueError, ZeroDivisionError, KeyError, IndexError) as e:
+        return _error(f"{spec.label} '{node.id}': its parameters cannot be used ({e}).")
+    t = out.tensor
+    if t.shape and min(t.shape) < 1:
+        return _error(f"{spec.label} '{node.id}': the output {fmt_shape(t.shape)} would be empty; an output size "
+                      "below 1 means the input is too small for these settings.")
+    return ShapeResult(t.shape, t.dtype, t.layout, out.params, out.macs,
+                       prod(t.shape) * (8 if t.dtype == "int64" else 4), "\n".join(out.formula), None,
+                       out.warnings, out.fixes, stamp=next(_stamps))
+
+
+def _with_warnings(r: ShapeResult, extra: list[str]) -> ShapeResult:
+    return ShapeResult(r.shape, r.dtype, r.layout, r.params, r.macs, r.memory, r.formula, r.error,
+                       r.warnings + extra, r.fixes, r.blocked, next(_stamps))
+
+
+class ShapeCache:
+    """Shape inference that remembers: nodes whose type, parameters, inputs and role did not change
+    keep their previous result, so re-validating after one edit costs little more than a walk."""
+
+    def __init__(self):
+        self._memo: dict[str, tuple[tuple, ShapeResult]] = {}
+
+    def infer(self, net: Network) -> dict[str, ShapeResult]:
+        order = net.topological_order()
+        sources: dict[str, list[str]] = {nid: [] for nid in net.nodes}
+        for e in net.edges:
+            sources[e.target].append(e.source)
+        sinks = set(net.sinks())
+        output = net.output_node()
+        results: dict[str, ShapeResult] = {}
+        memo = self._memo
+        new_memo = {}
+        for nid in order:
+            node = net.nodes[nid]
+            srcs = sources[nid]
+            ins = [results[s] for s in srcs]
+            role = 2 if nid == output else (1 if nid in sinks else 0)
+            key = (node.type, _freeze(node.params), tuple(r.stamp for r in ins), tuple(srcs), role)
+            hit = memo.get(nid)
+            if hit is not None and hit[0] == key:
+                r = hit[1]
+            else:
+                r = infer_node(node, ins, srcs)
+                if r.ok and role:
+                    r = _with_warnings(r, _role_warnings(node, role, output))
+            results[nid] = r
+            new_memo[nid] = (key, r)
+        for nid in net.nodes:
+            if nid not in results:
+                spec = net.nodes[nid].spec
+                results[nid] = _error(f"{spec.label} '{nid}' is part of a cycle: a block cannot (even indirectly) "
+                                      "feed itself; remove one of the links in the loop.")
+        self._memo = new_memo
+        return {nid: results[nid] for nid in net.nodes}
+
+
+def _role_warnings(node, role: int, output: str | None) -> list[str]:
+    if role == 2:
+        w = node.spec.output_warning
+        return [w.format(id=node.id)] if w else []
+    return [f"{node.spec.label} '{node.id}' leads nowhere: nothing uses its output, and the network's output is "
+            f"'{output}'. Connect it or delete it."]
+
+
+def infer_shapes(net: Network) -> dict[str, ShapeResult]:
+    """Shapes of every node, in the network's node order (the public API's `engine.infer_shapes`)."""
+    return ShapeCache().infer(net)
+
+
+def summary(net: Network, results: dict[str, ShapeResult]) -> dict:
+    """Totals of a network: parameters, MACs, activation memory per sample, errors and warnings."""
+    ok = [r for r in results.values() if r.shape is not None]
+    return {
+        "valid": all(r.ok for r in results.values()) and len(results) > 0,
+        "total_params": sum(r.params or 0 for r in results.values()),
+        "total_macs": sum(r.macs for r in ok),
+        "activation_bytes": sum(r.memory for r in ok),
+        "errors": sum(1 for r in results.values() if not r.ok),
+        "warnings": sum(len(r.warnings) for r in results.values()),
+    }
