@@ -1,0 +1,29 @@
+"""Messages between the app and the training child process (both directions are tuples
+`(kind, payload)` sent through a multiprocessing Pipe; payloads are plain dicts of numbers,
+strings, lists and numpy arrays, never torch tensors).
+
+Child → parent
+--------------
+- STARTED   {"device", "params", "train_samples", "val_samples", "steps_per_epoch", "epochs",
+             "task" ("classification" | "regression" | "text"), "classes" (list or None), "run_dir"}
+- PROGRESS  {"epoch", "step", "global_step", "total_steps", "samples_per_sec", "eta_s", "loss"}
+            at most ~10 a second
+- SCALARS   {"step": [...], "loss": [...], "accuracy": [...] (or absent)}: per-step values since
+            the last SCALARS, read from the device every k steps (never one sync per step)
+- EPOCH     {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds"}
+- FRAME     {"step", "epoch", "views": {view name: data}, "overhead": fraction of time on views}
+            the newest frame wins: the parent keeps only the last one it has read
+- PAUSED {} / RESUMED {} / CHECKPOINT {"path"}
+- DONE      the final result (the same dict `main.py train` prints as its last line)
+- ERROR     {"message": a sentence a person can act on, "kind": "nan" | "oom" | "data" | "internal"}
+
+Parent → child
+--------------
+- PAUSE, RESUME, STOP        (payload {})
+- SET_LR   {"lr": float}     (honoured at the next batch; the app allows it while paused)
+- VIEWS    {"enabled": {view name: bool}, "every_steps": int, "max_fps": float, "block": node id
+            or None, "probe_index": int, ...}   (live-view configuration; see engine/live.py)
+"""
+STARTED, PROGRESS, SCALARS, EPOCH, FRAME = "started", "progress", "scalars", "epoch", "frame"
+PAUSED, RESUMED, CHECKPOINT, DONE, ERROR = "paused", "resumed", "checkpoint", "done", "error"
+PAUSE, RESUME, STOP, SET_LR, VIEWS = "pause", "resume", "stop", "set_lr", "views"
