@@ -172,7 +172,9 @@ class Network:
 
     # ---- edits --------------------------------------------------------------------------------
     def add_node(self, type_name: str, params: dict | None = None, node_id: str | None = None,
-                 position: tuple[float, float] | None = None, extra: dict | None = None) -> str:
+                 position: tuple[float, float] | None = None, extra: dict | None = None,
+                 index: int | None = None) -> str:
+        """Add a block; `index` puts it at that place in the node order (undo of a delete), else last."""
         if type_name not in BLOCKS:
             raise GraphError(f"Unknown block type '{type_name}'.")
         node_id = node_id or self.unique_id(type_name)
@@ -180,8 +182,14 @@ class Network:
             raise GraphError("A block id must be a non-empty string.")
         if node_id in self.nodes:
             raise GraphError(f"There is already a block named '{node_id}'.")
-        self.nodes[node_id] = Node(node_id, type_name, dict(params or {}),
-                                   tuple(position) if position is not None else None, dict(extra or {}))
+        node = Node(node_id, type_name, dict(params or {}),
+                    tuple(position) if position is not None else None, dict(extra or {}))
+        if index is None or index >= len(self.nodes):
+            self.nodes[node_id] = node
+        else:
+            items = list(self.nodes.items())
+            items.insert(max(index, 0), (node_id, node))
+            self.nodes = dict(items)
         self._emit(Change("node_added", node_id))
         return node_id
 
@@ -191,8 +199,10 @@ class Network:
         del self.nodes[node_id]
         self._emit(Change("node_removed", node_id))
 
-    def connect(self, source: str, target: str, index: int | None = None) -> Edge:
-        problem = self.link_problem(source, target)
+    def connect(self, source: str, target: str, index: int | None = None, check: bool = True) -> Edge:
+        """Link source → target; `check=False` restores a link exactly as it was (undo), even one the
+        checks refuse (a file may hold a cycle that shape inference reports)."""
+        problem = self.link_problem(source, target) if check else None
         if problem:
             raise GraphError(problem)
         edge = Edge(source, target)
