@@ -1,0 +1,151 @@
+"""Data sets behind one interface: `prepare(spec, net)` loads the data named by `spec`, shaped for the
+network's Input, and checks it against the network's output before any training starts.
+
+Specs: `shapes` (generated images, the default), `sine` and `recall` (generated sequence tasks,
+see sequences.py), `mnist`, `fashion-mnist`, `cifar10` (downloaded once, or read from `data_dir`),
+`npz:PATH`, `csv:PATH`, `folder:PATH`, `text:PATH`. Every problem is a `DataError` whose message
+names the file or block, the rule and the numbers, and suggests a fix.
+"""
+from __future__ import annotations
+
+from ..graph import Network
+from .base import CLASSIFICATION, REGRESSION, TEXT, DataError, Dataset, InputSpec
+
+BUILT_IN = {
+    "shapes": "Generated shapes (circle, square, triangle, bars), any image size; no download",
+    "sine": "Sine-wave forecasting: Input [T, 1], predict the next value (regression)",
+    "recall": "Recall the first of T symbols: Input [T, F]; hard for a plain RNN, easy for an LSTM",
+    "mnist": "Handwritten digits 28×28, 10 classes (downloaded once, 11 MB)",
+    "fashion-mnist": "Clothing images 28×28, 10 classes (downloaded once, 30 MB)",
+    "cifar10": "Colour photos 3×32×32, 10 classes (downloaded once, 163 MB)",
+}
+FILE_KINDS = ("npz", "csv", "folder", "text")
+LINEAR_TYPES = ("Linear",)
+
+
+def input_spec(net: Network) -> InputSpec:
+    """The network's single Input, with its shape and dtype; several Inputs or none is a DataError."""
+    from ..shapes import infer_shapes
+    inputs = net.input_nodes()
+    if len(inputs) != 1:
+        raise DataError(f"Training needs a network with exactly one Input block; this one has {len(inputs)}"
+                        + (f" ({', '.join(inputs)})" if inputs else "") + ".")
+    r = infer_shapes(net)[inputs[0]]
+    if r.shape is None:
+        raise DataError(r.error or f"Input '{inputs[0]}' has no valid shape.")
+    return InputSpec(inputs[0], tuple(r.shape), r.dtype)
+
+
+def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_url=None, progress=None) -> Dataset:
+    """Load the data named by `spec`, shaped for `inp` (see the module docstring)."""
+    from . import files, generated, remote, sequences
+    spec = (spec or "shapes").strip()
+    kind, _, path = spec.partition(":")
+    if path:
+        loader = {"npz": files.load_npz, "csv": files.load_csv, "folder": files.load_folder,
+                  "text": files.load_text}.get(kind)
+        if loader is None:
+            raise DataError(f"Unknown data set kind '{kind}:' in '{spec}'; use one of "
+                            f"{', '.join(k + ':PATH' for k in FILE_KINDS)}.")
+        return loader(path, inp)
+    if spec == "shapes":
+        return generated.make_shapes(inp, seed=seed)
+    if spec == "sine":
+        return sequences.make_sine(inp, seed=seed)
+    if spec == "recall":
+        return sequences.make_recall(inp, seed=seed)
+    if spec in remote.IDX_SETS:
+        return remote.load_idx_set(spec, inp, data_dir, base_url, progress)
+    if spec == "cifar10":
+        return remote.load_cifar10(inp, data_dir, base_url, progress)
+    raise DataError(f"Unknown data set '{spec}'; use one of {', '.join(BUILT_IN)}, or "
+                    f"{', '.join(k + ':PATH' for k in FILE_KINDS)}.")
+
+
+def _sizing_block(net: Network, node_id: str) -> str | None:
+    """The Linear block that decides the output's last size: the output itself or the nearest one
+    above it through blocks that keep the size (activations, dropout, softmax, norms)."""
+    seen = node_id
+    while seen is not None:
+        node = net.nodes[seen]
+        if node.type in LINEAR_TYPES:
+            return seen
+        srcs = net.inputs_of(seen)
+        if len(srcs) != 1 or "out_features" in node.params or node.spec.param("out_channels") is not None:
+            return None
+        seen = srcs[0]
+        if net.nodes[seen].type == "Input":
+            return None
+    return None
+
+
+def _size_advice(net: Network, out_id: str, want: int, what: str) -> str:
+    block = _sizing_block(net, out_id)
+    if block == out_id:
+        return f"set its out_features to {want}"
+    if block is not None:
+        return f"set out_features of '{block}' to {want}"
+    return f"end the network with a Dense (Linear) block of {want} {what}"
+
+
+def check_fit(ds: Dataset, net: Network) -> list[str]:
+    """Raise DataError when the network's output does not fit the data; return notes (e.g. advice)."""
+    from ..shapes import infer_shapes
+    results = infer_shapes(net)
+    errors = [r.error for r in results.values() if r.error and not r.blocked]
+    if errors:
+        raise DataError("The network has errors; fix them before training:\n- " + "\n- ".join(errors))
+    out = net.output_node()
+    if out is None:
+        raise DataError("The network has no output block: connect at least one block after the Input.")
+    shape = tuple(results[out].shape)
+    label = f"the output block '{out}'"
+    notes = []
+    if ds.task == CLASSIFICATION:
+        k = ds.num_classes
+        if len(shape) != 1:
+            raise DataError(f"The data has {k} classes, so the network must end in [{k}] scores per sample, but "
+                            f"{label} gives {list(shape)}; add Flatten (or set return_sequences to false on the "
+                            f"recurrent block) and a Dense block of {k} units.")
+        if shape[0] != k:
+            raise DataError(f"The data has {k} classes but {label} gives {shape[0]} values; "
+                            f"{_size_advice(net, out, k, 'units')}.")
+        if net.nodes[out].type == "Softmax":
+            notes.append(f"'{out}' is a Softmax: cross-entropy already applies one, so training is slower; "
+                         f"remove it (or use LogSoftmax).")
+    elif ds.task == TEXT:
+        t, v = ds.sample_shape[0], len(ds.classes or [])
+        for emb in (n for n in net.outputs_of(net.input_nodes()[0]) if net.nodes[n].type == "Embedding"):
+            size = net.nodes[emb].params.get("num_embeddings", 0)
+            if size < v:
+                raise DataError(f"The text has {v} distinct characters but Embedding '{emb}' holds {size}; set its "
+                                f"num_embeddings to {v}.")
+        if shape != (t, v):
+            if len(shape) == 2 and shape[0] == t:
+                raise DataError(f"The text has {v} distinct characters but {label} gives {shape[1]} values per "
+                                f"step; {_size_advice(net, out, v, 'units')}.")
+            raise DataError(f"Character-level training needs an output of [{t}, {v}] (a score for each of the {v} "
+                            f"characters at each of the {t} steps), but {label} gives {list(shape)}; keep "
+                            f"return_sequences on and end with a Dense block of {v} units.")
+    else:
+        want = ds.target_shape
+        if shape != want:
+            n = want[-1] if want else 1
+            advice = (_size_advice(net, out, n, "units") if len(shape) == len(want) == 1
+                      else f"make it end in {list(want)}")
+            raise DataError(f"The data has targets of shape {list(want)} per sample but {label} gives "
+                            f"{list(shape)}; {advice}.")
+    return notes
+
+
+def prepare(spec: str, net: Network, data_dir=None, seed: int = 0, base_url=None, progress=None) -> Dataset:
+    """Load `spec` for `net` and check that they fit; the data set's notes say what was adapted."""
+    ds = load_dataset(spec, input_spec(net), data_dir, seed, base_url, progress)
+    ds.notes.extend(check_fit(ds, net))
+    if ds.task != TEXT and ds.task == CLASSIFICATION and len(ds) and ds.num_classes < 2:
+        raise DataError(f"{ds.name} has only one class; classification needs at least two.")
+    return ds
+
+
+__all__ = ["BUILT_IN", "CLASSIFICATION", "REGRESSION", "TEXT", "DataError", "Dataset", "InputSpec", "check_fit",
+           "input_spec", "load_dataset", "prepare"]

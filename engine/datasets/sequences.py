@@ -1,0 +1,53 @@
+"""Built-in sequence tasks, generated with numpy and seeded.
+
+- `sine`: forecasting. Each sample is T values of a noisy sine wave (random frequency, phase and
+  amplitude), Input [T, 1]; the target is the next value, a [1] regression (MSE).
+- `recall`: remember the first symbol. Each sample is T one-hot symbols out of F (Input [T, F]),
+  all random; the label is the symbol at the first step, so the network must carry it through T-1
+  distracting steps. A plain RNN forgets it over a few dozen steps; an LSTM or GRU learns it.
+  F classes: the output needs F units.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import CLASSIFICATION, REGRESSION, DataError, Dataset, InputSpec, need_float_input
+
+DEFAULT_SAMPLES = 3000
+
+
+def _sequence_input(inp: InputSpec, name: str, example: str) -> tuple[int, int]:
+    need_float_input(inp, f"The '{name}' task")
+    if len(inp.shape) != 2:
+        raise DataError(f"The '{name}' task gives sequences [T, F], but Input '{inp.node_id}' has shape "
+                        f"{inp.shape_text()}; set it to e.g. {example}.")
+    return inp.shape
+
+
+def make_sine(inp: InputSpec, n: int = DEFAULT_SAMPLES, seed: int = 0) -> Dataset:
+    t, f = _sequence_input(inp, "sine", "[50, 1]")
+    if f != 1:
+        raise DataError(f"The 'sine' task gives one value per time step, but Input '{inp.node_id}' has {f} features "
+                        f"per step; set its shape to [{t}, 1].")
+    rng = np.random.default_rng(seed)
+    freq = rng.uniform(0.05, 0.25, (n, 1))
+    phase = rng.uniform(0, 2 * np.pi, (n, 1))
+    amp = rng.uniform(0.5, 1.0, (n, 1))
+    steps = np.arange(t + 1)[None, :]
+    wave = amp * np.sin(2 * np.pi * freq * steps + phase) + rng.normal(0, 0.02, (n, t + 1))
+    x = wave[:, :t, None].astype(np.float32)
+    y = wave[:, t:].astype(np.float32)
+    return Dataset("sine", x, y, REGRESSION, "sequence")
+
+
+def make_recall(inp: InputSpec, n: int = DEFAULT_SAMPLES, seed: int = 0) -> Dataset:
+    t, f = _sequence_input(inp, "recall", "[40, 4]")
+    if f < 2 or t < 2:
+        raise DataError(f"The 'recall' task needs at least 2 symbols and 2 time steps, but Input '{inp.node_id}' has "
+                        f"shape {inp.shape_text()}; set it to e.g. [40, 4].")
+    rng = np.random.default_rng(seed)
+    symbols = rng.integers(0, f, (n, t))
+    x = np.zeros((n, t, f), np.float32)
+    np.put_along_axis(x, symbols[:, :, None], 1.0, axis=2)
+    return Dataset("recall", x, symbols[:, 0].astype(np.int64), CLASSIFICATION, "sequence",
+                   [f"symbol {i}" for i in range(f)])
