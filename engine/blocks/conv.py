@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .arith import axis_out, same_padding_formula
-from .spec import (BOOL, INT, INT_OR_PAIR, PADDING, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor,
+from .spec import (BOOL, INT, INT_OR_PAIR, PADDING, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, call,
                    fmt_shape, pair, prod)
 
 AXES = {1: ("L",), 2: ("H", "W")}
@@ -118,12 +118,17 @@ def make_conv(nd: int) -> BlockSpec:
                    padding=pad if isinstance(pad, str) else _t(pad), dilation=_t(p["dilation"]),
                    groups=p["groups"], bias=p["bias"])
 
+    def code(ins: list[Tensor], p: dict) -> str:
+        return call(f"nn.{label}", (ins[0].shape[0], p["out_channels"]),
+                    {k: p[k] for k in ("kernel_size", "stride", "padding", "dilation", "groups", "bias")},
+                    {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True})
+
     rule = "[C, L] → [out_channels, L′]" if nd == 1 else "[C, H, W] → [out_channels, H′, W′]"
     what = ("Slides filters along a 1-D signal (audio, sensors, text features)." if nd == 1 else
             "Slides small filters over an image; each filter finds one kind of pattern.")
     return BlockSpec(label, label, "Convolution", what,
                      rule + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis", conv_params(nd), infer, build,
-                     learnable=True)
+                     learnable=True, code=code)
 
 
 def layout_mismatch(x: Tensor, nd: int) -> bool:

@@ -1,7 +1,7 @@
 """Input, Dense (Linear), Embedding and the blocks that only reshape: Flatten, Reshape, Permute."""
 from __future__ import annotations
 
-from .spec import (BOOL, CHOICE, DIMS, INT, SHAPE, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor,
+from .spec import (BOOL, CHOICE, DIMS, INT, SHAPE, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, call,
                    fmt_shape, prod)
 
 LAYOUT_BY_RANK = {1: "vector", 2: None, 3: "image"}
@@ -46,11 +46,12 @@ def _linear(node_id, ins, p):
             warnings.append(f"{label} '{node_id}' meets an image {fmt_shape(x.shape)}: it acts on the last "
                             f"axis only ({f} values), giving {fmt_shape(x.shape[:-1] + (out,))}. Insert Flatten "
                             f"before it to connect all {prod(x.shape):,} values.")
-        else:
+        elif x.layout != "sequence":
             warnings.append(f"{label} '{node_id}' gets {len(x.shape)} axes {fmt_shape(x.shape)} and acts on the "
                             f"last one only, once per position. If you meant one vector per sample, insert "
                             "Flatten before it.")
-        fixes.append(Fix("Insert Flatten", "insert_before", "Flatten"))
+        if warnings:
+            fixes.append(Fix("Insert Flatten", "insert_before", "Flatten"))
     bias = out if p["bias"] else 0
     params = f * out + bias
     shape = x.shape[:-1] + (out,)
@@ -72,7 +73,8 @@ LINEAR = BlockSpec(
     "[..., F] → [..., out_features]  (acts on the last axis)",
     (Param("out_features", INT, help="Number of outputs (units).", min=1, max=1 << 20),
      Param("bias", BOOL, True, "Learn one offset per output.")),
-    _linear, _build_linear, learnable=True)
+    _linear, _build_linear, learnable=True,
+    code=lambda ins, p: call("nn.Linear", (ins[0].shape[-1], p["out_features"]), {"bias": p["bias"]}, {"bias": True}))
 
 
 def _embedding(node_id, ins, p):
@@ -97,7 +99,8 @@ EMBEDDING = BlockSpec(
     "[T] int64 → [T, embedding_dim]",
     (Param("num_embeddings", INT, help="Vocabulary size: ids go from 0 to this − 1.", min=1, max=1 << 24),
      Param("embedding_dim", INT, help="Length of each token's vector.", min=1, max=1 << 16)),
-    _embedding, _build_embedding, accepts_int=True, learnable=True)
+    _embedding, _build_embedding, accepts_int=True, learnable=True,
+    code=lambda ins, p: call("nn.Embedding", (p["num_embeddings"], p["embedding_dim"])))
 
 
 def _flatten(node_id, ins, p):
@@ -114,7 +117,8 @@ def _build_flatten(ins, p):
 
 FLATTEN = BlockSpec("Flatten", "Flatten", "Reshape and merge",
                     "Lays all values of a sample out in one vector, e.g. before a Dense layer.",
-                    "any → [product of sizes]", (), _flatten, _build_flatten, accepts_int=True)
+                    "any → [product of sizes]", (), _flatten, _build_flatten, accepts_int=True,
+                    code=lambda ins, p: "nn.Flatten()")
 
 
 def _reshape(node_id, ins, p):
@@ -150,7 +154,8 @@ RESHAPE = BlockSpec("Reshape", "Reshape", "Reshape and merge",
                     "Gives the same values a new per-sample shape (one size may be -1 = inferred).",
                     "any → shape (same number of values)",
                     (Param("shape", SHAPE, help="New per-sample shape; one -1 is inferred."),),
-                    _reshape, _build_reshape, accepts_int=True)
+                    _reshape, _build_reshape, accepts_int=True,
+                    code=lambda ins, p: call("Reshape", (list(p["shape"]),)), code_helpers=("Reshape",))
 
 
 def _permute(node_id, ins, p):
@@ -172,16 +177,21 @@ def _permute(node_id, ins, p):
                     formula=[f"{fmt_shape(x.shape)} → axes {norm} → {fmt_shape(shape)}"])
 
 
+def _permute_dims(ins, p) -> list[int]:
+    r = len(ins[0].shape)
+    return [d + r if d < 0 else d for d in p["dims"]]
+
+
 def _build_permute(ins, p):
     from .. import modules
-    r = len(ins[0].shape)
-    return modules.Permute([d + r if d < 0 else d for d in p["dims"]])
+    return modules.Permute(_permute_dims(ins, p))
 
 
 PERMUTE = BlockSpec("Permute", "Permute", "Reshape and merge",
                     "Reorders the axes, e.g. [C, L] → [L, C] to feed a Conv1d's output to an LSTM.",
                     "reorders axes: [C, H, W] with [2, 0, 1] → [W, C, H]",
                     (Param("dims", DIMS, help="New order of the per-sample axes."),),
-                    _permute, _build_permute, accepts_int=True)
+                    _permute, _build_permute, accepts_int=True,
+                    code=lambda ins, p: call("Permute", (_permute_dims(ins, p),)), code_helpers=("Permute",))
 
 SPECS = [INPUT, LINEAR, EMBEDDING, FLATTEN, RESHAPE, PERMUTE]

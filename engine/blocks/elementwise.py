@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .dense import need_float
-from .spec import FLOAT, INT, BlockOut, BlockSpec, Param, ShapeError, Tensor, fmt_shape, prod
+from .spec import FLOAT, INT, BlockOut, BlockSpec, Param, ShapeError, Tensor, call, fmt_shape, prod
 
 
 def _same(x: Tensor, **kw) -> BlockOut:
@@ -20,7 +20,7 @@ def activation(name: str, help: str, params=(), build_args=lambda p: {}, group="
         return getattr(nn, name)(**build_args(p))
 
     return BlockSpec(name, name, group, help, "unchanged", tuple(params), infer, build,
-                     output_warning=output_warning)
+                     output_warning=output_warning, code=lambda ins, p: call(f"nn.{name}", (), build_args(p)))
 
 
 def _softmax_like(name: str, help: str, warning: str | None) -> BlockSpec:
@@ -35,12 +35,18 @@ def _softmax_like(name: str, help: str, warning: str | None) -> BlockSpec:
 
     def build(ins, p):
         from torch import nn
-        d = p["dim"]
-        return getattr(nn, name)(dim=d + 1 if d >= 0 else d)   # per-sample axis → batched axis
+        return getattr(nn, name)(dim=_batched_dim(p["dim"]))
+
+    def code(ins, p):
+        return call(f"nn.{name}", (), {"dim": _batched_dim(p["dim"])})
 
     return BlockSpec(name, name, "Activations", help, "unchanged",
                      (Param("dim", INT, -1, "Axis whose values are turned into probabilities.", -8, 7),),
-                     infer, build, output_warning=warning)
+                     infer, build, output_warning=warning, code=code)
+
+
+def _batched_dim(d: int) -> int:
+    return d + 1 if d >= 0 else d   # per-sample axis → batched axis
 
 
 def _dropout(name: str, help: str, spatial: bool) -> BlockSpec:
@@ -57,9 +63,12 @@ def _dropout(name: str, help: str, spatial: bool) -> BlockSpec:
         from torch import nn
         return getattr(nn, name)(p["p"])
 
+    def code(ins, p):
+        return call(f"nn.{name}", (p["p"],))
+
     return BlockSpec(name, name, "Normalization and regularization", help, "unchanged",
                      (Param("p", FLOAT, 0.5, "Probability of zeroing each value while training.", 0.0, 1.0),),
-                     infer, build)
+                     infer, build, code=code)
 
 
 def _batchnorm(nd: int) -> BlockSpec:
@@ -85,7 +94,8 @@ def _batchnorm(nd: int) -> BlockSpec:
 
     return BlockSpec(name, name, "Normalization and regularization",
                      "Normalizes each channel over the batch, then scales and shifts it; speeds up training.",
-                     f"{text} unchanged", (), infer, build, learnable=True)
+                     f"{text} unchanged", (), infer, build, learnable=True,
+                     code=lambda ins, p: call(f"nn.{name}", (ins[0].shape[0],)))
 
 
 def _layernorm(node_id, ins, p):
@@ -121,5 +131,6 @@ SPECS = [
     _batchnorm(2),
     BlockSpec("LayerNorm", "LayerNorm", "Normalization and regularization",
               "Normalizes each sample over its last axis; common in sequence models.",
-              "unchanged (normalizes the last axis)", (), _layernorm, _build_layernorm, learnable=True),
+              "unchanged (normalizes the last axis)", (), _layernorm, _build_layernorm, learnable=True,
+              code=lambda ins, p: call("nn.LayerNorm", (ins[0].shape[-1],))),
 ]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from .arith import axis_out
 from .conv import AXES, LAYOUT, expect_rank
-from .spec import (BOOL, INT, INT_OR_PAIR, BlockOut, BlockSpec, Param, ShapeError, Tensor, pair, prod)
+from .spec import (BOOL, INT, INT_OR_PAIR, BlockOut, BlockSpec, Param, ShapeError, Tensor, call, pair,
+                   prod)
 
 
 def pool_params(nd: int) -> tuple[Param, ...]:
@@ -54,12 +55,16 @@ def make_pool(kind: str, nd: int) -> BlockSpec:
         t = (lambda v: tuple(v) if isinstance(v, list) else v)
         return cls(t(p["kernel_size"]), stride=t(p["stride"]), padding=t(p["padding"]), ceil_mode=p["ceil_mode"])
 
+    def code(ins, p):
+        return call(f"nn.{label}", (), {k: p[k] for k in ("kernel_size", "stride", "padding", "ceil_mode")},
+                    {"stride": None, "padding": 0, "ceil_mode": False})
+
     what = "largest" if kind == "Max" else "average"
     dims = "[C, L] → [C, L′]" if nd == 1 else "[C, H, W] → [C, H′, W′]"
     return BlockSpec(label, label, "Pooling", f"Keeps the {what} value of each window, shrinking the "
                      f"{'signal' if nd == 1 else 'image'} and adding tolerance to small shifts.",
                      dims + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis, s = k by default",
-                     pool_params(nd), infer, build)
+                     pool_params(nd), infer, build, code=code)
 
 
 def make_adaptive(kind: str, nd: int) -> BlockSpec:
@@ -79,12 +84,15 @@ def make_adaptive(kind: str, nd: int) -> BlockSpec:
         o = p["output_size"]
         return getattr(nn, label)(tuple(o) if isinstance(o, list) else o)
 
+    def code(ins, p):
+        return call(f"nn.{label}", (p["output_size"],))
+
     dims = "[C, L] → [C, output_size]" if nd == 1 else "[C, H, W] → [C, h, w]"
     kind_param = INT if nd == 1 else INT_OR_PAIR
     return BlockSpec(label, label, "Pooling",
-                     f"Pools any input size down to a fixed output size ({'1 = global pooling' if nd else ''}).",
+                     "Pools any input size down to a fixed output size (1 = global pooling).",
                      dims, (Param("output_size", kind_param, help="Output length per spatial axis (1 = global).",
-                                  min=1, max=4096),), infer, build)
+                                  min=1, max=4096),), infer, build, code=code)
 
 
 SPECS = ([make_pool(k, nd) for nd in (1, 2) for k in ("Max", "Avg")]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .dense import need_float
-from .spec import BOOL, CHOICE, FLOAT, INT, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, fmt_shape
+from .spec import BOOL, CHOICE, FLOAT, INT, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, call, fmt_shape
 
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 
@@ -83,12 +83,20 @@ def make_recurrent(kind: str) -> BlockSpec:
                                  p["dropout"] if p["num_layers"] > 1 else 0.0, p["bias"], p["return_sequences"],
                                  p.get("nonlinearity", "tanh"))
 
+    def code(ins, p):
+        kwargs = {"num_layers": p["num_layers"], "bidirectional": p["bidirectional"],
+                  "dropout": p["dropout"] if p["num_layers"] > 1 else 0.0, "bias": p["bias"],
+                  "return_sequences": p["return_sequences"], "nonlinearity": p.get("nonlinearity", "tanh")}
+        return call("Recurrent", (kind, ins[0].shape[-1], p["hidden_size"]), kwargs,
+                    {"num_layers": 1, "bidirectional": False, "dropout": 0.0, "bias": True,
+                     "return_sequences": True, "nonlinearity": "tanh"})
+
     helps = {"RNN": "A plain recurrent layer: simple, but forgets quickly over long sequences.",
              "LSTM": "Long short-term memory: gates decide what to keep, so it remembers across long sequences.",
              "GRU": "Gated recurrent unit: a lighter LSTM with two gates."}
     return BlockSpec(kind, kind, "Recurrent", helps[kind],
                      "[T, F] → [T, H·D], or [H·D] without return_sequences (D = 2 if bidirectional)",
-                     recurrent_params(kind), infer, build, learnable=True)
+                     recurrent_params(kind), infer, build, learnable=True, code=code, code_helpers=("Recurrent",))
 
 
 SPECS = [make_recurrent(k) for k in ("RNN", "LSTM", "GRU")]

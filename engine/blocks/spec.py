@@ -85,6 +85,9 @@ class BlockSpec:
     accepts_int: bool = False    # may take int64 token ids
     learnable: bool = False      # has weights worth showing (filters, histograms)
     output_warning: str | None = None   # said when this block is the network's output
+    code: Callable[[list[Tensor], dict], str] | None = None   # (inputs, params) -> Python source building
+    #                                                           the same module as `build`, for export
+    code_helpers: tuple[str, ...] = ()  # classes of engine/modules.py that `code` uses
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
@@ -119,3 +122,31 @@ def pair(value, n: int) -> tuple[int, ...]:
     if isinstance(value, (list, tuple)):
         return tuple(value)
     return (value,) * n
+
+
+def py(value) -> str:
+    """A JSON parameter value as Python source: lists become tuples, as torch.nn likes them."""
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(py(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
+def call(fn: str, args=(), kwargs: dict | None = None, defaults: dict | None = None) -> str:
+    """Source of a constructor call, leaving out keyword arguments equal to their default:
+    call("nn.Conv2d", (1, 6), {"kernel_size": 5, "stride": 1}, {"stride": 1}) -> 'nn.Conv2d(1, 6, kernel_size=5)'."""
+    defaults = defaults or {}
+    parts = [py(a) for a in args]
+    for k, v in (kwargs or {}).items():
+        if k in defaults and _same_value(v, defaults[k]):
+            continue
+        parts.append(f"{k}={py(v)}")
+    return f"{fn}({', '.join(parts)})"
+
+
+def _same_value(a, b) -> bool:
+    if isinstance(a, (list, tuple)) and not isinstance(b, (list, tuple)):
+        return all(_same_value(x, b) for x in a)
+    if isinstance(a, (list, tuple)):
+        return list(a) == list(b)
+    return a == b and type(a) is type(b)

@@ -1,0 +1,227 @@
+"""The command line: `check`, `train` and `export` (see the spec, section 4). Never imports Qt;
+`check` never imports torch either, so it answers in a fraction of a second.
+
+Exit status: 0 fine; 1 the network has errors; 2 the file (or the command line) cannot be used,
+with the reason on stderr. No traceback reaches the user.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+OK, NETWORK_ERRORS, UNUSABLE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so `main` returns the exit status."""
+
+    def error(self, message):
+        raise _UsageError(f"{self.format_usage()}{self.prog}: error: {message}\n")
+
+    def exit(self, status=0, message=None):
+        raise _Exit(status, message)
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Exit(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def make_parser() -> argparse.ArgumentParser:
+    from engine import __version__
+    prog = "python main.py" if Path(sys.argv[0]).name == "main.py" else "netwright"
+    parser = _Parser(prog=prog, description="Design neural networks by hand: check, train and export "
+                     "network files. With no command, `python main.py` opens the desktop app.")
+    parser.add_argument("--version", action="version", version=f"netwright {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="{check,train,export}", parser_class=_Parser)
+    check = sub.add_parser("check", help="validate a network file and print every block's shape")
+    check.add_argument("network", metavar="NET.json")
+    check.add_argument("--json", action="store_true", help="print exactly one JSON object instead of a table")
+    sub.add_parser("train", help="train a network (python main.py train --help for the options)", add_help=False)
+    export = sub.add_parser("export", help="write the network as a PyTorch file with class Net(nn.Module)")
+    export.add_argument("network", metavar="NET.json")
+    export.add_argument("-o", "--output", metavar="model.py", help="file to write (default: print it)")
+    export.add_argument("--weights", metavar="CHECKPOINT", help="a training checkpoint the file loads")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "train":
+        return _train(args[1:])
+    try:
+        ns = make_parser().parse_args(args)
+    except _UsageError as e:
+        sys.stderr.write(str(e))
+        return UNUSABLE
+    except _Exit as e:
+        if e.message:
+            (sys.stderr if e.status else sys.stdout).write(e.message)
+        return e.status
+    if ns.command is None:
+        make_parser().print_help()
+        return OK
+    try:
+        return check(ns.network, ns.json) if ns.command == "check" else export(ns.network, ns.output, ns.weights)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _train(args: list[str]) -> int:
+    try:
+        from engine import train_cli
+    except ModuleNotFoundError as e:
+        if e.name != "engine.train_cli":
+            raise
+        sys.stderr.write("netwright: training is not available in this installation (engine.train_cli is "
+                         "missing).\n")
+        return UNUSABLE
+    return train_cli.main(args)
+
+
+def _load(path: str):
+    """The network of a file, or None after writing the reason to stderr."""
+    import engine
+    try:
+        return engine.load_network(path)
+    except engine.NetworkFileError as e:
+        sys.stderr.write(f"netwright: {e}\n")
+        return None
+
+
+# ---- check -------------------------------------------------------------------------------------------
+
+def check(path: str, as_json: bool = False, out=None) -> int:
+    import engine
+    out = out or sys.stdout
+    net = _load(path)
+    if net is None:
+        return UNUSABLE
+    results = engine.infer_shapes(net)
+    total = engine.summary(net, results)
+    if as_json:
+        doc = {"valid": total["valid"], "name": net.name, "total_params": total["total_params"],
+               "total_macs": total["total_macs"], "activation_bytes": total["activation_bytes"],
+               "output": net.output_node(), "nodes": {}}
+        for nid, r in results.items():
+            node = r.as_json(net.nodes[nid].type)
+            node["macs"] = r.macs if r.shape is not None else None
+            doc["nodes"][nid] = node
+        out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    else:
+        out.write(format_table(net, results, total))
+    return OK if total["valid"] else NETWORK_ERRORS
+
+
+def _count(n) -> str:
+    return "—" if n is None else f"{n:,}"
+
+
+def format_table(net, results, total) -> str:
+    """The per-block table of `check`: block, type, output shape, params, MACs, formula; warnings and
+    errors on the lines below their block; totals at the end."""
+    from engine import BLOCKS, fmt_shape
+    head = ("block", "type", "output", "params", "MACs", "formula")
+    rows = []
+    for nid, r in results.items():
+        node = net.nodes[nid]
+        shape = fmt_shape(r.shape) if r.shape is not None else "—"
+        formula = "; ".join(line for line in r.formula.splitlines() if line) if r.ok else ""
+        rows.append((nid, BLOCKS[node.type].label, shape, _count(r.params if r.ok else None),
+                     _count(r.macs if r.ok else None), formula))
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(5)]
+    right = (False, False, False, True, True)
+
+    def line(cells):
+        parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)]
+        return ("  ".join(parts) + "  " + cells[5]).rstrip()
+
+    lines = [f"{net.name}: {len(results)} blocks", "", line(head), "  ".join("-" * w for w in widths) + "  --------"]
+    for row, r in zip(rows, results.values()):
+        lines.append(line(row))
+        if r.error:
+            lines.append(f"    error: {r.error}")
+        lines += [f"    warning: {w}" for w in r.warnings]
+    mib = total["activation_bytes"] / 2 ** 20
+    lines += ["", f"total: {total['total_params']:,} trainable parameters, {total['total_macs']:,} MACs and "
+              f"{mib:.2f} MiB of activations per sample"]
+    if total["valid"]:
+        lines.append(f"valid ({total['warnings']} warning{'s' if total['warnings'] != 1 else ''})")
+    else:
+        lines.append(f"NOT valid: {total['errors']} block{'s' if total['errors'] != 1 else ''} with errors, "
+                     f"{total['warnings']} warning{'s' if total['warnings'] != 1 else ''}")
+    return "\n".join(lines) + "\n"
+
+
+# ---- export ------------------------------------------------------------------------------------------
+
+def export(path: str, output: str | None, weights: str | None) -> int:
+    net = _load(path)
+    if net is None:
+        return UNUSABLE
+    from engine.export import ExportError, export_code
+    target = Path(output) if output else None
+    rel = None
+    if weights is not None:
+        if not Path(weights).is_file():
+            sys.stderr.write(f"netwright: no such checkpoint file: {weights}\n")
+            return UNUSABLE
+        base = target.resolve().parent if target else Path.cwd()
+        rel = os.path.relpath(Path(weights).resolve(), base)
+    try:
+        code = export_code(net, rel, source=Path(path).name)
+    except ExportError as e:
+        sys.stderr.write(f"netwright: {e}\n")
+        return NETWORK_ERRORS
+    if weights is not None:
+        problem = _weights_problem(code, weights, target)
+        if problem:
+            sys.stderr.write(f"netwright: {problem}\n")
+            return UNUSABLE
+    if target is None:
+        sys.stdout.write(code)
+        return OK
+    from engine.serialization import atomic_write_text
+    try:
+        atomic_write_text(target, code)
+    except OSError as e:
+        sys.stderr.write(f"netwright: cannot write {target}: {e.strerror or e}.\n")
+        return UNUSABLE
+    print(f"wrote {target} (class Net; run `python {target}` for one forward pass)")
+    return OK
+
+
+def _weights_problem(code: str, weights: str, target: Path | None) -> str | None:
+    """Why the checkpoint does not fit the exported Net (a sentence), or None when it loads."""
+    import torch
+    try:
+        checkpoint = torch.load(weights, map_location="cpu", weights_only=True)
+    except Exception as e:   # a corrupt or foreign file: say so, no traceback
+        return f"{weights} is not a readable PyTorch checkpoint ({type(e).__name__}: {str(e).splitlines()[0]})."
+    state = checkpoint.get("model", checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict):
+        return f"{weights} holds no model weights (expected a dict with the key 'model')."
+    namespace = {"__name__": "netwright_export", "__file__": str(target or Path.cwd() / "model.py")}
+    exec(compile(code, "<export>", "exec"), namespace)
+    missing, unexpected = [], []
+    try:
+        result = namespace["Net"]().load_state_dict(state, strict=False)
+        missing, unexpected = result.missing_keys, result.unexpected_keys
+    except RuntimeError as e:
+        return (f"the weights in {weights} do not fit this network ({str(e).splitlines()[-1].strip()}); "
+                "was the checkpoint trained on another version of it?")
+    if missing or unexpected:
+        return (f"the weights in {weights} do not fit this network: "
+                + (f"missing {', '.join(missing[:5])}" if missing else "")
+                + ("; " if missing and unexpected else "")
+                + (f"unexpected {', '.join(unexpected[:5])}" if unexpected else "")
+                + "; was the checkpoint trained on another version of it?")
+    return None

@@ -1,0 +1,133 @@
+"""Network → one readable Python file that needs only torch (`python main.py export`).
+
+The file holds `class Net(nn.Module)`, built with no arguments, whose attributes are named like the
+app's model (engine/build.py), so a checkpoint of `engine.build_model(net)` loads into it directly.
+Each block writes its own constructor line (`BlockSpec.code`); the few helper modules torch.nn lacks
+(Reshape, Permute, Add, Concat, Recurrent) are copied from engine/modules.py into the file.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from .blocks import fmt_shape
+from .graph import Network
+from .shapes import infer_shapes
+
+MODULES_SOURCE = Path(__file__).with_name("modules.py")
+
+
+class ExportError(ValueError):
+    """The network cannot be exported (it has errors or no output); the message says why."""
+
+
+def helper_sources(names) -> list[str]:
+    """The source of the named classes of engine/modules.py, read without importing torch."""
+    text = MODULES_SOURCE.read_text(encoding="utf-8")
+    classes = {n.name: ast.get_source_segment(text, n) for n in ast.parse(text).body if isinstance(n, ast.ClassDef)}
+    return [classes[n] for n in names]
+
+
+def attribute_names(net: Network) -> dict[str, str]:
+    """Node id → attribute name, exactly as NetwrightModel names its blocks."""
+    from .build import attribute_name
+    taken: set[str] = set()
+    return {nid: attribute_name(nid, taken) for nid in net.nodes}
+
+
+def _variable(name: str) -> str:
+    return name + "_" if name == "self" else name
+
+
+def _ancestors(net: Network, node_id: str) -> set[str]:
+    seen, stack = set(), [node_id]
+    while stack:
+        n = stack.pop()
+        if n not in seen:
+            seen.add(n)
+            stack.extend(net.inputs_of(n))
+    return seen
+
+
+def _docstring(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"""', "'''")
+
+
+def export_code(net: Network, weights: str | None = None, source: str | None = None) -> str:
+    """Python source of the network as `class Net(nn.Module)`. `weights`: a checkpoint path, relative
+    to the exported file's folder or absolute, that `load_trained()` and `__main__` load."""
+    results = infer_shapes(net)
+    errors = [r.error for r in results.values() if r.error]
+    if errors:
+        raise ExportError("The network has errors, so it cannot be exported:\n- " + "\n- ".join(errors))
+    output = net.output_node()
+    if output is None:
+        raise ExportError("The network has no output block: connect at least one block after the Input.")
+    attr = attribute_names(net)
+    inputs = net.input_nodes()
+    order = [nid for nid in net.topological_order() if net.nodes[nid].type != "Input"]
+    needed = _ancestors(net, output)
+
+    helpers: list[str] = []
+    init, total = [], 0
+    for nid in order:
+        node = net.nodes[nid]
+        spec = node.spec
+        ins = [results[s].tensor for s in net.inputs_of(nid)]
+        for h in spec.code_helpers:
+            if h not in helpers:
+                helpers.append(h)
+        r = results[nid]
+        total += r.params or 0
+        note = f"# → {fmt_shape(r.shape)}" + (f", {r.params:,} params" if r.params else "")
+        if nid not in needed:
+            note += " (not used by the output)"
+        init.append(f"        self.{attr[nid]} = {spec.code(ins, spec.resolved(node.params))}  {note}")
+
+    forward = []
+    for nid in order:
+        if nid in needed:
+            args = ", ".join(_variable(attr[s]) for s in net.inputs_of(nid))
+            forward.append(f"        {_variable(attr[nid])} = self.{attr[nid]}({args})")
+    forward.append(f"        return {_variable(attr[output])}")
+
+    shapes_in = ", ".join(f"{i} {list(results[i].shape)}" + (" int64" if results[i].dtype == "int64" else "")
+                          for i in inputs)
+    vocab = min([n.spec.resolved(n.params)["num_embeddings"] for n in net.nodes.values()
+                 if n.type == "Embedding"] or [2])
+    samples = []
+    for i in inputs:
+        shape = ", ".join(str(s) for s in (2, *results[i].shape))
+        samples.append(f"torch.randint(0, {vocab}, ({shape}))" if results[i].dtype == "int64"
+                       else f"torch.randn({shape})")
+
+    name = net.name or "Untitled"
+    out = [f'"""{_docstring(name)}: exported from Netwright' + (f" ({_docstring(source)})" if source else "")
+           + ". Needs only PyTorch.", "",
+           f"Input: {shapes_in} per sample; output: {list(results[output].shape)}; "
+           f"{total:,} trainable parameters.",
+           "Shapes are per sample; the batch axis comes first. Running this file does one forward pass.",
+           '"""']
+    out += (["from pathlib import Path", ""] if weights is not None else []) + ["import torch", "from torch import nn", ""]
+    for src in helper_sources(helpers):
+        out += ["", src, ""]
+    out += ["", "class Net(nn.Module):", "    def __init__(self):", "        super().__init__()"]
+    out += init
+    out += ["", f"    def forward(self, {', '.join(_variable(attr[i]) for i in inputs)}):"]
+    out += forward
+    out += [""]
+    if weights is not None:
+        out += ["", f"WEIGHTS = Path(__file__).resolve().parent / {str(weights)!r}", "", "",
+                "def load_trained(path=WEIGHTS) -> Net:",
+                '    """A Net with the trained weights of a Netwright checkpoint."""',
+                "    model = Net()",
+                '    checkpoint = torch.load(path, map_location="cpu", weights_only=True)',
+                '    model.load_state_dict(checkpoint["model"] if "model" in checkpoint else checkpoint)',
+                "    return model", ""]
+    make = "load_trained()" if weights is not None else "Net()"
+    out += ["", 'if __name__ == "__main__":',
+            f"    model = {make}.eval()",
+            "    with torch.no_grad():",
+            f"        y = model({', '.join(samples)})",
+            '    print("output shape:", tuple(y.shape))', ""]
+    return "\n".join(out)
