@@ -1,0 +1,33 @@
+"""Shared fixtures: the example networks (resources/examples) and the real data folder outside the repo."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "resources" / "examples"
+DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def examples_dir() -> Path:
+    return EXAMPLES
+
+
+@pytest.fixture
+def load_example():
+    """load_example("lenet5") -> the engine.Network of resources/examples/lenet5.json."""
+    import engine
+
+    def load(name: str):
+        return engine.load_network(EXAMPLES / f"{name}.json")
+    return load
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """/work/shared/data (MNIST test digits, tinyshakespeare.txt); skips the test where it is absent."""
+    if not DATA.is_dir():
+        pytest.skip(f"real data folder {DATA} is absent")
+    return DATA
