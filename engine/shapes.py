@@ -102,8 +102,8 @@ def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeRe
                       "merge the branches with Add or Concat first.")
     for src, r in zip(input_ids, inputs):
         if r.shape is None:
-            return _error(f"{spec.label} '{node.id}' has no shape yet: its input '{src}' has a problem to fix "
-                          "first.", blocked=True)
+            return _error(f"{spec.label} '{node.id}' has no shape: its input is missing because '{src}' has "
+                          "no shape; fix the problem there first.", blocked=True)
     tensors = [r.tensor for r in inputs]
     if not spec.accepts_int:
         for src, t in zip(input_ids, tensors):

@@ -31,3 +31,20 @@ def data_dir() -> Path:
     if not DATA.is_dir():
         pytest.skip(f"real data folder {DATA} is absent")
     return DATA
+
+
+@pytest.fixture
+def chain():
+    """chain(("Input", {"shape": [1, 8, 8]}), ("Conv2d", {...}), ...) -> a Network linking the blocks in a
+    row; ids are "b0", "b1", ... unless a step is (id, type, params)."""
+    import engine
+
+    def make(*steps):
+        nodes = []
+        for i, step in enumerate(steps):
+            nid, typ, params = step if len(step) == 3 else (f"b{i}", *step)
+            nodes.append({"id": nid, "type": typ, "params": params})
+        edges = [{"source": a["id"], "target": b["id"]} for a, b in zip(nodes, nodes[1:])]
+        return engine.network_from_dict({"format": "netwright.network", "version": 1, "nodes": nodes,
+                                         "edges": edges})
+    return make

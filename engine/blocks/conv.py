@@ -80,7 +80,7 @@ def make_conv(nd: int) -> BlockSpec:
             if too_small:
                 eff = tuple(d[i] * (k[i] - 1) + 1 for i in range(nd))
                 padded = "×".join(str(spatial[i] + 2 * pads[i]) for i in range(nd))
-                how = ", ".join(f"{spatial[i]} + 2·{pads[i]}" for i in range(nd))
+                how = ", ".join(dict.fromkeys(f"{spatial[i]} + 2·{pads[i]}" for i in range(nd)))
                 ktext = "×".join(map(str, eff)) + ("" if all(v == 1 for v in d) else " (dilated)")
                 need = max((eff[i] - spatial[i] + 1) // 2 for i in range(nd))
                 fixes.append(Fix(f"Set padding to {need}", "set_params", params={"padding": need}))
