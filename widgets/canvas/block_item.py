@@ -1,0 +1,215 @@
+"""One block on the canvas: a rounded card with its id, type, output shape and parameter count.
+
+The item is dumb: it knows its node id, its block spec and the last shape result it was given,
+nothing about the network. Text is formatted and elided once per result change (`set_result`);
+`paint` only draws prepared strings, and the card is cached as a pixmap by Qt between changes.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QFontMetricsF, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem
+
+from engine import fmt_shape
+
+from .style import BLOCK_H, BLOCK_W, MULTI_PORT_W, PORT_HIT, PORT_R, RADIUS, STRIPE_W, Fonts, group_colour, theme
+
+PAD = 12.0
+CARD = QRectF(-BLOCK_W / 2, -BLOCK_H / 2, BLOCK_W, BLOCK_H)
+
+
+def _stripe_path() -> QPainterPath:
+    card = QPainterPath()
+    card.addRoundedRect(CARD, RADIUS, RADIUS)
+    band = QPainterPath()
+    band.addRect(QRectF(CARD.left(), CARD.top(), STRIPE_W, BLOCK_H))
+    return card.intersected(band)
+
+
+def format_count(n: int) -> str:
+    """156 → '156 params'; 61706 → '61.7k params'; 2.3 million → '2.3M params'."""
+    if n < 10_000:
+        return f"{n:,} param" + ("" if n == 1 else "s")
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k params"
+    return f"{n / 1_000_000:.1f}M params"
+
+
+class BlockItem(QGraphicsItem):
+    """A block card. Position = centre of the card; input port on top, output port at the bottom."""
+
+    STRIPE = None
+
+    def __init__(self, node_id: str, spec):
+        super().__init__()
+        Fonts.ensure()
+        if BlockItem.STRIPE is None:
+            BlockItem.STRIPE = _stripe_path()
+        self.spec = spec
+        self.node_id = node_id
+        self.links_in: list = []        # LinkItems into the input port, in the network's input order
+        self.links_out: list = []
+        self.result = None
+        self.state = "none"             # none, ok, warning, error, blocked
+        self.shape_text = "…"
+        self.detail_text = ""
+        self.colour = group_colour(spec.group)
+        self._multi = spec.max_inputs > 1
+        self._has_input = spec.max_inputs > 0
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+                      | QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setZValue(1)
+        self._set_title()
+
+    # ---- content -------------------------------------------------------------------------------
+    def set_node_id(self, node_id: str) -> None:
+        self.node_id = node_id
+        self._set_title()
+        self._refresh_tooltip()
+        self.update()
+
+    def _set_title(self) -> None:
+        title_m = QFontMetricsF(Fonts.title)
+        kind_m = QFontMetricsF(Fonts.kind)
+        inner = BLOCK_W - 2 * PAD - STRIPE_W
+        kind_w = min(kind_m.horizontalAdvance(self.spec.label), inner * 0.55)
+        self.kind_text = kind_m.elidedText(self.spec.label, Qt.TextElideMode.ElideRight, kind_w + 1)
+        self.title_text = title_m.elidedText(self.node_id, Qt.TextElideMode.ElideRight, inner - kind_w - 6)
+
+    def set_result(self, result) -> bool:
+        """Show a shape result; returns whether what the card shows changed (False: nothing to do)."""
+        if result is self.result:
+            return False
+        old = (self.shape_text, self.detail_text, self.state)
+        self.result = result
+        if result.error:
+            self.state = "blocked" if result.blocked else "error"
+            self.shape_text = "no shape"
+            detail = result.error
+        else:
+            self.state = "warning" if result.warnings else "ok"
+            self.shape_text = fmt_shape(result.shape)
+            detail = format_count(result.params or 0)
+            if result.warnings:
+                detail += " · ⚠ " + result.warnings[0]
+        inner = BLOCK_W - 2 * PAD - STRIPE_W
+        self.detail_text = QFontMetricsF(Fonts.detail).elidedText(detail, Qt.TextElideMode.ElideRight, inner)
+        self.shape_text = QFontMetricsF(Fonts.shape).elidedText(self.shape_text, Qt.TextElideMode.ElideRight, inner)
+        self._refresh_tooltip()
+        if (self.shape_text, self.detail_text, self.state) == old:
+            return False
+        self.update()
+        return True
+
+    def _refresh_tooltip(self) -> None:
+        r = self.result
+        lines = [f"{self.node_id} — {self.spec.label}"]
+        if r is not None:
+            if r.shape is not None:
+                lines.append(f"Output: {fmt_shape(r.shape)}   ({format_count(r.params or 0)})")
+            if r.formula:
+                lines += ["", r.formula]
+            if r.error:
+                lines += ["", r.error]
+            if r.warnings:
+                lines += [""] + ["⚠ " + w for w in r.warnings]
+        self.setToolTip("\n".join(lines))
+
+    # ---- geometry --------------------------------------------------------------------------------
+    def boundingRect(self) -> QRectF:
+        return CARD.adjusted(-4, -PORT_R - 4, 4, PORT_R + 4)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(CARD, RADIUS, RADIUS)
+        path.addEllipse(QPointF(0, CARD.bottom()), PORT_HIT, PORT_HIT)
+        if self._has_input:
+            path.addEllipse(QPointF(0, CARD.top()), PORT_HIT, PORT_HIT)
+        return path
+
+    def input_anchor(self, link=None) -> QPointF:
+        """Where a link arrives, in scene coordinates (spread along the wide port of Add/Concat)."""
+        x = 0.0
+        if self._multi and link in self.links_in and len(self.links_in) > 1:
+            i, n = self.links_in.index(link), len(self.links_in)
+            x = -MULTI_PORT_W / 2 + (i + 1) * MULTI_PORT_W / (n + 1)
+        return self.mapToScene(QPointF(x, CARD.top()))
+
+    def output_anchor(self) -> QPointF:
+        return self.mapToScene(QPointF(0, CARD.bottom()))
+
+    def port_at(self, scene_pos: QPointF, reach: float = PORT_HIT) -> str | None:
+        """'in' or 'out' when scene_pos is on one of the ports, else None."""
+        p = self.mapFromScene(scene_pos)
+        if abs(p.x()) <= reach and abs(p.y() - CARD.bottom()) <= reach:
+            return "out"
+        half = MULTI_PORT_W / 2 + reach if self._multi else reach
+        if self._has_input and abs(p.x()) <= half and abs(p.y() - CARD.top()) <= reach:
+            return "in"
+        return None
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:
+            for link in self.links_in:
+                link.update_path()
+            for link in self.links_out:
+                link.update_path()
+        return super().itemChange(change, value)
+
+    # ---- painting --------------------------------------------------------------------------------
+    def paint(self, painter, option, widget=None) -> None:
+        t = theme()
+        selected = self.isSelected()
+        if selected:
+            halo = t.accent.lighter(100)
+            halo.setAlpha(55)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(halo)
+            painter.drawRoundedRect(CARD.adjusted(-4, -4, 4, 4), RADIUS + 3, RADIUS + 3)
+        border = {"error": t.error, "warning": t.warning, "blocked": t.blocked}.get(self.state, t.border)
+        pen = QPen(t.accent if selected else border, 2.0 if selected or self.state in ("error", "warning") else 1.2)
+        if self.state == "blocked" and not selected:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(t.card_error if self.state == "error" else t.card)
+        painter.drawRoundedRect(CARD, RADIUS, RADIUS)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.colour)
+        painter.drawPath(self.STRIPE)
+        self._paint_text(painter, t)
+        self._paint_ports(painter, t)
+
+    def _paint_text(self, painter, t) -> None:
+        left = CARD.left() + STRIPE_W + PAD
+        width = BLOCK_W - STRIPE_W - 2 * PAD
+        top = CARD.top() + 7
+        painter.setFont(Fonts.title)
+        painter.setPen(t.text)
+        painter.drawText(QRectF(left, top, width, 16), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         self.title_text)
+        painter.setFont(Fonts.kind)
+        painter.setPen(t.muted)
+        painter.drawText(QRectF(left, top, width, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                         self.kind_text)
+        painter.setFont(Fonts.shape)
+        painter.setPen(t.muted if self.state in ("blocked", "error", "none") else t.text)
+        painter.drawText(QRectF(left, top + 17, width, 20), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         self.shape_text)
+        painter.setFont(Fonts.detail)
+        painter.setPen({"error": t.error, "warning": t.warning}.get(self.state, t.muted))
+        painter.drawText(QRectF(left, top + 38, width, 16), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         self.detail_text)
+
+    def _paint_ports(self, painter, t) -> None:
+        painter.setPen(QPen(t.port, 1.4))
+        painter.setBrush(QBrush(t.port_fill))
+        painter.drawEllipse(QPointF(0, CARD.bottom()), PORT_R, PORT_R)
+        if not self._has_input:
+            return
+        if self._multi:
+            w = MULTI_PORT_W
+            painter.drawRoundedRect(QRectF(-w / 2, CARD.top() - PORT_R, w, 2 * PORT_R), PORT_R, PORT_R)
+        else:
+            painter.drawEllipse(QPointF(0, CARD.top()), PORT_R, PORT_R)

@@ -1,0 +1,122 @@
+"""Links on the canvas: a smooth curve from an output port down to an input port, labelled with the
+shape of the tensor it carries; and the rubber link that follows the mouse while linking."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QFontMetricsF, QPainterPath, QPainterPathStroker, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem
+
+from .style import Fonts, theme
+
+ARROW = 5.0
+
+
+def curve(p0: QPointF, p1: QPointF) -> QPainterPath:
+    """A cubic curve leaving p0 downwards and entering p1 from above."""
+    bend = max(36.0, abs(p1.y() - p0.y()) * 0.5, abs(p1.x() - p0.x()) * 0.25)
+    path = QPainterPath(p0)
+    path.cubicTo(QPointF(p0.x(), p0.y() + bend), QPointF(p1.x(), p1.y() - bend), p1)
+    return path
+
+
+class LinkItem(QGraphicsItem):
+    """A link between two BlockItems; `source.node_id → target.node_id`."""
+
+    def __init__(self, source, target):
+        super().__init__()
+        Fonts.ensure()
+        self.source = source
+        self.target = target
+        self.label = ""
+        self._label_w = 0.0
+        self._path = QPainterPath()
+        self._rect = QRectF()
+        self._label_rect = QRectF()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setZValue(0)
+        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton | Qt.MouseButton.RightButton)
+
+    @property
+    def ends(self) -> tuple[str, str]:
+        return self.source.node_id, self.target.node_id
+
+    def set_label(self, text: str) -> None:
+        if text == self.label:
+            return
+        self.label = text
+        self._label_w = QFontMetricsF(Fonts.link).horizontalAdvance(text) + 10 if text else 0.0
+        self.update_path()
+
+    def update_path(self) -> None:
+        p0, p1 = self.source.output_anchor(), self.target.input_anchor(self)
+        path = curve(p0, p1)
+        self.prepareGeometryChange()
+        self._path = path
+        mid = path.pointAtPercent(0.5)
+        self._label_rect = QRectF(mid.x() - self._label_w / 2, mid.y() - 8, self._label_w, 16)
+        self._rect = path.boundingRect().adjusted(-ARROW - 2, -2, ARROW + 2, 2)
+        if self.label:
+            self._rect = self._rect.united(self._label_rect.adjusted(-1, -1, 1, 1))
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)
+        out = stroker.createStroke(self._path)
+        if self.label:
+            out.addRect(self._label_rect)
+        return out
+
+    def paint(self, painter, option, widget=None) -> None:
+        t = theme()
+        colour = t.accent if self.isSelected() else t.link
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(colour, 2.4 if self.isSelected() else 1.6))
+        painter.drawPath(self._path)
+        end = self._path.currentPosition()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawPolygon(QPolygonF([QPointF(end.x() - ARROW, end.y() - ARROW - 4),
+                                       QPointF(end.x() + ARROW, end.y() - ARROW - 4),
+                                       QPointF(end.x(), end.y() - 3)]))
+        if self.label:
+            painter.setPen(QPen(t.link if not self.isSelected() else t.accent, 1.0))
+            painter.setBrush(t.link_label_bg)
+            painter.drawRoundedRect(self._label_rect, 8, 8)
+            painter.setFont(Fonts.link)
+            painter.setPen(t.link_label_text)
+            painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignCenter, self.label)
+
+
+class RubberLink(QGraphicsItem):
+    """The link being drawn: from a port to the mouse, green over a port that accepts it, red otherwise."""
+
+    def __init__(self, anchor: QPointF, from_output: bool):
+        super().__init__()
+        self.anchor = anchor
+        self.from_output = from_output
+        self.verdict: bool | None = None      # None: over nothing; True: would link; False: refused
+        self._path = QPainterPath()
+        self.setZValue(3)
+        self.set_end(anchor)
+
+    def set_end(self, pos: QPointF, verdict: bool | None = None) -> None:
+        self.prepareGeometryChange()
+        self.verdict = verdict
+        self._path = curve(self.anchor, pos) if self.from_output else curve(pos, self.anchor)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._path.boundingRect().adjusted(-3, -3, 3, 3)
+
+    def paint(self, painter, option, widget=None) -> None:
+        t = theme()
+        colour = {True: t.ok_link, False: t.bad_link}.get(self.verdict, t.accent)
+        pen = QPen(colour, 2.0)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._path)

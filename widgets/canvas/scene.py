@@ -1,0 +1,332 @@
+"""The canvas scene: mirrors an `engine.Network` as block and link items and turns mouse and keyboard
+gestures into intent signals. It never edits the network: the app turns each signal into an undo
+command, the command edits the network, and the network's change event moves the items here.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import QGraphicsScene, QMenu
+
+from engine import Network, fmt_shape
+from engine.layout import missing_positions, place_near
+
+from .block_item import CARD, BlockItem
+from .link_item import LinkItem
+from .linking import LinkGesture
+from .style import PORT_HIT, theme
+
+BLOCK_MIME = "application/x-netwright-block"
+MARGIN = 600.0
+
+
+class NetworkScene(QGraphicsScene):
+    link_requested = Signal(str, str)
+    unlink_requested = Signal(str, str)
+    blocks_moved = Signal(dict)
+    block_dropped = Signal(str, QPointF)
+    delete_requested = Signal(list)
+    status_message = Signal(str)
+    selection_ids_changed = Signal(list)
+    block_activated = Signal(str)
+
+    def __init__(self, network: Network | None = None, parent=None):
+        super().__init__(parent)
+        self.network: Network | None = None
+        self._blocks: dict[str, BlockItem] = {}
+        self._links: dict[tuple[str, str], LinkItem] = {}
+        self._gesture: LinkGesture | None = None
+        self._press: dict[str, QPointF] | None = None
+        self._quiet = False
+        self.selectionChanged.connect(self._on_selection)
+        self.set_network(network if network is not None else Network())
+
+    # ---- public API ------------------------------------------------------------------------------
+    def set_network(self, network: Network) -> None:
+        if self.network is not None:
+            self.network.unsubscribe(self._on_change)
+        self.network = network
+        network.subscribe(self._on_change)
+        self._rebuild()
+
+    def show_results(self, results: dict) -> None:
+        """Show shape results; only blocks whose result changed are touched."""
+        for nid, result in results.items():
+            item = self._blocks.get(nid)
+            if item is not None and item.set_result(result):
+                label = fmt_shape(result.shape) if result.shape is not None else ""
+                for link in item.links_out:
+                    link.set_label(label)
+
+    def selected_ids(self) -> list[str]:
+        return [nid for nid, item in self._blocks.items() if item.isSelected()]
+
+    def select_ids(self, ids) -> None:
+        wanted = set(ids)
+        self._quiet = True
+        try:
+            for item in self.selectedItems():
+                if not isinstance(item, BlockItem) or item.node_id not in wanted:
+                    item.setSelected(False)
+            for nid in wanted:
+                if nid in self._blocks:
+                    self._blocks[nid].setSelected(True)
+        finally:
+            self._quiet = False
+        self.selection_ids_changed.emit(self.selected_ids())
+
+    def block_rect(self, node_id: str) -> QRectF:
+        """The card of a block, in scene coordinates."""
+        return self._blocks[node_id].mapRectToScene(CARD)
+
+    def block_item(self, node_id: str) -> BlockItem:
+        return self._blocks[node_id]
+
+    def link_item(self, source: str, target: str) -> LinkItem:
+        return self._links[(source, target)]
+
+    def blocks_rect(self) -> QRectF:
+        """The rectangle around all blocks (empty when there are none)."""
+        rect = QRectF()
+        for item in self._blocks.values():
+            rect = rect.united(item.mapRectToScene(CARD))
+        return rect
+
+    def overview(self) -> list:
+        """(colour, card rectangle) per block, for the minimap."""
+        error = theme().error
+        return [(error if item.state == "error" else item.colour, item.mapRectToScene(CARD))
+                for item in self._blocks.values()]
+
+    def block_and_port_at(self, pos: QPointF, ports_only: bool = False):
+        """(block, 'in' | 'out' | 'body') under a scene position, or (None, None)."""
+        views = self.views()
+        scale = views[0].transform().m11() if views else 1.0
+        reach = max(PORT_HIT, 8.0 / max(scale, 1e-3))
+        for item in self.items(QRectF(pos.x() - reach, pos.y() - reach, 2 * reach, 2 * reach)):
+            if isinstance(item, BlockItem):
+                port = item.port_at(pos, reach)
+                if port:
+                    return item, port
+        if not ports_only:
+            for item in self.items(pos):
+                if isinstance(item, BlockItem):
+                    return item, "body"
+        return None, None
+
+    # ---- mirroring the network -----------------------------------------------------------------
+    def _rebuild(self) -> None:
+        if self._gesture is not None:
+            self._gesture = None
+        self._quiet = True
+        self.clear()
+        self._quiet = False
+        self._blocks.clear()
+        self._links.clear()
+        net = self.network
+        placed = missing_positions(net)
+        for nid, node in net.nodes.items():
+            self._add_block(nid, node.position if node.position is not None else placed[nid])
+        for edge in net.edges:
+            self._add_link(edge.source, edge.target)
+        self._update_rect()
+
+    def _on_change(self, change) -> None:
+        kind, nid = change.kind, change.node_id
+        if kind == "node_added":
+            node = self.network.nodes[nid]
+            pos = node.position
+            if pos is None:
+                taken = {k: (i.pos().x(), i.pos().y()) for k, i in self._blocks.items()}
+                pos = place_near(self.network, nid, taken)
+            self._add_block(nid, pos)
+            self._update_rect()
+        elif kind == "node_removed":
+            self._remove_block(nid)
+        elif kind == "edge_added":
+            self._add_link(change.edge.source, change.edge.target)
+        elif kind == "edge_removed":
+            self._remove_link(change.edge.source, change.edge.target)
+        elif kind == "node_moved":
+            item = self._blocks.get(nid)
+            p = QPointF(*change.value)
+            if item is not None and item.pos() != p:
+                item.setPos(p)
+                self._update_rect()
+        elif kind == "node_renamed":
+            self._rename(change.name, nid)
+        elif kind == "reset":
+            self._rebuild()
+
+    def _add_block(self, nid: str, pos) -> None:
+        item = BlockItem(nid, self.network.nodes[nid].spec)
+        item.setPos(QPointF(float(pos[0]), float(pos[1])))
+        self._blocks[nid] = item
+        self.addItem(item)
+
+    def _remove_block(self, nid: str) -> None:
+        item = self._blocks.pop(nid, None)
+        if item is None:
+            return
+        for link in list(item.links_in) + list(item.links_out):
+            self._remove_link(*link.ends)
+        self.removeItem(item)
+        self._update_rect()
+
+    def _add_link(self, source: str, target: str) -> None:
+        src, dst = self._blocks[source], self._blocks[target]
+        link = LinkItem(src, dst)
+        self._links[(source, target)] = link
+        src.links_out.append(link)
+        self._order_inputs(dst, extra=link)
+        self.addItem(link)
+        r = src.result
+        link.set_label(fmt_shape(r.shape) if r is not None and r.shape is not None else "")
+        link.update_path()
+
+    def _remove_link(self, source: str, target: str) -> None:
+        link = self._links.pop((source, target), None)
+        if link is None:
+            return
+        if link in link.source.links_out:
+            link.source.links_out.remove(link)
+        if link in link.target.links_in:
+            link.target.links_in.remove(link)
+        self.removeItem(link)
+        self._order_inputs(link.target)
+
+    def _order_inputs(self, block: BlockItem, extra: LinkItem | None = None) -> None:
+        """Keep a block's incoming links in the network's input order (the order Add/Concat use)."""
+        pool = {l.source.node_id: l for l in block.links_in}
+        if extra is not None:
+            pool[extra.source.node_id] = extra
+        ordered = [pool[s] for s in self.network.inputs_of(block.node_id) if s in pool]
+        block.links_in = ordered + [l for l in pool.values() if l not in ordered]
+        if len(block.links_in) > 1 or extra is None:
+            for link in block.links_in:
+                link.update_path()
+
+    def _rename(self, old: str, new: str) -> None:
+        item = self._blocks.pop(old, None)
+        if item is None:
+            return
+        self._blocks = {**self._blocks, new: item}
+        item.set_node_id(new)
+        self._links = {link.ends: link for link in self._links.values()}
+
+    def _update_rect(self) -> None:
+        rect = self.blocks_rect()
+        if rect.isNull():
+            rect = QRectF(-400, -300, 800, 600)
+        self.setSceneRect(rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN))
+
+    def _on_selection(self) -> None:
+        if not self._quiet:
+            self.selection_ids_changed.emit(self.selected_ids())
+
+    # ---- gestures ----------------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            block, port = self.block_and_port_at(event.scenePos(), ports_only=True)
+            if block is not None:
+                self._gesture = LinkGesture(self, block, port)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = {nid: item.pos() for nid, item in self._blocks.items() if item.isSelected()}
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._gesture is not None:
+            self._gesture.move(event.scenePos())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._gesture is not None:
+            gesture, self._gesture = self._gesture, None
+            pair, reason = gesture.finish(event.scenePos())
+            event.accept()
+            if pair:
+                self.link_requested.emit(*pair)
+            elif reason:
+                self.status_message.emit(reason)
+            return
+        super().mouseReleaseEvent(event)
+        press, self._press = self._press, None
+        if press:
+            moved = {}
+            for nid, old in press.items():
+                item = self._blocks.get(nid)
+                if item is not None and item.pos() != old:
+                    moved[nid] = ((old.x(), old.y()), (item.pos().x(), item.pos().y()))
+            if moved:
+                self._update_rect()
+                self.blocks_moved.emit(moved)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        block, _ = self.block_and_port_at(event.scenePos())
+        if block is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.block_activated.emit(block.node_id)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape and self._gesture is not None:
+            self._gesture.cancel()
+            self._gesture = None
+        elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.delete_selection()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def delete_selection(self) -> None:
+        """Ask to remove the selected links and blocks (links of deleted blocks go with them)."""
+        ids = self.selected_ids()
+        gone = set(ids)
+        for (src, dst), link in list(self._links.items()):
+            if link.isSelected() and src not in gone and dst not in gone:
+                self.unlink_requested.emit(src, dst)
+        if ids:
+            self.delete_requested.emit(ids)
+
+    def contextMenuEvent(self, event) -> None:
+        item = self.itemAt(event.scenePos(), self.views()[0].transform()) if self.views() else None
+        if not isinstance(item, (BlockItem, LinkItem)):
+            super().contextMenuEvent(event)
+            return
+        if not item.isSelected():
+            self.select_ids([])
+            item.setSelected(True)
+        menu = QMenu(event.widget())
+        if isinstance(item, BlockItem):
+            n = len(self.selected_ids())
+            menu.addAction("Delete block" if n == 1 else f"Delete {n} blocks", self.delete_selection)
+        else:
+            menu.addAction(f"Remove link {item.ends[0]} → {item.ends[1]}", lambda: self.unlink_requested.emit(*item.ends))
+        menu.exec(event.screenPos())
+        event.accept()
+
+    # ---- drops from the palette --------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasFormat(BLOCK_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasFormat(BLOCK_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event) -> None:
+        if event.mimeData().hasFormat(BLOCK_MIME):
+            type_name = bytes(event.mimeData().data(BLOCK_MIME)).decode("utf-8")
+            event.acceptProposedAction()
+            self.block_dropped.emit(type_name, event.scenePos())
+        else:
+            super().dropEvent(event)

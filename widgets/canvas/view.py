@@ -1,0 +1,180 @@
+"""The canvas view: zoom with the wheel around the cursor, pan with the middle button or space+drag,
+rubber-band selection on empty space, fit-to-view, and a minimap for networks larger than the view."""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QPainter, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsView
+
+from .minimap import Minimap
+from .style import theme
+
+GRID = 24.0
+
+
+class NetworkView(QGraphicsView):
+    MIN_SCALE = 0.1
+    MAX_SCALE = 3.0
+
+    def __init__(self, scene, parent=None):
+        super().__init__(scene, parent)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._pan: QPointF | None = None
+        self._space = False
+        self.minimap = Minimap(self)
+        self.minimap.hide()
+        scene.changed.connect(self._refresh_minimap)
+        self.horizontalScrollBar().valueChanged.connect(self._refresh_minimap)
+        self.verticalScrollBar().valueChanged.connect(self._refresh_minimap)
+
+    # ---- zoom ------------------------------------------------------------------------------------
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def _zoom_by(self, factor: float) -> None:
+        target = min(self.MAX_SCALE, max(self.MIN_SCALE, self.zoom() * factor))
+        if abs(target - self.zoom()) > 1e-9:
+            self.scale(target / self.zoom(), target / self.zoom())
+            self._refresh_minimap()
+
+    def _zoom_centred(self, factor: float) -> None:
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self._zoom_by(factor)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+
+    def zoom_in(self) -> None:
+        self._zoom_centred(1.25)
+
+    def zoom_out(self) -> None:
+        self._zoom_centred(1 / 1.25)
+
+    def reset_zoom(self) -> None:
+        centre = self.mapToScene(self.viewport().rect().center())
+        self.setTransform(QTransform())
+        self.centerOn(centre)
+        self._refresh_minimap()
+
+    def fit_all(self) -> None:
+        """Show the whole network, never larger than 100 %."""
+        rect = self.scene().blocks_rect()
+        if rect.isNull():
+            self.setTransform(QTransform())
+            self.centerOn(0, 0)
+            return
+        rect = rect.adjusted(-40, -40, 40, 40)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > 1.0 or self.zoom() < self.MIN_SCALE:
+            s = min(1.0, max(self.MIN_SCALE, self.zoom()))
+            self.setTransform(QTransform.fromScale(s, s))
+            self.centerOn(rect.center())
+        self._refresh_minimap()
+
+    def wheelEvent(self, event) -> None:
+        delta = event.angleDelta().y()
+        if not delta:
+            super().wheelEvent(event)
+            return
+        self._zoom_by(math.pow(1.0015, delta))
+        event.accept()
+
+    # ---- pan ---------------------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.MiddleButton or (event.button() == Qt.MouseButton.LeftButton
+                                                             and self._space):
+            self._pan = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._pan is not None:
+            d = event.position() - self._pan
+            self._pan = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - round(d.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(d.y()))
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._pan is not None:
+            self._pan = None
+            if self._space:
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            else:
+                self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space:
+            if not event.isAutoRepeat() and not self._space:
+                self._space = True
+                self.setDragMode(QGraphicsView.DragMode.NoDrag)
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    # ---- background and minimap -------------------------------------------------------------------
+    def drawBackground(self, painter, rect) -> None:
+        t = theme()
+        painter.fillRect(rect, t.background)
+        scale = self.zoom()
+        if scale < 0.4:
+            return
+        step = GRID if scale >= 0.8 else GRID * 2
+        pen = QPen(t.grid, 2.0)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        x0 = math.floor(rect.left() / step) * step
+        y0 = math.floor(rect.top() / step) * step
+        xs = [x0 + i * step for i in range(int((rect.right() - x0) / step) + 1)]
+        y = y0
+        points = []
+        while y <= rect.bottom():
+            points.extend(QPointF(x, y) for x in xs)
+            y += step
+        painter.drawPoints(points)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_minimap()
+
+    def _place_minimap(self) -> None:
+        area = self.viewport().geometry()
+        self.minimap.move(area.right() - self.minimap.width() - 10, area.bottom() - self.minimap.height() - 10)
+
+    def _refresh_minimap(self, *args) -> None:
+        scene = self.scene()
+        if scene is None:
+            return
+        visible = self.mapToScene(self.viewport().rect()).boundingRect()
+        rect = scene.blocks_rect()
+        needed = not rect.isNull() and not visible.contains(rect)
+        if needed != self.minimap.isVisible():
+            self._place_minimap()
+            self.minimap.setVisible(needed)
+            self.minimap.raise_()
+        if needed:
+            self.minimap.update()
