@@ -88,16 +88,16 @@ def conv_filters(module: nn.Module) -> dict:
     each tile is RGB (weights mapped to [0, 1] around 0.5 = zero); otherwise each output channel is a
     row of tiles, one per input channel. 'vmax' is the symmetric colour scale (max |w|)."""
     w = to_numpy(module.weight)
+    info = {"channels": tuple(w.shape[:2]), "kernel": list(w.shape[2:])}
     if w.ndim == 3:                      # Conv1d: (out, in, k) -> one (in × k) tile per output channel
         w = w[:, None, :, :]             # (out, 1, in, k)
-    out_ch, in_ch = w.shape[:2]
+    in_ch = w.shape[1]
     shown = w[:MAX_TILES]
     vmax = float(np.abs(w).max()) or 1.0
     if w.ndim == 4 and in_ch == 3 and module.weight.ndim == 4:
         rgb = 0.5 + 0.5 * np.transpose(shown, (0, 2, 3, 1)) / vmax
         _, cols = _grid(len(shown))
-        return {"image": mosaic(rgb, cols, fill=0.0), "rgb": True, "vmax": vmax,
-                "channels": (out_ch, in_ch), "kernel": list(w.shape[2:])}
+        return {"image": mosaic(rgb, cols, fill=0.0), "rgb": True, "vmax": vmax, **info}
     if in_ch == 1:
         _, cols = _grid(len(shown))
         image = mosaic(shown[:, 0], cols)
@@ -105,7 +105,7 @@ def conv_filters(module: nn.Module) -> dict:
         tiles = shown[:, :MAX_INPUT_TILES]
         rows = [mosaic(t, tiles.shape[1]) for t in tiles]           # one row per output channel
         image = mosaic(np.stack(rows), 1, gap=2 if tiles.shape[2] > 2 else 1)
-    return {"image": image, "rgb": False, "vmax": vmax, "channels": (out_ch, in_ch), "kernel": list(w.shape[2:])}
+    return {"image": image, "rgb": False, "vmax": vmax, **info}
 
 
 # ------------------------------------------------------------------------------------ feature maps

@@ -1,0 +1,315 @@
+"""The trainer callback behind the live views: it decides when to compute a frame, computes it on the
+fixed probe batch (eval mode, no_grad, train mode restored) and emits one FRAME message.
+
+Cadence: a frame is due every `every_steps` steps, at most `max_fps` times a second, and never more
+often than keeps the time spent on views under `budget` (a share of training time) — whichever is
+rarest. The app changes the configuration with a VIEWS message; the trainer hands it to `configure`.
+
+Frame payload: {"step", "epoch", "serial", "overhead", "views": {name: data}} with the names below.
+The outcome of an epoch (confusion matrix, generated text) is repeated in every later frame, so a
+newest-frame-wins mailbox never loses it.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from . import protocol
+
+VIEWS = ("curves", "filters", "features", "gates", "weights", "outcome")
+FRAME_VIEWS = VIEWS[1:]          # curves come from SCALARS and EPOCH, not from frames
+DEFAULTS = {"every_steps": 20, "max_fps": 15.0, "budget": 0.05, "block": None, "filters_block": None,
+            "gates_block": None, "probe_index": 0, "temperature": 0.8, "text_length": 160, "confusion_samples": 1000}
+MAX_PROBE_SAMPLES = 16           # probe samples shown in the predictions grid
+MAX_PREVIEW_SIDE = 64            # larger preview images are subsampled to this size
+
+
+class LiveCallback:
+    """Trainer callback (on_start, on_after_backward, on_step, on_epoch_end, on_end)."""
+
+    def __init__(self, config: dict | None = None, network=None, clock=time.perf_counter):
+        self.config = dict(DEFAULTS)
+        self.enabled = {name: True for name in VIEWS}
+        self.network = network
+        self.clock = clock
+        self.serial = 0
+        self.spent = 0.0                # seconds spent on views
+        self.sticky: dict = {}          # epoch-end views repeated in every frame
+        self._t0 = None
+        self._last_end = -1e9
+        self._last_cost = 0.0
+        self._last_step = None
+        self._due = False
+        self._saw_backward = False
+        self._steps_seen = 0
+        self._weights = None
+        if config:
+            self.configure(config)
+
+    # ------------------------------------------------------------------------------- configuration
+    def configure(self, payload: dict) -> None:
+        """Apply a VIEWS message: {"enabled": {name: bool}, "every_steps", "max_fps", "block", ...}."""
+        for name, on in (payload.get("enabled") or {}).items():
+            if name in self.enabled:
+                self.enabled[name] = bool(on)
+        for key in DEFAULTS:
+            if key in payload:
+                self.config[key] = payload[key]
+        self.config["every_steps"] = max(1, int(self.config["every_steps"]))
+        self.config["max_fps"] = max(0.1, float(self.config["max_fps"]))
+        self.config["budget"] = min(1.0, max(0.005, float(self.config["budget"])))
+        self._last_end = -1e9       # show the change at the next step
+
+    on_views = configure
+
+    def any_frame_view(self) -> bool:
+        return any(self.enabled[n] for n in FRAME_VIEWS)
+
+    @property
+    def overhead(self) -> float:
+        if self._t0 is None:
+            return 0.0
+        return self.spent / max(1e-9, self.clock() - self._t0)
+
+    # --------------------------------------------------------------------------------- callbacks
+    def on_start(self, trainer) -> None:
+        from . import probes
+        self._t0 = self.clock()
+        model = trainer.model
+        self.blocks = _block_lists(model)
+        self.layouts = _layouts(self.network if self.network is not None else getattr(trainer, "network", None))
+        self.probes = probes
+        self._emit(trainer)
+
+    def on_after_backward(self, trainer) -> None:
+        self._saw_backward = True
+        self._due = self._is_due(self._steps_seen + 1)
+        if self._due and self.enabled["weights"]:
+            t = self.clock()
+            self._weights = self.probes.weight_stats(trainer.model, self.blocks["learnable"])
+            self.spent += self.clock() - t
+
+    def on_step(self, trainer) -> None:
+        self._steps_seen += 1
+        due = self._due if self._saw_backward else self._is_due(self._steps_seen)
+        self._due = False
+        if due:
+            self._emit(trainer)
+
+    def on_epoch_end(self, trainer, metrics=None) -> None:
+        if self.enabled["outcome"]:
+            t = self.clock()
+            self.sticky.update(self._outcome(trainer))
+            self.spent += self.clock() - t
+        self._emit(trainer, force=True)
+
+    def on_end(self, trainer) -> None:
+        self._emit(trainer, force=True)
+
+    # ---------------------------------------------------------------------------------- cadence
+    def _is_due(self, step: int) -> bool:
+        if not self.any_frame_view():
+            return False
+        if self._last_step is not None and step - self._last_step < self.config["every_steps"]:
+            return False
+        gap = max(1.0 / self.config["max_fps"], self._last_cost * (1.0 / self.config["budget"] - 1.0))
+        return self.clock() - self._last_end >= gap
+
+    # ------------------------------------------------------------------------------------ frames
+    def _emit(self, trainer, force: bool = False) -> None:
+        if not self.any_frame_view() and not force:
+            return
+        t = self.clock()
+        views = self.compute(trainer)
+        self.serial += 1
+        payload = {"step": int(getattr(trainer, "step", 0)), "epoch": int(getattr(trainer, "epoch", 0)),
+                   "serial": self.serial, "views": views}
+        end = self.clock()
+        self._last_cost = end - t
+        self.spent += self._last_cost
+        self._last_end = end
+        self._last_step = self._steps_seen
+        payload["overhead"] = self.overhead
+        trainer.emit(protocol.FRAME, payload)
+
+    def compute(self, trainer) -> dict:
+        """Every enabled view's data for the current weights, on the probe batch."""
+        p, cfg, on = self.probes, self.config, self.enabled
+        model = trainer.model
+        x, y = trainer.probe_batch
+        inputs = p.as_inputs(x)
+        idx = min(max(0, int(cfg["probe_index"])), len(inputs[0]) - 1)
+        views = {}
+        feature_id = _pick(cfg["block"], self.blocks["all"])
+        gates_id = _pick(cfg["gates_block"], self.blocks["recurrent"])
+        want = set()
+        if on["features"] and feature_id in self.blocks["all"]:
+            want.add(feature_id)
+        if on["weights"]:
+            want.update(self.blocks["relu"])
+        keep = {gates_id} if on["gates"] and gates_id in self.blocks["recurrent"] else set()
+        with p.eval_mode(model):
+            output, acts, ins = p.capture(model, inputs, want, keep)
+            if keep:
+                views["gates"] = p.gate_view(model.block(gates_id), ins[gates_id], idx)
+                views["gates"].update(block=gates_id, tokens=self._tokens(trainer, inputs[0][idx]))
+        pred = _predictions(output, trainer.task)
+        if on["features"]:
+            views["features"] = self._features(trainer, feature_id, acts, inputs[0], y, pred, idx)
+        if on["filters"]:
+            conv = _pick(cfg["filters_block"], self.blocks["conv"])
+            if conv in self.blocks["conv"]:
+                views["filters"] = dict(p.conv_filters(model.block(conv)), block=conv, choices=self.blocks["conv"])
+        if on["weights"]:
+            weights = self._weights if self._weights is not None else p.weight_stats(model, self.blocks["learnable"])
+            self._weights = None
+            views["weights"] = {"blocks": weights,
+                                "dead_relu": {nid: p.dead_fraction(acts[nid]) for nid in self.blocks["relu"]
+                                              if nid in acts}}
+        if on["outcome"]:
+            views["outcome"] = dict(self.sticky, predictions=self._prediction_grid(trainer, inputs[0], y, pred))
+        return views
+
+    # ------------------------------------------------------------------------------ view helpers
+    def _features(self, trainer, nid, acts, x, y, pred, idx) -> dict:
+        sample = {"index": idx, "label": _label(trainer, y[idx]), "prediction": _label(trainer, pred[idx])}
+        sample.update(_preview(trainer, x[idx]))
+        if nid not in acts:
+            return {"block": nid, "sample": sample, "missing": True}
+        act = acts[nid][idx]
+        return {"block": nid, "sample": sample, **self.probes.feature_view(act, self.layouts.get(nid))}
+
+    def _tokens(self, trainer, x) -> list[str] | None:
+        vocab = _vocab(trainer)
+        if vocab is None or x.dtype.is_floating_point or x.ndim != 1:
+            return None
+        return [vocab[int(t)] if 0 <= int(t) < len(vocab) else "?" for t in x.tolist()]
+
+    def _prediction_grid(self, trainer, x, y, pred) -> dict:
+        n = min(MAX_PROBE_SAMPLES, len(x))
+        grid = {"labels": [_label(trainer, y[i]) for i in range(n)],
+                "predictions": [_label(trainer, pred[i]) for i in range(n)]}
+        if trainer.task == "classification":
+            y_np = y[:n].detach().cpu().numpy().reshape(n, -1)[:, 0]
+            grid["correct"] = [bool(a == b) for a, b in zip(pred[:n].reshape(n, -1)[:, 0], y_np)]
+        elif trainer.task == "text":
+            y_np = y[:n].detach().cpu().numpy()
+            grid["correct"] = [float((pred[i] == y_np[i]).mean()) >= 0.5 for i in range(n)]
+        if x.ndim == 4 or (x.ndim == 3 and x.dtype.is_floating_point and _is_image(trainer)):
+            grid["images"] = np.stack([_preview(trainer, x[i])["image"] for i in range(n)])
+        return grid
+
+    def _outcome(self, trainer) -> dict:
+        p, model, out = self.probes, trainer.model, {"epoch": int(getattr(trainer, "epoch", 0))}
+        ds = trainer.dataset
+        if trainer.task == "classification" and getattr(ds, "classes", None):
+            xs, ys = _outcome_samples(trainer, self.config["confusion_samples"])
+            preds = []
+            with p.eval_mode(model):
+                for s in range(0, len(xs), 256):
+                    import torch
+                    xb = torch.as_tensor(xs[s:s + 256], device=trainer.device)
+                    preds.append(model(xb).argmax(-1).cpu().numpy())
+            out["confusion"] = {"matrix": p.confusion_matrix(np.concatenate(preds), ys, len(ds.classes)),
+                                "classes": list(ds.classes), "epoch": out["epoch"]}
+        vocab = _vocab(trainer)
+        if trainer.task == "text" and vocab:
+            x = trainer.probe_batch[0]
+            seed = [int(t) for t in x[min(int(self.config["probe_index"]), len(x) - 1)].tolist()]
+            temp = float(self.config["temperature"])
+            ids = p.sample_text(model, seed, int(self.config["text_length"]), temp, window=len(seed))
+            out["text"] = {"seed": "".join(vocab[i] for i in seed), "generated": "".join(vocab[i] for i in ids),
+                           "temperature": temp, "epoch": out["epoch"]}
+        return out
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+def _pick(wanted, choices):
+    if wanted is not None:
+        return wanted
+    return choices[0] if choices else None
+
+
+def _block_lists(model) -> dict:
+    from torch import nn
+
+    from .modules import Recurrent
+    from .probes import learnable_blocks, relu_blocks
+    mods = {nid: getattr(model, a) for nid, a in model.attr.items() if hasattr(model, a)}
+    return {"all": list(model.input_ids) + list(mods),
+            "conv": [n for n, m in mods.items() if isinstance(m, (nn.Conv1d, nn.Conv2d))],
+            "recurrent": [n for n, m in mods.items() if isinstance(m, Recurrent)],
+            "learnable": learnable_blocks(model), "relu": relu_blocks(model)}
+
+
+def _layouts(network) -> dict:
+    if network is None:
+        return {}
+    from .serialization import network_from_dict
+    from .shapes import infer_shapes
+    net = network_from_dict(network) if isinstance(network, dict) else network
+    return {nid: r.layout for nid, r in infer_shapes(net).items()}
+
+
+def _predictions(output, task) -> np.ndarray:
+    out = output.detach()
+    if task in ("classification", "text"):
+        return out.argmax(-1).cpu().numpy()
+    return out.float().cpu().numpy()
+
+
+def _vocab(trainer):
+    ds = getattr(trainer, "dataset", None)
+    vocab = getattr(ds, "vocab", None) or getattr(ds, "classes", None)
+    return list(vocab) if vocab and trainer.task == "text" else None
+
+
+def _is_image(trainer) -> bool:
+    return getattr(getattr(trainer, "dataset", None), "kind", None) == "image"
+
+
+def _label(trainer, value) -> str:
+    """A class name, a short piece of text, or numbers, for one sample's target or prediction."""
+    v = np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value)
+    ds = getattr(trainer, "dataset", None)
+    classes = getattr(ds, "classes", None)
+    if trainer.task == "classification" and classes and v.size == 1:
+        k = int(v.reshape(-1)[0])
+        return classes[k] if 0 <= k < len(classes) else str(k)
+    if trainer.task == "text" and classes:
+        return "".join(classes[int(t)] if 0 <= int(t) < len(classes) else "?" for t in v.reshape(-1)[:40])
+    return ", ".join(f"{float(a):.3g}" for a in v.reshape(-1)[:4]) + (" …" if v.size > 4 else "")
+
+
+def _preview(trainer, x) -> dict:
+    """How to show one probe input: an image (H, W) or (H, W, 3) in [0, 1], characters, or a sequence."""
+    a = x.detach().cpu()
+    if not a.dtype.is_floating_point:
+        vocab = _vocab(trainer)
+        return {"text": "".join(vocab[int(t)] for t in a.reshape(-1).tolist())} if vocab else \
+            {"values": a.numpy().astype(np.float32).reshape(-1)}
+    a = a.float().numpy()
+    if a.ndim == 3 and a.shape[0] in (1, 3):
+        step = max(1, int(np.ceil(max(a.shape[1:]) / MAX_PREVIEW_SIDE)))
+        a = a[:, ::step, ::step]
+        lo, hi = float(a.min()), float(a.max())
+        img = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+        return {"image": img[0] if a.shape[0] == 1 else np.transpose(img, (1, 2, 0))}
+    if a.ndim == 2:
+        return {"sequence": a}
+    return {"values": a.reshape(-1)}
+
+
+def _outcome_samples(trainer, limit: int):
+    """Validation samples for the confusion matrix (numpy x, y), at most `limit`, evenly spread."""
+    xs = getattr(trainer, "val_x", None)
+    ys = getattr(trainer, "val_y", None)
+    if xs is None or ys is None:
+        ds = trainer.dataset
+        xs, ys = ds.x, ds.y
+    if hasattr(xs, "detach"):
+        xs, ys = xs.detach().cpu().numpy(), ys.detach().cpu().numpy()
+    idx = np.linspace(0, len(xs) - 1, num=min(limit, len(xs))).astype(int)
+    return xs[idx], ys[idx]

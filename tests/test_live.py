@@ -1,0 +1,90 @@
+"""The live callback: frames come at the configured cadence, hold every enabled view, leave the model
+as it was (train mode, no hooks), and follow VIEWS configuration changes."""
+import numpy as np
+
+from engine.live import LiveCallback
+from test_live_support import CHAR_LSTM, CNN, MiniTrainer, shapes_dataset, text_dataset
+
+
+class FakeClock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        self.t += 0.001          # every reading advances 1 ms: views look cheap, training steady
+        return self.t
+
+
+def test_cnn_run_gives_frames_with_every_view():
+    live = LiveCallback({"every_steps": 3, "max_fps": 1000, "budget": 1.0}, clock=FakeClock())
+    trainer = MiniTrainer(CNN, shapes_dataset(192), [live]).run(epochs=2)
+    frames = trainer.frames()
+    steps = [f["step"] for f in frames]
+    assert steps[0] == 0 and steps == sorted(steps)
+    assert 4 <= len(frames) <= 2 + 12 // 3 + 2          # start, every 3rd of 12 steps, epoch ends, end
+    last = frames[-1]["views"]
+    assert set(last) == {"features", "filters", "weights", "outcome"}      # no recurrent block: no gates
+    assert last["filters"]["block"] == "conv1" and last["filters"]["choices"] == ["conv1", "conv2"]
+    assert last["features"]["block"] == "input" and last["features"]["sample"]["label"] in shapes_dataset(6).classes
+    assert set(last["weights"]["blocks"]) == {"conv1", "conv2", "fc"}
+    assert set(last["weights"]["dead_relu"]) == {"relu1", "relu2"}
+    confusion = last["outcome"]["confusion"]["matrix"]
+    assert confusion.shape == (10, 10) and confusion.sum() == 192 and last["outcome"]["confusion"]["epoch"] == 1
+    grid = last["outcome"]["predictions"]
+    assert grid["images"].shape == (16, 20, 20) and len(grid["correct"]) == 16
+    assert trainer.model.training
+    assert sum(len(m._forward_hooks) for m in trainer.model.modules()) == 0
+    assert 0 < frames[-1]["overhead"] < 1
+
+
+def test_filters_change_as_the_network_learns():
+    live = LiveCallback({"every_steps": 1, "max_fps": 1000, "budget": 1.0}, clock=FakeClock())
+    trainer = MiniTrainer(CNN, shapes_dataset(192), [live], lr=0.02).run(epochs=1)
+    first, last = trainer.frames()[0], trainer.frames()[-1]
+    a, b = first["views"]["filters"]["image"], last["views"]["filters"]["image"]
+    assert np.nanmax(np.abs(a - b)) > 1e-3
+
+
+def test_views_configuration_switches_views_and_blocks():
+    live = LiveCallback({"every_steps": 2, "max_fps": 1000, "budget": 1.0}, clock=FakeClock())
+
+    def reconfigure(trainer):
+        if trainer.step == 4:
+            live.configure({"enabled": {"filters": False, "weights": False, "outcome": False},
+                            "block": "conv2", "every_steps": 1})
+
+    trainer = MiniTrainer(CNN, shapes_dataset(384), [live]).run(epochs=1, on_batch=reconfigure)
+    later = [f for f in trainer.frames() if f["step"] > 4]
+    assert len(later) >= 8                        # every one of steps 5..12 now
+    view = later[0]["views"]
+    assert set(view) == {"features"} and view["features"]["block"] == "conv2"
+    assert view["features"]["kind"] == "maps" and view["features"]["shape"] == [12, 8, 8]
+
+
+def test_no_frames_when_every_view_is_off():
+    live = LiveCallback({"enabled": {n: False for n in ("filters", "features", "gates", "weights", "outcome")}},
+                        clock=FakeClock())
+    trainer = MiniTrainer(CNN, shapes_dataset(96), [live]).run(epochs=1)
+    assert all(not f["views"] for f in trainer.frames())          # only the forced start/epoch/end frames
+    assert len(trainer.frames()) == 2
+
+
+def test_missing_block_is_reported_not_raised():
+    live = LiveCallback({"block": "gone", "every_steps": 1, "max_fps": 1000, "budget": 1.0}, clock=FakeClock())
+    trainer = MiniTrainer(CNN, shapes_dataset(64), [live]).run(epochs=1)
+    assert trainer.frames()[-1]["views"]["features"]["missing"]
+
+
+def test_char_lstm_gates_and_generated_text():
+    live = LiveCallback({"every_steps": 4, "max_fps": 1000, "budget": 1.0, "text_length": 30},
+                        network=CHAR_LSTM, clock=FakeClock())
+    ds = text_dataset()
+    trainer = MiniTrainer(CHAR_LSTM, ds, [live]).run(epochs=1)
+    last = trainer.frames()[-1]["views"]
+    gates = last["gates"]
+    assert gates["kind"] == "LSTM" and gates["block"] == "lstm" and len(gates["layers"]) == 2
+    assert gates["layers"][0]["gates"]["f"].shape == (24, 16)
+    assert "".join(gates["tokens"]) == "".join(ds.classes[i] for i in ds.x[0])
+    text = last["outcome"]["text"]
+    assert len(text["generated"]) == 30 and set(text["generated"]) <= set(ds.classes)
+    assert last["features"]["sample"]["text"] == "".join(gates["tokens"])
