@@ -7,16 +7,7 @@ from functools import lru_cache
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
-GROUP_COLORS = {
-    "Input": "#3a9a5b",
-    "Convolution": "#3b7dd8",
-    "Pooling": "#2aa3b5",
-    "Dense": "#8a5cd1",
-    "Recurrent": "#d4821f",
-    "Normalization and regularization": "#7c8a99",
-    "Activations": "#d9534f",
-    "Reshape and merge": "#b59b24",
-}
+from .canvas.style import GROUP_COLOURS as GROUP_COLORS   # the canvas's colours, so icons match blocks
 
 
 def group_color(group: str) -> QColor:

@@ -1,0 +1,83 @@
+"""The desktop app's entry point: `python main.py [NETWORK.json]`.
+
+The window is shown before torch is imported (torch takes seconds to load); torch is then imported
+in a background thread so training and export are ready when asked for.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+DEFAULT_EXAMPLE = Path(__file__).resolve().parents[1] / "resources" / "examples" / "mnist_cnn.json"
+TORCH_DELAY_MS = 800
+
+_torch_thread: threading.Thread | None = None
+
+
+def preload_torch() -> threading.Thread:
+    """Import torch in a background thread (the import itself holds no Qt objects)."""
+    global _torch_thread
+    if _torch_thread is None:
+        def load():
+            try:
+                import torch  # noqa: F401
+            except ImportError:
+                pass
+        _torch_thread = threading.Thread(target=load, name="torch-preload")
+        _torch_thread.start()
+    return _torch_thread
+
+
+def usage() -> str:
+    return ("usage: python main.py [NETWORK.json]\n"
+            "       python main.py check|train|export ...   (see python main.py --help)")
+
+
+def run(args: list[str]) -> int:
+    started = time.perf_counter()
+    paths = [a for a in args if not a.startswith("-")]
+    unknown = [a for a in args if a.startswith("-")]
+    if unknown or len(paths) > 1:
+        print(usage(), file=sys.stderr)
+        return 2
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from .settings import Settings
+    from .theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("Netwright")
+    app.setApplicationName("Netwright")
+    app.setApplicationDisplayName("Netwright")
+    settings = Settings()
+    apply_theme(app, settings.theme)
+
+    from .main_window import MainWindow
+    window = MainWindow(settings)
+    window.restore_state()
+    target = Path(paths[0]) if paths else (DEFAULT_EXAMPLE if DEFAULT_EXAMPLE.is_file() else None)
+    window.show()
+
+    def after_show():
+        recovered = window.files.offer_recovery()
+        if not recovered and target is not None:
+            if window.files.open_path(target, ask=False) and not paths:
+                window.show_status(f"Opened the example {target.name}. " + _hint())
+        elif not recovered:
+            window.show_status(_hint())
+        QTimer.singleShot(TORCH_DELAY_MS, preload_torch)
+    # Open the network right after the first paint, so the window appears at once.
+    QTimer.singleShot(0, after_show)
+    window.startup_seconds = time.perf_counter() - started
+    code = app.exec()
+    if _torch_thread is not None:
+        _torch_thread.join()
+    return code
+
+
+def _hint() -> str:
+    return ("Drag blocks from the palette, link them port to port, select one to edit it; "
+            "F1 lists the shortcuts.")

@@ -1,0 +1,334 @@
+"""The main window: canvas in the middle, palette left, inspector and "Shapes explained" right,
+summary and problems below; menus, toolbar and status bar. It wires the views' intent signals to
+the editor (app/editing.py), which turns them into undo commands on the document."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QStyle
+
+from widgets.canvas import NetworkScene, NetworkView
+from widgets.explain import ExplainPanel
+from widgets.inspector import Inspector
+from widgets.palette import BlockPalette
+from widgets.problems import ProblemsPanel
+from widgets.summary import SummaryPanel
+
+from .document import Document
+from .editing import Editor
+from .files import FileActions
+from .recovery import Recovery
+from .settings import Settings, data_dir
+from .theme import apply_theme
+
+AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
+         "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
+WELCOME = ("Drag blocks from the palette onto the canvas, link them by dragging from a block's bottom port to "
+           "another's top port, and select a block to edit it. Shapes update as you type.")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None, recovery_folder: Path | None = None):
+        super().__init__()
+        self.settings = settings or Settings()
+        self.doc = Document(parent=self)
+        self.editor = Editor(self.doc, self)
+        self.scene = NetworkScene(self.doc.network, self)
+        self.view = NetworkView(self.scene, self)
+        self.setCentralWidget(self.view)
+        self.setDockNestingEnabled(True)
+        self.setAcceptDrops(True)
+        self.setWindowTitle("Netwright")
+        self.docks: list[QDockWidget] = []
+
+        self.palette = BlockPalette(self)
+        self.inspector = Inspector(self)
+        self.explain = ExplainPanel(self)
+        self.summary = SummaryPanel(self)
+        self.summary.batch.setValue(self.settings.batch_size)
+        self.problems = ProblemsPanel(self)
+        self.palette_dock = self.add_dock(self.palette, "Blocks", "left")
+        self.inspector_dock = self.add_dock(self.inspector, "Inspector", "right")
+        self.explain_dock = self.add_dock(self.explain, "Shapes explained", "right")
+        self.summary_dock = self.add_dock(self.summary, "Summary", "bottom")
+        self.problems_dock = self.add_dock(self.problems, "Problems", "bottom")
+        self.splitDockWidget(self.summary_dock, self.problems_dock, Qt.Orientation.Horizontal)
+        self.splitDockWidget(self.inspector_dock, self.explain_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 320], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.summary_dock], [210], Qt.Orientation.Vertical)
+        self.resizeDocks([self.summary_dock, self.problems_dock], [640, 420], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.inspector_dock, self.explain_dock], [380, 260], Qt.Orientation.Vertical)
+
+        self.recovery = Recovery(self.doc, recovery_folder or data_dir(), self)
+        self.files = FileActions(self)
+        self.shape_status = QLabel(self)
+        self.statusBar().addPermanentWidget(self.shape_status)
+        self._build_actions()
+        self._wire()
+        self._refresh_title()
+        self.statusBar().showMessage(WELCOME)
+
+    # ---- docks ------------------------------------------------------------------------------
+    def add_dock(self, widget, title: str, area: str = "right") -> QDockWidget:
+        """Put a widget in a movable, hideable dock; it gets an entry in the View menu."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.replace(" ", "_").lower() + "_dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(AREAS.get(area, area) if isinstance(area, str) else area, dock)
+        self.docks.append(dock)
+        if hasattr(self, "docks_menu"):
+            self.docks_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    # ---- actions and menus ------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut=None, icon=None, tip: str = "") -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, (list, tuple)):
+                a.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                a.setShortcut(QKeySequence(shortcut))
+        if icon is not None:
+            a.setIcon(self.style().standardIcon(icon))
+        if tip:
+            a.setStatusTip(tip)
+        a.triggered.connect(lambda _checked=False: slot())
+        return a
+
+    def _build_actions(self) -> None:
+        SP = QStyle.StandardPixmap
+        KS = QKeySequence.StandardKey
+        f = self.files
+        self.new_action = self._action("&New", f.new, KS.New, SP.SP_FileIcon, "Start an empty network")
+        self.open_action = self._action("&Open…", f.open_dialog, KS.Open, SP.SP_DialogOpenButton)
+        self.save_action = self._action("&Save", f.save, KS.Save, SP.SP_DialogSaveButton)
+        self.save_as_action = self._action("Save &As…", f.save_as, KS.SaveAs)
+        self.quit_action = self._action("&Quit", self.close, KS.Quit)
+        self.undo_action = self.doc.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(KS.Undo)
+        self.undo_action.setIcon(self.style().standardIcon(SP.SP_ArrowBack))
+        self.redo_action = self.doc.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.setIcon(self.style().standardIcon(SP.SP_ArrowForward))
+        sel = self.scene.selected_ids
+        ed = self.editor
+        self.cut_action = self._action("Cu&t", lambda: ed.cut(sel()), KS.Cut)
+        self.copy_action = self._action("&Copy", lambda: ed.copy(sel()), KS.Copy)
+        self.paste_action = self._action("&Paste", ed.paste, KS.Paste)
+        self.duplicate_action = self._action("&Duplicate", lambda: ed.duplicate(sel()), "Ctrl+D")
+        self.delete_action = self._action("De&lete", self.scene.delete_selection, KS.Delete)
+        self.select_all_action = self._action("Select &All", lambda: self.scene.select_ids(self.doc.network.nodes),
+                                              KS.SelectAll)
+        self.zoom_in_action = self._action("Zoom &In", self.view.zoom_in, KS.ZoomIn)
+        self.zoom_out_action = self._action("Zoom &Out", self.view.zoom_out, KS.ZoomOut)
+        self.reset_zoom_action = self._action("&Actual Size", self.view.reset_zoom, "Ctrl+0")
+        self.fit_action = self._action("&Fit All", self.view.fit_all, "F", SP.SP_TitleBarMaxButton,
+                                       "Show the whole network")
+        self.layout_action = self._action("Auto &Layout", self._auto_layout, "Ctrl+L", SP.SP_BrowserReload,
+                                          "Arrange the blocks in layers (undoable)")
+        for a in (self.cut_action, self.copy_action, self.paste_action, self.duplicate_action, self.delete_action,
+                  self.select_all_action, self.fit_action):
+            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.view.addAction(a)
+
+        bar = self.menuBar()
+        m = bar.addMenu("&File")
+        for a in (self.new_action, self.open_action):
+            m.addAction(a)
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.examples_menu = m.addMenu("&Examples")
+        m.addSeparator()
+        m.addAction(self.save_action)
+        m.addAction(self.save_as_action)
+        m.addSeparator()
+        m.addAction(self.quit_action)
+        self.recent_menu.aboutToShow.connect(self.files.fill_recent_menu)
+        self.files.fill_examples_menu()
+        self.files.fill_recent_menu()
+
+        m = bar.addMenu("&Edit")
+        m.addAction(self.undo_action)
+        m.addAction(self.redo_action)
+        m.addSeparator()
+        for a in (self.cut_action, self.copy_action, self.paste_action, self.duplicate_action, self.delete_action):
+            m.addAction(a)
+        m.addSeparator()
+        m.addAction(self.select_all_action)
+
+        m = bar.addMenu("&View")
+        self.view_menu = m
+        for a in (self.zoom_in_action, self.zoom_out_action, self.reset_zoom_action, self.fit_action):
+            m.addAction(a)
+        m.addSeparator()
+        m.addAction(self.layout_action)
+        m.addSeparator()
+        self.docks_menu = m.addMenu("&Panels")
+        for dock in self.docks:
+            self.docks_menu.addAction(dock.toggleViewAction())
+        theme_menu = m.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions = {}
+        for name in ("light", "dark"):
+            a = QAction(name.capitalize(), self, checkable=True)
+            a.setChecked(self.settings.theme == name)
+            a.triggered.connect(lambda _c=False, n=name: self.set_theme(n))
+            group.addAction(a)
+            theme_menu.addAction(a)
+            self.theme_actions[name] = a
+
+        m = bar.addMenu("&Help")
+        m.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
+        m.addAction(self._action("&About Netwright", self.show_about))
+
+        tb = self.addToolBar("Main")
+        tb.setObjectName("main_toolbar")
+        tb.setIconSize(QSize(18, 18))
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for a in (self.new_action, self.open_action, self.save_action):
+            tb.addAction(a)
+        tb.addSeparator()
+        tb.addAction(self.undo_action)
+        tb.addAction(self.redo_action)
+        tb.addSeparator()
+        tb.addAction(self.fit_action)
+        tb.addAction(self.layout_action)
+        self.toolbar = tb
+
+    # ---- wiring -----------------------------------------------------------------------------
+    def _wire(self) -> None:
+        s, ed, doc = self.scene, self.editor, self.doc
+        s.link_requested.connect(ed.link)
+        s.unlink_requested.connect(ed.unlink)
+        s.blocks_moved.connect(ed.move)
+        s.block_dropped.connect(ed.add_block)
+        s.delete_requested.connect(ed.delete)
+        s.status_message.connect(self.show_status)
+        s.selection_ids_changed.connect(lambda _ids: self._show_selection())
+        s.block_activated.connect(self._activate_block)
+        ed.status.connect(self.show_status)
+        ed.select.connect(self._select_later)
+        self.palette.add_requested.connect(lambda t: ed.add_after(t, self.scene.selected_ids()))
+        self.inspector.param_edit_requested.connect(ed.set_param)
+        self.inspector.rename_requested.connect(ed.rename)
+        self.problems.block_selected.connect(self.select_block)
+        self.problems.fix_requested.connect(ed.fix)
+        self.summary.block_selected.connect(self.select_block)
+        self.summary.batch_size_changed.connect(lambda b: setattr(self.settings, "batch_size", b))
+        doc.results_changed.connect(self._results_changed)
+        doc.network_changed.connect(self._network_changed)
+        doc.modified_changed.connect(lambda _m: self._refresh_title())
+        doc.path_changed.connect(lambda _p: self._refresh_title())
+        self._results_changed(doc.results)
+
+    def _results_changed(self, results: dict) -> None:
+        net = self.doc.network
+        self.scene.show_results(results)
+        self.problems.show_results(net, results)
+        self.summary.show_network(net, results)
+        self._show_selection()
+        errors = sum(1 for r in results.values() if r.error and not r.blocked)
+        warnings = sum(len(r.warnings) for r in results.values())
+        params = sum(r.params or 0 for r in results.values())
+        if not results:
+            text = "Empty network"
+        elif errors:
+            text = f"⛔ {errors} error{'s' if errors != 1 else ''}"
+        else:
+            text = "✔ Shapes OK"
+        self.shape_status.setText(f"{text} · {warnings} warning{'s' if warnings != 1 else ''} · {params:,} parameters")
+
+    def _network_changed(self, change) -> None:
+        if change.kind in ("param_changed", "node_renamed") and self.doc._batch == 0:
+            self._show_selection()
+
+    def _show_selection(self) -> None:
+        ids = [i for i in self.scene.selected_ids() if i in self.doc.network]
+        node_id = ids[0] if len(ids) == 1 else None
+        results = self.doc.results
+        self.inspector.show_node(self.doc.network, node_id, results.get(node_id) if node_id else None)
+        self.explain.show_node(self.doc.network, node_id, results)
+
+    def _select_later(self, ids: list) -> None:
+        self.scene.select_ids(ids)
+
+    def select_block(self, node_id: str) -> None:
+        if node_id in self.doc.network:
+            self.scene.select_ids([node_id])
+            item_rect = self.scene.block_rect(node_id)
+            self.view.ensureVisible(item_rect, 40, 40)
+
+    def _activate_block(self, node_id: str) -> None:
+        self.inspector_dock.show()
+        self.inspector_dock.raise_()
+        self.inspector.id_edit.setFocus()
+
+    def _auto_layout(self) -> None:
+        self.editor.auto_layout()
+        QTimer.singleShot(0, self.view.fit_all)
+
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
+
+    # ---- window state -----------------------------------------------------------------------
+    def _refresh_title(self) -> None:
+        self.setWindowTitle(f"{self.doc.display_name}[*] — Netwright")
+        self.setWindowModified(self.doc.modified)
+
+    def set_theme(self, name: str) -> None:
+        self.settings.theme = name
+        app = QApplication.instance()
+        apply_theme(app, name)
+        self.theme_actions[name].setChecked(True)
+        self.scene.update()
+        self.show_status(f"{name.capitalize()} theme.")
+
+    def show_shortcuts(self) -> None:
+        rows = [("Ctrl+N / Ctrl+O / Ctrl+S", "New, open, save"), ("Ctrl+Z", "Undo"), ("Ctrl+Shift+Z, Ctrl+Y", "Redo"),
+                ("Ctrl+X / C / V", "Cut, copy, paste blocks"), ("Ctrl+D", "Duplicate the selection"),
+                ("Delete", "Delete the selection"), ("Ctrl+A", "Select all"), ("F", "Fit the network in view"),
+                ("Ctrl+L", "Auto layout"), ("Ctrl++ / Ctrl+- / Ctrl+0", "Zoom in, out, actual size"),
+                ("Wheel / middle drag", "Zoom / pan the canvas"),
+                ("Drag from a bottom port", "Link a block's output to another's input"),
+                ("Double-click a palette entry", "Add it after the selected block")]
+        html = "<table cellpadding='4'>" + "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
+        QMessageBox.information(self, "Keyboard shortcuts", html + "</table>")
+
+    def show_about(self) -> None:
+        import engine
+        QMessageBox.about(self, "About Netwright",
+                          f"<h3>Netwright {engine.__version__}</h3><p>Design neural networks by hand, check their "
+                          "shapes live (the same shapes PyTorch computes), train them and watch them learn, "
+                          "and export clean PyTorch code.</p>")
+
+    def restore_state(self) -> None:
+        if not self.settings.restore_window(self):
+            self.resize(1440, 900)
+
+    def closeEvent(self, event) -> None:
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        self.settings.save_window(self)
+        self.settings.sync()
+        self.recovery.discard()
+        event.accept()
+
+    # ---- dropping a file on the window ------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if self.files.dropped_file(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        path = self.files.dropped_file(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.files.open_path(path))
+        else:
+            event.ignore()

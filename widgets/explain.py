@@ -1,0 +1,102 @@
+"""'Shapes explained': for the selected block, the size rule with its own numbers (n, k, p, s, d of a
+convolution or pooling window, taken from the block's parameters and its input shape), the
+arithmetic lines from shape inference, what each letter means, and a legend of axis orders."""
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTextBrowser
+
+from engine import fmt_shape
+
+LAYOUTS = {
+    "image": ("C × H × W", "an image: channels, height, width"),
+    "signal": ("C × L", "a 1-D signal: channels, length"),
+    "sequence": ("T × F", "a sequence: time steps, features per step"),
+    "tokens": ("[T]", "token ids (whole numbers), one per time step"),
+    "vector": ("[F]", "a vector of features"),
+}
+LETTERS = (("n", "input size along the axis"), ("k", "kernel (window) size"),
+           ("p", "zeros of padding added on each side"), ("s", "stride: the step between windows"),
+           ("d", "dilation: spacing between the kernel's taps (1 = next to each other)"))
+RULE = "out = ⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1"
+
+
+def _axis_values(value, axes: int, axis: int, fallback=None):
+    if value is None:
+        value = fallback
+    if isinstance(value, (list, tuple)):
+        return value[axis] if axis < len(value) else value[-1]
+    return value
+
+
+def window_table(spec, params: dict, in_shape) -> str:
+    """Rows of n, k, p, s, d per spatial axis, for blocks that slide a window (they have kernel_size)."""
+    axes = 1 if spec.type.endswith("1d") else 2
+    names = ("L",) if axes == 1 else ("H", "W")
+    p = spec.resolved(params)
+    spatial = list(in_shape[1:]) if in_shape is not None and len(in_shape) == axes + 1 else [None] * axes
+    rows = []
+    for i, a in enumerate(names):
+        k = _axis_values(p.get("kernel_size"), axes, i)
+        s = _axis_values(p.get("stride"), axes, i, k)
+        pad = p.get("padding", 0)
+        pad_text = pad if isinstance(pad, str) else _axis_values(pad, axes, i)
+        d = _axis_values(p.get("dilation", 1), axes, i)
+        cells = [a, spatial[i], k, pad_text, s, d]
+        rows.append("<tr>" + "".join(f"<td align='center'>{escape(str(c if c is not None else '?'))}</td>"
+                                     for c in cells) + "</tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("axis", "n", "k", "p", "s", "d"))
+    return f"<table cellspacing='0' cellpadding='3' border='1'><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def explain_html(network, node_id: str | None, results: dict) -> str:
+    legend = "".join(f"<tr><td><code>{escape(t)}</code></td><td>{escape(d)}</td></tr>" for t, d in LAYOUTS.values())
+    legend_html = ("<h4>Axis order (per sample, no batch axis)</h4>"
+                   f"<table cellpadding='2'>{legend}</table>")
+    if network is None or node_id not in network.nodes:
+        return ("<p>Select a block to see how its output shape follows from its input and settings.</p>"
+                + legend_html)
+    node = network.nodes[node_id]
+    spec = node.spec
+    r = results.get(node_id)
+    srcs = network.inputs_of(node_id)
+    ins = [results.get(s) for s in srcs]
+    parts = [f"<h3>{escape(spec.label)} '{escape(node_id)}'</h3>"]
+    in_text = ", ".join(fmt_shape(x.shape) if x is not None and x.shape is not None else "?" for x in ins)
+    out_text = fmt_shape(r.shape) if r is not None and r.shape is not None else "?"
+    if spec.max_inputs == 0:
+        parts.append(f"<p>Data enters here with the shape <b>{out_text}</b> per sample.</p>")
+    else:
+        parts.append(f"<p><b>{escape(in_text or 'no input')}</b> → <b>{escape(out_text)}</b></p>")
+    for x in ins[:1]:
+        if x is not None and x.layout in LAYOUTS:
+            order, meaning = LAYOUTS[x.layout]
+            parts.append(f"<p>The input is read as <code>{order}</code>: {escape(meaning)}.</p>")
+    parts.append(f"<p><i>{escape(spec.rule_text)}</i></p>")
+    if spec.param("kernel_size") is not None:
+        in_shape = ins[0].shape if ins and ins[0] is not None else None
+        parts.append("<h4>The size rule, per axis</h4>")
+        parts.append(f"<p><code>{RULE}</code></p>")
+        parts.append(window_table(spec, node.params, in_shape))
+        parts.append("<p>" + "<br>".join(f"<b>{a}</b> = {escape(b)}" for a, b in LETTERS) + "</p>")
+        parts.append("<p>⌊x⌋ rounds down (⌈x⌉ up, with ceil_mode): when the windows do not fit exactly, "
+                     "the last rows or columns are dropped.</p>")
+    if r is not None and r.formula:
+        lines = "<br>".join(escape(line) for line in r.formula.splitlines())
+        parts.append(f"<h4>With this block's numbers</h4><p><code>{lines}</code></p>")
+    if r is not None and r.error:
+        parts.append(f"<p style='color:#d9534f'><b>Problem:</b> {escape(r.error)}</p>")
+    return "".join(parts) + legend_html
+
+
+class ExplainPanel(QTextBrowser):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.show_node(None, None, {})
+
+    def show_node(self, network, node_id: str | None, results: dict) -> None:
+        self.setHtml(explain_html(network, node_id, results))

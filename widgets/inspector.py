@@ -1,0 +1,199 @@
+"""The inspector: the selected block's id (renameable), type, parameters as widgets built from its spec,
+its output shape, its error or warnings, and the arithmetic behind its shape.
+
+It never edits the network: edits go out as `param_edit_requested(node_id, name, value)` and
+`rename_requested(old, new)`; the app turns them into undo commands and calls `show_node` again.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout,
+                               QWidget)
+
+from engine import fmt_shape
+
+from .icons import group_icon
+from .param_editors import IntListEditor, make_editor
+
+
+def _caption(text: str, parent, style: str = "color: palette(placeholder-text);") -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setStyleSheet(style)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class Inspector(QScrollArea):
+    param_edit_requested = Signal(str, str, object)
+    rename_requested = Signal(str, str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.node_id: str | None = None
+        self.node_type: str | None = None
+        self.editors: dict = {}
+        body = QWidget(self)
+        self.setWidget(body)
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(8, 8, 8, 8)
+        lay.setSpacing(6)
+
+        head = QHBoxLayout()
+        self.icon = QLabel(body)
+        self.title = QLabel("", body)
+        f = self.title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.25)
+        f.setBold(True)
+        self.title.setFont(f)
+        head.addWidget(self.icon)
+        head.addWidget(self.title, 1)
+        lay.addLayout(head)
+
+        id_row = QHBoxLayout()
+        self.id_label = QLabel("Name", body)
+        id_row.addWidget(self.id_label)
+        self.id_edit = QLineEdit(body)
+        self.id_edit.setToolTip("The block's id: unique, and the attribute name in exported code. Press Enter to rename.")
+        id_row.addWidget(self.id_edit, 1)
+        lay.addLayout(id_row)
+        self.id_edit.editingFinished.connect(self._rename)
+
+        self.help = _caption("", body)
+        lay.addWidget(self.help)
+        self.rule = _caption("", body, "color: palette(placeholder-text); font-style: italic;")
+        lay.addWidget(self.rule)
+
+        self.form_host = QWidget(body)
+        self.form = QFormLayout(self.form_host)
+        self.form.setContentsMargins(0, 4, 0, 4)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        lay.addWidget(self.form_host)
+
+        self.output = QLabel("", body)
+        self.output.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.output)
+        self.error = _caption("", body, "color: #d9534f; font-weight: 600;")
+        lay.addWidget(self.error)
+        self.warnings = _caption("", body, "color: #c98a12;")
+        lay.addWidget(self.warnings)
+        self.formula_title = QLabel("<b>How the shape is computed</b>", body)
+        lay.addWidget(self.formula_title)
+        self.formula = QLabel("", body)
+        self.formula.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.formula.setWordWrap(True)
+        self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.formula)
+        self.empty = _caption("Select a block on the canvas to see and edit its settings.\n\n"
+                              "Add blocks by dragging them from the palette, or double-click a palette entry "
+                              "to append it after the selected block.", body)
+        lay.addWidget(self.empty)
+        lay.addStretch(1)
+        self.show_node(None, None, None)
+
+    # ---- showing ----------------------------------------------------------------------------
+    def show_node(self, network, node_id: str | None, result) -> None:
+        """Show one block (rebuilding the form when the block changes) or the empty state."""
+        node = network.nodes.get(node_id) if (network is not None and node_id) else None
+        has = node is not None
+        for w in (self.icon, self.title, self.id_edit, self.help, self.rule, self.form_host, self.output,
+                  self.error, self.warnings, self.formula_title, self.formula):
+            w.setVisible(has)
+        self.id_label.setVisible(has)
+        self.empty.setVisible(not has)
+        if not has:
+            self.node_id = self.node_type = None
+            self._clear_form()
+            return
+        spec = node.spec
+        if node_id != self.node_id or node.type != self.node_type:
+            self.node_id, self.node_type = node_id, node.type
+            self._build_form(node)
+        self.icon.setPixmap(group_icon(spec.group).pixmap(24, 24))
+        self.title.setText(spec.label)
+        if not self.id_edit.hasFocus():
+            self.id_edit.setText(node_id)
+        self.help.setText(spec.help)
+        self.rule.setText(spec.rule_text)
+        self.set_values(node)
+        self.show_result(result)
+
+    def set_values(self, node) -> None:
+        """Put the node's current parameters into the editors without sending edits back."""
+        resolved = node.spec.resolved(node.params)
+        for name, editor in self.editors.items():
+            editor.blockSignals(True)
+            editor.set_value(resolved.get(name))
+            editor.blockSignals(False)
+
+    def show_result(self, result) -> None:
+        if result is None:
+            self.output.setText("")
+            self.error.setText("")
+            self.warnings.setText("")
+            self.formula.setText("")
+            return
+        if result.shape is not None:
+            extra = f" · {result.params:,} parameters" if result.params else ""
+            self.output.setText(f"<b>Output</b>&nbsp; {fmt_shape(result.shape)}{extra}")
+        else:
+            self.output.setText("<b>Output</b>&nbsp; —")
+        self.error.setText(result.error or "")
+        self.error.setVisible(bool(result.error))
+        self.warnings.setText("\n".join(f"⚠ {w}" for w in result.warnings))
+        self.warnings.setVisible(bool(result.warnings))
+        self.formula.setText(result.formula or "")
+        self.formula_title.setVisible(bool(result.formula))
+        self.formula.setVisible(bool(result.formula))
+
+    # ---- form -------------------------------------------------------------------------------
+    def _clear_form(self) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.editors = {}
+
+    def _build_form(self, node) -> None:
+        self._clear_form()
+        spec = node.spec
+        if not spec.params:
+            self.form.addRow(_caption("This block has no settings: its shape follows from its input.",
+                                      self.form_host))
+            return
+        for p in spec.params:
+            editor = make_editor(p, spec.type, self.form_host)
+            editor.setToolTip(p.help)
+            label = QLabel(p.name + ("*" if p.required else ""), self.form_host)
+            label.setToolTip(p.help + (" (required)" if p.required else f" (default: {p.default})"))
+            holder = QWidget(self.form_host)
+            v = QVBoxLayout(holder)
+            v.setContentsMargins(0, 0, 0, 0)
+            v.setSpacing(1)
+            v.addWidget(editor)
+            hint = _caption(p.help, holder)
+            small = QFont(hint.font())
+            small.setPointSizeF(max(small.pointSizeF() * 0.85, 7.0))
+            hint.setFont(small)
+            v.addWidget(hint)
+            self.form.addRow(label, holder)
+            editor.changed.connect(lambda value, name=p.name: self._edited(name, value))
+            if isinstance(editor, IntListEditor):
+                editor.invalid.connect(self._invalid_text)
+            self.editors[p.name] = editor
+
+    def _edited(self, name: str, value) -> None:
+        if self.node_id is not None:
+            self.param_edit_requested.emit(self.node_id, name, value)
+
+    def _invalid_text(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(True)
+
+    def _rename(self) -> None:
+        new = self.id_edit.text().strip()
+        if self.node_id and new and new != self.node_id:
+            self.rename_requested.emit(self.node_id, new)
+        elif self.node_id:
+            self.id_edit.setText(self.node_id)

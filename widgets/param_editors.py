@@ -1,0 +1,303 @@
+"""One editor widget per parameter kind of a block spec (engine/blocks/spec.py), each with
+`value()`, `set_value(v)` and a `changed(value)` signal emitted only for valid values.
+
+A parameter whose default is None ("same as kernel_size") or that is required and not set yet shows
+its spin box at one below the minimum, labelled "auto" or "required"; that value means None.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox,
+                               QToolButton, QWidget)
+
+INT_LIMIT = 2_000_000_000
+
+
+class ParamEditor(QWidget):
+    changed = Signal(object)
+
+    def __init__(self, param, parent=None):
+        super().__init__(parent)
+        self.param = param
+        self._lay = QHBoxLayout(self)
+        self._lay.setContentsMargins(0, 0, 0, 0)
+        self._lay.setSpacing(4)
+
+    def _emit(self, *_):
+        self.changed.emit(self.value())
+
+    def value(self):
+        raise NotImplementedError
+
+    def set_value(self, value) -> None:
+        raise NotImplementedError
+
+
+def _none_label(param) -> str:
+    return "required" if param.required else "auto"
+
+
+def make_spin(param, parent=None) -> QSpinBox:
+    box = QSpinBox(parent)
+    lo = int(param.min) if param.min is not None else -INT_LIMIT
+    hi = int(param.max) if param.max is not None else INT_LIMIT
+    if param.default is None or param.required:
+        lo -= 1
+        box.setSpecialValueText(_none_label(param))
+    box.setRange(lo, hi)
+    box.setAccelerated(True)
+    box.setKeyboardTracking(True)
+    return box
+
+
+def _spin_value(box: QSpinBox):
+    if box.specialValueText() and box.value() == box.minimum():
+        return None
+    return box.value()
+
+
+def _set_spin(box: QSpinBox, v) -> None:
+    box.setValue(box.minimum() if v is None else int(v))
+
+
+class IntEditor(ParamEditor):
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.spin = make_spin(param, self)
+        self._lay.addWidget(self.spin)
+        self.spin.valueChanged.connect(self._emit)
+
+    def value(self):
+        return _spin_value(self.spin)
+
+    def set_value(self, value) -> None:
+        _set_spin(self.spin, value)
+
+
+class FloatEditor(ParamEditor):
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.spin = QDoubleSpinBox(self)
+        self.spin.setDecimals(4)
+        lo = param.min if param.min is not None else -1e9
+        hi = param.max if param.max is not None else 1e9
+        self.spin.setRange(lo, hi)
+        self.spin.setSingleStep(0.05 if hi - lo <= 1 else 0.1)
+        self._lay.addWidget(self.spin)
+        self.spin.valueChanged.connect(self._emit)
+
+    def value(self):
+        return round(self.spin.value(), 6)
+
+    def set_value(self, value) -> None:
+        self.spin.setValue(float(value if value is not None else 0.0))
+
+
+class BoolEditor(ParamEditor):
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.box = QCheckBox(self)
+        self._lay.addWidget(self.box)
+        self.box.toggled.connect(self._emit)
+
+    def value(self):
+        return self.box.isChecked()
+
+    def set_value(self, value) -> None:
+        self.box.setChecked(bool(value))
+
+
+class ChoiceEditor(ParamEditor):
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.combo = QComboBox(self)
+        for c in param.choices:
+            self.combo.addItem(str(c), c)
+        self._lay.addWidget(self.combo)
+        self.combo.currentIndexChanged.connect(self._emit)
+
+    def value(self):
+        return self.combo.currentData()
+
+    def set_value(self, value) -> None:
+        i = self.combo.findData(value)
+        self.combo.setCurrentIndex(max(i, 0))
+
+
+class PairEditor(ParamEditor):
+    """An int or [h, w]: two spin boxes and a 'square' toggle that keeps them equal (an int)."""
+
+    def __init__(self, param, parent=None, axes: int = 2):
+        super().__init__(param, parent)
+        self.axes = axes
+        self.h = make_spin(param, self)
+        self._lay.addWidget(self.h)
+        self.w = None
+        self.link = None
+        if axes == 2:
+            self.w = make_spin(param, self)
+            self.link = QToolButton(self)
+            self.link.setText("■")
+            self.link.setCheckable(True)
+            self.link.setChecked(True)
+            self.link.setToolTip("Square: the same size along H and W (one number). Untick to set H and W apart.")
+            self._lay.addWidget(QLabel("×", self))
+            self._lay.addWidget(self.w)
+            self._lay.addWidget(self.link)
+            self.w.valueChanged.connect(self._w_changed)
+            self.link.toggled.connect(self._link_toggled)
+            self.w.setEnabled(False)
+        self.h.valueChanged.connect(self._h_changed)
+
+    @property
+    def square(self) -> bool:
+        return self.link is None or self.link.isChecked()
+
+    def _h_changed(self, v):
+        if self.w is not None and self.square:
+            self.w.blockSignals(True)
+            self.w.setValue(v)
+            self.w.blockSignals(False)
+        self._emit()
+
+    def _w_changed(self, _v):
+        self._emit()
+
+    def _link_toggled(self, on):
+        self.w.setEnabled(not on)
+        if on and self.w.value() != self.h.value():
+            self.w.blockSignals(True)
+            self.w.setValue(self.h.value())
+            self.w.blockSignals(False)
+        self._emit()
+
+    def value(self):
+        h = _spin_value(self.h)
+        if self.square or h is None:
+            return h
+        w = _spin_value(self.w)
+        return None if w is None else [h, w]
+
+    def set_value(self, value) -> None:
+        if isinstance(value, (list, tuple)):
+            _set_spin(self.h, value[0])
+            if self.w is not None:
+                self.w.blockSignals(True)
+                _set_spin(self.w, value[1] if len(value) > 1 else value[0])
+                self.w.blockSignals(False)
+                self.link.blockSignals(True)
+                self.link.setChecked(False)
+                self.link.blockSignals(False)
+                self.w.setEnabled(True)
+        else:
+            _set_spin(self.h, value)
+            if self.w is not None:
+                self.w.blockSignals(True)
+                _set_spin(self.w, value)
+                self.w.blockSignals(False)
+                self.link.blockSignals(True)
+                self.link.setChecked(True)
+                self.link.blockSignals(False)
+                self.w.setEnabled(False)
+
+
+class PaddingEditor(ParamEditor):
+    """Padding: a number (or [h, w]) of zeros, or 'same' / 'valid'."""
+
+    def __init__(self, param, parent=None, axes: int = 2):
+        super().__init__(param, parent)
+        self.mode = QComboBox(self)
+        self.mode.addItem("zeros", "number")
+        self.mode.addItem("same", "same")
+        self.mode.addItem("valid", "valid")
+        self.mode.setToolTip("zeros: pad by the number given; same: keep the size (stride 1); valid: no padding")
+        self.pair = PairEditor(param, self, axes)
+        self._lay.addWidget(self.mode)
+        self._lay.addWidget(self.pair, 1)
+        self.mode.currentIndexChanged.connect(self._mode_changed)
+        self.pair.changed.connect(self._emit)
+
+    def _mode_changed(self, _i):
+        self.pair.setEnabled(self.mode.currentData() == "number")
+        self._emit()
+
+    def value(self):
+        mode = self.mode.currentData()
+        return self.pair.value() if mode == "number" else mode
+
+    def set_value(self, value) -> None:
+        self.mode.blockSignals(True)
+        if isinstance(value, str):
+            self.mode.setCurrentIndex(max(self.mode.findData(value), 0))
+            self.pair.setEnabled(False)
+        else:
+            self.mode.setCurrentIndex(0)
+            self.pair.setEnabled(True)
+            self.pair.blockSignals(True)
+            self.pair.set_value(value if value is not None else 0)
+            self.pair.blockSignals(False)
+        self.mode.blockSignals(False)
+
+
+def parse_int_list(text: str) -> list[int] | None:
+    """'1, 28, 28' or '[1, 28, 28]' -> [1, 28, 28]; None when it is not a list of whole numbers."""
+    text = text.strip().strip("[]()").strip()
+    if not text:
+        return None
+    parts = [t for t in text.replace(";", ",").replace(" ", ",").split(",") if t]
+    try:
+        return [int(t) for t in parts]
+    except ValueError:
+        return None
+
+
+class IntListEditor(ParamEditor):
+    """A shape or an axis order as comma-separated whole numbers, checked as you type."""
+    invalid = Signal(str)
+
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.edit = QLineEdit(self)
+        self.edit.setPlaceholderText("e.g. 1, 28, 28" if param.kind == "shape" else "e.g. 1, 0")
+        self._lay.addWidget(self.edit)
+        self.edit.textEdited.connect(self._edited)
+
+    def _edited(self, text):
+        v = parse_int_list(text)
+        if v is None:
+            self.edit.setProperty("invalid", True)
+            self.edit.setStyleSheet("border: 1px solid #d9534f;")
+            self.invalid.emit(f"{self.param.name}: write whole numbers separated by commas, e.g. "
+                              f"{self.edit.placeholderText()[5:]}.")
+            return
+        self.edit.setStyleSheet("")
+        self.changed.emit(v)
+
+    def value(self):
+        return parse_int_list(self.edit.text())
+
+    def set_value(self, value) -> None:
+        if isinstance(value, (list, tuple)):
+            if parse_int_list(self.edit.text()) != list(value):
+                self.edit.setText(", ".join(str(v) for v in value))
+            self.edit.setStyleSheet("")
+        elif value is None:
+            self.edit.setText("")
+
+
+def make_editor(param, block_type: str, parent=None) -> ParamEditor:
+    axes = 1 if block_type.endswith("1d") else 2
+    kind = param.kind
+    if kind == "int":
+        return IntEditor(param, parent)
+    if kind == "float":
+        return FloatEditor(param, parent)
+    if kind == "bool":
+        return BoolEditor(param, parent)
+    if kind == "choice":
+        return ChoiceEditor(param, parent)
+    if kind == "int_or_pair":
+        return PairEditor(param, parent, axes)
+    if kind == "padding":
+        return PaddingEditor(param, parent, axes)
+    return IntListEditor(param, parent)

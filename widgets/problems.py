@@ -1,0 +1,113 @@
+"""The problems list: every error and warning of the network, one row each, naming its block.
+Selecting a row asks to select the block; a problem with a quick fix offers it (button and
+context menu) through `fix_requested(node_id, fix)`."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from .icons import severity_icon
+
+NODE_ROLE = Qt.ItemDataRole.UserRole
+INDEX_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class ProblemsPanel(QWidget):
+    block_selected = Signal(str)
+    fix_requested = Signal(str, object)      # node id, engine.Fix
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.list = QTreeWidget(self)
+        self.list.setHeaderLabels(["Block", "Problem"])
+        self.list.setRootIsDecorated(False)
+        self.list.setWordWrap(True)
+        self.list.setAlternatingRowColors(True)
+        self.list.setColumnWidth(0, 110)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.fix_button = QPushButton("Apply fix", self)
+        self.fix_button.setEnabled(False)
+        self.count = QLabel("", self)
+        row = QHBoxLayout()
+        row.addWidget(self.count, 1)
+        row.addWidget(self.fix_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(4)
+        lay.addWidget(self.list, 1)
+        lay.addLayout(row)
+        self.entries: list[tuple[str, str, str, list]] = []
+        self.list.itemSelectionChanged.connect(self._selected)
+        self.list.customContextMenuRequested.connect(self._menu)
+        self.fix_button.clicked.connect(self._apply_current)
+
+    def show_results(self, network, results: dict) -> None:
+        """List the errors (not those caused only by a broken input) and warnings, inputs first."""
+        order = network.topological_order()
+        ids = order + [n for n in network.nodes if n not in order]
+        entries = []
+        for nid in ids:
+            r = results.get(nid)
+            if r is None:
+                continue
+            if r.error and not r.blocked:
+                entries.append((nid, "error", r.error, list(r.fixes)))
+            for w in r.warnings:
+                entries.append((nid, "warning", w, list(r.fixes) if not r.error else []))
+        selected = self.current()
+        self.entries = entries
+        self.list.blockSignals(True)
+        self.list.clear()
+        for i, (nid, kind, text, fixes) in enumerate(entries):
+            it = QTreeWidgetItem([nid, text])
+            it.setIcon(0, severity_icon(kind))
+            it.setToolTip(1, text + ("\n\nQuick fix: " + "; ".join(f.label for f in fixes) if fixes else ""))
+            it.setData(0, NODE_ROLE, nid)
+            it.setData(0, INDEX_ROLE, i)
+            self.list.addTopLevelItem(it)
+            if selected and selected[:3] == (nid, kind, text):
+                it.setSelected(True)
+        self.list.blockSignals(False)
+        errors = sum(1 for e in entries if e[1] == "error")
+        warnings = len(entries) - errors
+        if not entries:
+            self.count.setText("No problems: every block has a shape.")
+        else:
+            self.count.setText(f"{errors} error{'s' if errors != 1 else ''}, "
+                               f"{warnings} warning{'s' if warnings != 1 else ''}")
+        self._update_button()
+
+    def current(self):
+        items = self.list.selectedItems()
+        if not items:
+            return None
+        return self.entries[items[0].data(0, INDEX_ROLE)]
+
+    def _selected(self) -> None:
+        entry = self.current()
+        self._update_button()
+        if entry:
+            self.block_selected.emit(entry[0])
+
+    def _update_button(self) -> None:
+        entry = self.current()
+        fixes = entry[3] if entry else []
+        self.fix_button.setEnabled(bool(fixes))
+        self.fix_button.setText(fixes[0].label if fixes else "Apply fix")
+
+    def _apply_current(self) -> None:
+        entry = self.current()
+        if entry and entry[3]:
+            self.fix_requested.emit(entry[0], entry[3][0])
+
+    def _menu(self, pos) -> None:
+        item = self.list.itemAt(pos)
+        if item is None:
+            return
+        nid, _kind, _text, fixes = self.entries[item.data(0, INDEX_ROLE)]
+        menu = QMenu(self)
+        for fix in fixes:
+            menu.addAction(fix.label, lambda f=fix: self.fix_requested.emit(nid, f))
+        menu.addAction(f"Select '{nid}'", lambda: self.block_selected.emit(nid))
+        menu.exec(self.list.viewport().mapToGlobal(pos))

@@ -1,0 +1,211 @@
+"""The summary table: per block its type, output shape, parameters, multiply-accumulates and
+activation memory; totals; and an estimate of the memory training needs for a batch size, checked
+against the chosen device."""
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from engine import fmt_shape
+
+from .icons import block_icon
+
+COLUMNS = ("Block", "Type", "Output", "Params", "MACs", "Memory / sample")
+OPTIMIZER_STATE = {"Adam": 2, "SGD with momentum": 1, "SGD": 0}   # extra copies of the weights kept
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
+def human_count(n: int) -> str:
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= size:
+            return f"{n / size:.2f} {unit}"
+    return str(n)
+
+
+def training_memory(results: dict, batch: int, optimizer: str = "Adam") -> dict:
+    """Bytes needed to train (float32): weights, gradients, optimizer state and the activations of a batch."""
+    params = sum(r.params or 0 for r in results.values())
+    weights = 4 * params
+    activations = sum(r.memory for r in results.values() if r.shape is not None) * batch
+    state = OPTIMIZER_STATE.get(optimizer, 2) * weights
+    return {"weights": weights, "gradients": weights, "optimizer": state, "activations": activations,
+            "total": weights * 2 + state + activations}
+
+
+def available_ram() -> int | None:
+    """Bytes of memory available to a new process (Linux /proc/meminfo, else sysconf)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def devices() -> list[tuple[str, int | None]]:
+    """(name, bytes available) of the devices to compare with; CUDA only when torch is already loaded."""
+    out = [("CPU (RAM)", available_ram())]
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        try:
+            if torch.cuda.is_available():
+                for i in range(torch.cuda.device_count()):
+                    props = torch.cuda.get_device_properties(i)
+                    out.append((f"CUDA {i}: {props.name}", int(props.total_memory)))
+        except (RuntimeError, AssertionError):
+            pass
+    return out
+
+
+def _item(text: str, align_right: bool = False) -> QTableWidgetItem:
+    it = QTableWidgetItem(text)
+    it.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    if align_right:
+        it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return it
+
+
+class SummaryPanel(QWidget):
+    block_selected = Signal(str)
+    batch_size_changed = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in enumerate((120, 140, 120, 90, 90)):
+            self.table.setColumnWidth(col, width)
+        self.totals = QLabel(self)
+        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.batch = QSpinBox(self)
+        self.batch.setRange(1, 65536)
+        self.batch.setValue(64)
+        self.batch.setPrefix("batch ")
+        self.optimizer = QComboBox(self)
+        self.optimizer.addItems(list(OPTIMIZER_STATE))
+        self.device = QComboBox(self)
+        self.estimate = QLabel(self)
+        self.estimate.setWordWrap(True)
+        self.estimate.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Training memory for", self))
+        row.addWidget(self.batch)
+        row.addWidget(self.optimizer)
+        row.addWidget(QLabel("on", self))
+        row.addWidget(self.device)
+        row.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(4)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.totals)
+        lay.addLayout(row)
+        lay.addWidget(self.estimate)
+        self._results: dict = {}
+        self._rows: list[str] = []
+        self.refresh_devices()
+        self.batch.valueChanged.connect(self._estimate_changed)
+        self.optimizer.currentIndexChanged.connect(lambda _i: self.update_estimate())
+        self.device.currentIndexChanged.connect(lambda _i: self.update_estimate())
+        self.table.itemSelectionChanged.connect(self._row_selected)
+
+    def refresh_devices(self) -> None:
+        current = self.device.currentText()
+        self.device.blockSignals(True)
+        self.device.clear()
+        for name, avail in devices():
+            self.device.addItem(name, avail)
+        i = self.device.findText(current)
+        self.device.setCurrentIndex(max(i, 0))
+        self.device.blockSignals(False)
+
+    def _estimate_changed(self, value: int) -> None:
+        self.update_estimate()
+        self.batch_size_changed.emit(value)
+
+    def show_network(self, network, results: dict) -> None:
+        self._results = results
+        order = network.topological_order()
+        ids = order + [n for n in network.nodes if n not in order]
+        self._rows = ids
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(ids))
+        for row, nid in enumerate(ids):
+            node = network.nodes[nid]
+            r = results.get(nid)
+            name = _item(nid)
+            name.setIcon(block_icon(node.type))
+            self.table.setItem(row, 0, name)
+            self.table.setItem(row, 1, _item(node.spec.label))
+            if r is None or r.shape is None:
+                out = _item("error" if r is not None and r.error and not r.blocked else "—")
+                if r is not None and r.error:
+                    out.setToolTip(r.error)
+                    out.setForeground(Qt.GlobalColor.red)
+                self.table.setItem(row, 2, out)
+                for col in (3, 4, 5):
+                    self.table.setItem(row, col, _item("", True))
+                continue
+            self.table.setItem(row, 2, _item(fmt_shape(r.shape)))
+            self.table.setItem(row, 3, _item(f"{r.params:,}" if r.params else "0", True))
+            self.table.setItem(row, 4, _item(human_count(r.macs), True))
+            self.table.setItem(row, 5, _item(human_bytes(r.memory), True))
+        self.table.blockSignals(False)
+        total_params = sum(r.params or 0 for r in results.values())
+        total_macs = sum(r.macs for r in results.values() if r.shape is not None)
+        act = sum(r.memory for r in results.values() if r.shape is not None)
+        errors = sum(1 for r in results.values() if r.error and not r.blocked)
+        status = "valid" if results and not any(r.error for r in results.values()) else \
+            (f"{errors} error{'s' if errors != 1 else ''}" if errors else "empty")
+        self.totals.setText(f"<b>Total</b>: {len(ids)} blocks · {total_params:,} parameters "
+                            f"({human_bytes(4 * total_params)}) · {human_count(total_macs)} MACs per sample · "
+                            f"activations {human_bytes(act)} per sample · {status}")
+        self.update_estimate()
+
+    def update_estimate(self) -> None:
+        m = training_memory(self._results, self.batch.value(), self.optimizer.currentText())
+        avail = self.device.currentData()
+        parts = (f"≈ <b>{human_bytes(m['total'])}</b> = weights {human_bytes(m['weights'])} + gradients "
+                 f"{human_bytes(m['gradients'])} + optimizer state {human_bytes(m['optimizer'])} + activations "
+                 f"{human_bytes(m['activations'])} ({self.batch.value()} samples).")
+        if avail:
+            if m["total"] <= avail * 0.8:
+                verdict = f" <span style='color:#3a9a5b'>Fits</span>: {human_bytes(avail)} available."
+            else:
+                verdict = (f" <span style='color:#d9534f'>Does not fit</span> comfortably in {human_bytes(avail)} "
+                           "available: lower the batch size or make the network smaller.")
+        else:
+            verdict = " (available memory unknown)"
+        self.estimate.setText(parts + verdict)
+
+    def _row_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows and rows[0].row() < len(self._rows):
+            self.block_selected.emit(self._rows[rows[0].row()])
