@@ -19,13 +19,24 @@ def attribute_name(node_id: str, taken: set[str]) -> str:
     name = re.sub(r"\W", "_", node_id)
     if not name or name[0].isdigit():
         name = "n_" + name
-    if keyword.iskeyword(name) or hasattr(nn.Module, name) or name.startswith("_"):
+    if keyword.iskeyword(name) or name in _reserved() or name.startswith("_"):
         name = name.lstrip("_") + "_block"
     base, i = name, 2
     while name in taken:
         name, i = f"{base}_{i}", i + 1
     taken.add(name)
     return name
+
+
+_RESERVED: set[str] = set()
+
+
+def _reserved() -> set[str]:
+    """Names a block attribute must not take: nn.Module's (training, forward, ...) and NetwrightModel's own."""
+    if not _RESERVED:
+        _RESERVED.update(dir(nn.Module()), vars(NetwrightModel),
+                         ("input_ids", "output_id", "attr", "plan", "input_shapes", "input_dtypes", "output_shape"))
+    return _RESERVED
 
 
 class NetwrightModel(nn.Module):
