@@ -45,8 +45,11 @@ class Document(QObject):
         self._batch = 0
         self._dirty = False
         self.network.subscribe(self._on_change)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.recompute()
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(not clean)
 
     # ---- state ------------------------------------------------------------------------------
     @property

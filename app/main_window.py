@@ -41,6 +41,8 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.setAcceptDrops(True)
         self.setWindowTitle("Netwright")
+        # An explicit minimum: the window's size limits then stay put when panel contents change.
+        self.setMinimumSize(720, 480)
         self.docks: list[QDockWidget] = []
 
         self.palette = BlockPalette(self)
@@ -81,6 +83,8 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(AREAS.get(area, area) if isinstance(area, str) else area, dock)
         self.docks.append(dock)
+        if self.isVisible():
+            dock.show()
         if hasattr(self, "docks_menu"):
             self.docks_menu.addAction(dock.toggleViewAction())
         return dock

@@ -101,6 +101,7 @@ class SummaryPanel(QWidget):
         for col, width in enumerate((120, 140, 120, 90, 90)):
             self.table.setColumnWidth(col, width)
         self.totals = QLabel(self)
+        self.totals.setWordWrap(True)
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.batch = QSpinBox(self)
