@@ -82,6 +82,12 @@ class BlockItem(QGraphicsItem):
         """Show a shape result; returns whether what the card shows changed (False: nothing to do)."""
         if result is self.result:
             return False
+        before = self.result
+        if before is not None and (result.shape, result.params, result.error, result.blocked, result.warnings,
+                                   result.formula) == (before.shape, before.params, before.error, before.blocked,
+                                                       before.warnings, before.formula):
+            self.result = result        # recomputed downstream of an edit, but shows the same
+            return False
         old = (self.shape_text, self.detail_text, self.state)
         self.result = result
         if result.error:

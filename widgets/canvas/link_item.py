@@ -59,6 +59,9 @@ class LinkItem(QGraphicsItem):
             self._rect = self._rect.united(self._label_rect.adjusted(-1, -1, 1, 1))
         self.update()
 
+    def path(self) -> QPainterPath:
+        return self._path
+
     def boundingRect(self) -> QRectF:
         return self._rect
 

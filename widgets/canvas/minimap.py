@@ -40,6 +40,8 @@ class Minimap(QWidget):
                        self._world.top() + (p.y() - INSET) / self._scale)
 
     def paintEvent(self, event) -> None:
+        if not hasattr(self.view.scene(), "overview"):
+            return
         t = theme()
         self._frame()
         painter = QPainter(self)
@@ -66,4 +68,7 @@ class Minimap(QWidget):
     def mouseMoveEvent(self, event) -> None:
         if event.buttons() & Qt.MouseButton.LeftButton:
             self.view.centerOn(self.to_scene(event.position()))
+        event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:
         event.accept()

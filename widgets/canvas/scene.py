@@ -4,6 +4,8 @@ command, the command edits the network, and the network's change event moves the
 """
 from __future__ import annotations
 
+import weakref
+
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QGraphicsScene, QMenu
 
@@ -17,6 +19,20 @@ from .style import PORT_HIT, theme
 
 BLOCK_MIME = "application/x-netwright-block"
 MARGIN = 600.0
+
+
+def _weak_listener(scene, network):
+    """A change listener that does not keep the scene alive: a scene kept alive only by its network
+    would be freed by Python's cycle collector at an arbitrary moment, possibly while a view paints it."""
+    method = weakref.WeakMethod(scene._on_change)
+
+    def listener(change):
+        bound = method()
+        if bound is None:
+            network.unsubscribe(listener)
+        else:
+            bound(change)
+    return listener
 
 
 class NetworkScene(QGraphicsScene):
@@ -37,25 +53,31 @@ class NetworkScene(QGraphicsScene):
         self._gesture: LinkGesture | None = None
         self._press: dict[str, QPointF] | None = None
         self._quiet = False
+        self._listener = None
         self.selectionChanged.connect(self._on_selection)
         self.set_network(network if network is not None else Network())
 
     # ---- public API ------------------------------------------------------------------------------
     def set_network(self, network: Network) -> None:
         if self.network is not None:
-            self.network.unsubscribe(self._on_change)
+            self.network.unsubscribe(self._listener)
         self.network = network
-        network.subscribe(self._on_change)
+        self._listener = _weak_listener(self, network)
+        network.subscribe(self._listener)
         self._rebuild()
 
-    def show_results(self, results: dict) -> None:
-        """Show shape results; only blocks whose result changed are touched."""
+    def show_results(self, results: dict) -> list[str]:
+        """Show shape results; only blocks whose shown content changed are repainted (their ids are
+        returned), so an edit in a large network costs little more than the blocks it affects."""
+        changed = []
         for nid, result in results.items():
             item = self._blocks.get(nid)
             if item is not None and item.set_result(result):
+                changed.append(nid)
                 label = fmt_shape(result.shape) if result.shape is not None else ""
                 for link in item.links_out:
                     link.set_label(label)
+        return changed
 
     def selected_ids(self) -> list[str]:
         return [nid for nid, item in self._blocks.items() if item.isSelected()]

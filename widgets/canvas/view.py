@@ -20,6 +20,7 @@ class NetworkView(QGraphicsView):
 
     def __init__(self, scene, parent=None):
         super().__init__(scene, parent)
+        self._scene = scene             # a view does not own its scene; keep it alive as long as the view
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -83,8 +84,18 @@ class NetworkView(QGraphicsView):
         if not delta:
             super().wheelEvent(event)
             return
-        self._zoom_by(math.pow(1.0015, delta))
+        self.zoom_at(math.pow(1.0015, delta), event.position())
         event.accept()
+
+    def zoom_at(self, factor: float, view_pos: QPointF) -> None:
+        """Zoom keeping the scene point under view_pos (the mouse) where it is."""
+        anchor = self.mapToScene(view_pos.toPoint())
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self._zoom_by(factor)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        drift = QPointF(self.mapFromScene(anchor)) - view_pos
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + round(drift.x()))
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + round(drift.y()))
 
     # ---- pan ---------------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:

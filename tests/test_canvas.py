@@ -1,0 +1,175 @@
+"""The canvas mirrors the network: one card per block and one curve per link, following every edit,
+and shows shape results (shape, parameter count, errors, the arithmetic) on the cards and links."""
+import pytest
+from PySide6.QtCore import QPointF
+
+import engine
+from engine.layout import LAYER_GAP
+from widgets.canvas import NetworkScene, NetworkView
+from widgets.canvas.block_item import BlockItem
+from widgets.canvas.link_item import LinkItem
+
+
+def counts(scene):
+    items = scene.items()
+    return (sum(isinstance(i, BlockItem) for i in items), sum(isinstance(i, LinkItem) for i in items))
+
+
+@pytest.fixture
+def lenet(qapp, load_example):
+    net = load_example("lenet5")
+    scene = NetworkScene(net)
+    cache = engine.ShapeCache()
+    scene.show_results(cache.infer(net))
+    return net, scene, cache
+
+
+def test_scene_has_one_card_per_block_and_one_curve_per_link(lenet):
+    net, scene, _ = lenet
+    assert counts(scene) == (len(net.nodes), len(net.edges))
+    for nid, node in net.nodes.items():
+        if node.position is not None:
+            assert scene.block_rect(nid).center() == QPointF(*node.position)
+
+
+def test_cards_and_links_follow_edits_of_the_network(lenet):
+    net, scene, _ = lenet
+    n, e = counts(scene)
+    nid = net.add_node("ReLU", {}, position=(400, 0))
+    assert counts(scene) == (n + 1, e)
+    net.connect("c1", nid)
+    assert counts(scene) == (n + 1, e + 1)
+    assert scene.link_item("c1", nid).target is scene.block_item(nid)
+    net.disconnect("c1", nid)
+    assert counts(scene) == (n + 1, e)
+    net.remove_node("c1")                       # its links go with it
+    assert counts(scene) == (n, e - 2)
+    with pytest.raises(KeyError):
+        scene.block_item("c1")
+    net.rename("s2", "pool2")
+    assert scene.block_item("pool2").node_id == "pool2"
+    assert scene.link_item("pool2", net.outputs_of("pool2")[0]).ends[0] == "pool2"
+
+
+def test_switching_networks_drops_the_old_one(lenet, load_example):
+    old, scene, _ = lenet
+    new = load_example("residual")
+    scene.set_network(new)
+    assert counts(scene) == (len(new.nodes), len(new.edges))
+    old.add_node("ReLU", {})
+    assert counts(scene) == (len(new.nodes), len(new.edges))
+
+
+def test_reset_rebuilds_everything(lenet, load_example):
+    net, scene, _ = lenet
+    net.replace_with(load_example("crnn"))
+    assert counts(scene) == (len(net.nodes), len(net.edges))
+
+
+def test_moving_a_block_in_the_network_moves_its_card_and_links(lenet):
+    net, scene, _ = lenet
+    link = scene.link_item("c1", net.outputs_of("c1")[0])
+    before = link.boundingRect()
+    net.move("c1", (300.0, 50.0))
+    assert scene.block_rect("c1").center() == QPointF(300, 50)
+    assert link.boundingRect() != before
+    net.move("c1", (300.0, 50.0))              # already there: nothing to do
+    assert scene.block_rect("c1").center() == QPointF(300, 50)
+
+
+def test_parameter_edit_updates_the_shape_on_the_card_and_on_its_outgoing_link(lenet):
+    net, scene, cache = lenet
+    card = scene.block_item("c1")
+    target = net.outputs_of("c1")[0]
+    assert card.shape_text == "6 × 28 × 28"
+    assert card.detail_text == "156 params"
+    assert scene.link_item("c1", target).label == "6 × 28 × 28"
+    net.set_param("c1", "out_channels", 8)
+    changed = scene.show_results(cache.infer(net))
+    assert card.shape_text == "8 × 28 × 28"
+    assert card.detail_text == "208 params"
+    assert scene.link_item("c1", target).label == "8 × 28 × 28"
+    assert "c1" in changed
+
+
+def test_only_blocks_whose_shown_result_changed_are_repainted(lenet):
+    net, scene, cache = lenet
+    last = net.output_node()
+    net.set_param(last, "out_features", 12)
+    assert scene.show_results(cache.infer(net)) == [last]
+    assert scene.show_results(cache.infer(net)) == []
+
+
+def test_errors_are_red_with_the_full_sentence_in_the_tooltip_and_blocked_blocks_grey(qapp, chain):
+    net = chain(("input", "Input", {"shape": [1, 4, 4]}), ("conv", "Conv2d", {"out_channels": 2, "kernel_size": 5}),
+                ("relu", "ReLU", {}))
+    scene = NetworkScene(net)
+    results = engine.infer_shapes(net)
+    scene.show_results(results)
+    conv, relu = scene.block_item("conv"), scene.block_item("relu")
+    assert conv.state == "error" and relu.state == "blocked"
+    assert conv.detail_text.startswith("Conv2d 'conv'")
+    assert results["conv"].error in conv.toolTip()
+    assert scene.link_item("conv", "relu").label == ""
+    net.set_param("conv", "padding", 1)
+    scene.show_results(engine.infer_shapes(net))
+    assert conv.state == "ok" and relu.state == "ok"
+    assert relu.shape_text == "2 × 2 × 2"
+
+
+def test_tooltip_shows_the_arithmetic_with_numbers(lenet):
+    net, scene, cache = lenet
+    tip = scene.block_item("c1").toolTip()
+    formula = cache.infer(net)["c1"].formula
+    assert formula and formula in tip
+    assert "28" in tip
+
+
+def test_warnings_are_shown_on_the_card(qapp, chain):
+    net = chain(("input", "Input", {"shape": [3, 224, 224]}),
+                ("conv", "Conv2d", {"out_channels": 96, "kernel_size": 11, "stride": 4}))
+    scene = NetworkScene(net)
+    results = engine.infer_shapes(net)
+    assert results["conv"].warnings
+    scene.show_results(results)
+    card = scene.block_item("conv")
+    assert card.state == "warning" and "⚠" in card.detail_text
+    assert results["conv"].warnings[0] in card.toolTip()
+
+
+def test_blocks_without_positions_are_laid_out_below_their_inputs(qapp, chain):
+    net = chain(("Input", {"shape": [1, 8, 8]}), ("Conv2d", {"out_channels": 2, "kernel_size": 3}), ("ReLU", {}),
+                ("Flatten", {}))
+    assert all(n.position is None for n in net.nodes.values())
+    scene = NetworkScene(net)
+    centres = [scene.block_rect(f"b{i}").center() for i in range(4)]
+    for upper, lower in zip(centres, centres[1:]):
+        assert lower.y() >= upper.y() + LAYER_GAP
+    added = net.add_node("Dropout", {})
+    assert not any(scene.block_rect(added).intersects(scene.block_rect(f"b{i}")) for i in range(4))
+    assert all(n.position is None for n in net.nodes.values())     # the scene never edits the network
+
+
+def test_multi_input_block_spreads_its_links_in_input_order(qapp, load_example):
+    net = load_example("residual")
+    scene = NetworkScene(net)
+    ins = net.inputs_of("add")
+    xs = [scene.link_item(s, "add").target.input_anchor(scene.link_item(s, "add")).x() for s in ins]
+    assert xs == sorted(xs) and len(set(xs)) == len(xs)
+
+
+def test_fit_all_shows_every_block(qtbot, load_example):
+    net = load_example("alexnet")
+    scene = NetworkScene(net)
+    view = NetworkView(scene)
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.fit_all()
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert visible.contains(scene.blocks_rect())
+    assert not view.minimap.isVisible()
+    view.reset_zoom()
+    assert view.zoom() == 1.0
+    assert view.minimap.isVisible()            # alexnet is taller than the view at 100 %
