@@ -37,6 +37,7 @@ class LiveCallback:
         self.spent = 0.0                # seconds spent on views
         self.sticky: dict = {}          # epoch-end views repeated in every frame
         self._t0 = None
+        self._trainer = None
         self._last_end = -1e9
         self._last_cost = 0.0
         self._last_step = None
@@ -60,6 +61,9 @@ class LiveCallback:
         self.config["max_fps"] = max(0.1, float(self.config["max_fps"]))
         self.config["budget"] = min(1.0, max(0.005, float(self.config["budget"])))
         self._last_end = -1e9       # show the change at the next step
+        trainer = self._trainer
+        if trainer is not None and getattr(trainer, "paused", False):
+            self._emit(trainer, force=True)         # paused: show the new choice at once
 
     on_views = configure
 
@@ -76,6 +80,7 @@ class LiveCallback:
     def on_start(self, trainer) -> None:
         from . import probes
         self._t0 = self.clock()
+        self._trainer = trainer
         model = trainer.model
         self.blocks = _block_lists(model)
         self.layouts = _layouts(self.network if self.network is not None else getattr(trainer, "network", None))
@@ -106,6 +111,7 @@ class LiveCallback:
 
     def on_end(self, trainer) -> None:
         self._emit(trainer, force=True)
+        self._trainer = None
 
     # ---------------------------------------------------------------------------------- cadence
     def _is_due(self, step: int) -> bool:
@@ -154,6 +160,8 @@ class LiveCallback:
             if keep:
                 views["gates"] = p.gate_view(model.block(gates_id), ins[gates_id], idx)
                 views["gates"].update(block=gates_id, tokens=self._tokens(trainer, inputs[0][idx]))
+            elif on["gates"]:
+                views["gates"] = {"note": _absent("LSTM, GRU or RNN block", "gates", cfg["gates_block"])}
         pred = _predictions(output, trainer.task)
         if on["features"]:
             views["features"] = self._features(trainer, feature_id, acts, inputs[0], y, pred, idx)
@@ -161,6 +169,8 @@ class LiveCallback:
             conv = _pick(cfg["filters_block"], self.blocks["conv"])
             if conv in self.blocks["conv"]:
                 views["filters"] = dict(p.conv_filters(model.block(conv)), block=conv, choices=self.blocks["conv"])
+            else:
+                views["filters"] = {"note": _absent("Conv1d or Conv2d block", "filters", cfg["filters_block"])}
         if on["weights"]:
             weights = self._weights if self._weights is not None else p.weight_stats(model, self.blocks["learnable"])
             self._weights = None
@@ -225,6 +235,14 @@ class LiveCallback:
 
 
 # ------------------------------------------------------------------------------------- helpers
+
+def _absent(what: str, view: str, wanted) -> str:
+    if wanted is not None:
+        article = "an" if what[0] in "AEIOULR" else "a"
+        return (f"Block '{wanted}' is not {article} {what} of the running network (it was removed or changed); "
+                f"pick another block or start a new run.")
+    return f"The running network has no {what}, so there are no {view} to show."
+
 
 def _pick(wanted, choices):
     if wanted is not None:

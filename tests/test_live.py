@@ -23,13 +23,15 @@ def test_cnn_run_gives_frames_with_every_view():
     assert steps[0] == 0 and steps == sorted(steps)
     assert 4 <= len(frames) <= 2 + 12 // 3 + 2          # start, every 3rd of 12 steps, epoch ends, end
     last = frames[-1]["views"]
-    assert set(last) == {"features", "filters", "weights", "outcome"}      # no recurrent block: no gates
+    assert set(last) == {"features", "filters", "weights", "outcome", "gates"}
+    assert last["gates"] == {"note": "The running network has no LSTM, GRU or RNN block, so there are no gates "
+                                     "to show."}
     assert last["filters"]["block"] == "conv1" and last["filters"]["choices"] == ["conv1", "conv2"]
     assert last["features"]["block"] == "input" and last["features"]["sample"]["label"] in shapes_dataset(6).classes
     assert set(last["weights"]["blocks"]) == {"conv1", "conv2", "fc"}
     assert set(last["weights"]["dead_relu"]) == {"relu1", "relu2"}
     confusion = last["outcome"]["confusion"]["matrix"]
-    assert confusion.shape == (10, 10) and confusion.sum() == 192 and last["outcome"]["confusion"]["epoch"] == 1
+    assert confusion.shape == (10, 10) and confusion.sum() == 192 and last["outcome"]["confusion"]["epoch"] == 2
     grid = last["outcome"]["predictions"]
     assert grid["images"].shape == (16, 20, 20) and len(grid["correct"]) == 16
     assert trainer.model.training
@@ -50,7 +52,7 @@ def test_views_configuration_switches_views_and_blocks():
 
     def reconfigure(trainer):
         if trainer.step == 4:
-            live.configure({"enabled": {"filters": False, "weights": False, "outcome": False},
+            live.configure({"enabled": {"filters": False, "weights": False, "outcome": False, "gates": False},
                             "block": "conv2", "every_steps": 1})
 
     trainer = MiniTrainer(CNN, shapes_dataset(384), [live]).run(epochs=1, on_batch=reconfigure)

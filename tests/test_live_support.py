@@ -76,7 +76,7 @@ class MiniTrainer:
         loss_fn = torch.nn.CrossEntropyLoss()
         self.model.train()
         self._call("on_start")
-        for self.epoch in range(epochs):
+        for epoch in range(epochs):
             for s in range(0, len(self.x), self.batch):
                 xb, yb = self.x[s:s + self.batch], self.y[s:s + self.batch]
                 out = self.model(xb)
@@ -89,6 +89,7 @@ class MiniTrainer:
                 self._call("on_step")
                 if on_batch:
                     on_batch(self)
+            self.epoch = epoch + 1                  # epochs completed, as engine.trainer counts them
             self._call("on_epoch_end", {"train_loss": float(loss.detach())})
         self._call("on_end")
         return self

@@ -1,0 +1,248 @@
+"""The live views the app docks: tabs for curves, filters, feature maps, gates, weights and outcome,
+fed by the training controller's signals, with an overhead meter and the views' on/off and cadence.
+
+Cheap to import: pyqtgraph and the plot views (`widgets.plots`) are imported the first time the
+views are shown or get data, so the main window appears without paying for them.
+
+Inputs (slots, usually connected by `attach(controller)`): on_started, on_scalars, on_epoch, on_frame,
+on_finished. Output: `views_requested(dict)`, a VIEWS payload for the training process (see
+engine/live.py). `set_block(node_id)` shows a block's feature maps (the app wires canvas selection to
+it); `set_network(network)` follows edits, so a view of a removed block is cleared with a note.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QSpinBox, QTabWidget, QVBoxLayout,
+                               QWidget)
+
+TABS = [("curves", "Curves"), ("filters", "Filters"), ("features", "Feature maps"), ("gates", "LSTM/GRU gates"),
+        ("weights", "Weights"), ("outcome", "Outcome")]
+REFRESH_MS = 33
+
+
+def network_hash(network) -> str:
+    """Identity of a network's structure (types, parameters, links; not positions or names)."""
+    nodes = [[n.id, n.type, n.params] for n in network.nodes.values()]
+    edges = [[e.source, e.target] for e in network.edges]
+    text = json.dumps([nodes, edges], sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+class LiveViews(QWidget):
+    views_requested = Signal(dict)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.views: dict[str, QWidget] = {}
+        self.config = {"every_steps": 20, "max_fps": 15.0, "block": None, "probe_index": 0,
+                       "filters_block": None, "gates_block": None}
+        self.enabled = {name: True for name, _ in TABS}
+        self.network = None
+        self.block_note = None
+        self.pending = None          # newest frame not shown yet
+        self.last_frame = None
+        self.training = False
+        self.tabs = QTabWidget()
+        for name, title in TABS:
+            holder = QWidget()
+            QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            self.tabs.addTab(holder, title)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.on_box = QCheckBox("Views on")
+        self.on_box.setChecked(True)
+        self.on_box.setToolTip("Compute live views in the training process (curves always update).")
+        self.screen_box = QCheckBox("only the view on screen")
+        self.screen_box.setChecked(True)
+        self.screen_box.setToolTip("Compute only the view you are looking at, so the others cost nothing.")
+        self.every_box = QSpinBox()
+        self.every_box.setRange(1, 10000)
+        self.every_box.setValue(self.config["every_steps"])
+        self.every_box.setPrefix("every ")
+        self.every_box.setSuffix(" steps")
+        self.fps_box = QSpinBox()
+        self.fps_box.setRange(1, 30)
+        self.fps_box.setValue(int(self.config["max_fps"]))
+        self.fps_box.setPrefix("at most ")
+        self.fps_box.setSuffix(" /s")
+        for w in (self.on_box, self.screen_box):
+            w.toggled.connect(lambda _on: self._request())
+        self.every_box.valueChanged.connect(lambda v: self._request(every_steps=int(v)))
+        self.fps_box.valueChanged.connect(lambda v: self._request(max_fps=float(v)))
+        self.meter = QProgressBar()
+        self.meter.setRange(0, 100)
+        self.meter.setMaximumWidth(90)
+        self.meter.setFormat("%p%")
+        self.meter.setToolTip("Share of training time spent computing the live views.")
+        self.meter_label = QLabel("view overhead")
+        bar = QHBoxLayout()
+        for w in (self.on_box, self.screen_box, self.every_box, self.fps_box):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.meter_label)
+        bar.addWidget(self.meter)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(bar)
+        lay.addWidget(self.tabs, 1)
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+
+    # ------------------------------------------------------------------------------ lazy views
+    def ensure_views(self) -> None:
+        """Create the plot views (imports pyqtgraph) the first time they are needed."""
+        if self.views:
+            return
+        from .plots.curves import CurvesView
+        from .plots.features import FeaturesView
+        from .plots.filters import FiltersView
+        from .plots.gates import GatesView
+        from .plots.outcome import OutcomeView
+        from .plots.weights import WeightsView
+        classes = {"curves": CurvesView, "filters": FiltersView, "features": FeaturesView, "gates": GatesView,
+                   "weights": WeightsView, "outcome": OutcomeView}
+        for k, (name, _title) in enumerate(TABS):
+            view = classes[name]()
+            self.views[name] = view
+            self.tabs.widget(k).layout().addWidget(view)
+            if hasattr(view, "config_requested"):
+                view.config_requested.connect(lambda change: self._request(**change))
+        if self.network is not None:
+            self.views["features"].set_blocks(list(self.network.nodes))
+        if self.config["block"]:
+            self.views["features"].select(self.config["block"])
+
+    def showEvent(self, event) -> None:
+        self.ensure_views()
+        super().showEvent(event)
+
+    # ---------------------------------------------------------------------------- configuration
+    def current_view(self) -> str:
+        return TABS[max(0, self.tabs.currentIndex())][0]
+
+    def views_settings(self) -> dict:
+        """The VIEWS configuration: what to pass as the run's `live_views` setting and in VIEWS messages."""
+        on = self.on_box.isChecked()
+        if self.screen_box.isChecked():
+            enabled = {name: on and name == self.current_view() for name, _ in TABS}
+            enabled["outcome"] = on and self.current_view() in ("outcome", "curves")
+        else:
+            enabled = {name: on and self.enabled[name] for name, _ in TABS}
+        return {"enabled": enabled, **self.config}
+
+    def _request(self, **change) -> None:
+        self.config.update(change)
+        self.views_requested.emit(self.views_settings())
+
+    def _tab_changed(self, _index: int) -> None:
+        self.ensure_views()
+        if self.screen_box.isChecked():
+            self._request()
+        if self.last_frame is not None:
+            self.pending = self.last_frame
+
+    def set_block(self, node_id: str | None) -> None:
+        """Show this block's activations in the feature-map view (from the canvas selection)."""
+        if not node_id:
+            return
+        self.ensure_views()
+        self.views["features"].select(node_id)
+        self._request(block=node_id)
+
+    def set_network(self, network) -> None:
+        """Follow this network's edits (blocks removed or renamed clear the views that showed them)."""
+        if self.network is not None:
+            self.network.unsubscribe(self._network_changed)
+        self.network = network
+        if network is not None:
+            network.subscribe(self._network_changed)
+        self._network_changed(None)
+
+    def _network_changed(self, _change) -> None:
+        ids = list(self.network.nodes) if self.network is not None else []
+        if not self.views:
+            return
+        self.views["features"].set_blocks(ids)
+        block = self.config.get("block")
+        if block and block not in ids:
+            self.views["features"].clear(f"Block '{block}' was removed from the network, so its feature maps are "
+                                         "cleared; click another block on the canvas to see its activations.")
+            self.config["block"] = None
+            self.block_note = block
+
+    # ---------------------------------------------------------------------------- controller
+    def attach(self, controller) -> None:
+        """Connect a training controller's signals (started, scalars, epoch_finished, frame, finished,
+        failed) and, where it has one, its way to send VIEWS messages."""
+        pairs = [("started", self.on_started), ("scalars", self.on_scalars), ("epoch_finished", self.on_epoch),
+                 ("frame", self.on_frame), ("finished", self.on_finished), ("failed", self.on_finished)]
+        for signal, slot in pairs:
+            if hasattr(controller, signal):
+                getattr(controller, signal).connect(slot)
+        for method in ("set_views", "send_views"):
+            if hasattr(controller, method):
+                self.views_requested.connect(getattr(controller, method))
+                break
+
+    def on_started(self, payload: dict) -> None:
+        self.ensure_views()
+        key = network_hash(self.network) if self.network is not None else None
+        task = payload.get("task")
+        metric = "accuracy" if task in ("classification", "text", None) else "metric"
+        self.views["curves"].start_run(key, metric)
+        self.views["curves"].panels["metric"].plot.setVisible(metric == "accuracy")
+        self.views["weights"].start_run()
+        self.views["outcome"].start_run()
+        self.pending = self.last_frame = None
+        self.training = True
+        self.timer.start()
+
+    def on_scalars(self, payload: dict) -> None:
+        self.ensure_views()
+        self.views["curves"].add_scalars(payload)
+
+    def on_epoch(self, payload: dict) -> None:
+        self.ensure_views()
+        self.views["curves"].add_epoch(payload)
+
+    def on_frame(self, payload: dict) -> None:
+        self.pending = payload
+        if not self.timer.isActive():
+            self.timer.start()
+
+    def on_finished(self, _payload=None) -> None:
+        self.training = False
+        self.refresh()
+        self.timer.stop()
+
+    # ------------------------------------------------------------------------------- drawing
+    def refresh(self) -> None:
+        """Apply the newest frame to the view on screen (called ~30 times a second)."""
+        self.ensure_views()
+        self.views["curves"].refresh()
+        frame, self.pending = self.pending, None
+        if frame is None:
+            return
+        self.last_frame = frame
+        overhead = float(frame.get("overhead", 0.0))
+        self.meter.setValue(int(round(100 * overhead)))
+        self.meter_label.setText(f"view overhead (step {frame.get('step', 0)})")
+        self.show_frame(frame, self.current_view())
+
+    def show_frame(self, frame: dict, name: str) -> None:
+        data = frame.get("views", {}).get(name)
+        view = self.views.get(name)
+        if view is None or name == "curves":
+            return
+        if data is None:
+            if name == "gates" and frame.get("views") and "gates" not in frame["views"] and \
+                    self.enabled["gates"] and not self.screen_box.isChecked():
+                view.clear("This network has no LSTM, GRU or RNN block, so there are no gates to show.")
+            return
+        if name == "weights":
+            view.show_frame(data, int(frame.get("step", 0)))
+        else:
+            view.show_frame(data)

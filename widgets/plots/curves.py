@@ -1,0 +1,205 @@
+"""Training curves: loss and the task's metric per step (raw and smoothed) and per epoch (train and
+validation), live; log scale; hover to read values; earlier runs of the same network drawn faintly;
+export as PNG or CSV."""
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from .common import Series, ema
+
+SMOOTHING = 0.1        # EMA weight of a new step's value
+MAX_EARLIER_RUNS = 3
+
+
+class CurvePanel:
+    """One quantity (loss or a metric): step values, their EMA, and per-epoch train/validation points."""
+
+    def __init__(self, plot: pg.PlotItem, name: str):
+        self.plot, self.name = plot, name
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        plot.setLabel("bottom", "step")
+        plot.setTitle(name)
+        plot.setClipToView(True)
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.earlier = [plot.plot(pen=pg.mkPen(QColor(120, 120, 120, 90), width=1.5, style=Qt.PenStyle.DashLine))
+                        for _ in range(MAX_EARLIER_RUNS)]
+        self.raw_item = plot.plot(pen=pg.mkPen(QColor(31, 119, 180, 60), width=1))
+        self.ema_item = plot.plot(pen=pg.mkPen("#1f77b4", width=2), name=f"train (smoothed)")
+        self.train_item = plot.plot(pen=pg.mkPen("#1f77b4", width=1, style=Qt.PenStyle.DotLine), symbol="o",
+                                    symbolSize=6, symbolBrush="#1f77b4", name="train, per epoch")
+        self.val_item = plot.plot(pen=pg.mkPen("#d62728", width=2), symbol="s", symbolSize=7,
+                                  symbolBrush="#d62728", name="validation, per epoch")
+        self.raw, self.smooth, self.train, self.val = Series(), Series(), Series(), Series()
+        self._ema_last = None
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#999", width=1))
+        self.cursor.setVisible(False)
+        plot.addItem(self.cursor, ignoreBounds=True)
+
+    def clear(self) -> None:
+        for s in (self.raw, self.smooth, self.train, self.val):
+            s.clear()
+        self._ema_last = None
+        self.redraw()
+
+    def add_steps(self, steps, values) -> None:
+        values = np.asarray(values, np.float64)
+        smoothed, self._ema_last = ema(values, SMOOTHING, self._ema_last)
+        self.raw.extend(steps, values)
+        self.smooth.extend(steps, smoothed)
+
+    def add_epoch(self, step, train, val) -> None:
+        if train is not None:
+            self.train.append(step, train)
+        if val is not None:
+            self.val.append(step, val)
+
+    def show_earlier(self, runs: list[dict]) -> None:
+        for item, run in zip(self.earlier, runs + [None] * MAX_EARLIER_RUNS):
+            data = run.get(self.name) if run else None
+            if data is None or len(data[0]) == 0:
+                item.setData([], [])
+            else:
+                item.setData(data[0], data[1])
+
+    def redraw(self) -> None:
+        self.raw_item.setData(self.raw.x, self.raw.y)
+        self.ema_item.setData(self.smooth.x, self.smooth.y)
+        self.train_item.setData(self.train.x, self.train.y)
+        self.val_item.setData(self.val.x, self.val.y)
+
+    def snapshot(self) -> tuple[np.ndarray, np.ndarray]:
+        """The smoothed curve, kept to show this run faintly behind later runs."""
+        return self.smooth.x.copy(), self.smooth.y.copy()
+
+    def read(self, x: float) -> str:
+        """The values nearest to step x, as text."""
+        parts = []
+        if self.smooth.n:
+            i = int(np.clip(np.searchsorted(self.smooth.x, x), 0, self.smooth.n - 1))
+            parts.append(f"step {self.smooth.x[i]:.0f}: {self.name} {self.raw.y[i]:.4g} "
+                         f"(smoothed {self.smooth.y[i]:.4g})")
+        for label, s in (("train", self.train), ("validation", self.val)):
+            if s.n:
+                j = int(np.argmin(np.abs(s.x - x)))
+                parts.append(f"epoch {j + 1} {label} {s.y[j]:.4g}")
+        return ";  ".join(parts)
+
+
+class CurvesView(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.panels = {"loss": CurvePanel(self.graphics.addPlot(row=0, col=0), "loss")}
+        self.metric_name = "accuracy"
+        self.panels["metric"] = CurvePanel(self.graphics.addPlot(row=0, col=1), self.metric_name)
+        self.archive: dict[str, list[dict]] = {}      # network hash -> earlier runs' smoothed curves
+        self.run_key = None
+        self.last_step = 0
+        self.log_box = QCheckBox("log scale (loss)")
+        self.log_box.toggled.connect(lambda on: self.panels["loss"].plot.setLogMode(y=on))
+        png, csv_button = QPushButton("Export PNG…"), QPushButton("Export CSV…")
+        png.clicked.connect(self._ask_png)
+        csv_button.clicked.connect(self._ask_csv)
+        self.readout = QLabel("Hover over a plot to read its values.")
+        self.readout.setStyleSheet("color: #444;")
+        bar = QHBoxLayout()
+        bar.addWidget(self.log_box)
+        bar.addWidget(self.readout, 1)
+        bar.addWidget(png)
+        bar.addWidget(csv_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(bar)
+        lay.addWidget(self.graphics, 1)
+        self.graphics.scene().sigMouseMoved.connect(self._hover)
+        self._dirty = False
+
+    # ------------------------------------------------------------------------------------ runs
+    def start_run(self, run_key: str | None, metric: str = "accuracy") -> None:
+        """A new run begins: the previous run's curves join the earlier runs of its network."""
+        if self.run_key is not None and self.panels["loss"].smooth.n:
+            runs = self.archive.setdefault(self.run_key, [])
+            runs.insert(0, {p.name: p.snapshot() for p in self.panels.values()})
+            del runs[MAX_EARLIER_RUNS:]
+        self.run_key = run_key
+        self.metric_name = metric
+        self.panels["metric"].name = metric
+        self.panels["metric"].plot.setTitle(metric)
+        for p in self.panels.values():
+            p.clear()
+            p.show_earlier(self.archive.get(run_key, []))
+        self.last_step = 0
+
+    def earlier_runs(self) -> int:
+        return len(self.archive.get(self.run_key, []))
+
+    # ------------------------------------------------------------------------------------ data
+    def add_scalars(self, payload: dict) -> None:
+        steps = payload.get("step") or []
+        if not len(steps):
+            return
+        self.panels["loss"].add_steps(steps, payload.get("loss", []))
+        metric = payload.get(self.metric_name)
+        if metric is not None and len(metric) == len(steps):
+            self.panels["metric"].add_steps(steps, metric)
+        self.last_step = float(steps[-1])
+        self._dirty = True
+
+    def add_epoch(self, payload: dict) -> None:
+        step = float(payload.get("step", payload.get("global_step", self.last_step)))
+        self.panels["loss"].add_epoch(step, payload.get("train_loss"), payload.get("val_loss"))
+        self.panels["metric"].add_epoch(step, payload.get(f"train_{self.metric_name}"),
+                                        payload.get(f"val_{self.metric_name}"))
+        self._dirty = True
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw what changed since the last refresh (called by the container's ~30 fps timer)."""
+        if self._dirty:
+            for p in self.panels.values():
+                p.redraw()
+            self._dirty = False
+
+    # ----------------------------------------------------------------------------------- hover
+    def _hover(self, pos) -> None:
+        for p in self.panels.values():
+            inside = p.plot.sceneBoundingRect().contains(pos)
+            p.cursor.setVisible(inside)
+            if inside:
+                x = p.plot.vb.mapSceneToView(pos).x()
+                p.cursor.setPos(x)
+                text = p.read(x)
+                self.readout.setText(text or "No values yet.")
+
+    # ---------------------------------------------------------------------------------- export
+    def _ask_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export curves as PNG", "curves.png", "PNG image (*.png)")
+        if path:
+            self.export_png(path)
+
+    def _ask_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export curves as CSV", "curves.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def export_png(self, path: str) -> bool:
+        self.refresh()
+        return self.graphics.grab().save(path, "PNG")
+
+    def export_csv(self, path: str) -> None:
+        """One row per value: series (e.g. loss/step, loss/val), step, value."""
+        with open(path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["series", "step", "value"])
+            for p in self.panels.values():
+                for label, s in (("step", p.raw), ("smoothed", p.smooth), ("train_epoch", p.train),
+                                 ("val_epoch", p.val)):
+                    for x, y in zip(s.x, s.y):
+                        w.writerow([f"{p.name}/{label}", f"{x:g}", f"{y:.6g}"])

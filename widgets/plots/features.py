@@ -1,0 +1,142 @@
+"""Feature maps: a probe sample (with its label and the current prediction) and one block's
+activations for it: a grid of channel maps, a time × feature heatmap, or a bar per unit."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+
+from .common import DIVERGING, SEQUENTIAL, image_plot, note_label, set_image, symmetric
+
+
+class FeaturesView(QWidget):
+    config_requested = Signal(dict)       # {"block": node id} or {"probe_index": int}
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.block_box = QComboBox()
+        self.block_box.setMinimumWidth(120)
+        self.block_box.activated.connect(lambda _i: self.config_requested.emit({"block": self.block_box.currentText()}))
+        self.index_box = QSpinBox()
+        self.index_box.setRange(0, 31)
+        self.index_box.valueChanged.connect(lambda v: self.config_requested.emit({"probe_index": int(v)}))
+        self.sample_info = QLabel("")
+        self.sample_info.setWordWrap(True)
+        self.info = QLabel("")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Block:"))
+        top.addWidget(self.block_box)
+        top.addWidget(QLabel("Probe sample:"))
+        top.addWidget(self.index_box)
+        top.addWidget(self.info, 1)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.sample_plot, self.sample_image, _ = image_plot("probe sample", SEQUENTIAL, bar=False)
+        self.sample_plot.setMaximumWidth(260)
+        self.graphics.addItem(self.sample_plot, row=0, col=0)
+        self.map_plot, self.map_image, self.map_bar = image_plot("activations")
+        self.bar_plot = pg.PlotItem(title="activations")
+        self.bar_plot.setLabel("bottom", "unit")
+        self.bar_plot.showGrid(y=True, alpha=0.2)
+        self.bars = pg.BarGraphItem(x=[0], height=[0], width=0.8, brush="#1f77b4")
+        self.bar_plot.addItem(self.bars)
+        self._shown = None
+        self.note = note_label("Feature maps appear here when training starts. Click a block on the canvas "
+                               "to see its activations.")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(top)
+        lay.addWidget(self.sample_info)
+        lay.addWidget(self.note)
+        lay.addWidget(self.graphics, 1)
+        self.graphics.hide()
+
+    def set_blocks(self, node_ids: list[str]) -> None:
+        current = self.block_box.currentText()
+        self.block_box.blockSignals(True)
+        self.block_box.clear()
+        self.block_box.addItems(node_ids)
+        if current in node_ids:
+            self.block_box.setCurrentText(current)
+        self.block_box.blockSignals(False)
+
+    def select(self, node_id: str) -> None:
+        if self.block_box.findText(node_id) < 0:
+            self.block_box.addItem(node_id)
+        self.block_box.setCurrentText(node_id)
+
+    def clear(self, note: str) -> None:
+        self.note.setText(note)
+        self.note.show()
+        self._swap(None)
+
+    def _swap(self, plot) -> None:
+        if plot is self._shown:
+            return
+        if self._shown is not None:
+            self.graphics.removeItem(self._shown)
+        if plot is not None:
+            self.graphics.addItem(plot, row=0, col=1)
+        self._shown = plot
+
+    def show_frame(self, data: dict) -> None:
+        self.graphics.show()
+        self._show_sample(data.get("sample", {}))
+        if self.block_box.currentText() != data["block"]:
+            self.select(data["block"])
+        if data.get("missing"):
+            self.clear(f"Block '{data['block']}' is not in the running network (it was removed or added after "
+                       f"the run started); pick another block or start a new run.")
+            return
+        self.note.hide()
+        shape = "×".join(str(s) for s in data["shape"])
+        lo, hi = data["range"]
+        kind = data["kind"]
+        if kind == "vector":
+            values = np.asarray(data["values"], np.float32)
+            self.bars.setOpts(x=np.arange(len(values)), height=values, width=0.8)
+            self.bar_plot.setTitle(f"{data['block']}: {len(values)} units")
+            self._swap(self.bar_plot)
+            self.info.setText(f"output {shape}; values {lo:.3g} … {hi:.3g}")
+            return
+        levels = symmetric((lo, hi)) if lo < 0 else (0.0, hi if hi > 0 else 1.0)
+        self.map_image.setColorMap(DIVERGING if lo < 0 else SEQUENTIAL)
+        self.map_bar.setColorMap(DIVERGING if lo < 0 else SEQUENTIAL)
+        set_image(self.map_image, data["image"], levels, self.map_bar)
+        if kind == "maps":
+            self.map_plot.setTitle(f"{data['block']}: one map per channel")
+            self.map_plot.setAspectLocked(True)
+            self.info.setText(f"output {shape} (channels × height × width); values {lo:.3g} … {hi:.3g}")
+        else:
+            rows, cols = data.get("axes", ["time", "feature"])
+            self.map_plot.setTitle(f"{data['block']}: {rows} (down) × {cols} (across)")
+            self.map_plot.setAspectLocked(False)
+            self.info.setText(f"output {shape} ({rows} × {cols}); values {lo:.3g} … {hi:.3g}")
+        self._swap(self.map_plot)
+
+    def _show_sample(self, sample: dict) -> None:
+        if not sample:
+            return
+        if self.index_box.value() != sample.get("index", 0):
+            self.index_box.blockSignals(True)
+            self.index_box.setValue(int(sample.get("index", 0)))
+            self.index_box.blockSignals(False)
+        right = sample.get("label") == sample.get("prediction")
+        colour = "#2a7" if right else "#c33"
+        text = f"label <b>{sample.get('label', '')}</b> — prediction <b style='color:{colour}'>" \
+               f"{sample.get('prediction', '')}</b>"
+        if "text" in sample:
+            text = f"text: <tt>{_escape(sample['text'][:120])}</tt><br>" + text
+        self.sample_info.setText(text)
+        image = sample.get("image")
+        if image is None and sample.get("sequence") is not None:
+            image = np.asarray(sample["sequence"], np.float32)
+            lo, hi = float(image.min()), float(image.max())
+            image = (image - lo) / (hi - lo) if hi > lo else np.zeros_like(image)
+        self.sample_plot.setVisible(image is not None)
+        if image is not None:
+            set_image(self.sample_image, image, (0.0, 1.0))
+
+
+def _escape(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "⏎")

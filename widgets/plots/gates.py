@@ -1,0 +1,170 @@
+"""LSTM / GRU gates for one probe sequence: heatmaps of hidden unit (down) × time (across) for every
+gate, per layer and direction, on fixed colour scales ([0, 1] sigmoid gates, [−1, 1] tanh); a line plot
+of chosen units over time and the mean forget (or update) gate per time step."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from .common import DIVERGING, RUN_COLOURS, SEQUENTIAL, note_label, set_image
+
+ORDER = {"LSTM": "ifgoch", "GRU": "rznh", "RNN": "h"}
+NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o", "c": "cell c",
+         "h": "hidden h", "r": "reset gate r", "z": "update gate z", "n": "new gate n"}
+SIGMOID = set("ifozr")
+SLOTS = 6
+
+
+class GatesView(QWidget):
+    config_requested = Signal(dict)       # {"gates_block": node id}
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.layer_box = QComboBox()
+        self.layer_box.currentIndexChanged.connect(lambda _i: self._redraw())
+        self.units_edit = QLineEdit("0, 1, 2, 3")
+        self.units_edit.setMaximumWidth(140)
+        self.units_edit.setToolTip("Hidden units to plot over time, separated by commas.")
+        self.units_edit.editingFinished.connect(self._redraw)
+        self.line_gate = QComboBox()
+        self.line_gate.currentIndexChanged.connect(lambda _i: self._redraw())
+        self.info = QLabel("")
+        self.chars = QLabel("")
+        self.chars.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Layer:"))
+        top.addWidget(self.layer_box)
+        top.addWidget(QLabel("Plot units:"))
+        top.addWidget(self.units_edit)
+        top.addWidget(QLabel("of"))
+        top.addWidget(self.line_gate)
+        top.addWidget(self.info, 1)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.cells = []
+        for k in range(SLOTS):
+            plot = self.graphics.addPlot(row=k // 3, col=k % 3)
+            plot.invertY(True)
+            plot.setMenuEnabled(False)
+            plot.setLabel("left", "unit")
+            image = pg.ImageItem()
+            plot.addItem(image)
+            self.cells.append((plot, image))
+        self.sig_bar = pg.ColorBarItem(values=(0, 1), colorMap=SEQUENTIAL, interactive=False, width=10,
+                                       label="sigmoid gates")
+        self.tanh_bar = pg.ColorBarItem(values=(-1, 1), colorMap=DIVERGING, interactive=False, width=10,
+                                        label="tanh values")
+        self.graphics.addItem(self.sig_bar, row=0, col=3)
+        self.graphics.addItem(self.tanh_bar, row=1, col=3)
+        self.units_plot = self.graphics.addPlot(row=2, col=0, colspan=2, title="chosen units over time")
+        self.units_plot.setLabel("bottom", "time step")
+        self.units_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self.unit_lines = [self.units_plot.plot(pen=pg.mkPen(c, width=1.5), name=f"unit {i}")
+                           for i, c in enumerate(RUN_COLOURS)]
+        self.mean_plot = self.graphics.addPlot(row=2, col=2, title="mean forget gate per step")
+        self.mean_plot.setYRange(0, 1)
+        self.mean_plot.setLabel("bottom", "time step")
+        self.mean_line = self.mean_plot.plot(pen=pg.mkPen("#d62728", width=2))
+        self.note = note_label("Gates appear here during training for networks with an LSTM or GRU block.")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(top)
+        lay.addWidget(self.chars)
+        lay.addWidget(self.note)
+        lay.addWidget(self.graphics, 1)
+        self.graphics.hide()
+        self.data = None
+
+    def clear(self, note: str) -> None:
+        self.note.setText(note)
+        self.note.show()
+        self.graphics.hide()
+        self.data = None
+
+    def show_frame(self, data: dict) -> None:
+        self.data = data
+        entries = [f"layer {e['layer'] + 1} {e['direction']}" for e in data["layers"]]
+        if [self.layer_box.itemText(i) for i in range(self.layer_box.count())] != entries:
+            self.layer_box.blockSignals(True)
+            self.layer_box.clear()
+            self.layer_box.addItems(entries)
+            self.layer_box.blockSignals(False)
+        names = list(ORDER.get(data["kind"], "h"))
+        if [self.line_gate.itemText(i) for i in range(self.line_gate.count())] != names:
+            self.line_gate.blockSignals(True)
+            self.line_gate.clear()
+            self.line_gate.addItems(names)
+            self.line_gate.setCurrentText("h")
+            self.line_gate.blockSignals(False)
+        tokens = data.get("tokens")
+        self.chars.setText("sequence: <tt>" + _escape("".join(tokens)) + "</tt>" if tokens else "")
+        self.note.hide()
+        self.graphics.show()
+        self._redraw()
+
+    def _units(self, hidden: int) -> list[int]:
+        out = []
+        for part in self.units_edit.text().replace(";", ",").split(","):
+            part = part.strip()
+            if part.isdigit() and int(part) < hidden and int(part) not in out:
+                out.append(int(part))
+        return out[:len(self.unit_lines)]
+
+    def _redraw(self) -> None:
+        if self.data is None:
+            return
+        entry = self.data["layers"][max(0, min(self.layer_box.currentIndex(), len(self.data["layers"]) - 1))]
+        gates = entry["gates"]
+        names = [n for n in ORDER.get(self.data["kind"], "h") if n in gates]
+        tokens = self.data.get("tokens")
+        steps, hidden = gates["h"].shape
+        for k, (plot, image) in enumerate(self.cells):
+            plot.setVisible(k < len(names))
+            if k >= len(names):
+                continue
+            name = names[k]
+            values = np.asarray(gates[name], np.float32).T          # unit (rows) × time (columns)
+            if name in SIGMOID:
+                image.setColorMap(SEQUENTIAL)
+                levels = (0.0, 1.0)
+            else:
+                image.setColorMap(DIVERGING)
+                m = max(1.0, float(np.abs(values).max())) if name == "c" else 1.0
+                levels = (-m, m)
+            set_image(image, values, levels)
+            title = NAMES[name] + (f"  (scale ±{levels[1]:.2g})" if name == "c" and levels[1] > 1 else "")
+            plot.setTitle(title, size="9pt")
+            if tokens and len(tokens) == steps and steps <= 120:
+                every = max(1, steps // 40)
+                ticks = [(i + 0.5, _show(tokens[i])) for i in range(0, steps, every)]
+                plot.getAxis("bottom").setTicks([ticks])
+            else:
+                plot.getAxis("bottom").setTicks(None)
+        line_name = self.line_gate.currentText() or "h"
+        values = np.asarray(gates.get(line_name, gates["h"]), np.float32)
+        units = self._units(hidden)
+        t = np.arange(steps)
+        for k, line in enumerate(self.unit_lines):
+            if k < len(units):
+                line.setData(t, values[:, units[k]])
+                line.opts["name"] = f"unit {units[k]}"
+            else:
+                line.setData([], [])
+        self.units_plot.setTitle(f"{NAMES.get(line_name, line_name)} of units {', '.join(map(str, units))}")
+        mean_gate = "f" if "f" in gates else "z" if "z" in gates else None
+        if mean_gate:
+            self.mean_line.setData(t, np.asarray(gates[mean_gate], np.float32).mean(axis=1))
+            self.mean_plot.setTitle(f"mean {NAMES[mean_gate].split(' ')[0]} gate per step")
+        else:
+            self.mean_line.setData([], [])
+        self.info.setText(f"{self.data['kind']} '{self.data['block']}': {steps} steps × {hidden} units; "
+                          f"rows are hidden units, columns time steps")
+
+
+def _show(ch: str) -> str:
+    return {"\n": "⏎", " ": "␣", "\t": "⇥"}.get(ch, ch)
+
+
+def _escape(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "⏎")

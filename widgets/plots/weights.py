@@ -1,0 +1,104 @@
+"""Inside the weights: histograms of a layer's weights and gradients, each layer's gradient norm over
+training (the vanishing-gradient view), and the share of dead ReLUs on the probe batch."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from .common import RUN_COLOURS, Series, note_label
+
+
+class WeightsView(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.layer_box = QComboBox()
+        self.layer_box.setMinimumWidth(120)
+        self.layer_box.currentIndexChanged.connect(lambda _i: self._draw_histograms())
+        self.info = QLabel("")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Layer:"))
+        top.addWidget(self.layer_box)
+        top.addWidget(self.info, 1)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.w_plot = self.graphics.addPlot(row=0, col=0, title="weights")
+        self.g_plot = self.graphics.addPlot(row=1, col=0, title="gradients")
+        self.w_hist = self.w_plot.plot(stepMode="center", fillLevel=0, brush=(31, 119, 180, 120),
+                                       pen=pg.mkPen("#1f77b4"))
+        self.g_hist = self.g_plot.plot(stepMode="center", fillLevel=0, brush=(214, 39, 40, 110),
+                                       pen=pg.mkPen("#d62728"))
+        self.norm_plot = self.graphics.addPlot(row=0, col=1, title="gradient norm per layer (log)")
+        self.norm_plot.setLogMode(y=True)
+        self.norm_plot.setLabel("bottom", "step")
+        self.norm_plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.norm_plot.setClipToView(True)
+        self.dead_plot = self.graphics.addPlot(row=1, col=1, title="dead ReLUs (share of units never active)")
+        self.dead_plot.setYRange(0, 1)
+        self.dead_bars = pg.BarGraphItem(x=[0], height=[0], width=0.6, brush="#7f7f7f")
+        self.dead_plot.addItem(self.dead_bars)
+        self.norm_lines: dict[str, pg.PlotDataItem] = {}
+        self.norms: dict[str, Series] = {}
+        self.stats: dict = {}
+        self.note = note_label("Weight and gradient statistics appear here during training.")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(top)
+        lay.addWidget(self.note)
+        lay.addWidget(self.graphics, 1)
+        self.graphics.hide()
+
+    def start_run(self) -> None:
+        """A new run: forget the gradient-norm history (the layers may have changed)."""
+        for line in self.norm_lines.values():
+            self.norm_plot.removeItem(line)
+        self.norm_plot.legend.clear()
+        self.norm_lines.clear()
+        self.norms.clear()
+        self.stats = {}
+
+    def show_frame(self, data: dict, step: int) -> None:
+        self.stats = data.get("blocks", {})
+        names = list(self.stats)
+        if [self.layer_box.itemText(i) for i in range(self.layer_box.count())] != names:
+            current = self.layer_box.currentText()
+            self.layer_box.blockSignals(True)
+            self.layer_box.clear()
+            self.layer_box.addItems(names)
+            if current in names:
+                self.layer_box.setCurrentText(current)
+            self.layer_box.blockSignals(False)
+        for k, (nid, entry) in enumerate(self.stats.items()):
+            if "grad_norm" not in entry:
+                continue
+            series = self.norms.setdefault(nid, Series(256))
+            if series.n and series.x[-1] >= step:
+                continue
+            series.append(step, max(entry["grad_norm"], 1e-12))
+            if nid not in self.norm_lines:
+                colour = RUN_COLOURS[len(self.norm_lines) % len(RUN_COLOURS)]
+                self.norm_lines[nid] = self.norm_plot.plot(pen=pg.mkPen(colour, width=1.5), name=nid)
+            self.norm_lines[nid].setData(series.x, series.y)
+        dead = data.get("dead_relu", {})
+        self.dead_bars.setOpts(x=np.arange(len(dead)), height=np.array(list(dead.values()), np.float32), width=0.6)
+        self.dead_plot.getAxis("bottom").setTicks([list(enumerate(dead))])
+        self.note.hide()
+        self.graphics.show()
+        self._draw_histograms()
+
+    def _draw_histograms(self) -> None:
+        entry = self.stats.get(self.layer_box.currentText())
+        if not entry:
+            return
+        w = entry["weights"]
+        self.w_hist.setData(w["edges"], w["counts"])
+        self.w_plot.setTitle(f"weights of {self.layer_box.currentText()}")
+        g = entry.get("grads")
+        if g is not None:
+            self.g_hist.setData(g["edges"], g["counts"])
+            self.g_plot.setTitle(f"gradients of {self.layer_box.currentText()} "
+                                 f"(norm {entry['grad_norm']:.3g})")
+        else:
+            self.g_hist.setData([], [])
+            self.g_plot.setTitle("gradients: none yet")
+        self.info.setText(f"{int(np.sum(w['counts'])):,} parameters; weights {w['edges'][0]:.3g} … "
+                          f"{w['edges'][-1]:.3g}")
