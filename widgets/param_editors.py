@@ -1,8 +1,8 @@
 """One editor widget per parameter kind of a block spec (engine/blocks/spec.py), each with
 `value()`, `set_value(v)` and a `changed(value)` signal emitted only for valid values.
 
-A parameter whose default is None ("same as kernel_size") or that is required and not set yet shows
-its spin box at one below the minimum, labelled "auto" or "required"; that value means None.
+A parameter whose default is None ("same as kernel_size") shows its spin box at one below the
+minimum, labelled "auto"; that value means None.
 """
 from __future__ import annotations
 
@@ -33,17 +33,13 @@ class ParamEditor(QWidget):
         raise NotImplementedError
 
 
-def _none_label(param) -> str:
-    return "required" if param.required else "auto"
-
-
 def make_spin(param, parent=None) -> QSpinBox:
     box = QSpinBox(parent)
     lo = int(param.min) if param.min is not None else -INT_LIMIT
     hi = int(param.max) if param.max is not None else INT_LIMIT
-    if param.default is None or param.required:
+    if param.default is None:
         lo -= 1
-        box.setSpecialValueText(_none_label(param))
+        box.setSpecialValueText("auto")
     box.setRange(lo, hi)
     box.setAccelerated(True)
     box.setKeyboardTracking(True)
