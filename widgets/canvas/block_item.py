@@ -15,6 +15,7 @@ from engine import fmt_shape
 from .style import BLOCK_H, BLOCK_W, MULTI_PORT_W, PORT_HIT, PORT_R, RADIUS, STRIPE_W, Fonts, group_colour, theme
 
 PAD = 12.0
+DETAIL_LOD = 0.35    # below this zoom, cards are drawn without text and ports
 CARD = QRectF(-BLOCK_W / 2, -BLOCK_H / 2, BLOCK_W, BLOCK_H)
 
 
@@ -158,6 +159,9 @@ class BlockItem(QGraphicsItem):
 
     def itemChange(self, change, value):
         if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:
+            scene = self.scene()
+            if scene is not None:
+                scene.block_geometry_changed()
             for link in self.links_in:
                 link.update_path()
             for link in self.links_out:
@@ -184,6 +188,8 @@ class BlockItem(QGraphicsItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self.colour)
         painter.drawPath(self.STRIPE)
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_LOD:
+            return          # zoomed far out: text would be unreadable specks, and costs the most
         self._paint_text(painter, t)
         self._paint_ports(painter, t)
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from .style import Fonts, theme
 
 ARROW = 5.0
+LABEL_LOD = 0.35     # below this zoom, shape labels on links are not drawn
 
 
 def curve(p0: QPointF, p1: QPointF) -> QPainterPath:
@@ -85,7 +86,7 @@ class LinkItem(QGraphicsItem):
         painter.drawPolygon(QPolygonF([QPointF(end.x() - ARROW, end.y() - ARROW - 4),
                                        QPointF(end.x() + ARROW, end.y() - ARROW - 4),
                                        QPointF(end.x(), end.y() - 3)]))
-        if self.label:
+        if self.label and option.levelOfDetailFromTransform(painter.worldTransform()) >= LABEL_LOD:
             painter.setPen(QPen(t.link if not self.isSelected() else t.accent, 1.0))
             painter.setBrush(t.link_label_bg)
             painter.drawRoundedRect(self._label_rect, 8, 8)

@@ -3,14 +3,17 @@ colour (red when it has an error), the visible area as a frame. Click or drag in
 Shown only when the network does not fit in the view."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPen
+import time
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QPainter, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QWidget
 
 from .style import theme
 
 SIZE = (180, 130)
 INSET = 8.0
+REDRAW_S = 0.15     # at most this often while blocks move
 
 
 class Minimap(QWidget):
@@ -22,6 +25,9 @@ class Minimap(QWidget):
         self.setToolTip("Overview: click or drag to move the view")
         self._world = QRectF()
         self._scale = 1.0
+        self._key = None
+        self._drawn_at = 0.0
+        self._picture = QPixmap()
 
     def _frame(self) -> None:
         """Map the blocks' rectangle into the widget, keeping its aspect ratio."""
@@ -40,26 +46,46 @@ class Minimap(QWidget):
                        self._world.top() + (p.y() - INSET) / self._scale)
 
     def paintEvent(self, event) -> None:
-        if not hasattr(self.view.scene(), "overview"):
+        scene = self.view.scene()
+        if not hasattr(scene, "overview"):
             return
+        key = (id(scene), scene.overview_revision, self.width(), self.height(), self.devicePixelRatioF())
+        if key != self._key:
+            now = time.monotonic()
+            if self._key is None or key[0] != self._key[0] or now - self._drawn_at >= REDRAW_S:
+                self._frame()
+                self._picture = self._draw_blocks(scene)
+                self._key, self._drawn_at = key, now
+            else:       # a block being dragged: redraw the overview a few times a second, not every frame
+                QTimer.singleShot(int(REDRAW_S * 1000), self.update)
         t = theme()
-        self._frame()
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(t.border, 1.0))
-        painter.setBrush(t.minimap_bg)
-        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
-        painter.setPen(Qt.PenStyle.NoPen)
-        for colour, rect in self.view.scene().overview():
-            a, b = self.to_widget(rect.topLeft()), self.to_widget(rect.bottomRight())
-            painter.setBrush(colour)
-            painter.drawRect(QRectF(a, b))
+        painter.drawPixmap(0, 0, self._picture)
         visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
         a, b = self.to_widget(visible.topLeft()), self.to_widget(visible.bottomRight())
         painter.setPen(QPen(t.accent, 1.5))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(QRectF(a, b).intersected(QRectF(self.rect()).adjusted(1, 1, -1, -1)))
         painter.end()
+
+    def _draw_blocks(self, scene) -> QPixmap:
+        """The background and every block, drawn once per change of the network's picture."""
+        t = theme()
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setPen(QPen(t.border, 1.0))
+        painter.setBrush(t.minimap_bg)
+        painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setTransform(QTransform(self._scale, 0, 0, self._scale, INSET - self._world.left() * self._scale,
+                                        INSET - self._world.top() * self._scale))
+        for colour, rect in scene.overview():
+            painter.setBrush(colour)
+            painter.drawRect(rect)
+        painter.end()
+        return pixmap
 
     def mousePressEvent(self, event) -> None:
         self.view.centerOn(self.to_scene(event.position()))

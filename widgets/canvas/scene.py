@@ -54,6 +54,8 @@ class NetworkScene(QGraphicsScene):
         self._press: dict[str, QPointF] | None = None
         self._quiet = False
         self._listener = None
+        self._rect_cache: QRectF | None = None
+        self.overview_revision = 0      # bumped when the minimap's picture (block places, errors) changes
         self.selectionChanged.connect(self._on_selection)
         self.set_network(network if network is not None else Network())
 
@@ -72,8 +74,13 @@ class NetworkScene(QGraphicsScene):
         changed = []
         for nid, result in results.items():
             item = self._blocks.get(nid)
-            if item is not None and item.set_result(result):
+            if item is None:
+                continue
+            was_error = item.state == "error"
+            if item.set_result(result):
                 changed.append(nid)
+                if was_error != (item.state == "error"):
+                    self.overview_revision += 1
                 label = fmt_shape(result.shape) if result.shape is not None else ""
                 for link in item.links_out:
                     link.set_label(label)
@@ -108,10 +115,17 @@ class NetworkScene(QGraphicsScene):
 
     def blocks_rect(self) -> QRectF:
         """The rectangle around all blocks (empty when there are none)."""
-        rect = QRectF()
-        for item in self._blocks.values():
-            rect = rect.united(item.mapRectToScene(CARD))
-        return rect
+        if self._rect_cache is None:
+            rect = QRectF()
+            for item in self._blocks.values():
+                rect = rect.united(item.mapRectToScene(CARD))
+            self._rect_cache = rect
+        return QRectF(self._rect_cache)
+
+    def block_geometry_changed(self) -> None:
+        """Called by a block that moved (and on adds and removals): cached extents are stale."""
+        self._rect_cache = None
+        self.overview_revision += 1
 
     def overview(self) -> list:
         """(colour, card rectangle) per block, for the minimap."""
@@ -144,6 +158,7 @@ class NetworkScene(QGraphicsScene):
         self._quiet = False
         self._blocks.clear()
         self._links.clear()
+        self.block_geometry_changed()
         net = self.network
         placed = missing_positions(net)
         for nid, node in net.nodes.items():
@@ -184,6 +199,7 @@ class NetworkScene(QGraphicsScene):
         item.setPos(QPointF(float(pos[0]), float(pos[1])))
         self._blocks[nid] = item
         self.addItem(item)
+        self.block_geometry_changed()
 
     def _remove_block(self, nid: str) -> None:
         item = self._blocks.pop(nid, None)
@@ -192,6 +208,7 @@ class NetworkScene(QGraphicsScene):
         for link in list(item.links_in) + list(item.links_out):
             self._remove_link(*link.ends)
         self.removeItem(item)
+        self.block_geometry_changed()
         self._update_rect()
 
     def _add_link(self, source: str, target: str) -> None:

@@ -33,7 +33,6 @@ class NetworkView(QGraphicsView):
         self._space = False
         self.minimap = Minimap(self)
         self.minimap.hide()
-        scene.changed.connect(self._refresh_minimap)
         self.horizontalScrollBar().valueChanged.connect(self._refresh_minimap)
         self.verticalScrollBar().valueChanged.connect(self._refresh_minimap)
 
@@ -168,6 +167,10 @@ class NetworkView(QGraphicsView):
             y += step
         painter.drawPoints(points)
 
+    def drawForeground(self, painter, rect) -> None:
+        # Every repaint of the canvas may change what the minimap shows; it redraws from a cache.
+        self._refresh_minimap()
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._place_minimap()
@@ -187,5 +190,5 @@ class NetworkView(QGraphicsView):
             self._place_minimap()
             self.minimap.setVisible(needed)
             self.minimap.raise_()
-        if needed:
+        elif needed:
             self.minimap.update()
