@@ -68,7 +68,21 @@ def run(args: list[str]) -> int:
                 window.show_status(f"Opened the example {target.name}. " + _hint())
         elif not recovered:
             window.show_status(_hint())
-        QTimer.singleShot(TORCH_DELAY_MS, preload_torch)
+        QTimer.singleShot(TORCH_DELAY_MS, start_preload)
+
+    def start_preload():
+        thread = preload_torch()
+        if thread is None:
+            return
+        poll = QTimer(window)
+        poll.setInterval(250)
+
+        def check():
+            if not thread.is_alive():
+                poll.stop()
+                window.summary.refresh_devices()     # CUDA devices appear once torch is loaded
+        poll.timeout.connect(check)
+        poll.start()
     # Open the network right after the first paint, so the window appears at once.
     QTimer.singleShot(0, after_show)
     window.startup_seconds = time.perf_counter() - started
