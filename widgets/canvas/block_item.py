@@ -27,6 +27,31 @@ def _stripe_path() -> QPainterPath:
     return card.intersected(band)
 
 
+def _shown(r) -> tuple:
+    """What of a result the card and its tooltip show."""
+    return (r.shape, r.params, r.error, r.blocked, r.warnings, r.formula)
+
+
+class Metrics:
+    """Font metrics made once (text widths for eliding)."""
+    _made = False
+
+    @classmethod
+    def ensure(cls) -> None:
+        if not cls._made:
+            Fonts.ensure()
+            cls.title, cls.kind = QFontMetricsF(Fonts.title), QFontMetricsF(Fonts.kind)
+            cls.shape, cls.detail = QFontMetricsF(Fonts.shape), QFontMetricsF(Fonts.detail)
+            cls._made = True
+
+
+def _elide(metrics: QFontMetricsF, text: str) -> str:
+    width = BLOCK_W - 2 * PAD - STRIPE_W
+    if len(text) * metrics.maxWidth() <= width:
+        return text                     # certainly fits: skip measuring
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+
+
 def format_count(n: int) -> str:
     """156 → '156 params'; 61706 → '61.7k params'; 2.3 million → '2.3M params'."""
     if n < 10_000:
@@ -43,7 +68,7 @@ class BlockItem(QGraphicsItem):
 
     def __init__(self, node_id: str, spec):
         super().__init__()
-        Fonts.ensure()
+        Metrics.ensure()
         if BlockItem.STRIPE is None:
             BlockItem.STRIPE = _stripe_path()
         self.spec = spec
@@ -52,8 +77,8 @@ class BlockItem(QGraphicsItem):
         self.links_out: list = []
         self.result = None
         self.state = "none"             # none, ok, warning, error, blocked
-        self.shape_text = "…"
-        self.detail_text = ""
+        self._texts: tuple[str, str] | None = None
+        self._tip_stale = True
         self.colour = group_colour(spec.group)
         self._multi = spec.max_inputs > 1
         self._has_input = spec.max_inputs > 0
@@ -68,49 +93,56 @@ class BlockItem(QGraphicsItem):
     def set_node_id(self, node_id: str) -> None:
         self.node_id = node_id
         self._set_title()
-        self._refresh_tooltip()
+        self._tip_stale = True
         self.update()
 
     def _set_title(self) -> None:
-        title_m = QFontMetricsF(Fonts.title)
-        kind_m = QFontMetricsF(Fonts.kind)
         inner = BLOCK_W - 2 * PAD - STRIPE_W
-        kind_w = min(kind_m.horizontalAdvance(self.spec.label), inner * 0.55)
-        self.kind_text = kind_m.elidedText(self.spec.label, Qt.TextElideMode.ElideRight, kind_w + 1)
-        self.title_text = title_m.elidedText(self.node_id, Qt.TextElideMode.ElideRight, inner - kind_w - 6)
+        kind_w = min(Metrics.kind.horizontalAdvance(self.spec.label), inner * 0.55)
+        self.kind_text = Metrics.kind.elidedText(self.spec.label, Qt.TextElideMode.ElideRight, kind_w + 1)
+        self.title_text = Metrics.title.elidedText(self.node_id, Qt.TextElideMode.ElideRight, inner - kind_w - 6)
 
     def set_result(self, result) -> bool:
-        """Show a shape result; returns whether what the card shows changed (False: nothing to do)."""
+        """Take a shape result; returns whether what the card shows changed (False: nothing to repaint).
+        Only the state is worked out here; the texts are formatted when the card is next painted or
+        read, so an edit that changes hundreds of blocks out of view costs next to nothing."""
         if result is self.result:
             return False
-        before = self.result
-        if before is not None and (result.shape, result.params, result.error, result.blocked, result.warnings,
-                                   result.formula) == (before.shape, before.params, before.error, before.blocked,
-                                                       before.warnings, before.formula):
-            self.result = result        # recomputed downstream of an edit, but shows the same
-            return False
-        old = (self.shape_text, self.detail_text, self.state)
-        self.result = result
+        before, self.result = self.result, result
+        if before is not None and _shown(before) == _shown(result):
+            return False                # recomputed downstream of an edit, but shows the same
         if result.error:
             self.state = "blocked" if result.blocked else "error"
-            self.shape_text = "no shape"
-            detail = result.error
         else:
             self.state = "warning" if result.warnings else "ok"
-            self.shape_text = fmt_shape(result.shape)
-            detail = format_count(result.params or 0)
-            if result.warnings:
-                detail += " · ⚠ " + result.warnings[0]
-        inner = BLOCK_W - 2 * PAD - STRIPE_W
-        self.detail_text = QFontMetricsF(Fonts.detail).elidedText(detail, Qt.TextElideMode.ElideRight, inner)
-        self.shape_text = QFontMetricsF(Fonts.shape).elidedText(self.shape_text, Qt.TextElideMode.ElideRight, inner)
-        self._refresh_tooltip()
-        if (self.shape_text, self.detail_text, self.state) == old:
-            return False
+        self._texts = None
+        self._tip_stale = True
         self.update()
         return True
 
-    def _refresh_tooltip(self) -> None:
+    def _format(self) -> tuple[str, str]:
+        if self._texts is None:
+            r = self.result
+            if r is None:
+                shape, detail = "…", ""
+            elif r.error:
+                shape, detail = "no shape", r.error
+            else:
+                shape, detail = fmt_shape(r.shape), format_count(r.params or 0)
+                if r.warnings:
+                    detail += " · ⚠ " + r.warnings[0]
+            self._texts = (_elide(Metrics.shape, shape), _elide(Metrics.detail, detail))
+        return self._texts
+
+    @property
+    def shape_text(self) -> str:
+        return self._format()[0]
+
+    @property
+    def detail_text(self) -> str:
+        return self._format()[1]
+
+    def tooltip_text(self) -> str:
         r = self.result
         lines = [f"{self.node_id} — {self.spec.label}"]
         if r is not None:
@@ -122,7 +154,17 @@ class BlockItem(QGraphicsItem):
                 lines += ["", r.error]
             if r.warnings:
                 lines += [""] + ["⚠ " + w for w in r.warnings]
-        self.setToolTip("\n".join(lines))
+        return "\n".join(lines)
+
+    def refresh_tooltip(self) -> None:
+        """Bring the tooltip up to date (the scene calls this when a tooltip is about to show)."""
+        if self._tip_stale:
+            self.setToolTip(self.tooltip_text())
+            self._tip_stale = False
+
+    def toolTip(self) -> str:
+        self.refresh_tooltip()
+        return super().toolTip()
 
     # ---- geometry --------------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
@@ -207,12 +249,13 @@ class BlockItem(QGraphicsItem):
                          self.kind_text)
         painter.setFont(Fonts.shape)
         painter.setPen(t.muted if self.state in ("blocked", "error", "none") else t.text)
+        shape_text, detail_text = self._format()
         painter.drawText(QRectF(left, top + 17, width, 20), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         self.shape_text)
+                         shape_text)
         painter.setFont(Fonts.detail)
         painter.setPen({"error": t.error, "warning": t.warning}.get(self.state, t.muted))
         painter.drawText(QRectF(left, top + 38, width, 16), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         self.detail_text)
+                         detail_text)
 
     def _paint_ports(self, painter, t) -> None:
         painter.setPen(QPen(t.port, 1.4))

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from .style import Fonts, theme
 
 ARROW = 5.0
+LABEL_MAX_W = 150.0
 LABEL_LOD = 0.35     # below this zoom, shape labels on links are not drawn
 
 
@@ -23,16 +24,20 @@ def curve(p0: QPointF, p1: QPointF) -> QPainterPath:
 class LinkItem(QGraphicsItem):
     """A link between two BlockItems; `source.node_id → target.node_id`."""
 
+    metrics: QFontMetricsF | None = None
+
     def __init__(self, source, target):
         super().__init__()
-        Fonts.ensure()
+        if LinkItem.metrics is None:
+            Fonts.ensure()
+            LinkItem.metrics = QFontMetricsF(Fonts.link)
         self.source = source
         self.target = target
         self.label = ""
-        self._label_w = 0.0
         self._path = QPainterPath()
         self._rect = QRectF()
-        self._label_rect = QRectF()
+        self._mid = QPointF()
+        self._label_rect: QRectF | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(0)
         self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton | Qt.MouseButton.RightButton)
@@ -42,22 +47,27 @@ class LinkItem(QGraphicsItem):
         return self.source.node_id, self.target.node_id
 
     def set_label(self, text: str) -> None:
-        if text == self.label:
-            return
-        self.label = text
-        self._label_w = QFontMetricsF(Fonts.link).horizontalAdvance(text) + 10 if text else 0.0
-        self.update_path()
+        """The shape shown on the link. The bounding box always has room for a label, so a new label
+        is only a repaint, not a geometry change."""
+        if text != self.label:
+            self.label = text
+            self._label_rect = None
+            self.update()
+
+    def label_rect(self) -> QRectF:
+        if self._label_rect is None:
+            w = min(LinkItem.metrics.horizontalAdvance(self.label) + 10, LABEL_MAX_W) if self.label else 0.0
+            self._label_rect = QRectF(self._mid.x() - w / 2, self._mid.y() - 8, w, 16)
+        return self._label_rect
 
     def update_path(self) -> None:
         p0, p1 = self.source.output_anchor(), self.target.input_anchor(self)
-        path = curve(p0, p1)
         self.prepareGeometryChange()
-        self._path = path
-        mid = path.pointAtPercent(0.5)
-        self._label_rect = QRectF(mid.x() - self._label_w / 2, mid.y() - 8, self._label_w, 16)
-        self._rect = path.boundingRect().adjusted(-ARROW - 2, -2, ARROW + 2, 2)
-        if self.label:
-            self._rect = self._rect.united(self._label_rect.adjusted(-1, -1, 1, 1))
+        self._path = curve(p0, p1)
+        self._mid = mid = self._path.pointAtPercent(0.5)
+        room = QRectF(mid.x() - LABEL_MAX_W / 2 - 1, mid.y() - 9, LABEL_MAX_W + 2, 18)
+        self._rect = self._path.boundingRect().adjusted(-ARROW - 2, -2, ARROW + 2, 2).united(room)
+        self._label_rect = None
         self.update()
 
     def path(self) -> QPainterPath:
@@ -71,7 +81,7 @@ class LinkItem(QGraphicsItem):
         stroker.setWidth(10)
         out = stroker.createStroke(self._path)
         if self.label:
-            out.addRect(self._label_rect)
+            out.addRect(self.label_rect())
         return out
 
     def paint(self, painter, option, widget=None) -> None:
@@ -89,10 +99,11 @@ class LinkItem(QGraphicsItem):
         if self.label and option.levelOfDetailFromTransform(painter.worldTransform()) >= LABEL_LOD:
             painter.setPen(QPen(t.link if not self.isSelected() else t.accent, 1.0))
             painter.setBrush(t.link_label_bg)
-            painter.drawRoundedRect(self._label_rect, 8, 8)
+            box = self.label_rect()
+            painter.drawRoundedRect(box, 8, 8)
             painter.setFont(Fonts.link)
             painter.setPen(t.link_label_text)
-            painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignCenter, self.label)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.label)
 
 
 class RubberLink(QGraphicsItem):

@@ -349,6 +349,13 @@ class NetworkScene(QGraphicsScene):
         menu.exec(event.screenPos())
         event.accept()
 
+    def helpEvent(self, event) -> None:
+        for item in self.items(event.scenePos()):
+            if isinstance(item, BlockItem):
+                item.refresh_tooltip()          # tooltips are written only when one is about to show
+                break
+        super().helpEvent(event)
+
     # ---- drops from the palette --------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasFormat(BLOCK_MIME):
