@@ -45,6 +45,7 @@ class LiveCallback:
         self._saw_backward = False
         self._steps_seen = 0
         self._weights = None
+        self._norms: dict[str, tuple[list, list]] = {}      # gradient norm per layer over the steps
         if config:
             self.configure(config)
 
@@ -174,7 +175,16 @@ class LiveCallback:
         if on["weights"]:
             weights = self._weights if self._weights is not None else p.weight_stats(model, self.blocks["learnable"])
             self._weights = None
-            views["weights"] = {"blocks": weights,
+            step = int(getattr(trainer, "step", 0))
+            for nid, entry in weights.items():
+                if "grad_norm" in entry:
+                    hist = self._norms.setdefault(nid, ([], []))
+                    if not hist[0] or hist[0][-1] < step:
+                        hist[0].append(step)
+                        hist[1].append(entry["grad_norm"])
+                        _thin(hist)
+            views["weights"] = {"blocks": weights, "grad_norms": {n: (np.array(h[0]), np.array(h[1], np.float32))
+                                                                  for n, h in self._norms.items()},
                                 "dead_relu": {nid: p.dead_fraction(acts[nid]) for nid in self.blocks["relu"]
                                               if nid in acts}}
         if on["outcome"]:
@@ -242,6 +252,14 @@ def _absent(what: str, view: str, wanted) -> str:
         return (f"Block '{wanted}' is not {article} {what} of the running network (it was removed or changed); "
                 f"pick another block or start a new run.")
     return f"The running network has no {what}, so there are no {view} to show."
+
+
+def _thin(hist, limit: int = 2000) -> None:
+    """Keep a history short: beyond `limit` points drop every other one of the older half."""
+    if len(hist[0]) > limit:
+        half = limit // 2
+        for values in hist:
+            values[:half] = values[:half:2]
 
 
 def _pick(wanted, choices):

@@ -41,7 +41,6 @@ class LiveViews(QWidget):
                        "filters_block": None, "gates_block": None}
         self.enabled = {name: True for name, _ in TABS}
         self.network = None
-        self.block_note = None
         self.pending = None          # newest frame not shown yet
         self.last_frame = None
         self.training = False
@@ -141,7 +140,7 @@ class LiveViews(QWidget):
         self.ensure_views()
         if self.screen_box.isChecked():
             self._request()
-        if self.last_frame is not None:
+        if self.pending is None:
             self.pending = self.last_frame
 
     def set_block(self, node_id: str | None) -> None:
@@ -166,12 +165,14 @@ class LiveViews(QWidget):
         if not self.views:
             return
         self.views["features"].set_blocks(ids)
-        block = self.config.get("block")
-        if block and block not in ids:
-            self.views["features"].clear(f"Block '{block}' was removed from the network, so its feature maps are "
-                                         "cleared; click another block on the canvas to see its activations.")
-            self.config["block"] = None
-            self.block_note = block
+        features = self.views["features"]
+        for block in {self.config.get("block"), features.shown_block} - {None}:
+            if block not in ids:
+                features.clear(f"Block '{block}' was removed from the network, so its feature maps are cleared; "
+                               "click another block on the canvas to see its activations.")
+                features.shown_block = None
+                if self.config.get("block") == block:
+                    self.config["block"] = None
 
     # ---------------------------------------------------------------------------- controller
     def attach(self, controller) -> None:
@@ -238,11 +239,8 @@ class LiveViews(QWidget):
         if view is None or name == "curves":
             return
         if data is None:
-            if name == "gates" and frame.get("views") and "gates" not in frame["views"] and \
-                    self.enabled["gates"] and not self.screen_box.isChecked():
-                view.clear("This network has no LSTM, GRU or RNN block, so there are no gates to show.")
             return
-        if name == "weights":
-            view.show_frame(data, int(frame.get("step", 0)))
+        if "note" in data:
+            view.clear(data["note"])
         else:
             view.show_frame(data)

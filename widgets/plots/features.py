@@ -41,6 +41,7 @@ class FeaturesView(QWidget):
         self.bars = pg.BarGraphItem(x=[0], height=[0], width=0.8, brush="#1f77b4")
         self.bar_plot.addItem(self.bars)
         self._shown = None
+        self.shown_block = None
         self.note = note_label("Feature maps appear here when training starts. Click a block on the canvas "
                                "to see its activations.")
         lay = QVBoxLayout(self)
@@ -84,6 +85,7 @@ class FeaturesView(QWidget):
         self._show_sample(data.get("sample", {}))
         if self.block_box.currentText() != data["block"]:
             self.select(data["block"])
+        self.shown_block = data["block"]
         if data.get("missing"):
             self.clear(f"Block '{data['block']}' is not in the running network (it was removed or added after "
                        f"the run started); pick another block or start a new run.")

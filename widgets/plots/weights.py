@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .common import RUN_COLOURS, Series, note_label
+from .common import RUN_COLOURS, note_label
 
 
 class WeightsView(QWidget):
@@ -37,7 +37,6 @@ class WeightsView(QWidget):
         self.dead_bars = pg.BarGraphItem(x=[0], height=[0], width=0.6, brush="#7f7f7f")
         self.dead_plot.addItem(self.dead_bars)
         self.norm_lines: dict[str, pg.PlotDataItem] = {}
-        self.norms: dict[str, Series] = {}
         self.stats: dict = {}
         self.note = note_label("Weight and gradient statistics appear here during training.")
         lay = QVBoxLayout(self)
@@ -53,10 +52,9 @@ class WeightsView(QWidget):
             self.norm_plot.removeItem(line)
         self.norm_plot.legend.clear()
         self.norm_lines.clear()
-        self.norms.clear()
         self.stats = {}
 
-    def show_frame(self, data: dict, step: int) -> None:
+    def show_frame(self, data: dict) -> None:
         self.stats = data.get("blocks", {})
         names = list(self.stats)
         if [self.layer_box.itemText(i) for i in range(self.layer_box.count())] != names:
@@ -67,17 +65,11 @@ class WeightsView(QWidget):
             if current in names:
                 self.layer_box.setCurrentText(current)
             self.layer_box.blockSignals(False)
-        for k, (nid, entry) in enumerate(self.stats.items()):
-            if "grad_norm" not in entry:
-                continue
-            series = self.norms.setdefault(nid, Series(256))
-            if series.n and series.x[-1] >= step:
-                continue
-            series.append(step, max(entry["grad_norm"], 1e-12))
+        for nid, (steps, norms) in data.get("grad_norms", {}).items():
             if nid not in self.norm_lines:
                 colour = RUN_COLOURS[len(self.norm_lines) % len(RUN_COLOURS)]
                 self.norm_lines[nid] = self.norm_plot.plot(pen=pg.mkPen(colour, width=1.5), name=nid)
-            self.norm_lines[nid].setData(series.x, series.y)
+            self.norm_lines[nid].setData(np.asarray(steps, np.float64), np.maximum(norms, 1e-12))
         dead = data.get("dead_relu", {})
         self.dead_bars.setOpts(x=np.arange(len(dead)), height=np.array(list(dead.values()), np.float32), width=0.6)
         self.dead_plot.getAxis("bottom").setTicks([list(enumerate(dead))])

@@ -1,0 +1,181 @@
+"""The live views during a short real training run (engine.trainer in-process, its messages routed to
+the views as the controller would): every view shows data, keeps working across runs and network
+edits, and a view of a removed block is cleared with a note."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import engine
+from engine import protocol
+from engine.live import LiveCallback
+from engine.trainer import Trainer, TrainSettings
+from test_live_support import CHAR_LSTM, CNN, shapes_dataset, text_dataset
+
+pytest.importorskip("pytestqt")
+# Qt's offscreen platform (used in tests) says this on every top-level show; it is not about our views.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+ALL_ON = {"every_steps": 2, "max_fps": 1000, "budget": 1.0}
+
+
+def train_into(views, network, dataset, epochs=2, live=None, **settings):
+    """Train for real, sending each message to the views' slots as the training controller does."""
+    live = live or LiveCallback(ALL_ON, network)
+    slots = {protocol.STARTED: views.on_started, protocol.SCALARS: views.on_scalars,
+             protocol.EPOCH: views.on_epoch, protocol.FRAME: views.on_frame, protocol.DONE: views.on_finished}
+    frames = []
+
+    def emit(kind, payload):
+        if kind == protocol.FRAME:
+            frames.append(payload)
+        if kind in slots:
+            slots[kind](payload)
+
+    s = TrainSettings(epochs=epochs, batch_size=32, lr=3e-3, save=False, read_every=2, **settings)
+    result = Trainer(network, s, [live], emit=emit, dataset=dataset).run()
+    views.on_finished(result)
+    return frames
+
+
+@pytest.fixture
+def views(qtbot):
+    from widgets.live_views import LiveViews
+    v = LiveViews()
+    qtbot.addWidget(v)
+    v.resize(1100, 700)
+    v.show()
+    return v
+
+
+def show(views, name):
+    from widgets.live_views import TABS
+    views.tabs.setCurrentIndex([n for n, _ in TABS].index(name))
+    views.refresh()
+    return views.views[name]
+
+
+def test_importing_the_live_views_does_not_load_pyqtgraph():
+    code = "import sys, widgets.live_views; print('pyqtgraph' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_every_view_updates_during_a_cnn_run(views):
+    net = engine.network_from_dict(CNN)
+    views.set_network(net)
+    frames = train_into(views, CNN, shapes_dataset(320), epochs=2)
+    assert len(frames) >= 5
+    curves = show(views, "curves")
+    loss = curves.panels["loss"]
+    assert loss.raw.n == 2 * 9 and loss.val.n == 2 and loss.train.n == 2     # 288 train samples / 32
+    assert np.all(np.isfinite(loss.smooth.y)) and loss.smooth.y[-1] < loss.raw.y[0]
+    x, y = loss.ema_item.getData()
+    assert len(x) == loss.smooth.n
+    assert curves.panels["metric"].val.n == 2 and 0 <= curves.panels["metric"].val.y[-1] <= 1
+
+    filters = show(views, "filters")
+    shown = filters.image.image
+    np.testing.assert_array_equal(np.isnan(shown), np.isnan(frames[-1]["views"]["filters"]["image"]))
+    assert filters.choice.currentText() == "conv1" and filters.graphics.isVisible()
+    assert filters.image.levels[0] == pytest.approx(-filters.image.levels[1])    # symmetric around 0
+
+    features = show(views, "features")
+    assert features.sample_image.image.shape == (20, 20)
+    assert "label" in features.sample_info.text()
+    views.set_block("conv1")
+    assert views.config["block"] == "conv1"
+
+    weights = show(views, "weights")
+    assert set(weights.norm_lines) == {"conv1", "conv2", "fc"}
+    steps, norms = weights.norm_lines["conv1"].xData, weights.norm_lines["conv1"].yData
+    assert len(steps) >= 3 and np.all(np.diff(steps) > 0) and np.all(norms > 0)   # history, not one frame
+    assert weights.w_hist.getData()[1].sum() == 8 * 25 + 8     # conv1's weights and biases
+
+    outcome = show(views, "outcome")
+    assert "after epoch 2" in outcome.cm_plot.titleLabel.text
+    assert outcome.grid_image.image.shape[2] == 3 and len(outcome.grid_texts) == 16
+    assert 0 <= views.meter.value() <= 100
+
+
+def test_feature_maps_follow_the_chosen_block(views):
+    views.set_network(engine.network_from_dict(CNN))
+    live = LiveCallback(dict(ALL_ON, block="pool1"), CNN)
+    train_into(views, CNN, shapes_dataset(160), epochs=1, live=live)
+    features = show(views, "features")
+    data = views.last_frame["views"]["features"]
+    assert data["block"] == "pool1" and data["shape"] == [8, 10, 10]
+    np.testing.assert_array_equal(np.nan_to_num(features.map_image.image), np.nan_to_num(data["image"]))
+    assert features.block_box.currentText() == "pool1"
+
+
+def test_gates_and_generated_text_of_a_char_lstm(views):
+    ds = text_dataset(n=160)
+    views.set_network(engine.network_from_dict(CHAR_LSTM))
+    live = LiveCallback(dict(ALL_ON, text_length=40), CHAR_LSTM)
+    train_into(views, CHAR_LSTM, ds, epochs=1, live=live)
+    gates = show(views, "gates")
+    assert gates.layer_box.count() == 2                      # two stacked layers, forward only
+    plot, image = gates.cells[1]                              # forget gate: unit × time on [0, 1]
+    assert plot.titleLabel.text.startswith("forget gate") and image.image.shape == (16, 24)
+    assert tuple(image.levels) == (0.0, 1.0)
+    assert gates.chars.text().startswith("sequence:")
+    assert len(gates.mean_line.getData()[1]) == 24
+    outcome = show(views, "outcome")
+    text = outcome.text_box.toPlainText()
+    generated = views.last_frame["views"]["outcome"]["text"]["generated"]
+    assert "after epoch 1" in text and len(generated) == 40 and generated in text
+
+
+def test_a_removed_block_clears_its_view_with_a_note(views):
+    net = engine.network_from_dict(CNN)
+    views.set_network(net)
+    views.set_block("conv2")                   # as a click on the block in the canvas does
+    train_into(views, CNN, shapes_dataset(96), epochs=1, live=LiveCallback(dict(ALL_ON, **views.config), CNN))
+    features = show(views, "features")
+    assert features.note.isHidden()
+    net.disconnect("conv2", "relu2")
+    net.remove_node("conv2")
+    assert not features.note.isHidden() and "conv2" in features.note.text() and "removed" in features.note.text()
+    # a frame from the old run that still names the block, and one of a run without it: both only say so
+    views.on_frame({"step": 1, "views": {"features": {"block": "conv2", "missing": True, "sample": {}}}})
+    views.refresh()
+    assert "not in the running network" in features.note.text()
+    views.on_frame({"step": 2, "views": {"gates": {"note": "The running network has no LSTM."}}})
+    show(views, "gates")
+    assert "no LSTM" in views.views["gates"].note.text()
+
+
+def test_a_second_run_of_the_same_network_shows_the_first_faintly(views, tmp_path):
+    net = engine.network_from_dict(CNN)
+    views.set_network(net)
+    off = {"enabled": {n: False for n in ("filters", "features", "gates", "weights", "outcome")}}
+    train_into(views, CNN, shapes_dataset(96), epochs=1, live=LiveCallback(off, CNN))
+    train_into(views, CNN, shapes_dataset(96), epochs=1, live=LiveCallback(off, CNN))
+    curves = views.views["curves"]
+    assert curves.earlier_runs() == 1
+    assert len(curves.panels["loss"].earlier[0].getData()[0]) == curves.panels["loss"].smooth.n
+    net.set_param("conv1", "out_channels", 4)                 # another network: no earlier runs
+    train_into(views, net.copy() and engine.network_to_dict(net), shapes_dataset(96), epochs=1,
+               live=LiveCallback(off, engine.network_to_dict(net)))
+    assert curves.earlier_runs() == 0
+    curves.log_box.setChecked(True)
+    assert curves.panels["loss"].plot.ctrl.logYCheck.isChecked()
+    csv_path, png_path = tmp_path / "c.csv", tmp_path / "c.png"
+    curves.export_csv(str(csv_path))
+    rows = csv_path.read_text().splitlines()
+    assert rows[0] == "series,step,value" and any(r.startswith("loss/val_epoch,") for r in rows)
+    assert curves.export_png(str(png_path)) and png_path.stat().st_size > 1000
+
+
+def test_view_settings_follow_the_controls(views, qtbot):
+    with qtbot.waitSignal(views.views_requested) as sig:
+        show(views, "filters")
+    assert sig.args[0]["enabled"]["filters"] and not sig.args[0]["enabled"]["weights"]
+    views.screen_box.setChecked(False)
+    with qtbot.waitSignal(views.views_requested) as sig:
+        views.every_box.setValue(50)
+    assert sig.args[0]["every_steps"] == 50 and all(sig.args[0]["enabled"].values())
+    with qtbot.waitSignal(views.views_requested) as sig:
+        views.on_box.setChecked(False)
+    assert not any(sig.args[0]["enabled"].values())
