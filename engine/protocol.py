@@ -5,7 +5,9 @@ strings, lists and numpy arrays, never torch tensors).
 Child → parent
 --------------
 - STARTED   {"device", "params", "train_samples", "val_samples", "steps_per_epoch", "epochs",
-             "task" ("classification" | "regression" | "text"), "classes" (list or None), "run_dir"}
+             "task" ("classification" | "regression" | "text"), "classes" (list or None), "run_dir",
+             "notes" (sentences: what was adapted to fit the network), "epoch", "step" (where a resumed
+             run starts)}
 - PROGRESS  {"epoch", "step", "global_step", "total_steps", "samples_per_sec", "eta_s", "loss"}
             at most ~10 a second
 - SCALARS   {"step": [...], "loss": [...], "accuracy": [...] (or absent)}: per-step values since
@@ -13,9 +15,10 @@ Child → parent
 - EPOCH     {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds"}
 - FRAME     {"step", "epoch", "views": {view name: data}, "overhead": fraction of time on views}
             the newest frame wins: the parent keeps only the last one it has read
-- PAUSED {} / RESUMED {} / CHECKPOINT {"path"}
+- PAUSED {"step", "epoch", "lr"} / RESUMED {"step", "lr"} / CHECKPOINT {"path"}
+- LOG       {"message"}: a note for the person (what was adapted, download progress)
 - DONE      the final result (the same dict `main.py train` prints as its last line)
-- ERROR     {"message": a sentence a person can act on, "kind": "nan" | "oom" | "data" | "internal"}
+- ERROR     {"message": a sentence a person can act on, "kind": "nan" | "oom" | "data" | "usage" | "internal"}
 
 Parent → child
 --------------
@@ -25,5 +28,5 @@ Parent → child
             or None, "probe_index": int, ...}   (live-view configuration; see engine/live.py)
 """
 STARTED, PROGRESS, SCALARS, EPOCH, FRAME = "started", "progress", "scalars", "epoch", "frame"
-PAUSED, RESUMED, CHECKPOINT, DONE, ERROR = "paused", "resumed", "checkpoint", "done", "error"
+PAUSED, RESUMED, CHECKPOINT, DONE, ERROR, LOG = "paused", "resumed", "checkpoint", "done", "error", "log"
 PAUSE, RESUME, STOP, SET_LR, VIEWS = "pause", "resume", "stop", "set_lr", "views"

@@ -2,7 +2,8 @@
 
 Downloads come from the published addresses (override with `base_url` or the environment variables
 NETWRIGHT_MNIST_URL, NETWRIGHT_FASHION_MNIST_URL, NETWRIGHT_CIFAR10_URL) and are checked against the
-published MD5 sums. `data_dir` reads the files from a folder instead (MNIST-style IDX files, gzipped
+published MD5 sums. Images are standardized with the data set's usual mean and standard deviation
+(per channel), which trains faster than raw [0, 1] values. `data_dir` reads the files from a folder instead (MNIST-style IDX files, gzipped
 or not; CIFAR-10's python tarball or its extracted `cifar-10-batches-py` folder); the training files
 are used when present, otherwise the test files (with a note).
 """
@@ -23,7 +24,7 @@ from .base import CLASSIFICATION, DataError, Dataset, InputSpec, as_images, need
 IDX_SETS = {
     "mnist": dict(
         url="https://ossci-datasets.s3.amazonaws.com/mnist/", env="NETWRIGHT_MNIST_URL",
-        classes=[str(i) for i in range(10)],
+        classes=[str(i) for i in range(10)], norm=((0.1307,), (0.3081,)),
         md5={"train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
              "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
              "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
@@ -31,7 +32,7 @@ IDX_SETS = {
     "fashion-mnist": dict(
         url="http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", env="NETWRIGHT_FASHION_MNIST_URL",
         classes=["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                 "Ankle boot"],
+                 "Ankle boot"], norm=((0.2860,), (0.3530,)),
         md5={"train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
              "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
              "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
@@ -39,6 +40,7 @@ IDX_SETS = {
 }
 CIFAR = dict(url="https://www.cs.toronto.edu/~kriz/", env="NETWRIGHT_CIFAR10_URL",
              file="cifar-10-python.tar.gz", md5="c58f30108f718f92721af3b95e74349a",
+             norm=((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
              classes=["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"])
 REMOTE = tuple(IDX_SETS) + ("cifar10",)
 
@@ -61,6 +63,15 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
     except (OSError, EOFError, ValueError, struct.error, gzip.BadGzipFile) as e:
         raise DataError(f"The data file {path} is damaged or not an IDX file ({e}); delete it and download it "
                         f"again.") from None
+
+
+def standardize(x: np.ndarray, norm, name: str, notes: list[str]) -> np.ndarray:
+    mean, std = (np.asarray(v, np.float32).reshape(1, -1, 1, 1) for v in norm)
+    x -= mean
+    x /= std
+    notes.append(f"{name} images are standardized: (x − mean) / std with the usual mean {list(norm[0])} and "
+                 f"std {list(norm[1])}.")
+    return x
 
 
 def _find(folder: Path, name: str) -> Path | None:
@@ -104,7 +115,7 @@ def load_idx_set(name: str, inp: InputSpec, data_dir=None, base_url=None, progre
         raise DataError(f"{images.name} has {len(x):,} images but {labels.name} has {len(y):,} labels; the files "
                         f"do not belong together.")
     need_float_input(inp, name)
-    x = as_images(x, name, inp, notes)
+    x = standardize(as_images(x, name, inp, notes), entry["norm"], name, notes)
     return Dataset(name, x, y.astype(np.int64), CLASSIFICATION, "image", list(entry["classes"]), notes)
 
 
@@ -141,5 +152,5 @@ def load_cifar10(inp: InputSpec, data_dir=None, base_url=None, progress=None) ->
     y = np.concatenate([b[b"labels"] for b in batches]).astype(np.int64)
     need_float_input(inp, "cifar10")
     notes: list[str] = []
-    x = as_images(x, "cifar10", inp, notes)
+    x = standardize(as_images(x, "cifar10", inp, notes), CIFAR["norm"], "cifar10", notes)
     return Dataset("cifar10", x, y, CLASSIFICATION, "image", list(CIFAR["classes"]), notes)

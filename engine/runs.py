@@ -1,0 +1,112 @@
+"""A training run's folder: manifest.json, metrics.csv (one row per epoch) and checkpoint.pt.
+
+Every write is atomic (a temporary file in the same folder, then os.replace), so a crash or a kill
+during a save leaves the previous checkpoint intact.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from .serialization import atomic_write_text, network_to_dict
+
+METRIC_COLUMNS = ("epoch", "step", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds",
+                  "samples_per_sec")
+CHECKPOINT = "checkpoint.pt"
+
+
+def network_hash(network_dict: dict) -> str:
+    """sha256 of the network's canonical JSON (sorted keys, no spaces)."""
+    text = json.dumps(network_dict, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def default_run_dir(name: str, root="runs") -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-") or "network"
+    return Path(root) / f"{safe}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def versions() -> dict:
+    import numpy
+    import torch
+    from . import __version__
+    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": numpy.__version__,
+            "netwright": __version__}
+
+
+class RunFolder:
+    def __init__(self, path):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.metrics_path = self.path / "metrics.csv"
+        self.checkpoint_path = self.path / CHECKPOINT
+
+    def write_manifest(self, network, dataset: str, seed: int, device: str, settings: dict, extra=None) -> dict:
+        net_dict = network if isinstance(network, dict) else network_to_dict(network)
+        manifest = {"network_name": net_dict.get("name"), "network_hash": network_hash(net_dict),
+                    "dataset": dataset, "seed": seed, "device": device, "versions": versions(),
+                    "settings": settings, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **(extra or {})}
+        atomic_write_text(self.path / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+        return manifest
+
+    def append_metrics(self, row: dict) -> None:
+        """Add one epoch's row (rewrites the whole small file atomically)."""
+        rows = self.read_metrics()
+        rows = [r for r in rows if int(r["epoch"]) < int(row["epoch"])] + [row]
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, METRIC_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in METRIC_COLUMNS})
+        atomic_write_text(self.metrics_path, buf.getvalue())
+
+    def read_metrics(self) -> list[dict]:
+        if not self.metrics_path.exists():
+            return []
+        with open(self.metrics_path, newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    def save_checkpoint(self, state: dict) -> Path:
+        return save_checkpoint(state, self.checkpoint_path)
+
+
+def save_checkpoint(state: dict, path) -> Path:
+    """torch.save to a temporary file beside `path`, then replace it in one step."""
+    import torch
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def load_checkpoint(path) -> dict:
+    """A checkpoint written by the trainer; a missing or damaged file raises ValueError naming it."""
+    import pickle
+    import zipfile
+    import torch
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"The checkpoint {path} does not exist; check the path.")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as e:
+        raise ValueError(f"The checkpoint {path} is damaged or not a Netwright checkpoint ({e}).") from None
+    if not isinstance(state, dict) or "model" not in state or "network" not in state:
+        raise ValueError(f"{path} is not a Netwright checkpoint (it has no 'model' and 'network').")
+    return state

@@ -1,0 +1,589 @@
+"""The trainer: one network, one data set, a seeded loop that the app, the command line and scripts share.
+
+    result = Trainer(net, TrainSettings(dataset="shapes", epochs=3), callbacks=[...]).run()
+
+- Data lives on the device as whole tensors and is batched by indexing with a permutation (no
+  DataLoader, no per-sample Python). Per-step losses stay on the device and are read back every
+  `read_every` steps (one sync), never one `.item()` per step.
+- Seeded and deterministic on the CPU: the same seed gives the same loss curve. A checkpoint (every
+  epoch and at stop) holds the model, optimizer, position and every random state, so a resumed run
+  continues the same curve.
+- Control (`control`: a queue.Queue or a multiprocessing Connection carrying protocol messages)
+  is checked once per batch: PAUSE, RESUME, STOP, SET_LR; other kinds go to callbacks as
+  `on_<kind>(payload)` (e.g. `on_views`).
+- Callbacks are objects with any of on_start(trainer), on_after_backward(trainer) (called only for
+  callbacks that define it), on_step(trainer), on_epoch_end(trainer, metrics), on_end(trainer).
+- Failures raise TrainingError with a sentence for a person: kind "nan", "oom", "data", "usage".
+"""
+from __future__ import annotations
+
+import math
+import queue
+import random
+import time
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import protocol
+from .datasets import CLASSIFICATION, TEXT, DataError, Dataset, prepare
+from .graph import Network
+from .runs import RunFolder, default_run_dir, load_checkpoint
+from .serialization import NetworkFileError, network_from_dict, network_to_dict
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+PROGRESS_INTERVAL = 0.1            # seconds between PROGRESS messages
+PROBE_SIZE = 16
+
+
+class TrainingError(Exception):
+    def __init__(self, message: str, kind: str = "internal"):
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass
+class TrainSettings:
+    dataset: str = "shapes"
+    epochs: int = 5
+    batch_size: int = 64
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    weight_decay: float = 0.0
+    device: str = "auto"
+    seed: int = 0
+    val_split: float = 0.1
+    out: str | None = None            # run folder; None: runs/<network name>-<timestamp>
+    data_dir: str | None = None
+    resume: str | None = None         # a checkpoint to continue from
+    amp: bool = True                  # mixed precision on CUDA
+    read_every: int = 20              # steps between reading losses back from the device
+    save: bool = True                 # write the run folder (manifest, metrics, checkpoints)
+    live_views: dict | None = None    # configuration of engine.live.LiveCallback in the child process
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainSettings":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise TrainingError(f"Unknown training setting(s): {', '.join(unknown)}.", "usage")
+        return cls(**d)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def check(self) -> None:
+        def bad(what):
+            raise TrainingError(what, "usage")
+        if self.epochs < 1:
+            bad(f"epochs must be at least 1, not {self.epochs}.")
+        if self.batch_size < 1:
+            bad(f"The batch size must be at least 1, not {self.batch_size}.")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            bad(f"The learning rate must be a positive number, not {self.lr}.")
+        if self.weight_decay < 0:
+            bad(f"The weight decay must be 0 or more, not {self.weight_decay}.")
+        if not 0 <= self.val_split < 1:
+            bad(f"The validation split must be a fraction from 0 up to (not including) 1, not {self.val_split}.")
+        if self.optimizer not in OPTIMIZERS:
+            bad(f"Unknown optimizer '{self.optimizer}'; use one of {', '.join(OPTIMIZERS)}.")
+
+
+def available_devices() -> list[str]:
+    """What torch can train on here: cpu, cuda:N, mps."""
+    names = ["cpu"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        names.append("mps")
+    return names
+
+
+def resolve_device(name: str) -> torch.device:
+    """auto: CUDA, then MPS, then CPU. A device torch cannot see is a TrainingError."""
+    name = (name or "auto").strip().lower()
+    if name == "auto":
+        name = next((d for d in available_devices() if d != "cpu"), "cpu")
+        name = "cuda" if name.startswith("cuda") else name
+    kind = name.split(":")[0]
+    if kind not in ("cpu", "cuda", "mps"):
+        raise TrainingError(f"Unknown device '{name}'; use auto, cpu, cuda, cuda:N or mps.", "usage")
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise TrainingError(f"The device '{name}' was asked for, but torch sees no CUDA GPU here; use --device "
+                            f"cpu (or auto).", "usage")
+    if kind == "mps" and "mps" not in available_devices():
+        raise TrainingError("The device 'mps' was asked for, but Apple's Metal is not available here; use --device "
+                            "cpu (or auto).", "usage")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise TrainingError(f"'{name}' is not a device name; use auto, cpu, cuda, cuda:N or mps.", "usage") from None
+    if kind == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise TrainingError(f"There is no {name}: torch sees {torch.cuda.device_count()} CUDA GPU(s).", "usage")
+    return device
+
+
+def _loss_function(task: str, output_type: str):
+    if task == TEXT:
+        return lambda out, y, reduction="mean": F.cross_entropy(out.flatten(0, 1), y.flatten(), reduction=reduction)
+    if task == CLASSIFICATION:
+        if output_type == "LogSoftmax":
+            return lambda out, y, reduction="mean": F.nll_loss(out, y, reduction=reduction)
+        return lambda out, y, reduction="mean": F.cross_entropy(out, y, reduction=reduction)
+    return lambda out, y, reduction="mean": F.mse_loss(out.float(), y, reduction=reduction)
+
+
+class _Control:
+    """Messages from a queue.Queue or a multiprocessing Connection, without blocking unless asked."""
+
+    def __init__(self, source):
+        self.source = source
+        self.is_pipe = hasattr(source, "poll")
+
+    def get(self, timeout: float = 0.0):
+        src = self.source
+        if src is None:
+            time.sleep(timeout)
+            return None
+        try:
+            if self.is_pipe:
+                return src.recv() if src.poll(timeout) else None
+            return src.get(timeout=timeout) if timeout else src.get_nowait()
+        except queue.Empty:
+            return None
+        except (EOFError, OSError):
+            return (protocol.STOP, {})     # the app has gone: stop and keep the checkpoint
+
+
+class _Stop(Exception):
+    pass
+
+
+class Trainer:
+    def __init__(self, network, settings: TrainSettings | dict | None = None, callbacks=(), emit=None,
+                 control=None, dataset: Dataset | None = None, log=None):
+        self.network = network if isinstance(network, Network) else network_from_dict(network)
+        self.network_dict = network_to_dict(self.network)
+        self.settings = settings if isinstance(settings, TrainSettings) else TrainSettings.from_dict(settings or {})
+        self.settings.check()
+        self.callbacks = list(callbacks)
+        self._emit_fn = emit
+        self._control = _Control(control)
+        self._log = log
+        self.dataset = dataset
+        self.step = 0                 # optimizer steps taken (over all epochs)
+        self.epoch = 0                # epochs completed
+        self.batch = 0                # batches done in the epoch in progress
+        self.losses: list[float] = []         # every step's loss, as read back
+        self.history: list[dict] = []         # one metrics dict per epoch
+        self.paused = False
+        self.stopped = False
+        self.run_folder = None
+        self.checkpoint_path = None
+        self.notes: list[str] = []
+
+    # ---- plumbing ------------------------------------------------------------------------------
+    def emit(self, kind: str, payload: dict) -> None:
+        """Send a protocol message to the parent process (or the local handler)."""
+        if self._emit_fn is not None:
+            self._emit_fn(kind, payload)
+
+    def log(self, message: str) -> None:
+        if self._log is not None:
+            self._log(message)
+
+    def _call(self, hook: str, *args) -> None:
+        for cb in self.callbacks:
+            fn = getattr(cb, hook, None)
+            if fn is not None:
+                fn(self, *args)
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]
+
+    def set_lr(self, lr: float) -> None:
+        if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
+            self.log(f"Ignored learning rate {lr!r}: it must be a positive number.")
+            return
+        for group in self.optimizer.param_groups:
+            group["lr"] = float(lr)
+        self.settings.lr = float(lr)
+
+    # ---- setup ---------------------------------------------------------------------------------
+    def setup(self) -> None:
+        s = self.settings
+        self.device = resolve_device(s.device)
+        random.seed(s.seed)
+        np.random.seed(s.seed % (2 ** 32))
+        torch.manual_seed(s.seed)
+        if self.dataset is None:
+            try:
+                self.dataset = prepare(s.dataset, self.network, s.data_dir, s.seed, progress=self._download_progress)
+            except DataError as e:
+                raise TrainingError(str(e), "data") from None
+        ds = self.dataset
+        self.task = ds.task
+        self.notes.extend(ds.notes)
+        for note in ds.notes:
+            self.log(note)
+        self._split(ds)
+        from .build import ModelError, build_model
+        try:
+            self.model = build_model(self.network).to(self.device)
+        except ModelError as e:
+            raise TrainingError(str(e), "data") from None
+        out_type = self.network.nodes[self.network.output_node()].type
+        self.loss_fn = _loss_function(self.task, out_type)
+        self.classifies = self.task in (CLASSIFICATION, TEXT)
+        self.optimizer = self._make_optimizer()
+        self.use_amp = bool(s.amp and self.device.type == "cuda")
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
+        self.perm_generator = torch.Generator().manual_seed(s.seed)
+        self._epoch_perm_state = self.perm_generator.get_state()
+        self._partial = {"loss": 0.0, "correct": 0.0, "count": 0, "seconds": 0.0}
+        if s.resume:
+            self._restore(s.resume)
+        if s.save:
+            self.run_folder = RunFolder(s.out or default_run_dir(self.network.name))
+            self.checkpoint_path = self.run_folder.checkpoint_path
+            self.run_folder.write_manifest(self.network_dict, s.dataset, s.seed, str(self.device), s.to_dict(),
+                                           {"params": self.param_count, "notes": self.notes})
+
+    def _download_progress(self, done: int, total: int | None) -> None:
+        now = time.perf_counter()
+        if now - getattr(self, "_last_download_note", 0.0) > 0.5 or (total and done >= total):
+            self._last_download_note = now
+            size = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
+            self.log(f"Downloading {self.settings.dataset}: {size}")
+
+    def _split(self, ds: Dataset) -> None:
+        n = len(ds)
+        order = np.random.default_rng(self.settings.seed).permutation(n)
+        n_val = int(round(n * self.settings.val_split)) if n > 1 else 0
+        if self.settings.val_split > 0 and n > 1:
+            n_val = min(max(n_val, 1), n - 1)
+        val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
+        if len(train_idx) == 0:
+            raise TrainingError(f"{ds.name} has no samples to train on.", "data")
+        to = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(self.device)   # noqa: E731
+        self.train_x, self.train_y = to(ds.x[train_idx]), to(ds.y[train_idx])
+        self.val_x, self.val_y = to(ds.x[val_idx]), to(ds.y[val_idx])
+        src_x, src_y = (self.val_x, self.val_y) if n_val else (self.train_x, self.train_y)
+        self.probe_batch = (src_x[:PROBE_SIZE], src_y[:PROBE_SIZE])
+        self.steps_per_epoch = math.ceil(len(train_idx) / self.settings.batch_size)
+
+    def _make_optimizer(self):
+        s, params = self.settings, self.model.parameters()
+        if s.optimizer == "sgd":
+            return torch.optim.SGD(params, lr=s.lr, momentum=0.9, weight_decay=s.weight_decay)
+        cls = torch.optim.AdamW if s.optimizer == "adamw" else torch.optim.Adam
+        return cls(params, lr=s.lr, weight_decay=s.weight_decay)
+
+    @property
+    def param_count(self) -> int:
+        return sum(p.numel() for p in self.model.parameters() if p.requires_grad)
+
+    # ---- checkpoints ---------------------------------------------------------------------------
+    def state(self) -> dict:
+        rng = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate(),
+               "perm": self._epoch_perm_state}
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "scaler": self.scaler.state_dict(), "epoch": self.epoch, "batch": self.batch, "step": self.step,
+                "rng": rng, "network": self.network_dict, "settings": self.settings.to_dict(),
+                "history": list(self.history), "partial": dict(self._partial), "losses": list(self.losses)}
+
+    def save_checkpoint(self) -> None:
+        if self.run_folder is not None:
+            self.run_folder.save_checkpoint(self.state())
+            self.emit(protocol.CHECKPOINT, {"path": str(self.checkpoint_path)})
+
+    def _restore(self, path) -> None:
+        try:
+            state = load_checkpoint(path)
+        except ValueError as e:
+            raise TrainingError(str(e), "usage") from None
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as e:
+            raise TrainingError(f"The checkpoint {path} was saved for a different network (its weights do not fit "
+                                f"this one: {str(e).splitlines()[0]}); resume with the network it was made "
+                                f"for.", "usage") from None
+        self.set_lr(self.settings.lr)
+        self.scaler.load_state_dict(state.get("scaler") or {})
+        self.epoch, self.batch, self.step = state["epoch"], state["batch"], state["step"]
+        self.history = list(state.get("history", []))
+        self.losses = list(state.get("losses", []))
+        self._partial = dict(state.get("partial") or self._partial)
+        rng = state["rng"]
+        torch.set_rng_state(rng["torch"])
+        np.random.set_state(rng["numpy"])
+        random.setstate(rng["python"])
+        if "cuda" in rng and self.device.type == "cuda":
+            torch.cuda.set_rng_state(rng["cuda"], self.device)
+        self._epoch_perm_state = rng["perm"]
+        self.perm_generator.set_state(rng["perm"])
+        if self.epoch >= self.settings.epochs:
+            self.log(f"The checkpoint has already done {self.epoch} epoch(s); raise epochs above that to train on.")
+
+    # ---- control -------------------------------------------------------------------------------
+    def _handle(self, message) -> None:
+        kind, payload = message if isinstance(message, tuple) and len(message) == 2 else (message, {})
+        if kind == protocol.STOP:
+            self.stopped = True
+            raise _Stop
+        if kind == protocol.PAUSE and not self.paused:
+            self._pause()
+        elif kind == protocol.SET_LR:
+            self.set_lr((payload or {}).get("lr"))
+        elif kind not in (protocol.RESUME, protocol.PAUSE):
+            for cb in self.callbacks:
+                fn = getattr(cb, f"on_{kind}", None)
+                if fn is not None:
+                    fn(payload)
+
+    def _pause(self) -> None:
+        self.paused = True
+        began = time.perf_counter()
+        self.emit(protocol.PAUSED, {"step": self.step, "epoch": self.epoch, "lr": self.lr})
+        try:
+            while True:
+                message = self._control.get(0.05)
+                if message is None:
+                    continue
+                kind = message[0] if isinstance(message, tuple) else message
+                if kind == protocol.RESUME:
+                    break
+                self._handle(message)
+        finally:
+            self.paused = False
+            self._paused_seconds += time.perf_counter() - began
+        self.emit(protocol.RESUMED, {"step": self.step, "lr": self.lr})
+
+    # ---- the loop ------------------------------------------------------------------------------
+    def run(self) -> dict:
+        """Train; returns the result dict (the one `main.py train` prints). Raises TrainingError."""
+        try:
+            self.setup()
+            return self._train()
+        except torch.cuda.OutOfMemoryError:
+            raise TrainingError(self._oom_message(), "oom") from None
+        except RuntimeError as e:
+            if "out of memory" in str(e).lower():
+                raise TrainingError(self._oom_message(), "oom") from None
+            raise
+
+    def _oom_message(self) -> str:
+        b = self.settings.batch_size
+        if getattr(self, "device", None) is not None and self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        kept = f" The last checkpoint ({self.checkpoint_path}) is kept." if self.history else ""
+        return (f"The {getattr(self, 'device', 'device')} ran out of memory with batch size {b}; try a smaller batch "
+                f"(batch size {max(1, b // 2)}) or a smaller network.{kept}")
+
+    def _train(self) -> dict:
+        s = self.settings
+        self._paused_seconds = 0.0
+        self.emit(protocol.STARTED, {
+            "device": str(self.device), "params": self.param_count, "train_samples": len(self.train_x),
+            "val_samples": len(self.val_x), "steps_per_epoch": self.steps_per_epoch, "epochs": s.epochs,
+            "task": self.task, "classes": self.dataset.classes, "run_dir": str(self.run_folder.path)
+            if self.run_folder else None, "notes": list(self.notes), "epoch": self.epoch, "step": self.step})
+        self._call("on_start")
+        self._after_backward = [cb for cb in self.callbacks if hasattr(cb, "on_after_backward")]
+        self._step_hooks = [cb.on_step for cb in self.callbacks if hasattr(cb, "on_step")]
+        self._run_started = time.perf_counter()
+        self._run_steps = 0
+        try:
+            while self.epoch < s.epochs:
+                self._train_epoch()
+                self._finish_epoch()
+        except _Stop:
+            self.save_checkpoint()
+        self._call("on_end")
+        return self.result()
+
+    def _train_epoch(self) -> None:
+        s, model, opt, scaler = self.settings, self.model, self.optimizer, self.scaler
+        x, y, b, n = self.train_x, self.train_y, s.batch_size, len(self.train_x)
+        self.perm_generator.set_state(self._epoch_perm_state)
+        perm = torch.randperm(n, generator=self.perm_generator).to(self.device)
+        control, after_backward, step_hooks = self._control, self._after_backward, self._step_hooks
+        amp, classifies, loss_fn = self.use_amp, self.classifies, self.loss_fn
+        pending_loss, pending_correct, pending_size = [], [], []
+        model.train()
+        started = time.perf_counter() - self._partial["seconds"]
+        paused_before = self._paused_seconds
+        next_progress = 0.0
+        try:
+            for i in range(self.batch, self.steps_per_epoch):
+                message = control.get()
+                while message is not None:
+                    self._handle(message)
+                    message = control.get()
+                idx = perm[i * b:(i + 1) * b]
+                xb, yb = x.index_select(0, idx), y.index_select(0, idx)
+                with torch.autocast(self.device.type, enabled=amp):
+                    out = model(xb)
+                    loss = loss_fn(out, yb)
+                opt.zero_grad(set_to_none=True)
+                if amp:
+                    scaler.scale(loss).backward()
+                else:
+                    loss.backward()
+                for cb in after_backward:
+                    cb.on_after_backward(self)
+                if amp:
+                    scaler.step(opt)
+                    scaler.update()
+                else:
+                    opt.step()
+                self.step += 1
+                self.batch = i + 1
+                self._run_steps += 1
+                pending_loss.append(loss.detach())
+                pending_size.append(len(idx))
+                if classifies:
+                    pending_correct.append((out.detach().argmax(-1) == yb).sum())
+                for hook in step_hooks:
+                    hook(self)
+                if len(pending_loss) >= s.read_every or i + 1 == self.steps_per_epoch:
+                    self._read_back(pending_loss, pending_correct, pending_size)
+                    now = time.perf_counter()
+                    if now >= next_progress:
+                        next_progress = now + PROGRESS_INTERVAL
+                        self._progress(now)
+        except _Stop:
+            if pending_loss:
+                self._read_back(pending_loss, pending_correct, pending_size)
+            raise
+        finally:
+            self._partial["seconds"] = time.perf_counter() - started - (self._paused_seconds - paused_before)
+
+    def _read_back(self, losses: list, corrects: list, sizes: list) -> None:
+        """One device→host transfer for the last k steps; checks for NaN; sends SCALARS."""
+        values = torch.stack(losses).float().cpu().tolist()
+        first = self.step - len(values) + 1
+        per_item = self.dataset.sample_shape[0] if self.task == TEXT else 1
+        payload = {"step": list(range(first, self.step + 1)), "loss": values}
+        if corrects:
+            correct = torch.stack(corrects).float().cpu().tolist()
+            payload["accuracy"] = [c / (n * per_item) for c, n in zip(correct, sizes)]
+            self._partial["correct"] += sum(correct)
+        for k, v in enumerate(values):
+            if not math.isfinite(v):
+                self._nan(first + k, v)
+        self.losses.extend(values)
+        self._partial["loss"] += sum(v * n for v, n in zip(values, sizes))
+        self._partial["count"] += sum(sizes)
+        losses.clear(), corrects.clear(), sizes.clear()
+        self.emit(protocol.SCALARS, payload)
+
+    def _nan(self, step: int, value: float) -> None:
+        lr = self.lr
+        kept = (f" The last good checkpoint ({self.checkpoint_path}, epoch {self.epoch}) is kept."
+                if self.history and self.checkpoint_path else "")
+        raise TrainingError(f"The loss became {value} at step {step} (epoch {self.epoch + 1}), so training stopped: "
+                            f"the learning rate {lr:g} is probably too high; try {lr / 10:g}.{kept}", "nan")
+
+    def _progress(self, now: float) -> None:
+        elapsed = max(1e-9, now - self._run_started - self._paused_seconds)
+        total = self.settings.epochs * self.steps_per_epoch
+        done_steps = self.epoch * self.steps_per_epoch + self.batch
+        rate = self._run_steps / elapsed
+        self.emit(protocol.PROGRESS, {
+            "epoch": self.epoch + 1, "step": self.batch, "global_step": done_steps, "total_steps": total,
+            "samples_per_sec": rate * self.settings.batch_size, "eta_s": (total - done_steps) / rate if rate else None,
+            "loss": self.losses[-1] if self.losses else None})
+
+    @torch.no_grad()
+    def evaluate(self) -> tuple[float | None, float | None]:
+        """Validation loss and accuracy (None where there is no validation set or no accuracy)."""
+        n = len(self.val_x)
+        if n == 0:
+            return None, None
+        model, b = self.model, max(256, self.settings.batch_size)
+        was_training = model.training
+        model.eval()
+        loss_sum = torch.zeros((), device=self.device)
+        correct = torch.zeros((), device=self.device)
+        for i in range(0, n, b):
+            xb, yb = self.val_x[i:i + b], self.val_y[i:i + b]
+            with torch.autocast(self.device.type, enabled=self.use_amp):
+                out = model(xb)
+                loss_sum += self.loss_fn(out, yb, reduction="sum").float()
+            if self.classifies:
+                correct += (out.argmax(-1) == yb).sum()
+        model.train(was_training)
+        per_item = self.dataset.sample_shape[0] if self.task == TEXT else 1
+        if self.task not in (CLASSIFICATION, TEXT):
+            per_item = int(np.prod(self.dataset.target_shape)) or 1
+        loss = loss_sum.item() / (n * per_item)
+        accuracy = correct.item() / (n * per_item) if self.classifies else None
+        return loss, accuracy
+
+    def _finish_epoch(self) -> None:
+        p = self._partial
+        train_loss = p["loss"] / max(1, p["count"])
+        per_item = self.dataset.sample_shape[0] if self.task == TEXT else 1
+        train_acc = p["correct"] / max(1, p["count"] * per_item) if self.classifies else None
+        val_loss, val_acc = self.evaluate()
+        if val_loss is not None and not math.isfinite(val_loss):
+            self._nan(self.step, val_loss)
+        self.epoch += 1
+        self.batch = 0
+        self._epoch_perm_state = self.perm_generator.get_state()
+        metrics = {"epoch": self.epoch, "step": self.step, "train_loss": train_loss, "train_accuracy": train_acc,
+                   "val_loss": val_loss, "val_accuracy": val_acc, "lr": self.lr, "seconds": p["seconds"],
+                   "samples_per_sec": p["count"] / p["seconds"] if p["seconds"] > 0 else None}
+        self._partial = {"loss": 0.0, "correct": 0.0, "count": 0, "seconds": 0.0}
+        self.history.append(metrics)
+        if self.run_folder is not None:
+            self.run_folder.append_metrics(metrics)
+        self.save_checkpoint()
+        self.emit(protocol.EPOCH, dict(metrics))
+        self._call("on_epoch_end", metrics)
+
+    def result(self) -> dict:
+        last = self.history[-1] if self.history else {}
+        seconds = sum(h["seconds"] for h in self.history) + self._partial["seconds"]
+        samples = sum(h["samples_per_sec"] * h["seconds"] for h in self.history if h.get("samples_per_sec"))
+        samples += self._partial["count"]
+        return {"epochs": self.epoch, "steps": self.step, "train_loss": last.get("train_loss"),
+                "train_accuracy": last.get("train_accuracy"), "val_loss": last.get("val_loss"),
+                "val_accuracy": last.get("val_accuracy"),
+                "samples_per_sec": samples / seconds if seconds > 0 else None, "device": str(self.device),
+                "checkpoint": str(self.checkpoint_path) if self.checkpoint_path and self.checkpoint_path.exists()
+                else None, "run_dir": str(self.run_folder.path) if self.run_folder else None,
+                "stopped": self.stopped, "dataset": self.dataset.name if self.dataset else self.settings.dataset,
+                "task": getattr(self, "task", None), "notes": list(self.notes)}
+
+
+def run_child(conn, network_dict: dict, settings_dict: dict) -> None:
+    """The training process's entry point (multiprocessing, spawn): messages go both ways on `conn`."""
+    def send(kind, payload):
+        try:
+            conn.send((kind, payload))
+        except (BrokenPipeError, OSError):
+            raise SystemExit(0) from None    # the app has gone: nothing to report to
+    try:
+        settings = TrainSettings.from_dict(settings_dict)
+        callbacks = []
+        if settings.live_views is not None:
+            from .live import LiveCallback
+            callbacks.append(LiveCallback(settings.live_views, network_from_dict(network_dict)))
+        trainer = Trainer(network_dict, settings, callbacks, emit=send, control=conn,
+                          log=lambda m: send(protocol.LOG, {"message": m}))
+        send(protocol.DONE, trainer.run())
+    except TrainingError as e:
+        send(protocol.ERROR, {"message": str(e), "kind": e.kind})
+    except NetworkFileError as e:
+        send(protocol.ERROR, {"message": f"The network cannot be used: {e}", "kind": "data"})
+    except Exception as e:   # noqa: BLE001 - the parent shows a sentence, never a traceback
+        send(protocol.ERROR, {"message": f"Training failed unexpectedly ({type(e).__name__}: {e}).",
+                              "kind": "internal"})
+    finally:
+        conn.close()
