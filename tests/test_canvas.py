@@ -108,7 +108,9 @@ def test_errors_are_red_with_the_full_sentence_in_the_tooltip_and_blocked_blocks
     scene.show_results(results)
     conv, relu = scene.block_item("conv"), scene.block_item("relu")
     assert conv.state == "error" and relu.state == "blocked"
-    assert conv.detail_text.startswith("Conv2d 'conv'")
+    # The card names the block already: it shows the rule and the numbers on two lines.
+    assert conv.shape_text.startswith("Kernel 5×5 is larger") and conv.detail_text
+    assert relu.shape_text == "no shape" and relu.detail_text == "its input has a problem"
     assert results["conv"].error in conv.toolTip()
     assert scene.link_item("conv", "relu").label == ""
     net.set_param("conv", "padding", 1)
@@ -133,7 +135,9 @@ def test_warnings_are_shown_on_the_card(qapp, chain):
     assert results["conv"].warnings
     scene.show_results(results)
     card = scene.block_item("conv")
-    assert card.state == "warning" and "⚠" in card.detail_text
+    n = len(results["conv"].warnings)
+    assert card.state == "warning" and card.detail_text.startswith("34.9k params")
+    assert card.detail_text.endswith(f"⚠ {n}") or card.detail_text.endswith(f"⚠ {n} warnings")
     assert results["conv"].warnings[0] in card.toolTip()
 
 

@@ -45,11 +45,38 @@ class Metrics:
             cls._made = True
 
 
-def _elide(metrics: QFontMetricsF, text: str) -> str:
-    width = BLOCK_W - 2 * PAD - STRIPE_W
+def _elide(metrics: QFontMetricsF, text: str, width: float = BLOCK_W - 2 * PAD - STRIPE_W) -> str:
     if len(text) * metrics.maxWidth() <= width:
         return text                     # certainly fits: skip measuring
     return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+
+
+def _without_name(message: str, label: str, node_id: str) -> str:
+    """"Conv2d 'c1': kernel 5×5 is …" → "Kernel 5×5 is …"."""
+    for prefix in (f"{label} '{node_id}': ", f"{label} '{node_id}' "):
+        if message.startswith(prefix):
+            rest = message[len(prefix):]
+            return rest[:1].upper() + rest[1:]
+    return message
+
+
+def _wrap2(metrics: QFontMetricsF, text: str, width: float) -> tuple[str, str]:
+    """The text on two lines of `width`: words on the first, the rest elided on the second."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text, ""
+    words = text.split(" ")
+    first = ""
+    for i, word in enumerate(words):
+        trial = f"{first} {word}" if first else word
+        if metrics.horizontalAdvance(trial) > width:
+            rest = " ".join(words[i:])
+            break
+        first = trial
+    else:
+        return first, ""
+    if not first:                       # one very long word
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width), ""
+    return first, metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width)
 
 
 def format_count(n: int) -> str:
@@ -77,7 +104,7 @@ class BlockItem(QGraphicsItem):
         self.links_out: list = []
         self.result = None
         self.state = "none"             # none, ok, warning, error, blocked
-        self._texts: tuple[str, str] | None = None
+        self._texts: tuple[str, str, str] | None = None
         self._tip_stale = True
         self.colour = group_colour(spec.group)
         self._multi = spec.max_inputs > 1
@@ -97,10 +124,11 @@ class BlockItem(QGraphicsItem):
         self.update()
 
     def _set_title(self) -> None:
-        inner = BLOCK_W - 2 * PAD - STRIPE_W
-        kind_w = min(Metrics.kind.horizontalAdvance(self.spec.label), inner * 0.55)
-        self.kind_text = Metrics.kind.elidedText(self.spec.label, Qt.TextElideMode.ElideRight, kind_w + 1)
-        self.title_text = Metrics.title.elidedText(self.node_id, Qt.TextElideMode.ElideRight, inner - kind_w - 6)
+        inner = BLOCK_W - 2 * PAD - STRIPE_W       # the id comes first; the type takes what is left
+        kind_w = Metrics.kind.horizontalAdvance(self.spec.label)
+        title_w = min(Metrics.title.horizontalAdvance(self.node_id) + 1, max(inner - kind_w - 8, inner * 0.6))
+        self.title_text = Metrics.title.elidedText(self.node_id, Qt.TextElideMode.ElideRight, title_w)
+        self.kind_text = Metrics.kind.elidedText(self.spec.label, Qt.TextElideMode.ElideRight, inner - title_w - 8)
 
     def set_result(self, result) -> bool:
         """Take a shape result; returns whether what the card shows changed (False: nothing to repaint).
@@ -120,18 +148,30 @@ class BlockItem(QGraphicsItem):
         self.update()
         return True
 
-    def _format(self) -> tuple[str, str]:
+    def _format(self) -> tuple[str, str, str]:
+        """(shape, detail, badge): the detail is the parameter count or the error; the badge counts warnings."""
         if self._texts is None:
             r = self.result
+            badge = ""
             if r is None:
                 shape, detail = "…", ""
-            elif r.error:
-                shape, detail = "no shape", r.error
+            elif r.blocked:
+                shape, detail = "no shape", "its input has a problem"
+            elif r.error:               # two lines in place of shape and count; the card already names the block
+                first, second = _wrap2(Metrics.detail, _without_name(r.error, self.spec.label, self.node_id),
+                                       BLOCK_W - 2 * PAD - STRIPE_W)
+                self._texts = (first, second, "")
+                return self._texts
             else:
                 shape, detail = fmt_shape(r.shape), format_count(r.params or 0)
-                if r.warnings:
-                    detail += " · ⚠ " + r.warnings[0]
-            self._texts = (_elide(Metrics.shape, shape), _elide(Metrics.detail, detail))
+                if r.warnings:      # the sentences are long: the tooltip and the Problems list hold them
+                    n = len(r.warnings)
+                    badge = f"⚠ {n} warning" + ("" if n == 1 else "s")
+                    room = BLOCK_W - 2 * PAD - STRIPE_W - 8
+                    if Metrics.detail.horizontalAdvance(detail) + Metrics.detail.horizontalAdvance(badge) > room:
+                        badge = f"⚠ {n}"
+            width = BLOCK_W - 2 * PAD - STRIPE_W - (Metrics.detail.horizontalAdvance(badge) + 8 if badge else 0)
+            self._texts = (_elide(Metrics.shape, shape), _elide(Metrics.detail, detail, width), badge)
         return self._texts
 
     @property
@@ -140,7 +180,9 @@ class BlockItem(QGraphicsItem):
 
     @property
     def detail_text(self) -> str:
-        return self._format()[1]
+        """The bottom line of the card: parameter count (and warning count), or the error."""
+        _, detail, badge = self._format()
+        return f"{detail}  {badge}" if badge else detail
 
     def tooltip_text(self) -> str:
         r = self.result
@@ -247,15 +289,26 @@ class BlockItem(QGraphicsItem):
         painter.setPen(t.muted)
         painter.drawText(QRectF(left, top, width, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          self.kind_text)
+        shape_text, detail_text, badge = self._format()
+        if self.state == "error":
+            painter.setFont(Fonts.detail)
+            painter.setPen(t.error)
+            for i, line in enumerate((shape_text, detail_text)):
+                painter.drawText(QRectF(left, top + 20 + 16 * i, width, 16),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
+            return
         painter.setFont(Fonts.shape)
-        painter.setPen(t.muted if self.state in ("blocked", "error", "none") else t.text)
-        shape_text, detail_text = self._format()
+        painter.setPen(t.muted if self.state in ("blocked", "none") else t.text)
         painter.drawText(QRectF(left, top + 17, width, 20), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          shape_text)
         painter.setFont(Fonts.detail)
-        painter.setPen({"error": t.error, "warning": t.warning}.get(self.state, t.muted))
+        painter.setPen(t.muted)
         painter.drawText(QRectF(left, top + 38, width, 16), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          detail_text)
+        if badge:
+            painter.setPen(t.warning)
+            painter.drawText(QRectF(left, top + 38, width, 16),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, badge)
 
     def _paint_ports(self, painter, t) -> None:
         painter.setPen(QPen(t.port, 1.4))

@@ -122,6 +122,12 @@ class NetworkScene(QGraphicsScene):
             self._rect_cache = rect
         return QRectF(self._rect_cache)
 
+    def restyle(self) -> None:
+        """Repaint everything in the current theme (after a switch between light and dark)."""
+        self.overview_revision += 1
+        for item in self.items():
+            item.update()
+
     def block_geometry_changed(self) -> None:
         """Called by a block that moved (and on adds and removals): cached extents are stale."""
         self._rect_cache = None

@@ -79,6 +79,14 @@ def theme() -> Theme:
     return _current
 
 
+def refresh_theme() -> bool:
+    """Pick the palette again (after the application's palette changed); True when it changed."""
+    global _current
+    old = _current
+    _current = None
+    return old is None or theme() != old
+
+
 def group_colour(group: str) -> QColor:
     return QColor(GROUP_COLOURS.get(group, "#64748b"))
 

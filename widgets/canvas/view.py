@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QPainter, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsView
 
 from .minimap import Minimap
-from .style import theme
+from .style import refresh_theme, theme
 
 GRID = 24.0
 
@@ -29,6 +29,9 @@ class NetworkView(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)   # pan, zoom and the minimap
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)     # move around instead
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self._pan: QPointF | None = None
         self._space = False
         self.minimap = Minimap(self)
@@ -170,6 +173,12 @@ class NetworkView(QGraphicsView):
     def drawForeground(self, painter, rect) -> None:
         # Every repaint of the canvas may change what the minimap shows; it redraws from a cache.
         self._refresh_minimap()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and refresh_theme() and hasattr(self.scene(), "restyle"):
+            self.scene().restyle()
+            self.resetCachedContent()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
