@@ -58,10 +58,6 @@ class MainWindow(QMainWindow):
         self.problems_dock = self.add_dock(self.problems, "Problems", "bottom")
         self.splitDockWidget(self.summary_dock, self.problems_dock, Qt.Orientation.Horizontal)
         self.splitDockWidget(self.inspector_dock, self.explain_dock, Qt.Orientation.Vertical)
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 320], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.summary_dock], [210], Qt.Orientation.Vertical)
-        self.resizeDocks([self.summary_dock, self.problems_dock], [640, 420], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.inspector_dock, self.explain_dock], [380, 260], Qt.Orientation.Vertical)
 
         self.recovery = Recovery(self.doc, recovery_folder or data_dir(), self)
         self.files = FileActions(self)
@@ -310,8 +306,25 @@ class MainWindow(QMainWindow):
                           "and export clean PyTorch code.</p>")
 
     def restore_state(self) -> None:
-        if not self.settings.restore_window(self):
+        """Window size and panel layout from the last session, or sensible defaults for this screen."""
+        if self.settings.restore_window(self):
+            return
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is not None and screen.width() > 0:
+            self.resize(min(1680, int(screen.width() * 0.94)), min(1050, int(screen.height() * 0.92)))
+        else:
             self.resize(1440, 900)
+        QTimer.singleShot(0, self._default_dock_sizes)     # once the window has its real size
+
+    def _default_dock_sizes(self) -> None:
+        h, w = self.height(), self.width()
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 350], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.summary_dock, self.problems_dock], [max(240, int(h * 0.3))] * 2,
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.summary_dock, self.problems_dock], [int(w * 0.7), int(w * 0.3)],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.inspector_dock, self.explain_dock], [int(h * 0.4), int(h * 0.25)],
+                         Qt.Orientation.Vertical)
 
     def closeEvent(self, event) -> None:
         if not self.files.maybe_save():

@@ -7,8 +7,8 @@ minimum, labelled "auto"; that value means None.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox,
-                               QToolButton, QWidget)
+from PySide6.QtWidgets import (QBoxLayout, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit,
+                               QSizePolicy, QSpinBox, QToolButton, QWidget)
 
 INT_LIMIT = 2_000_000_000
 
@@ -41,6 +41,8 @@ def make_spin(param, parent=None) -> QSpinBox:
         lo -= 1
         box.setSpecialValueText("auto")
     box.setRange(lo, hi)
+    box.setMinimumWidth(64)          # may shrink below its size hint in a narrow inspector
+    box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
     box.setAccelerated(True)
     box.setKeyboardTracking(True)
     return box
@@ -133,7 +135,7 @@ class PairEditor(ParamEditor):
         if axes == 2:
             self.w = make_spin(param, self)
             self.link = QToolButton(self)
-            self.link.setText("■")
+            self.link.setText("1:1")
             self.link.setCheckable(True)
             self.link.setChecked(True)
             self.link.setToolTip("Square: the same size along H and W (one number). Untick to set H and W apart.")
@@ -208,6 +210,8 @@ class PaddingEditor(ParamEditor):
         self.mode.addItem("valid", "valid")
         self.mode.setToolTip("zeros: pad by the number given; same: keep the size (stride 1); valid: no padding")
         self.pair = PairEditor(param, self, axes)
+        if axes == 2:                # the mode above the two numbers keeps the inspector narrow
+            self._lay.setDirection(QBoxLayout.Direction.TopToBottom)
         self._lay.addWidget(self.mode)
         self._lay.addWidget(self.pair, 1)
         self.mode.currentIndexChanged.connect(self._mode_changed)

@@ -7,7 +7,7 @@ import os
 import sys
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine import fmt_shape
@@ -98,7 +98,7 @@ class SummaryPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((120, 140, 120, 90, 90)):
+        for col, width in enumerate((96, 110, 96, 70, 70)):
             self.table.setColumnWidth(col, width)
         self.totals = QLabel(self)
         self.totals.setWordWrap(True)
@@ -107,7 +107,6 @@ class SummaryPanel(QWidget):
         self.batch = QSpinBox(self)
         self.batch.setRange(1, 65536)
         self.batch.setValue(64)
-        self.batch.setPrefix("batch ")
         self.optimizer = QComboBox(self)
         self.optimizer.addItems(list(OPTIMIZER_STATE))
         self.device = QComboBox(self)
@@ -115,20 +114,24 @@ class SummaryPanel(QWidget):
         self.estimate.setWordWrap(True)
         self.estimate.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Training memory for", self))
-        row.addWidget(self.batch)
-        row.addWidget(self.optimizer)
-        row.addWidget(QLabel("on", self))
-        row.addWidget(self.device)
-        row.addStretch(1)
-        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Batch size", self.batch)
+        form.addRow("Optimizer", self.optimizer)
+        form.addRow("Device", self.device)
+        side = QVBoxLayout()
+        side.setSpacing(6)
+        side.addWidget(self.totals)
+        title = QLabel("<b>Training memory</b>", self)
+        side.addWidget(title)
+        side.addLayout(form)
+        side.addWidget(self.estimate)
+        side.addStretch(1)
+        lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.setSpacing(4)
-        lay.addWidget(self.table, 1)
-        lay.addWidget(self.totals)
-        lay.addLayout(row)
-        lay.addWidget(self.estimate)
+        lay.setSpacing(8)
+        lay.addWidget(self.table, 5)
+        lay.addLayout(side, 2)
         self._results: dict = {}
         self._rows: list[str] = []
         self.refresh_devices()
@@ -185,17 +188,17 @@ class SummaryPanel(QWidget):
         errors = sum(1 for r in results.values() if r.error and not r.blocked)
         status = "valid" if results and not any(r.error for r in results.values()) else \
             (f"{errors} error{'s' if errors != 1 else ''}" if errors else "empty")
-        self.totals.setText(f"<b>Total</b>: {len(ids)} blocks · {total_params:,} parameters "
-                            f"({human_bytes(4 * total_params)}) · {human_count(total_macs)} MACs per sample · "
-                            f"activations {human_bytes(act)} per sample · {status}")
+        self.totals.setText(f"<b>Total</b>: {len(ids)} blocks, {status}<br>{total_params:,} parameters "
+                            f"({human_bytes(4 * total_params)})<br>{human_count(total_macs)} MACs per sample<br>"
+                            f"activations {human_bytes(act)} per sample")
         self.update_estimate()
 
     def update_estimate(self) -> None:
         m = training_memory(self._results, self.batch.value(), self.optimizer.currentText())
         avail = self.device.currentData()
-        parts = (f"≈ <b>{human_bytes(m['total'])}</b> = weights {human_bytes(m['weights'])} + gradients "
+        parts = (f"≈ <b>{human_bytes(m['total'])}</b>: weights {human_bytes(m['weights'])} + gradients "
                  f"{human_bytes(m['gradients'])} + optimizer state {human_bytes(m['optimizer'])} + activations "
-                 f"{human_bytes(m['activations'])} ({self.batch.value()} samples).")
+                 f"{human_bytes(m['activations'])} for {self.batch.value()} samples.")
         if avail:
             if m["total"] <= avail * 0.8:
                 verdict = f" <span style='color:#3a9a5b'>Fits</span>: {human_bytes(avail)} available."
