@@ -177,3 +177,53 @@ def test_fit_all_shows_every_block(qtbot, load_example):
     view.reset_zoom()
     assert view.zoom() == 1.0
     assert view.minimap.isVisible()            # alexnet is taller than the view at 100 %
+
+
+def test_the_canvas_follows_a_switch_to_a_dark_palette_and_back(qtbot, qapp, load_example):
+    from PySide6.QtGui import QColor, QPalette
+
+    from widgets.canvas import style
+    scene = NetworkScene(load_example("lenet5"))
+    view = NetworkView(scene)
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    qtbot.waitExposed(view)
+
+    def corner_lightness():
+        return view.viewport().grab().toImage().pixelColor(3, 3).lightnessF()
+
+    old = qapp.palette()
+    light = corner_lightness()
+    dark = QPalette(old)
+    dark.setColor(QPalette.ColorRole.Window, QColor("#23262d"))
+    try:
+        qapp.setPalette(dark)
+        qtbot.waitUntil(lambda: style.theme().background.lightnessF() < 0.3)
+        assert corner_lightness() < 0.3 < light
+    finally:
+        qapp.setPalette(old)
+    qtbot.waitUntil(lambda: style.theme().background.lightnessF() > 0.7)
+    assert corner_lightness() == pytest.approx(light, abs=0.02)
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")     # the offscreen platform, showing a tooltip
+def test_hovering_a_block_shows_its_arithmetic_after_an_edit(qtbot, lenet):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+    net, scene, cache = lenet
+    view = NetworkView(scene)
+    qtbot.addWidget(view)
+    view.resize(600, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    view.centerOn(scene.block_rect("c1").center())
+    net.set_param("c1", "kernel_size", 3)
+    result = cache.infer(net)["c1"]
+    scene.show_results({"c1": result})
+    at = view.mapFromScene(scene.block_rect("c1").center())
+    QApplication.sendEvent(view.viewport(), QHelpEvent(QEvent.Type.ToolTip, at, view.viewport().mapToGlobal(at)))
+    qtbot.waitUntil(QToolTip.isVisible)
+    assert result.formula in QToolTip.text() and "30 × 30" in QToolTip.text()
+    QToolTip.hideText()
