@@ -19,7 +19,6 @@ REDRAW_S = 0.15     # at most this often while blocks move
 class Minimap(QWidget):
     def __init__(self, view):
         super().__init__(view)
-        self.view = view
         self.resize(*SIZE)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the view")
@@ -28,6 +27,11 @@ class Minimap(QWidget):
         self._key = None
         self._drawn_at = 0.0
         self._picture = QPixmap()
+
+    @property
+    def view(self):
+        """The NetworkView this minimap sits in (its parent; no Python reference, so no cycle)."""
+        return self.parentWidget()
 
     def _frame(self) -> None:
         """Map the blocks' rectangle into the widget, keeping its aspect ratio."""
