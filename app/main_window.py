@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QStyle
 
@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.shape_status)
         self._build_actions()
         self._wire()
+        self.view.viewport().installEventFilter(self)     # files dropped on the canvas open too
         self._refresh_title()
         self.statusBar().showMessage(WELCOME)
 
@@ -336,6 +337,17 @@ class MainWindow(QMainWindow):
         event.accept()
 
     # ---- dropping a file on the window ------------------------------------------------------
+    def eventFilter(self, obj, event) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop) \
+                and self.files.dropped_file(event.mimeData()) is not None:
+            if kind == QEvent.Type.Drop:
+                self.dropEvent(event)
+            else:
+                event.acceptProposedAction()
+            return True
+        return super().eventFilter(obj, event)
+
     def dragEnterEvent(self, event) -> None:
         if self.files.dropped_file(event.mimeData()) is not None:
             event.acceptProposedAction()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import engine
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from app.main_window import MainWindow
 from app.settings import Settings
@@ -121,6 +121,16 @@ def test_dropping_a_json_file_on_the_window_opens_it(qtbot, config, dialogs):
                        Qt.KeyboardModifier.NoModifier)
     w.dropEvent(event)
     qtbot.waitUntil(lambda: w.doc.path is not None and w.doc.path.name == "char_lstm.json")
+    mime2 = QMimeData()
+    mime2.setUrls([QUrl.fromLocalFile(str(EXAMPLES / "crnn.json"))])
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime2, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(w.view.viewport(), enter)        # onto the canvas, not only the window frame
+    assert enter.isAccepted()
+    on_canvas = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime2, Qt.MouseButton.LeftButton,
+                           Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(w.view.viewport(), on_canvas)
+    qtbot.waitUntil(lambda: w.doc.path.name == "crnn.json")
 
 
 def test_theme_window_state_and_recent_files_are_remembered(qtbot, config, dialogs):
