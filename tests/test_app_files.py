@@ -186,3 +186,22 @@ def test_the_app_starts_with_the_default_example_and_no_warnings(qtbot, config, 
     assert gui.run([]) == 0
     assert "mnist_cnn.json" in seen["title"] and seen["blocks"] > 5
     assert "palette" in seen["status"]
+
+
+def test_the_window_is_built_without_importing_torch_or_pyqtgraph(tmp_path):
+    """Start-up speed: torch (seconds) and pyqtgraph load only after the window is up, in the background."""
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "from PySide6.QtWidgets import QApplication\n"
+            "app = QApplication([])\n"
+            "from app.main_window import MainWindow\n"
+            "w = MainWindow(); w.show(); app.processEvents()\n"
+            "assert w.files.open_path('resources/examples/mnist_cnn.json', ask=False)\n"
+            "app.processEvents()\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'pyqtgraph'}))\n")
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "NETWRIGHT_CONFIG_DIR": str(tmp_path)}
+    p = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == "[]"
