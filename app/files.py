@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import engine
@@ -67,7 +68,8 @@ class FileActions:
         self.w.settings.add_recent(path)
         self.fill_recent_menu()
         self.w.scene.select_ids([])
-        self.w.view.fit_all()
+        self.w.show_network_start()
+        QTimer.singleShot(0, self.w.show_network_start)      # again once the window has its final size
         n = len(net.nodes)
         self.w.show_status(f"Opened {path.name}: {n} block{'s' if n != 1 else ''}. Select a block to edit it.")
         return True
@@ -161,6 +163,6 @@ class FileActions:
             return False
         self.doc.replace(net, original)
         self.doc.undo_stack.resetClean()
-        self.w.view.fit_all()
+        self.w.show_network_start()
         self.w.show_status("Restored the unsaved network; save it to keep it.")
         return True

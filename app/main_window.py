@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QTransform
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QStyle
 
 from widgets.canvas import NetworkScene, NetworkView
@@ -25,6 +25,7 @@ from .theme import apply_theme
 
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
+READABLE_ZOOM = 0.75
 WELCOME = ("Drag blocks from the palette onto the canvas, link them by dragging from a block's bottom port to "
            "another's top port, and select a block to edit it. Shapes update as you type.")
 
@@ -262,6 +263,17 @@ class MainWindow(QMainWindow):
             self.scene.select_ids([node_id])
             item_rect = self.scene.block_rect(node_id)
             self.view.ensureVisible(item_rect, 40, 40)
+
+    def show_network_start(self) -> None:
+        """Fit the network in view; a long one that would shrink to unreadable cards is shown from its
+        input at a readable zoom instead (scroll or press F for all of it)."""
+        self.view.fit_all()
+        rect = self.scene.blocks_rect()
+        if rect.isNull() or self.view.zoom() >= READABLE_ZOOM:
+            return
+        self.view.setTransform(QTransform.fromScale(READABLE_ZOOM, READABLE_ZOOM))
+        visible_h = self.view.viewport().height() / READABLE_ZOOM
+        self.view.centerOn(rect.center().x(), rect.top() - 30 + visible_h / 2)
 
     def _activate_block(self, node_id: str) -> None:
         self.inspector_dock.show()
