@@ -69,7 +69,7 @@ class FileActions:
         self.fill_recent_menu()
         self.w.scene.select_ids([])
         self.w.show_network_start()
-        QTimer.singleShot(0, self.w.show_network_start)      # again once the window has its final size
+        QTimer.singleShot(0, self.w, self.w.show_network_start)      # again once the window has its final size
         n = len(net.nodes)
         self.w.show_status(f"Opened {path.name}: {n} block{'s' if n != 1 else ''}. Select a block to edit it.")
         return True

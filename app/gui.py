@@ -68,7 +68,7 @@ def run(args: list[str]) -> int:
                 window.show_status(f"Opened the example {target.name}. " + _hint())
         elif not recovered:
             window.show_status(_hint())
-        QTimer.singleShot(TORCH_DELAY_MS, start_preload)
+        QTimer.singleShot(TORCH_DELAY_MS, window, start_preload)
 
     def start_preload():
         thread = preload_torch()
@@ -84,7 +84,7 @@ def run(args: list[str]) -> int:
         poll.timeout.connect(check)
         poll.start()
     # Open the network right after the first paint, so the window appears at once.
-    QTimer.singleShot(0, after_show)
+    QTimer.singleShot(0, window, after_show)
     window.startup_seconds = time.perf_counter() - started
     code = app.exec()
     if _torch_thread is not None:

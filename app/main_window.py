@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
 
     def _auto_layout(self) -> None:
         self.editor.auto_layout()
-        QTimer.singleShot(0, self.view.fit_all)
+        QTimer.singleShot(0, self, self.view.fit_all)
 
     def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 10000)
@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
             self.resize(min(1680, int(screen.width() * 0.94)), min(1050, int(screen.height() * 0.92)))
         else:
             self.resize(1440, 900)
-        QTimer.singleShot(0, self._default_dock_sizes)     # once the window has its real size
+        QTimer.singleShot(0, self, self._default_dock_sizes)     # once the window has its real size
 
     def _default_dock_sizes(self) -> None:
         h, w = self.height(), self.width()
@@ -370,6 +370,6 @@ class MainWindow(QMainWindow):
         path = self.files.dropped_file(event.mimeData())
         if path is not None:
             event.acceptProposedAction()
-            QTimer.singleShot(0, lambda: self.files.open_path(path))
+            QTimer.singleShot(0, self, lambda: self.files.open_path(path))
         else:
             event.ignore()

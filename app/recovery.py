@@ -23,7 +23,10 @@ class Recovery(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(DELAY_MS)
         self.timer.timeout.connect(self.write)
-        doc.undo_stack.indexChanged.connect(lambda _i: self.timer.start())
+        doc.undo_stack.indexChanged.connect(self._changed)
+
+    def _changed(self, _index: int) -> None:
+        self.timer.start()
 
     def write(self) -> None:
         """Save the document beside the app's data (not the user's file), or remove the copy when clean."""

@@ -166,12 +166,16 @@ def test_unsaved_work_is_offered_back_after_a_crash(qtbot, config, dialogs):
 
 
 def test_the_app_starts_with_the_default_example_and_no_warnings(qtbot, config, dialogs, monkeypatch):
-    """app.gui.run as `python main.py` calls it; the event loop is stopped once the example is open."""
-    from PySide6.QtCore import QTimer
+    """app.gui.run as `python main.py` calls it; its event loop ends once the example is open."""
+    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     import app.gui as gui
     monkeypatch.setattr(gui, "preload_torch", lambda: None)
+    loop = QEventLoop()
+    # A local loop instead of QApplication.exec: quitting the application's loop would stop every
+    # later test's event loop too.
+    monkeypatch.setattr(QApplication, "exec", lambda self: loop.exec())
     seen = {}
 
     def check():
@@ -181,7 +185,7 @@ def test_the_app_starts_with_the_default_example_and_no_warnings(qtbot, config, 
         seen["blocks"] = len(win.doc.network)
         win.close()
         win.deleteLater()
-        QApplication.instance().quit()
+        loop.quit()
     QTimer.singleShot(300, check)
     assert gui.run([]) == 0
     assert "mnist_cnn.json" in seen["title"] and seen["blocks"] > 5
