@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QTransform
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QStyle
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QStyle
 
 from widgets.canvas import NetworkScene, NetworkView
 from widgets.explain import ExplainPanel
@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
             self.theme_actions[name] = a
 
         m = bar.addMenu("&Help")
+        self.help_menu = m
         m.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
         m.addAction(self._action("&About Netwright", self.show_about))
 
@@ -200,6 +201,12 @@ class MainWindow(QMainWindow):
         tb.addAction(self.fit_action)
         tb.addAction(self.layout_action)
         self.toolbar = tb
+
+    def add_menu(self, title: str) -> QMenu:
+        """A new top-level menu before Help (for features added later, such as training)."""
+        menu = QMenu(title, self)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+        return menu
 
     # ---- wiring -----------------------------------------------------------------------------
     def _wire(self) -> None:

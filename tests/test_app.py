@@ -251,3 +251,19 @@ def test_explain_panel_walks_through_the_size_rule(window):
     text = window.explain.toPlainText()
     assert "out = ⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1" in text
     assert "28" in text and "14" in text and "C × H × W" in text
+
+
+def test_add_menu_goes_before_help(window):
+    menu = window.add_menu("&Train")
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles.index("&Train") == titles.index("&Help") - 1
+    assert menu.title() == "&Train"
+
+
+def test_a_refused_rename_says_why_and_shows_the_old_name_again(window, qtbot):
+    window.scene.select_ids(["conv2"])
+    edit = window.inspector.id_edit
+    edit.setText("conv1")
+    edit.editingFinished.emit()
+    assert "conv1" in status(window) and "already" in status(window)
+    assert edit.text() == "conv2" and "conv2" in window.doc.network

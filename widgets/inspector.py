@@ -196,5 +196,5 @@ class Inspector(QScrollArea):
         new = self.id_edit.text().strip()
         if self.node_id and new and new != self.node_id:
             self.rename_requested.emit(self.node_id, new)
-        elif self.node_id:
-            self.id_edit.setText(self.node_id)
+        if self.node_id:
+            self.id_edit.setText(self.node_id)     # the new name once renamed, else the old one back
