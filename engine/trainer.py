@@ -307,7 +307,11 @@ class Trainer:
             raise TrainingError(str(e), "usage") from None
         try:
             self.model.load_state_dict(state["model"])
-            self.optimizer.load_state_dict(state["optimizer"])
+            if state.get("settings", {}).get("optimizer") == self.settings.optimizer:
+                self.optimizer.load_state_dict(state["optimizer"])
+            else:
+                self.log(f"The checkpoint was trained with {state.get('settings', {}).get('optimizer')}; "
+                         f"{self.settings.optimizer} starts with fresh optimizer state.")
         except (RuntimeError, ValueError, KeyError) as e:
             raise TrainingError(f"The checkpoint {path} was saved for a different network (its weights do not fit "
                                 f"this one: {str(e).splitlines()[0]}); resume with the network it was made "

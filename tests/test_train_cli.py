@@ -1,0 +1,86 @@
+"""`python main.py train`: the last stdout line is the JSON result, progress goes to stderr, the run
+folder is filled, exit codes say what happened, and no traceback ever reaches the user."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine import train_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def net_file(chain, tmp_path):
+    net = chain(("input", "Input", {"shape": [1, 12, 12]}),
+                ("conv", "Conv2d", {"out_channels": 4, "kernel_size": 3}), ("ReLU", {}), ("Flatten", {}),
+                ("fc", "Linear", {"out_features": 10}))
+    net.name = "tiny net"
+    path = tmp_path / "tiny.json"
+    engine.save_network(net, path)
+    return path
+
+
+def run(capsys, *args):
+    code = train_cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_prints_one_json_result_and_fills_the_run_folder(net_file, tmp_path, capsys):
+    out_dir = tmp_path / "run"
+    code, out, err = run(capsys, net_file, "--dataset", "shapes", "--epochs", "2", "--batch-size", "100",
+                         "--lr", "0.003", "--optimizer", "adamw", "--weight-decay", "0.01", "--seed", "3",
+                         "--val-split", "0.2", "--device", "cpu", "--out", out_dir)
+    assert code == 0
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["epochs"] == 2 and result["device"] == "cpu"
+    assert {"train_loss", "val_loss", "val_accuracy", "samples_per_sec", "checkpoint"} <= set(result)
+    assert 0 <= result["val_accuracy"] <= 1 and result["samples_per_sec"] > 0
+    assert Path(result["checkpoint"]) == out_dir / "checkpoint.pt"
+    assert {p.name for p in out_dir.iterdir()} >= {"checkpoint.pt", "metrics.csv", "manifest.json"}
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    assert manifest["seed"] == 3 and manifest["settings"]["val_split"] == 0.2
+    assert "epoch 2: train loss" in err and "Traceback" not in err
+
+    code, out, err = run(capsys, net_file, "--epochs", "3", "--batch-size", "100", "--lr", "0.003",
+                         "--optimizer", "adamw", "--seed", "3", "--val-split", "0.2", "--out", out_dir,
+                         "--resume", out_dir / "checkpoint.pt")
+    assert code == 0 and json.loads(out.splitlines()[-1])["epochs"] == 3
+    assert len((out_dir / "metrics.csv").read_text().splitlines()) == 4
+
+
+def test_regression_has_null_accuracy(chain, tmp_path, capsys):
+    net = chain(("input", "Input", {"shape": [10, 1]}), ("Flatten", {}), ("out", "Linear", {"out_features": 1}))
+    engine.save_network(net, tmp_path / "sine.json")
+    code, out, _ = run(capsys, tmp_path / "sine.json", "--dataset", "sine", "--epochs", "1", "--out", tmp_path / "r")
+    assert code == 0 and json.loads(out.splitlines()[-1])["val_accuracy"] is None
+
+
+def test_exit_codes_and_messages(net_file, tmp_path, capsys):
+    code, out, err = run(capsys, net_file, "--dataset", "recall", "--out", tmp_path / "a")
+    assert code == 1 and out == "" and "The 'recall' task gives sequences [T, F]" in err
+    code, _, err = run(capsys, net_file, "--dataset", "npz:/nowhere/data.npz", "--out", tmp_path / "b")
+    assert code == 1 and "/nowhere/data.npz does not exist" in err
+    code, _, err = run(capsys, net_file, "--optimizer", "rmsprop")
+    assert code == 2 and "invalid choice: 'rmsprop'" in err
+    code, _, err = run(capsys, tmp_path / "missing.json")
+    assert code == 2 and "missing.json" in err
+    code, _, err = run(capsys, net_file, "--epochs", "0")
+    assert code == 2 and "epochs must be at least 1" in err
+    code, _, err = run(capsys, net_file, "--resume", tmp_path / "none.pt", "--out", tmp_path / "c")
+    assert code == 2 and "none.pt does not exist" in err
+    assert "Traceback" not in err
+
+
+def test_main_py_train_runs_as_a_command(net_file, tmp_path):
+    proc = subprocess.run([sys.executable, "main.py", "train", str(net_file), "--epochs", "1", "--batch-size", "200",
+                           "--out", str(tmp_path / "cmd")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["epochs"] == 1
+    assert "Training on cpu" in proc.stderr and "Traceback" not in proc.stderr
