@@ -221,6 +221,7 @@ class LiveCallback:
         return grid
 
     def _outcome(self, trainer) -> dict:
+        import torch
         p, model, out = self.probes, trainer.model, {"epoch": int(getattr(trainer, "epoch", 0))}
         ds = trainer.dataset
         if trainer.task == "classification" and getattr(ds, "classes", None):
@@ -228,7 +229,6 @@ class LiveCallback:
             preds = []
             with p.eval_mode(model):
                 for s in range(0, len(xs), 256):
-                    import torch
                     xb = torch.as_tensor(xs[s:s + 256], device=trainer.device)
                     preds.append(model(xb).argmax(-1).cpu().numpy())
             out["confusion"] = {"matrix": p.confusion_matrix(np.concatenate(preds), ys, len(ds.classes)),
@@ -340,12 +340,12 @@ def _preview(trainer, x) -> dict:
 
 def _outcome_samples(trainer, limit: int):
     """Validation samples for the confusion matrix (numpy x, y), at most `limit`, evenly spread."""
-    xs = getattr(trainer, "val_x", None)
-    ys = getattr(trainer, "val_y", None)
+    xs, ys = getattr(trainer, "val_x", None), getattr(trainer, "val_y", None)
+    if xs is None or ys is None or len(xs) == 0:
+        xs, ys = getattr(trainer, "train_x", None), getattr(trainer, "train_y", None)
     if xs is None or ys is None:
-        ds = trainer.dataset
-        xs, ys = ds.x, ds.y
-    if hasattr(xs, "detach"):
-        xs, ys = xs.detach().cpu().numpy(), ys.detach().cpu().numpy()
+        xs, ys = trainer.dataset.x, trainer.dataset.y
     idx = np.linspace(0, len(xs) - 1, num=min(limit, len(xs))).astype(int)
+    if hasattr(ys, "detach"):
+        return xs[idx], ys[idx].detach().cpu().numpy()
     return xs[idx], ys[idx]

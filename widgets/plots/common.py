@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 DIVERGING = pg.colormap.get("CET-D1A")      # blue - white - red, zero in the middle
 SEQUENTIAL = pg.colormap.get("viridis")
@@ -99,3 +99,70 @@ def set_image(image: pg.ImageItem, data: np.ndarray, levels, cbar=None) -> None:
 def symmetric(values_range) -> tuple[float, float]:
     m = max(abs(float(values_range[0])), abs(float(values_range[1]))) or 1.0
     return -m, m
+
+
+def set_title(plot: pg.PlotItem, text: str, **opts) -> None:
+    """Change a plot's title only when the text changes (a new title re-lays out the plot)."""
+    if plot.titleLabel.text != text:
+        plot.setTitle(text, **opts)
+
+
+class StickyRange:
+    """Sets an axis range that changes rarely: it grows with room to spare when the data leaves it and
+    shrinks only when the data fills less than a third of it, so axes are not redrawn every frame."""
+
+    def __init__(self, plot: pg.PlotItem, axis: str, floor: float | None = None, log: bool = False):
+        self.plot, self.axis, self.floor, self.log = plot, axis, floor, log
+        self.range = None
+        plot.enableAutoRange(axis=axis, enable=False)
+
+    def update(self, lo: float, hi: float) -> None:
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return
+        if self.log:
+            lo, hi = np.log10(max(lo, 1e-12)), np.log10(max(hi, 1e-12))
+        if self.floor is not None:
+            lo = min(lo, self.floor)
+        if hi <= lo:
+            hi = lo + (abs(lo) * 0.1 or 1.0)
+        if self.range is not None:
+            a, b = self.range
+            if a <= lo and hi <= b and (hi - lo) >= (b - a) / 3:
+                return
+        span = hi - lo
+        a = lo if self.floor is not None and lo == self.floor else lo - 0.1 * span
+        self.range = (a, hi + 0.35 * span)
+        if self.axis == "x":
+            self.plot.setXRange(*self.range, padding=0)
+        else:
+            self.plot.setYRange(*self.range, padding=0)
+
+
+class StickyLevels:
+    """Colour levels that change rarely: a rounded bound that grows when values exceed it and
+    shrinks when they stay under 60% of it, so the colour bar's axis is not redrawn every frame."""
+
+    def __init__(self):
+        self.bound = None
+
+    def symmetric(self, vmax: float) -> tuple[float, float]:
+        b = self._bound(abs(vmax))
+        return -b, b
+
+    def upper(self, vmax: float) -> tuple[float, float]:
+        return 0.0, self._bound(vmax)
+
+    def _bound(self, v: float) -> float:
+        v = float(v) if np.isfinite(v) and v > 0 else 1.0
+        if self.bound is None or v > self.bound or v < 0.6 * self.bound:
+            exp = 10 ** np.floor(np.log10(v * 1.05))
+            self.bound = float(np.ceil(v * 1.05 / exp * 4) / 4 * exp)     # 1.05·v rounded up to a quarter step
+        return self.bound
+
+
+def info_label(text: str = "") -> QLabel:
+    """A one-line label whose text changes often without re-laying out the window."""
+    label = QLabel(text)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+    label.setMinimumWidth(50)
+    return label

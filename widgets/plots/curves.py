@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from .common import Series, ema
+from .common import Series, StickyRange, ema, info_label, set_title
 
 SMOOTHING = 0.1        # EMA weight of a new step's value
 MAX_EARLIER_RUNS = 3
@@ -38,6 +38,9 @@ class CurvePanel:
                                   symbolBrush="#d62728", name="validation, per epoch")
         self.raw, self.smooth, self.train, self.val = Series(), Series(), Series(), Series()
         self._ema_last = None
+        self.xr = StickyRange(plot, "x", floor=0.0)
+        self.yr = StickyRange(plot, "y")
+        self.earlier_max = 0.0
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#999", width=1))
         self.cursor.setVisible(False)
         plot.addItem(self.cursor, ignoreBounds=True)
@@ -60,19 +63,37 @@ class CurvePanel:
         if val is not None:
             self.val.append(step, val)
 
+    def set_log(self, on: bool) -> None:
+        self.plot.setLogMode(y=on)
+        self.yr.log = on
+        self.yr.range = None
+        self.redraw()
+
     def show_earlier(self, runs: list[dict]) -> None:
+        self.earlier_max = 0.0
         for item, run in zip(self.earlier, runs + [None] * MAX_EARLIER_RUNS):
             data = run.get(self.name) if run else None
             if data is None or len(data[0]) == 0:
                 item.setData([], [])
             else:
                 item.setData(data[0], data[1])
+                self.earlier_max = max(self.earlier_max, float(data[0][-1]))
 
     def redraw(self) -> None:
         self.raw_item.setData(self.raw.x, self.raw.y)
         self.ema_item.setData(self.smooth.x, self.smooth.y)
         self.train_item.setData(self.train.x, self.train.y)
         self.val_item.setData(self.val.x, self.val.y)
+        shown = [a for a in (self.smooth.y, self.train.y, self.val.y) if len(a)]
+        if shown:
+            values = np.concatenate(shown)
+            values = values[np.isfinite(values)]
+            if self.yr.log:
+                values = values[values > 0]
+            if len(values):
+                self.yr.update(float(values.min()), float(values.max()))
+        if self.smooth.n or self.earlier_max:
+            self.xr.update(0.0, max(self.earlier_max, float(self.smooth.x[-1]) if self.smooth.n else 0.0))
 
     def snapshot(self) -> tuple[np.ndarray, np.ndarray]:
         """The smoothed curve, kept to show this run faintly behind later runs."""
@@ -103,11 +124,11 @@ class CurvesView(QWidget):
         self.run_key = None
         self.last_step = 0
         self.log_box = QCheckBox("log scale (loss)")
-        self.log_box.toggled.connect(lambda on: self.panels["loss"].plot.setLogMode(y=on))
+        self.log_box.toggled.connect(self.panels["loss"].set_log)
         png, csv_button = QPushButton("Export PNG…"), QPushButton("Export CSV…")
         png.clicked.connect(self._ask_png)
         csv_button.clicked.connect(self._ask_csv)
-        self.readout = QLabel("Hover over a plot to read its values.")
+        self.readout = info_label("Hover over a plot to read its values.")
         self.readout.setStyleSheet("color: #444;")
         bar = QHBoxLayout()
         bar.addWidget(self.log_box)
@@ -131,10 +152,11 @@ class CurvesView(QWidget):
         self.run_key = run_key
         self.metric_name = metric
         self.panels["metric"].name = metric
-        self.panels["metric"].plot.setTitle(metric)
+        set_title(self.panels["metric"].plot, metric)
         for p in self.panels.values():
-            p.clear()
+            p.xr.range = p.yr.range = None
             p.show_earlier(self.archive.get(run_key, []))
+            p.clear()
         self.last_step = 0
 
     def earlier_runs(self) -> int:

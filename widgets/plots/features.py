@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from .common import DIVERGING, SEQUENTIAL, image_plot, note_label, set_image, symmetric
+from .common import DIVERGING, SEQUENTIAL, StickyLevels, StickyRange, image_plot, info_label, note_label, set_image, set_title
 
 
 class FeaturesView(QWidget):
@@ -23,7 +23,9 @@ class FeaturesView(QWidget):
         self.index_box.valueChanged.connect(lambda v: self.config_requested.emit({"probe_index": int(v)}))
         self.sample_info = QLabel("")
         self.sample_info.setWordWrap(True)
-        self.info = QLabel("")
+        self.info = info_label()
+        self.levels = StickyLevels()
+        self._signed = None
         top = QHBoxLayout()
         top.addWidget(QLabel("Block:"))
         top.addWidget(self.block_box)
@@ -39,6 +41,8 @@ class FeaturesView(QWidget):
         self.bar_plot.setLabel("bottom", "unit")
         self.bar_plot.showGrid(y=True, alpha=0.2)
         self.bars = pg.BarGraphItem(x=[0], height=[0], width=0.8, brush="#1f77b4")
+        self.bar_y = StickyRange(self.bar_plot, "y")
+        self.bar_x = StickyRange(self.bar_plot, "x")
         self.bar_plot.addItem(self.bars)
         self._shown = None
         self.shown_block = None
@@ -85,7 +89,6 @@ class FeaturesView(QWidget):
         self._show_sample(data.get("sample", {}))
         if self.block_box.currentText() != data["block"]:
             self.select(data["block"])
-        self.shown_block = data["block"]
         if data.get("missing"):
             self.clear(f"Block '{data['block']}' is not in the running network (it was removed or added after "
                        f"the run started); pick another block or start a new run.")
@@ -97,24 +100,32 @@ class FeaturesView(QWidget):
         if kind == "vector":
             values = np.asarray(data["values"], np.float32)
             self.bars.setOpts(x=np.arange(len(values)), height=values, width=0.8)
-            self.bar_plot.setTitle(f"{data['block']}: {len(values)} units")
+            set_title(self.bar_plot, f"{data['block']}: {len(values)} units")
+            self.bar_y.update(min(0.0, lo), max(0.0, hi))
+            self.bar_x.update(-0.5, len(values) - 0.5)
             self._swap(self.bar_plot)
             self.info.setText(f"output {shape}; values {lo:.3g} … {hi:.3g}")
+            self.shown_block = data["block"]
             return
-        levels = symmetric((lo, hi)) if lo < 0 else (0.0, hi if hi > 0 else 1.0)
-        self.map_image.setColorMap(DIVERGING if lo < 0 else SEQUENTIAL)
-        self.map_bar.setColorMap(DIVERGING if lo < 0 else SEQUENTIAL)
+        signed = lo < 0
+        if signed != self._signed or data["block"] != self.shown_block:
+            self._signed = signed
+            self.levels = StickyLevels()
+            self.map_image.setColorMap(DIVERGING if signed else SEQUENTIAL)
+            self.map_bar.setColorMap(DIVERGING if signed else SEQUENTIAL)
+        levels = self.levels.symmetric(max(-lo, hi)) if signed else self.levels.upper(hi)
         set_image(self.map_image, data["image"], levels, self.map_bar)
         if kind == "maps":
-            self.map_plot.setTitle(f"{data['block']}: one map per channel")
+            set_title(self.map_plot, f"{data['block']}: one map per channel")
             self.map_plot.setAspectLocked(True)
             self.info.setText(f"output {shape} (channels × height × width); values {lo:.3g} … {hi:.3g}")
         else:
             rows, cols = data.get("axes", ["time", "feature"])
-            self.map_plot.setTitle(f"{data['block']}: {rows} (down) × {cols} (across)")
+            set_title(self.map_plot, f"{data['block']}: {rows} (down) × {cols} (across)")
             self.map_plot.setAspectLocked(False)
             self.info.setText(f"output {shape} ({rows} × {cols}); values {lo:.3g} … {hi:.3g}")
         self._swap(self.map_plot)
+        self.shown_block = data["block"]
 
     def _show_sample(self, sample: dict) -> None:
         if not sample:

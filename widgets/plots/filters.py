@@ -6,7 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .common import image_plot, note_label, set_image
+from .common import StickyLevels, image_plot, info_label, note_label, set_image
 
 
 class FiltersView(QWidget):
@@ -18,7 +18,8 @@ class FiltersView(QWidget):
         self.choice.setMinimumWidth(120)
         self.choice.activated.connect(lambda _i: self.config_requested.emit(
             {"filters_block": self.choice.currentText()}))
-        self.info = QLabel("")
+        self.info = info_label()
+        self.levels = StickyLevels()
         self.graphics = pg.GraphicsLayoutWidget()
         self.plot, self.image, self.cbar = image_plot()
         self.rgb_plot, self.rgb_image, _ = image_plot(bar=False)
@@ -47,7 +48,9 @@ class FiltersView(QWidget):
         if [self.choice.itemText(i) for i in range(self.choice.count())] != choices:
             self.choice.clear()
             self.choice.addItems(choices)
-        self.choice.setCurrentText(data["block"])
+        if self.choice.currentText() != data["block"]:
+            self.choice.setCurrentText(data["block"])
+            self.levels = StickyLevels()
         rgb = bool(data.get("rgb"))
         if rgb != self._rgb:
             self.graphics.removeItem(self.rgb_plot if self._rgb else self.plot)
@@ -57,7 +60,7 @@ class FiltersView(QWidget):
         if rgb:
             set_image(self.rgb_image, data["image"], (0.0, 1.0))
         else:
-            set_image(self.image, data["image"], (-vmax, vmax), self.cbar)
+            set_image(self.image, data["image"], self.levels.symmetric(vmax), self.cbar)
         out_ch, in_ch = data["channels"]
         kernel = "×".join(str(k) for k in data["kernel"])
         layout = ("RGB: one tile per output channel" if rgb else

@@ -103,7 +103,8 @@ class OutcomeView(QWidget):
                     for lab, p, ok in zip(labels, preds, correct)][:8]
             self.pred_list.setText("<b>probe predictions</b><br>" + "<br>".join(rows))
             return
-        self.pred_list.setText("")
+        if self.pred_list.text():
+            self.pred_list.setText("")
         images = np.asarray(images, np.float32)
         n, h, w = images.shape[:3]
         cols = int(np.ceil(np.sqrt(n)))
@@ -117,15 +118,18 @@ class OutcomeView(QWidget):
             img = images[k] if images.ndim == 4 else images[k][..., None]
             out[y + BORDER:y + BORDER + h, x + BORDER:x + BORDER + w] = img
         self.grid_image.setImage(out, levels=(0.0, 1.0), autoLevels=False)
-        for t in self.grid_texts:
-            self.grid_plot.removeItem(t)
-        self.grid_texts = []
-        for k in range(n):
-            r, c = divmod(k, cols)
-            t = pg.TextItem(_short(preds[k]), anchor=(0, 0), color="#000")
-            t.setPos(c * (tw + 1), r * (th + 1) + th - 1)
+        while len(self.grid_texts) < n:
+            t = pg.TextItem("", anchor=(0, 0), color="#000")
             self.grid_plot.addItem(t)
             self.grid_texts.append(t)
+        for k, t in enumerate(self.grid_texts):
+            t.setVisible(k < n)
+            if k < n:
+                r, c = divmod(k, cols)
+                text = _short(preds[k])
+                if t.toPlainText() != text:
+                    t.setText(text)
+                t.setPos(c * (tw + 1), r * (th + 1) + th - 1)
 
 
 def _short(s: str, n: int = 10) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .common import RUN_COLOURS, note_label
+from .common import RUN_COLOURS, StickyRange, note_label, set_title
 
 
 class WeightsView(QWidget):
@@ -34,6 +34,12 @@ class WeightsView(QWidget):
         self.norm_plot.setClipToView(True)
         self.dead_plot = self.graphics.addPlot(row=1, col=1, title="dead ReLUs (share of units never active)")
         self.dead_plot.setYRange(0, 1)
+        self.dead_plot.enableAutoRange(enable=False)
+        self._dead_names = None
+        self.ranges = {"wx": StickyRange(self.w_plot, "x"), "wy": StickyRange(self.w_plot, "y", floor=0.0),
+                       "gx": StickyRange(self.g_plot, "x"), "gy": StickyRange(self.g_plot, "y", floor=0.0),
+                       "nx": StickyRange(self.norm_plot, "x", floor=0.0),
+                       "ny": StickyRange(self.norm_plot, "y", log=True)}
         self.dead_bars = pg.BarGraphItem(x=[0], height=[0], width=0.6, brush="#7f7f7f")
         self.dead_plot.addItem(self.dead_bars)
         self.norm_lines: dict[str, pg.PlotDataItem] = {}
@@ -53,6 +59,8 @@ class WeightsView(QWidget):
         self.norm_plot.legend.clear()
         self.norm_lines.clear()
         self.stats = {}
+        for r in self.ranges.values():
+            r.range = None
 
     def show_frame(self, data: dict) -> None:
         self.stats = data.get("blocks", {})
@@ -65,14 +73,25 @@ class WeightsView(QWidget):
             if current in names:
                 self.layer_box.setCurrentText(current)
             self.layer_box.blockSignals(False)
+        lo, hi, last = np.inf, 0.0, 0.0
         for nid, (steps, norms) in data.get("grad_norms", {}).items():
             if nid not in self.norm_lines:
                 colour = RUN_COLOURS[len(self.norm_lines) % len(RUN_COLOURS)]
                 self.norm_lines[nid] = self.norm_plot.plot(pen=pg.mkPen(colour, width=1.5), name=nid)
-            self.norm_lines[nid].setData(np.asarray(steps, np.float64), np.maximum(norms, 1e-12))
+            norms = np.maximum(norms, 1e-12)
+            self.norm_lines[nid].setData(np.asarray(steps, np.float64), norms)
+            if len(norms):
+                lo, hi, last = min(lo, float(norms.min())), max(hi, float(norms.max())), max(last, float(steps[-1]))
+        if hi > 0:
+            self.ranges["ny"].update(lo, hi)
+            self.ranges["nx"].update(0.0, last)
         dead = data.get("dead_relu", {})
+        names = list(dead)
         self.dead_bars.setOpts(x=np.arange(len(dead)), height=np.array(list(dead.values()), np.float32), width=0.6)
-        self.dead_plot.getAxis("bottom").setTicks([list(enumerate(dead))])
+        if names != self._dead_names:
+            self._dead_names = names
+            self.dead_plot.getAxis("bottom").setTicks([list(enumerate(names))])
+            self.dead_plot.setXRange(-0.6, max(1, len(names)) - 0.4, padding=0)
         self.note.hide()
         self.graphics.show()
         self._draw_histograms()
@@ -82,15 +101,19 @@ class WeightsView(QWidget):
         if not entry:
             return
         w = entry["weights"]
+        name = self.layer_box.currentText()
         self.w_hist.setData(w["edges"], w["counts"])
-        self.w_plot.setTitle(f"weights of {self.layer_box.currentText()}")
+        self.ranges["wx"].update(float(w["edges"][0]), float(w["edges"][-1]))
+        self.ranges["wy"].update(0.0, float(np.max(w["counts"])))
+        set_title(self.w_plot, f"weights of {name}")
         g = entry.get("grads")
         if g is not None:
             self.g_hist.setData(g["edges"], g["counts"])
-            self.g_plot.setTitle(f"gradients of {self.layer_box.currentText()} "
-                                 f"(norm {entry['grad_norm']:.3g})")
+            self.ranges["gx"].update(float(g["edges"][0]), float(g["edges"][-1]))
+            self.ranges["gy"].update(0.0, float(np.max(g["counts"])))
+            set_title(self.g_plot, f"gradients of {name}")
         else:
             self.g_hist.setData([], [])
-            self.g_plot.setTitle("gradients: none yet")
+            set_title(self.g_plot, "gradients: none yet")
         self.info.setText(f"{int(np.sum(w['counts'])):,} parameters; weights {w['edges'][0]:.3g} … "
-                          f"{w['edges'][-1]:.3g}")
+                          f"{w['edges'][-1]:.3g}; gradient norm {entry.get('grad_norm', float('nan')):.3g}")

@@ -1,0 +1,126 @@
+"""Open the live views fed by a real training run in a child process (as the app runs it).
+
+    .venv/bin/python benchmarks/demo_views.py --example lenet5 --dataset shapes --tab filters
+    .venv/bin/python benchmarks/demo_views.py --example char_lstm --tab gates \
+        --dataset text:../shared/data/tinyshakespeare.txt
+
+Used for the screenshots in docs/view-*.png (with ../shared/tools/shot.sh). `ChildRun` is a minimal
+stand-in for the app's training controller: a spawn child running engine.trainer.run_child, a pipe
+polled ~30 times a second, the newest FRAME kept and the rest delivered in order.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QObject, QTimer, Signal  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from engine import load_network, network_to_dict, protocol  # noqa: E402
+
+
+class ChildRun(QObject):
+    started = Signal(dict)
+    scalars = Signal(dict)
+    epoch_finished = Signal(dict)
+    frame = Signal(dict)
+    finished = Signal(dict)
+    failed = Signal(dict)
+
+    def __init__(self, network_dict: dict, settings: dict, parent=None):
+        super().__init__(parent)
+        from engine.trainer import run_child
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=run_child, args=(child, network_dict, settings), daemon=True)
+        self.timer = QTimer(self)
+        self.timer.setInterval(33)
+        self.timer.timeout.connect(self.poll)
+        self.frames = 0
+        self.done = False
+
+    def start(self) -> None:
+        self.process.start()
+        self.timer.start()
+
+    def set_views(self, payload: dict) -> None:
+        if not self.done:
+            self.conn.send((protocol.VIEWS, payload))
+
+    def poll(self) -> None:
+        newest = None
+        slots = {protocol.STARTED: self.started, protocol.SCALARS: self.scalars, protocol.EPOCH: self.epoch_finished,
+                 protocol.DONE: self.finished, protocol.ERROR: self.failed}
+        try:
+            while self.conn.poll():
+                kind, payload = self.conn.recv()
+                if kind == protocol.FRAME:
+                    newest = payload
+                elif kind in slots:
+                    if kind in (protocol.DONE, protocol.ERROR):
+                        self.done = True
+                        self.timer.stop()
+                        if kind == protocol.ERROR:
+                            print("training failed:", payload.get("message"), file=sys.stderr)
+                    slots[kind].emit(payload)
+        except (EOFError, OSError):
+            self.done = True
+            self.timer.stop()
+        if newest is not None:
+            self.frames += 1
+            self.frame.emit(newest)
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            try:
+                self.conn.send((protocol.STOP, {}))
+            except (BrokenPipeError, OSError):
+                pass
+            self.process.join(3)
+            if self.process.is_alive():
+                self.process.terminate()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--example", default="lenet5", help="a network in resources/examples, or a path")
+    ap.add_argument("--dataset", default="shapes")
+    ap.add_argument("--tab", default="curves", help="curves, filters, features, gates, weights or outcome")
+    ap.add_argument("--block", default=None, help="block whose feature maps to show")
+    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--size", default="1500x950")
+    args = ap.parse_args(argv)
+    path = Path(args.example)
+    if not path.exists():
+        path = ROOT / "resources" / "examples" / f"{args.example}.json"
+    net = load_network(path)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from widgets.live_views import TABS, LiveViews
+    views = LiveViews()
+    views.setWindowTitle(f"Netwright live views — {net.name} on {args.dataset}")
+    w, h = (int(v) for v in args.size.split("x"))
+    views.resize(w, h)
+    views.set_network(net)
+    views.ensure_views()
+    views.tabs.setCurrentIndex([n for n, _ in TABS].index(args.tab))
+    if args.block:
+        views.set_block(args.block)
+    settings = {"dataset": args.dataset, "epochs": args.epochs, "batch_size": args.batch, "lr": args.lr,
+                "save": False, "live_views": views.views_settings()}
+    run = ChildRun(network_to_dict(net), settings)
+    views.attach(run)
+    app.aboutToQuit.connect(run.stop)
+    run.start()
+    views.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

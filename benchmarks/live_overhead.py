@@ -1,0 +1,194 @@
+"""What the live views cost: training samples/s with all views on, curves only, and none, against a
+plain PyTorch loop on the same model and data in the same run; and the GUI event loop's latency (a
+QTimer's lateness, p50 and p99) while training runs in a child process with all views on.
+
+    .venv/bin/python benchmarks/live_overhead.py [--steps 300] [--rounds 3] [--seconds 15]
+
+Targets: curves only ≥ 0.97×, all views at the default cadence ≥ 0.90× the plain loop; event-loop
+lateness p99 ≤ 16 ms. LeNet-5 on the generated shapes (1×32×32), batch 64, CPU.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from engine import load_network, network_to_dict, protocol  # noqa: E402
+from engine.live import FRAME_VIEWS, LiveCallback  # noqa: E402
+from engine.trainer import Trainer, TrainSettings  # noqa: E402
+
+NETWORK = ROOT / "resources" / "examples" / "lenet5.json"
+BATCH = 64
+
+
+class Clock:
+    """Times the training loop from on_start to on_end (setup and data generation excluded)."""
+
+    def on_start(self, trainer):
+        self.t0, self.steps0 = time.perf_counter(), trainer.step
+
+    def on_end(self, trainer):
+        self.seconds, self.steps = time.perf_counter() - self.t0, trainer.step - self.steps0
+
+
+def pipe_emit(kind, payload, sink=[0]):
+    """What sending to the parent costs in the child: the message is pickled (bytes counted)."""
+    sink[0] += len(pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def trainer_rate(dataset, steps: int, views: str) -> tuple[float, float]:
+    net = load_network(NETWORK)
+    clock = Clock()
+    callbacks = [clock]
+    live = None
+    if views != "none":
+        enabled = {n: views == "all" for n in FRAME_VIEWS}
+        live = LiveCallback({"enabled": enabled}, network_to_dict(net))
+        callbacks.insert(0, live)
+    epochs = max(1, round(steps * BATCH / len(dataset)))
+    s = TrainSettings(epochs=epochs, batch_size=BATCH, lr=1e-3, save=False, val_split=0.0, device="cpu")
+    Trainer(net, s, callbacks, emit=pipe_emit if views != "none" else None, dataset=dataset).run()
+    return clock.steps * BATCH / clock.seconds, (live.overhead if live else 0.0)
+
+
+def plain_rate(dataset, steps: int) -> float:
+    """The same model, data on the device, batches by index, Adam, cross-entropy: nothing else."""
+    import engine
+    torch.manual_seed(0)
+    model = engine.build_model(load_network(NETWORK))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x, y = torch.from_numpy(dataset.x), torch.from_numpy(dataset.y)
+    n = len(x)
+    epochs = max(1, round(steps * BATCH / n))
+    done = 0
+    t0 = time.perf_counter()
+    for _ in range(epochs):
+        perm = torch.randperm(n)
+        losses = []
+        for i in range(0, n, BATCH):
+            idx = perm[i:i + BATCH]
+            out = model(x.index_select(0, idx))
+            loss = torch.nn.functional.cross_entropy(out, y.index_select(0, idx))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses.append(loss.detach())
+            done += 1
+            if len(losses) == 20:
+                torch.stack(losses).tolist()
+                losses.clear()
+    return done * BATCH / (time.perf_counter() - t0)
+
+
+def throughput(steps: int, rounds: int) -> None:
+    from engine.datasets import prepare
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    dataset = prepare("shapes", load_network(NETWORK))
+    rates = {"plain": [], "none": [], "curves": [], "all": []}
+    overhead = []
+    plain_rate(dataset, 40)                            # warm-up
+    for _ in range(rounds):                            # interleaved, so a busy moment hits every variant
+        rates["plain"].append(plain_rate(dataset, steps))
+        for views in ("none", "curves", "all"):
+            rate, share = trainer_rate(dataset, steps, views)
+            rates[views].append(rate)
+            if views == "all":
+                overhead.append(share)
+    ref = np.median(rates["plain"])
+    print(f"LeNet-5 on shapes 1×32×32, batch {BATCH}, CPU threads {torch.get_num_threads()}, "
+          f"~{steps} steps × {rounds} rounds (median samples/s)")
+    print(f"  plain PyTorch loop      {ref:9.0f} samples/s   1.00×")
+    labels = {"none": "trainer, no views", "curves": "curves only", "all": "all views (default cadence)"}
+    targets = {"curves": 0.97, "all": 0.90}
+    for k in ("none", "curves", "all"):
+        r = np.median(rates[k])
+        target = f"   (target ≥ {targets[k]:.2f}×)" if k in targets else ""
+        print(f"  {labels[k]:<26}{r:9.0f} samples/s   {r / ref:.2f}×{target}")
+    print(f"  view overhead meter with all views on: {100 * np.median(overhead):.1f}% of training time")
+
+
+def latency(seconds: float) -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from demo_views import ChildRun
+    from widgets.live_views import TABS, LiveViews
+    app = QApplication.instance() or QApplication([])
+    net = load_network(NETWORK)
+    views = LiveViews()
+    views.resize(1400, 900)
+    views.set_network(net)
+    views.ensure_views()
+    views.screen_box.setChecked(False)                 # every view computed, not only the one on screen
+    views.show()
+    settings = {"dataset": "shapes", "epochs": 1000, "batch_size": BATCH, "lr": 1e-3, "save": False,
+                "live_views": views.views_settings()}
+    run = ChildRun(network_to_dict(net), settings)
+    views.attach(run)
+    lateness, state = [], {"measuring": False}
+    clock = QElapsedTimer()
+    interval = 10
+
+    def tick():
+        now = clock.nsecsElapsed() / 1e6
+        if state["measuring"]:
+            lateness.append(max(0.0, now - state["due"]))
+        state["due"] = now + interval
+
+    def begin(_payload):
+        QTimer.singleShot(2000, lambda: state.update(measuring=True))     # let the child warm up
+        QTimer.singleShot(int(2000 + seconds * 1000), app.quit)
+
+    tab = {"i": 0}
+
+    def next_tab():
+        tab["i"] = (tab["i"] + 1) % len(TABS)
+        views.tabs.setCurrentIndex(tab["i"])
+
+    timer = QTimer()
+    timer.setInterval(interval)
+    timer.timeout.connect(tick)
+    rotate = QTimer()
+    rotate.setInterval(1500)
+    rotate.timeout.connect(next_tab)
+    run.started.connect(begin)
+    clock.start()
+    state["due"] = interval
+    timer.start()
+    rotate.start()
+    run.start()
+    QTimer.singleShot(120_000, app.quit)
+    app.exec()
+    run.stop()
+    a = np.array(lateness)
+    print(f"GUI event loop while training in a child process with all views on ({seconds:.0f} s, tabs rotating, "
+          f"{run.frames} frames drawn): QTimer({interval} ms) lateness p50 {np.percentile(a, 50):.1f} ms, "
+          f"p99 {np.percentile(a, 99):.1f} ms, max {a.max():.1f} ms   (target p99 ≤ 16 ms)")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=15.0)
+    ap.add_argument("--skip-gui", action="store_true")
+    args = ap.parse_args(argv)
+    throughput(args.steps, args.rounds)
+    if not args.skip_gui:
+        latency(args.seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
