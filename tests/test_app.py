@@ -224,7 +224,7 @@ def test_selecting_a_problem_selects_its_block_and_the_fix_button_applies_the_fi
     problems = window.problems
     assert problems.entries
     row = next(i for i, e in enumerate(problems.entries) if e[0] == "dense1" and e[3])
-    problems.list.topLevelItem(row).setSelected(True)
+    problems.list.item(row).setSelected(True)
     assert window.scene.selected_ids() == ["dense1"]
     assert problems.fix_button.isEnabled()
     steps = window.doc.undo_stack.count()

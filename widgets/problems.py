@@ -4,8 +4,8 @@ context menu) through `fix_requested(node_id, fix)`."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
+                               QMenu, QPushButton, QVBoxLayout, QWidget)
 
 from .icons import severity_icon
 
@@ -19,12 +19,14 @@ class ProblemsPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.list = QTreeWidget(self)
-        self.list.setHeaderLabels(["Block", "Problem"])
-        self.list.setRootIsDecorated(False)
+        self.list = QListWidget(self)
         self.list.setWordWrap(True)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setUniformItemSizes(False)
+        self.list.setSpacing(2)
         self.list.setAlternatingRowColors(True)
-        self.list.setColumnWidth(0, 110)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.fix_button = QPushButton("Apply fix", self)
         self.fix_button.setEnabled(False)
@@ -60,12 +62,11 @@ class ProblemsPanel(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for i, (nid, kind, text, fixes) in enumerate(entries):
-            it = QTreeWidgetItem([nid, text])
-            it.setIcon(0, severity_icon(kind))
-            it.setToolTip(1, text + ("\n\nQuick fix: " + "; ".join(f.label for f in fixes) if fixes else ""))
-            it.setData(0, NODE_ROLE, nid)
-            it.setData(0, INDEX_ROLE, i)
-            self.list.addTopLevelItem(it)
+            it = QListWidgetItem(severity_icon(kind), text + (f"  [quick fix: {fixes[0].label}]" if fixes else ""))
+            it.setToolTip(text + ("\n\nQuick fix: " + "; ".join(f.label for f in fixes) if fixes else ""))
+            it.setData(NODE_ROLE, nid)
+            it.setData(INDEX_ROLE, i)
+            self.list.addItem(it)
             if selected and selected[:3] == (nid, kind, text):
                 it.setSelected(True)
         self.list.blockSignals(False)
@@ -82,7 +83,7 @@ class ProblemsPanel(QWidget):
         items = self.list.selectedItems()
         if not items:
             return None
-        return self.entries[items[0].data(0, INDEX_ROLE)]
+        return self.entries[items[0].data(INDEX_ROLE)]
 
     def _selected(self) -> None:
         entry = self.current()
@@ -105,7 +106,7 @@ class ProblemsPanel(QWidget):
         item = self.list.itemAt(pos)
         if item is None:
             return
-        nid, _kind, _text, fixes = self.entries[item.data(0, INDEX_ROLE)]
+        nid, _kind, _text, fixes = self.entries[item.data(INDEX_ROLE)]
         menu = QMenu(self)
         for fix in fixes:
             menu.addAction(fix.label, lambda f=fix: self.fix_requested.emit(nid, f))
