@@ -24,13 +24,7 @@ class ParamEditor(QWidget):
         self._lay.setSpacing(4)
 
     def _emit(self, *_):
-        self.changed.emit(self.value())
-
-    def value(self):
-        raise NotImplementedError
-
-    def set_value(self, value) -> None:
-        raise NotImplementedError
+        self.changed.emit(self.value())   # each kind below defines value() and set_value()
 
 
 def make_spin(param, parent=None) -> QSpinBox:
