@@ -267,3 +267,20 @@ def test_a_refused_rename_says_why_and_shows_the_old_name_again(window, qtbot):
     edit.editingFinished.emit()
     assert "conv1" in status(window) and "already" in status(window)
     assert edit.text() == "conv2" and "conv2" in window.doc.network
+
+
+def test_keyboard_undo_redo_and_duplicate_on_the_canvas(window, qtbot):
+    start = snapshot(window)
+    window.view.setFocus()
+    window.scene.select_ids(["relu1"])
+    qtbot.keyClick(window.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert "relu2" in window.doc.network and "relu4" in window.doc.network   # relu1's copy takes a fresh id
+    after = snapshot(window)
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert snapshot(window) == start
+    qtbot.keyClick(window.view, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert snapshot(window) == after
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window.view, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert snapshot(window) == after
