@@ -7,6 +7,7 @@ import os
 import sys
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -134,6 +135,8 @@ class SummaryPanel(QWidget):
         lay.addLayout(side, 2)
         self._results: dict = {}
         self._rows: list[str] = []
+        self._types: list[str] = []
+        self._stamps: dict = {}
         self.refresh_devices()
         self.batch.valueChanged.connect(self._estimate_changed)
         self.optimizer.currentIndexChanged.connect(lambda _i: self.update_estimate())
@@ -155,43 +158,62 @@ class SummaryPanel(QWidget):
         self.batch_size_changed.emit(value)
 
     def show_network(self, network, results: dict) -> None:
+        """Fill the table; after an edit only the rows whose result changed are rewritten."""
         self._results = results
         order = network.topological_order()
         ids = order + [n for n in network.nodes if n not in order]
-        self._rows = ids
         self.table.blockSignals(True)
-        self.table.setRowCount(len(ids))
+        if ids != self._rows or [network.nodes[n].type for n in ids] != self._types:
+            self._rows = ids
+            self._types = [network.nodes[n].type for n in ids]
+            self._stamps = {}
+            self.table.setRowCount(0)
+            self.table.setRowCount(len(ids))
+            for row, nid in enumerate(ids):
+                node = network.nodes[nid]
+                name = _item(nid)
+                name.setIcon(block_icon(node.type))
+                self.table.setItem(row, 0, name)
+                self.table.setItem(row, 1, _item(node.spec.label))
+                for col in (2, 3, 4, 5):
+                    self.table.setItem(row, col, _item("", col > 2))
         for row, nid in enumerate(ids):
-            node = network.nodes[nid]
             r = results.get(nid)
-            name = _item(nid)
-            name.setIcon(block_icon(node.type))
-            self.table.setItem(row, 0, name)
-            self.table.setItem(row, 1, _item(node.spec.label))
-            if r is None or r.shape is None:
-                out = _item("error" if r is not None and r.error and not r.blocked else "—")
-                if r is not None and r.error:
-                    out.setToolTip(r.error)
-                    out.setForeground(Qt.GlobalColor.red)
-                self.table.setItem(row, 2, out)
-                for col in (3, 4, 5):
-                    self.table.setItem(row, col, _item("", True))
-                continue
-            self.table.setItem(row, 2, _item(fmt_shape(r.shape)))
-            self.table.setItem(row, 3, _item(f"{r.params:,}" if r.params else "0", True))
-            self.table.setItem(row, 4, _item(human_count(r.macs), True))
-            self.table.setItem(row, 5, _item(human_bytes(r.memory), True))
+            stamp = r.stamp if r is not None else None
+            if self._stamps.get(nid) != stamp:
+                self._stamps[nid] = stamp
+                self._fill_row(row, r)
         self.table.blockSignals(False)
         total_params = sum(r.params or 0 for r in results.values())
         total_macs = sum(r.macs for r in results.values() if r.shape is not None)
         act = sum(r.memory for r in results.values() if r.shape is not None)
         errors = sum(1 for r in results.values() if r.error and not r.blocked)
-        status = "valid" if results and not any(r.error for r in results.values()) else \
-            (f"{errors} error{'s' if errors != 1 else ''}" if errors else "empty")
+        if not results:
+            status = "empty"
+        elif errors:
+            status = f"{errors} error{'s' if errors != 1 else ''}"
+        else:
+            status = "valid"
         self.totals.setText(f"<b>Total</b>: {len(ids)} blocks, {status}<br>{total_params:,} parameters "
                             f"({human_bytes(4 * total_params)})<br>{human_count(total_macs)} MACs per sample<br>"
                             f"activations {human_bytes(act)} per sample")
         self.update_estimate()
+
+    def _fill_row(self, row: int, r) -> None:
+        out = self.table.item(row, 2)
+        if r is None or r.shape is None:
+            out.setText("error" if r is not None and r.error and not r.blocked else "—")
+            out.setToolTip(r.error if r is not None and r.error else "")
+            out.setForeground(QColor("#d9534f") if r is not None and r.error and not r.blocked
+                              else self.palette().color(QPalette.ColorRole.PlaceholderText))
+            texts = ("", "", "")
+        else:
+            out.setText(fmt_shape(r.shape))
+            out.setToolTip("")
+            out.setForeground(self.palette().color(QPalette.ColorRole.Text))
+            texts = (f"{r.params:,}" if r.params else "0", human_count(r.macs), human_bytes(r.memory))
+        for col, text in zip((3, 4, 5), texts):
+            self.table.item(row, col).setText(text)
 
     def update_estimate(self) -> None:
         m = training_memory(self._results, self.batch.value(), self.optimizer.currentText())
