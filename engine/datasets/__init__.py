@@ -147,5 +147,22 @@ def prepare(spec: str, net: Network, data_dir=None, seed: int = 0, base_url=None
     return ds
 
 
+def preview(spec: str, inp: InputSpec, data_dir=None, n: int = 8, seed: int = 0) -> tuple[str, list, str]:
+    """(kind, [(sample, label)], description) for a few samples, cheaply: generated sets make only
+    these; downloadable sets are shown only once they are on disk (nothing is downloaded here)."""
+    from . import generated, remote, sequences
+    from ..download import cache_dir
+    spec = (spec or "shapes").strip()
+    makers = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall}
+    if spec in makers:
+        ds = makers[spec](inp, n=max(n, 10), seed=seed)
+        return ds.kind, ds.examples(n), BUILT_IN[spec]
+    if spec in remote.REMOTE and data_dir is None and not remote.is_cached(spec):
+        raise DataError(f"{spec} is downloaded into {cache_dir() / spec} when training starts; the preview shows "
+                        f"once it is there.")
+    ds = load_dataset(spec, inp, data_dir, seed)
+    return ds.kind, ds.examples(n), ds.describe()
+
+
 __all__ = ["BUILT_IN", "CLASSIFICATION", "REGRESSION", "TEXT", "DataError", "Dataset", "InputSpec", "check_fit",
-           "input_spec", "load_dataset", "prepare"]
+           "input_spec", "load_dataset", "prepare", "preview"]

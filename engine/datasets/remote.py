@@ -86,6 +86,13 @@ def _base_url(entry: dict, base_url: str | None) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def is_cached(name: str) -> bool:
+    """Is the data set already in the user cache (so loading it downloads nothing)?"""
+    if name == "cifar10":
+        return (cache_dir() / "cifar10" / CIFAR["file"]).exists()
+    return all((cache_dir() / name / f).exists() for f in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"))
+
+
 def load_idx_set(name: str, inp: InputSpec, data_dir=None, base_url=None, progress=None) -> Dataset:
     entry = IDX_SETS[name]
     notes: list[str] = []

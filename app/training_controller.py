@@ -1,0 +1,268 @@
+"""Runs training in a child process and turns its messages into Qt signals for the views.
+
+The child (multiprocessing, spawn) gets a snapshot of the network as a dict and the settings, never
+the live graph, so the canvas stays editable and edits apply to the next run. A ~30 fps QTimer
+drains the pipe without blocking; of the FRAME messages read in one tick only the newest is kept.
+Stop sends STOP (the trainer saves a checkpoint and ends within a batch); a child that has not
+ended within `stop_timeout` seconds is terminated, and the last checkpoint on disk stays intact.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from engine import protocol
+
+IDLE, STARTING, RUNNING, PAUSED, STOPPING = "idle", "starting", "running", "paused", "stopping"
+POLL_MS = 33
+READ_BUDGET_S = 0.012          # stop reading the pipe after this long in one tick; the rest waits
+
+
+class TrainingController(QObject):
+    started = Signal(dict)
+    progress = Signal(dict)
+    scalars = Signal(dict)
+    epoch_finished = Signal(dict)
+    frame = Signal(dict)
+    checkpoint_saved = Signal(str)
+    paused = Signal(dict)
+    resumed = Signal(dict)
+    log = Signal(str)
+    finished = Signal(dict)        # the result; "stopped" is true after Stop
+    failed = Signal(str)           # a sentence for the person
+    state_changed = Signal(str)
+
+    def __init__(self, parent=None, stop_timeout: float = 3.0, poll_ms: int = POLL_MS):
+        super().__init__(parent)
+        self.stop_timeout = stop_timeout
+        self.state = IDLE
+        self.process = None
+        self.conn = None
+        self.views_config: dict | None = None      # sent as `live_views` at start, then as VIEWS messages
+        self.snapshot_time: float | None = None
+        self.last_checkpoint: str | None = None
+        self.last_frame: dict | None = None
+        self._ended = False
+        self._stop_deadline: float | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(poll_ms)
+        self.timer.timeout.connect(self.poll)
+
+    # ---- commands -------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.state != IDLE
+
+    def start(self, network_dict: dict, settings: dict) -> bool:
+        """Start a run on a snapshot of the network; False when one is already running."""
+        if self.running:
+            return False
+        from engine.trainer import run_child
+        settings = dict(settings)
+        if self.views_config is not None and "live_views" not in settings:
+            settings["live_views"] = dict(self.views_config)
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child_conn = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=run_child, args=(child_conn, network_dict, settings), daemon=True,
+                                   name="netwright-training")
+        self.process.start()
+        child_conn.close()
+        self.snapshot_time = time.time()
+        self.last_checkpoint = self.last_frame = None
+        self._ended = False
+        self._stop_deadline = None
+        self._set_state(STARTING)
+        self.timer.start()
+        return True
+
+    def pause(self) -> None:
+        self._send(protocol.PAUSE)
+
+    def resume(self) -> None:
+        self._send(protocol.RESUME)
+
+    def set_lr(self, lr: float) -> None:
+        self._send(protocol.SET_LR, {"lr": float(lr)})
+
+    def send_views(self, config: dict) -> None:
+        """Live-view configuration: kept for the next run and sent to a running one."""
+        self.views_config = dict(config)
+        self._send(protocol.VIEWS, dict(config))
+
+    set_views = send_views
+
+    def stop(self) -> None:
+        """Ask the run to stop (it saves a checkpoint); terminate it if it has not ended in time."""
+        if not self.running or self.state == STOPPING:
+            return
+        self._send(protocol.STOP)
+        self._stop_deadline = time.monotonic() + self.stop_timeout
+        self._set_state(STOPPING)
+
+    def shutdown(self) -> None:
+        """The app is closing: stop the run, wait briefly, then terminate it."""
+        if self.process is None:
+            return
+        self._send(protocol.STOP)
+        self.process.join(self.stop_timeout)
+        self._terminate()
+
+    # ---- the pipe -------------------------------------------------------------------------------
+    def _send(self, kind: str, payload: dict | None = None) -> None:
+        if self.conn is not None and self.running:
+            try:
+                self.conn.send((kind, payload or {}))
+            except (BrokenPipeError, OSError):
+                pass
+
+    def poll(self) -> None:
+        """Read what the child sent (never blocking), dispatch it, keep only the newest frame."""
+        newest_frame = None
+        began = time.perf_counter()
+        try:
+            while self.conn is not None and time.perf_counter() - began < READ_BUDGET_S and self.conn.poll():
+                kind, payload = self.conn.recv()
+                if kind == protocol.FRAME:
+                    newest_frame = payload
+                else:
+                    self._dispatch(kind, payload)
+        except (EOFError, OSError):
+            self._child_gone()
+        if newest_frame is not None:
+            self.last_frame = newest_frame
+            self.frame.emit(newest_frame)
+        if self.process is not None and not self._ended:
+            if not self.process.is_alive() and not (self.conn is not None and self._poll_safe()):
+                self._child_gone()
+            elif self._stop_deadline is not None and time.monotonic() > self._stop_deadline:
+                self._terminate()
+                self._finish_stopped(f"The training process did not stop within {self.stop_timeout:g} s and was "
+                                     f"ended; the last checkpoint on disk is kept.")
+
+    def _poll_safe(self) -> bool:
+        try:
+            return self.conn.poll()
+        except (EOFError, OSError):
+            return False
+
+    def _dispatch(self, kind: str, payload: dict) -> None:
+        if kind == protocol.STARTED:
+            self._set_state(RUNNING if self.state != STOPPING else STOPPING)
+            self.started.emit(payload)
+        elif kind == protocol.PROGRESS:
+            self.progress.emit(payload)
+        elif kind == protocol.SCALARS:
+            self.scalars.emit(payload)
+        elif kind == protocol.EPOCH:
+            self.epoch_finished.emit(payload)
+        elif kind == protocol.CHECKPOINT:
+            self.last_checkpoint = payload.get("path")
+            self.checkpoint_saved.emit(self.last_checkpoint or "")
+        elif kind == protocol.PAUSED:
+            if self.state != STOPPING:
+                self._set_state(PAUSED)
+            self.paused.emit(payload)
+        elif kind == protocol.RESUMED:
+            if self.state != STOPPING:
+                self._set_state(RUNNING)
+            self.resumed.emit(payload)
+        elif kind == protocol.LOG:
+            self.log.emit(payload.get("message", ""))
+        elif kind == protocol.DONE:
+            self._end()
+            self.finished.emit(payload)
+        elif kind == protocol.ERROR:
+            self._end()
+            self.failed.emit(payload.get("message") or "Training failed.")
+
+    def _child_gone(self) -> None:
+        if self._ended:
+            return
+        code = self.process.exitcode if self.process is not None else None
+        if self.state == STOPPING:
+            self._finish_stopped("Training stopped.")
+            return
+        self._end()
+        self.failed.emit(f"The training process ended unexpectedly (exit code {code}); nothing in the editor is "
+                         f"lost" + (f", and the last checkpoint {self.last_checkpoint} is kept." if self.last_checkpoint
+                                    else "."))
+
+    def _finish_stopped(self, message: str) -> None:
+        self._end()
+        self.log.emit(message)
+        self.finished.emit({"stopped": True, "checkpoint": self.last_checkpoint, "epochs": None})
+
+    def _terminate(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join(2.0)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join(1.0)
+
+    def _end(self) -> None:
+        self._ended = True
+        self.timer.stop()
+        if self.process is not None:
+            self.process.join(0.5)
+            if self.process.is_alive():
+                self._terminate()
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
+        self.process = None
+        self._stop_deadline = None
+        self._set_state(IDLE)
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)
+
+
+def install_training(window) -> TrainingController:
+    """Add the Training dock to the main window and wire it to a controller (window.training_controller);
+    the live views attach to the same controller."""
+    from PySide6.QtWidgets import QApplication
+
+    import engine
+    from engine.datasets import DataError, input_spec
+    from widgets.training_panel import TrainingPanel
+
+    panel = TrainingPanel(window)
+    controller = TrainingController(window)
+    window.training_panel, window.training_controller = panel, controller
+    window.training_dock = window.add_dock(panel, "Training", "right")
+    doc = window.doc
+
+    def follow_input(_results=None):
+        try:
+            panel.set_input(input_spec(doc.network))
+        except DataError as e:
+            panel.set_input(None, str(e))
+
+    def start(settings: dict):
+        if controller.start(engine.network_to_dict(doc.network), settings):
+            panel.show_snapshot(controller.snapshot_time)
+
+    doc.results_changed.connect(follow_input)
+    follow_input()
+    panel.start_requested.connect(start)
+    panel.pause_requested.connect(controller.pause)
+    panel.resume_requested.connect(controller.resume)
+    panel.stop_requested.connect(controller.stop)
+    panel.lr_change_requested.connect(controller.set_lr)
+    controller.state_changed.connect(panel.set_state)
+    controller.started.connect(panel.on_started)
+    controller.progress.connect(panel.on_progress)
+    controller.paused.connect(panel.on_paused)
+    controller.finished.connect(panel.on_finished)
+    controller.failed.connect(panel.on_failed)
+    controller.log.connect(panel.on_log)
+    controller.failed.connect(lambda message: window.show_status(message))
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(controller.shutdown)
+    return controller

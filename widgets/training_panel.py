@@ -1,0 +1,327 @@
+"""The training panel: data set (with a preview of a few samples), hyperparameters, device, Start /
+Pause / Resume / Stop, the learning rate editable while paused, and progress.
+
+A view: it emits intents (`start_requested(settings)`, `pause_requested`, `resume_requested`,
+`stop_requested`, `lr_change_requested(lr)`) and shows what the controller reports; it never starts
+training or touches the network itself.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from engine.datasets import BUILT_IN, DataError, InputSpec, preview
+
+OPEN_ITEM = "Open file or folder…"
+TILE = 56
+
+
+def image_tile(sample: np.ndarray, size: int = TILE) -> QImage:
+    """A [C, H, W] sample (any range) as a QImage scaled to `size`, grey or RGB."""
+    a = np.asarray(sample, np.float32)
+    lo, hi = float(a.min()), float(a.max())
+    a = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+    a = np.ascontiguousarray((a * 255).astype(np.uint8))
+    if a.shape[0] == 3:
+        rgb = np.ascontiguousarray(a.transpose(1, 2, 0))
+        img = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.shape[1] * 3, QImage.Format.Format_RGB888).copy()
+    else:
+        grey = np.ascontiguousarray(a[0])
+        img = QImage(grey.data, grey.shape[1], grey.shape[0], grey.shape[1], QImage.Format.Format_Grayscale8).copy()
+    return img.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+
+
+def sequence_tile(sample: np.ndarray, size: int = TILE) -> QImage:
+    """A [T, F] sequence as small line plots (one colour per feature, at most 4)."""
+    img = QImage(size, size, QImage.Format.Format_RGB32)
+    img.fill(QColor("#202428"))
+    a = np.asarray(sample, np.float32).reshape(len(sample), -1)[:, :4]
+    lo, hi = float(a.min()), float(a.max())
+    span = hi - lo if hi > lo else 1.0
+    colours = ["#4fc3f7", "#ffb74d", "#81c784", "#e57373"]
+    with QPainter(img) as p:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for f in range(a.shape[1]):
+            p.setPen(QPen(QColor(colours[f]), 1.2))
+            xs = np.linspace(2, size - 2, len(a))
+            ys = size - 3 - (a[:, f] - lo) / span * (size - 6)
+            p.drawPolyline(QPolygonF([QPointF(float(x), float(y)) for x, y in zip(xs, ys)]))
+    return img
+
+
+class TrainingPanel(QWidget):
+    start_requested = Signal(dict)
+    pause_requested = Signal()
+    resume_requested = Signal()
+    stop_requested = Signal()
+    lr_change_requested = Signal(float)
+
+    def __init__(self, parent=None, devices: list[str] | None = None):
+        super().__init__(parent)
+        self.input: InputSpec | None = None
+        self.input_problem = "No network yet."
+        self.file_specs: list[str] = []
+        self.state = "idle"
+        self._preview_timer = QTimer(self, singleShot=True, interval=150)
+        self._preview_timer.timeout.connect(self.refresh_preview)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._data_box())
+        layout.addWidget(self._settings_box(devices))
+        layout.addLayout(self._buttons())
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setTextVisible(False)
+        self.progress_label = QLabel("Not training.", self)
+        self.snapshot_label = QLabel("", self)
+        self.snapshot_label.setWordWrap(True)
+        self.message_label = QLabel("", self)
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for w in (self.progress_bar, self.progress_label, self.snapshot_label, self.message_label):
+            layout.addWidget(w)
+        layout.addStretch(1)
+        self.set_state("idle")
+
+    # ---- construction ---------------------------------------------------------------------------
+    def _data_box(self) -> QGroupBox:
+        box = QGroupBox("Data", self)
+        v = QVBoxLayout(box)
+        self.dataset_combo = QComboBox(box)
+        for name, text in BUILT_IN.items():
+            self.dataset_combo.addItem(name, name)
+            self.dataset_combo.setItemData(self.dataset_combo.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+        self.dataset_combo.insertSeparator(self.dataset_combo.count())
+        self.dataset_combo.addItem(OPEN_ITEM, None)
+        self.dataset_combo.activated.connect(self._dataset_activated)
+        self.dataset_combo.currentIndexChanged.connect(lambda _i: self._preview_timer.start())
+        v.addWidget(self.dataset_combo)
+        self.preview_label = QLabel(box)
+        self.preview_label.setMinimumHeight(TILE + 20)
+        self.preview_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.preview_text = QLabel(box)
+        self.preview_text.setWordWrap(True)
+        v.addWidget(self.preview_label)
+        v.addWidget(self.preview_text)
+        return box
+
+    def _settings_box(self, devices) -> QGroupBox:
+        box = QGroupBox("Settings", self)
+        form = QFormLayout(box)
+        self.epochs = QSpinBox(box, minimum=1, maximum=10_000, value=5)
+        self.batch_size = QSpinBox(box, minimum=1, maximum=65_536, value=64)
+        self.lr = QDoubleSpinBox(box, decimals=6, minimum=1e-6, maximum=10.0, value=1e-3, singleStep=1e-4)
+        self.lr.valueChanged.connect(self._lr_edited)
+        self.optimizer = QComboBox(box)
+        self.optimizer.addItems(["adam", "adamw", "sgd"])
+        self.weight_decay = QDoubleSpinBox(box, decimals=5, minimum=0.0, maximum=1.0, value=0.0, singleStep=1e-4)
+        self.val_split = QDoubleSpinBox(box, decimals=2, minimum=0.0, maximum=0.9, value=0.1, singleStep=0.05)
+        self.seed = QSpinBox(box, minimum=0, maximum=2 ** 31 - 1, value=0)
+        self.device = DeviceCombo(box, devices)
+        for label, w in (("Epochs", self.epochs), ("Batch size", self.batch_size), ("Learning rate", self.lr),
+                         ("Optimizer", self.optimizer), ("Weight decay", self.weight_decay),
+                         ("Validation share", self.val_split), ("Seed", self.seed), ("Device", self.device)):
+            form.addRow(label, w)
+        return box
+
+    def _buttons(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.start_button = QPushButton("Start", self)
+        self.pause_button = QPushButton("Pause", self)
+        self.resume_button = QPushButton("Resume", self)
+        self.stop_button = QPushButton("Stop", self)
+        self.start_button.clicked.connect(lambda: self.start_requested.emit(self.settings()))
+        self.pause_button.clicked.connect(self.pause_requested.emit)
+        self.resume_button.clicked.connect(self.resume_requested.emit)
+        self.stop_button.clicked.connect(self.stop_requested.emit)
+        for b in (self.start_button, self.pause_button, self.resume_button, self.stop_button):
+            row.addWidget(b)
+        return row
+
+    # ---- settings -------------------------------------------------------------------------------
+    def dataset_spec(self) -> str:
+        return self.dataset_combo.currentData() or "shapes"
+
+    def settings(self) -> dict:
+        """The run settings as engine.trainer.TrainSettings fields."""
+        return {"dataset": self.dataset_spec(), "epochs": self.epochs.value(), "batch_size": self.batch_size.value(),
+                "lr": self.lr.value(), "optimizer": self.optimizer.currentText(),
+                "weight_decay": self.weight_decay.value(), "val_split": self.val_split.value(),
+                "seed": self.seed.value(), "device": self.device.currentText()}
+
+    def add_file_dataset(self, spec: str) -> None:
+        """Add `npz:PATH`, `csv:PATH`, `folder:PATH` or `text:PATH` to the chooser and select it."""
+        index = self.dataset_combo.findData(spec)
+        if index < 0:
+            kind, _, path = spec.partition(":")
+            index = self.dataset_combo.count() - 1
+            self.dataset_combo.insertItem(index, f"{Path(path).name} ({kind})", spec)
+            self.dataset_combo.setItemData(index, spec, Qt.ItemDataRole.ToolTipRole)
+        self.dataset_combo.setCurrentIndex(index)
+
+    def _dataset_activated(self, index: int) -> None:
+        if self.dataset_combo.itemText(index) != OPEN_ITEM:
+            return
+        spec = self.ask_for_file()
+        if spec:
+            self.add_file_dataset(spec)
+        else:
+            self.dataset_combo.setCurrentIndex(0)
+
+    def ask_for_file(self) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open data", "", "Data (*.npz *.csv *.txt);;Folder of class "
+                                              "folders: cancel, then choose a folder;;All files (*)")
+        if not path:
+            folder = QFileDialog.getExistingDirectory(self, "Open a folder with one sub-folder of images per class")
+            return f"folder:{folder}" if folder else None
+        suffix = Path(path).suffix.lower()
+        kind = {".npz": "npz", ".csv": "csv"}.get(suffix, "text")
+        return f"{kind}:{path}"
+
+    # ---- preview --------------------------------------------------------------------------------
+    def set_input(self, spec: InputSpec | None, problem: str = "") -> None:
+        """The network's Input (or why there is none); the preview follows it."""
+        if spec == self.input and problem == self.input_problem:
+            return
+        self.input, self.input_problem = spec, problem
+        self._preview_timer.start()
+
+    def refresh_preview(self) -> None:
+        if self.input is None:
+            self._show_preview_text(self.input_problem or "The network has no usable Input.")
+            return
+        try:
+            kind, examples, description = preview(self.dataset_spec(), self.input)
+        except DataError as e:
+            self._show_preview_text(str(e))
+            return
+        if kind in ("image", "sequence") and examples:
+            draw = image_tile if kind == "image" else sequence_tile
+            tiles = [draw(x) for x, _ in examples]
+            sheet = QPixmap(len(tiles) * (TILE + 4), TILE + 16)
+            sheet.fill(Qt.GlobalColor.transparent)
+            with QPainter(sheet) as p:
+                p.setFont(QFont(self.font().family(), 7))
+                p.setPen(self.palette().text().color())
+                for i, (tile, (_, label)) in enumerate(zip(tiles, examples)):
+                    p.drawImage(i * (TILE + 4), 0, tile)
+                    p.drawText(i * (TILE + 4), TILE + 12, label[:10])
+            self.preview_label.setPixmap(sheet)
+            self.preview_text.setText(description)
+        else:
+            self.preview_label.clear()
+            lines = [label if kind == "text" else f"{label}" for _, label in examples[:4]]
+            self.preview_text.setText(description + "\n" + "\n".join(f"“{line}”" for line in lines))
+
+    def _show_preview_text(self, text: str) -> None:
+        self.preview_label.clear()
+        self.preview_text.setText(text)
+
+    # ---- state from the controller -------------------------------------------------------------
+    def set_state(self, state: str) -> None:
+        """idle, starting, running, paused or stopping: enables the buttons that make sense."""
+        self.state = state
+        idle, paused = state == "idle", state == "paused"
+        self.start_button.setEnabled(idle)
+        self.pause_button.setEnabled(state == "running")
+        self.resume_button.setEnabled(paused)
+        self.stop_button.setEnabled(state in ("starting", "running", "paused"))
+        self.lr.setEnabled(idle or paused)
+        for w in (self.dataset_combo, self.epochs, self.batch_size, self.optimizer, self.weight_decay,
+                  self.val_split, self.seed, self.device):
+            w.setEnabled(idle)
+        if idle:
+            self.snapshot_label.setText("")
+        if state == "starting":
+            self.progress_label.setText("Starting the training process…")
+            self.message_label.setText("")
+
+    def show_snapshot(self, when: float | None = None) -> None:
+        stamp = time.strftime("%H:%M", time.localtime(when or time.time()))
+        self.snapshot_label.setText(f"Training a snapshot of the network taken at {stamp}; edits apply to the "
+                                    f"next run.")
+
+    def _lr_edited(self, value: float) -> None:
+        if self.state == "paused":
+            self.lr_change_requested.emit(float(value))
+
+    def on_started(self, payload: dict) -> None:
+        notes = payload.get("notes") or []
+        self.message_label.setText("\n".join(notes))
+        self.progress_label.setText(f"Training on {payload.get('device')}: {payload.get('train_samples', 0):,} "
+                                    f"samples, {payload.get('params', 0):,} parameters.")
+
+    def on_progress(self, p: dict) -> None:
+        total = max(1, p.get("total_steps") or 1)
+        self.progress_bar.setValue(int(1000 * p.get("global_step", 0) / total))
+        eta = p.get("eta_s")
+        left = f" · {_duration(eta)} left" if eta is not None else ""
+        loss = p.get("loss")
+        self.progress_label.setText(f"epoch {p.get('epoch')} · step {p.get('step')} · "
+                                    f"{p.get('samples_per_sec', 0):,.0f} samples/s{left}"
+                                    + (f" · loss {loss:.4f}" if loss is not None else ""))
+
+    def on_paused(self, payload: dict) -> None:
+        self.progress_label.setText(self.progress_label.text().split(" (paused")[0] + " (paused: the learning rate "
+                                    "can be changed)")
+
+    def on_finished(self, result: dict) -> None:
+        if result.get("stopped"):
+            ckpt = result.get("checkpoint")
+            self.message_label.setText("Stopped." + (f" Checkpoint: {ckpt}" if ckpt else ""))
+        else:
+            self.progress_bar.setValue(1000)
+            acc = result.get("val_accuracy")
+            self.message_label.setText(f"Finished {result.get('epochs')} epoch(s): validation loss "
+                                       f"{_num(result.get('val_loss'))}"
+                                       + (f", accuracy {acc:.1%}" if acc is not None else "")
+                                       + f". Checkpoint: {result.get('checkpoint')}")
+
+    def on_failed(self, message: str) -> None:
+        self.message_label.setText(message)
+        self.progress_label.setText("Training stopped.")
+
+    def on_log(self, message: str) -> None:
+        if message:
+            self.message_label.setText(message)
+
+
+def _num(v) -> str:
+    return "–" if v is None else f"{v:.4f}"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
+        f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class DeviceCombo(QComboBox):
+    """auto, then what torch detects (cpu, cuda:N, mps); asks torch when first opened, so building the
+    panel never waits for torch to load."""
+
+    def __init__(self, parent=None, devices: list[str] | None = None):
+        super().__init__(parent)
+        self.addItems(["auto", "cpu"])
+        self.detected = False
+        if devices is not None:
+            self.set_devices(devices)
+
+    def set_devices(self, devices: list[str]) -> None:
+        current = self.currentText()
+        self.clear()
+        self.addItems(["auto"] + [d for d in devices if d != "auto"])
+        self.setCurrentIndex(max(0, self.findText(current)))
+        self.detected = True
+
+    def showPopup(self) -> None:
+        if not self.detected:
+            from engine.trainer import available_devices
+            self.set_devices(available_devices())
+        super().showPopup()
