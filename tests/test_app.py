@@ -284,3 +284,20 @@ def test_keyboard_undo_redo_and_duplicate_on_the_canvas(window, qtbot):
     qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(window.view, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     assert snapshot(window) == after
+
+
+def test_the_summary_table_follows_edits_and_deletes(window):
+    table = window.summary.table
+
+    def row_of(nid):
+        return next(r for r in range(table.rowCount()) if table.item(r, 0).text() == nid)
+    window.editor.set_param("conv1", "out_channels", 12)
+    assert table.item(row_of("conv1"), 2).text() == "12 × 28 × 28"
+    assert table.item(row_of("conv2"), 3).text() == f"{16 * 12 * 9 + 16:,}"
+    window.scene.delete_requested.emit(["flatten"])
+    assert table.rowCount() == len(window.doc.network) == 10
+    assert table.item(row_of("dense1"), 2).text() == "error"      # no input any more
+    assert table.item(row_of("relu3"), 2).text() == "—"           # blocked by dense1, not its own fault
+    assert "1 error" in window.summary.totals.text()
+    window.doc.undo_stack.undo()
+    assert table.item(row_of("dense1"), 2).text() == "64" and "valid" in window.summary.totals.text()
