@@ -21,6 +21,7 @@ from .editing import Editor
 from .files import FileActions
 from .recovery import Recovery
 from .settings import Settings, data_dir
+from .training_controller import install_training
 from .theme import apply_theme
 
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.shape_status)
         self._build_actions()
         self._wire()
+        install_training(self)
         self.view.viewport().installEventFilter(self)     # files dropped on the canvas open too
         self._refresh_title()
         self.statusBar().showMessage(WELCOME)
@@ -259,7 +261,7 @@ class MainWindow(QMainWindow):
         ids = [i for i in self.scene.selected_ids() if i in self.doc.network]
         node_id = ids[0] if len(ids) == 1 else None
         results = self.doc.results
-        self.inspector.show_node(self.doc.network, node_id, results.get(node_id) if node_id else None)
+        self.inspector.show_node(self.doc.network, node_id, results.get(node_id) if node_id else None, len(ids))
         self.explain.show_node(self.doc.network, node_id, results)
 
     def _select_later(self, ids: list) -> None:

@@ -109,3 +109,8 @@ def test_rename_is_requested_on_enter_and_empty_state_when_nothing_selected(insp
     assert renames == [("b1", "head")]
     inspector.show_node(None, None, None)
     assert inspector.empty.isVisibleTo(inspector) and not inspector.form_host.isVisibleTo(inspector)
+
+
+def test_several_selected_blocks_are_counted(inspector):
+    inspector.show_node(None, None, None, 3)
+    assert inspector.empty.text().startswith("3 blocks selected")

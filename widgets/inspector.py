@@ -25,6 +25,11 @@ def _caption(text: str, parent, style: str = "color: palette(placeholder-text);"
     return label
 
 
+EMPTY_TEXT = ("Select a block on the canvas to see and edit its settings.\n\n"
+              "Add blocks by dragging them from the palette, or double-click a palette entry to append it after "
+              "the selected block.")
+
+
 class Inspector(QScrollArea):
     param_edit_requested = Signal(str, str, object)
     rename_requested = Signal(str, str)
@@ -88,16 +93,15 @@ class Inspector(QScrollArea):
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.formula)
-        self.empty = _caption("Select a block on the canvas to see and edit its settings.\n\n"
-                              "Add blocks by dragging them from the palette, or double-click a palette entry "
-                              "to append it after the selected block.", body)
+        self.empty = _caption(EMPTY_TEXT, body)
         lay.addWidget(self.empty)
         lay.addStretch(1)
         self.show_node(None, None, None)
 
     # ---- showing ----------------------------------------------------------------------------
-    def show_node(self, network, node_id: str | None, result) -> None:
-        """Show one block (rebuilding the form when the block changes) or the empty state."""
+    def show_node(self, network, node_id: str | None, result, selected: int = 0) -> None:
+        """Show one block (rebuilding the form when the block changes) or the empty state, which
+        counts the selected blocks when there are several."""
         node = network.nodes.get(node_id) if (network is not None and node_id) else None
         has = node is not None
         for w in (self.icon, self.title, self.id_edit, self.help, self.rule, self.form_host, self.output,
@@ -105,6 +109,9 @@ class Inspector(QScrollArea):
             w.setVisible(has)
         self.id_label.setVisible(has)
         self.empty.setVisible(not has)
+        self.empty.setText(EMPTY_TEXT if selected < 2 else
+                           f"{selected} blocks selected.\n\nCtrl+C copies them with the links among them, Ctrl+D "
+                           "duplicates them, Delete removes them. Select one block to edit it.")
         if not has:
             self.node_id = self.node_type = None
             self._clear_form()
