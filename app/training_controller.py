@@ -235,6 +235,9 @@ def install_training(window) -> TrainingController:
     controller = TrainingController(window)
     window.training_panel, window.training_controller = panel, controller
     window.training_dock = window.add_dock(panel, "Training", "right")
+    beside = getattr(window, "explain_dock", None)
+    if beside is not None:      # a tab beside "Shapes explained": the panel gets the dock's full height
+        window.tabifyDockWidget(beside, window.training_dock)
     doc = window.doc
 
     def follow_input(_results=None):

@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QGridLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from engine.datasets import BUILT_IN, DataError, InputSpec, preview
 
@@ -70,18 +71,27 @@ class TrainingPanel(QWidget):
         self.state = "idle"
         self._preview_timer = QTimer(self, singleShot=True, interval=150)
         self._preview_timer.timeout.connect(self.refresh_preview)
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget(scroll)
+        scroll.setWidget(body)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(body)
         layout.addWidget(self._data_box())
         layout.addWidget(self._settings_box(devices))
         layout.addLayout(self._buttons())
-        self.progress_bar = QProgressBar(self)
+        self.progress_bar = QProgressBar(body)
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(0)
         self.progress_bar.setTextVisible(False)
-        self.progress_label = QLabel("Not training.", self)
-        self.snapshot_label = QLabel("", self)
+        self.progress_label = QLabel("Not training.", body)
+        self.snapshot_label = QLabel("", body)
         self.snapshot_label.setWordWrap(True)
-        self.message_label = QLabel("", self)
+        self.message_label = QLabel("", body)
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         for w in (self.progress_bar, self.progress_label, self.snapshot_label, self.message_label):
@@ -94,6 +104,8 @@ class TrainingPanel(QWidget):
         box = QGroupBox("Data", self)
         v = QVBoxLayout(box)
         self.dataset_combo = QComboBox(box)
+        self.dataset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.dataset_combo.setMinimumContentsLength(10)
         for name, text in BUILT_IN.items():
             self.dataset_combo.addItem(name, name)
             self.dataset_combo.setItemData(self.dataset_combo.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
@@ -104,6 +116,7 @@ class TrainingPanel(QWidget):
         v.addWidget(self.dataset_combo)
         self.preview_label = QLabel(box)
         self.preview_label.setMinimumHeight(TILE + 20)
+        self.preview_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.preview_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.preview_text = QLabel(box)
         self.preview_text.setWordWrap(True)
@@ -113,7 +126,7 @@ class TrainingPanel(QWidget):
 
     def _settings_box(self, devices) -> QGroupBox:
         box = QGroupBox("Settings", self)
-        form = QFormLayout(box)
+        grid = QGridLayout(box)
         self.epochs = QSpinBox(box, minimum=1, maximum=10_000, value=5)
         self.batch_size = QSpinBox(box, minimum=1, maximum=65_536, value=64)
         self.lr = QDoubleSpinBox(box, decimals=6, minimum=1e-6, maximum=10.0, value=1e-3, singleStep=1e-4)
@@ -124,10 +137,15 @@ class TrainingPanel(QWidget):
         self.val_split = QDoubleSpinBox(box, decimals=2, minimum=0.0, maximum=0.9, value=0.1, singleStep=0.05)
         self.seed = QSpinBox(box, minimum=0, maximum=2 ** 31 - 1, value=0)
         self.device = DeviceCombo(box, devices)
-        for label, w in (("Epochs", self.epochs), ("Batch size", self.batch_size), ("Learning rate", self.lr),
-                         ("Optimizer", self.optimizer), ("Weight decay", self.weight_decay),
-                         ("Validation share", self.val_split), ("Seed", self.seed), ("Device", self.device)):
-            form.addRow(label, w)
+        pairs = (("Epochs", self.epochs), ("Batch size", self.batch_size), ("Learning rate", self.lr),
+                 ("Optimizer", self.optimizer), ("Weight decay", self.weight_decay),
+                 ("Validation", self.val_split), ("Seed", self.seed), ("Device", self.device))
+        for i, (label, w) in enumerate(pairs):
+            row, col = divmod(i, 2)
+            grid.addWidget(QLabel(label, box), row, 2 * col)
+            grid.addWidget(w, row, 2 * col + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
         return box
 
     def _buttons(self) -> QHBoxLayout:
