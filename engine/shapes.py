@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 
 from .blocks import BLOCKS, Fix, ShapeError, Tensor, fmt_shape, prod
 from .blocks.checks import check_bounds, type_problem
+from .blocks.spec import FLOAT, INT, INT_OR_PAIR, PADDING
+
+PLAIN_NUMBER_OK = {INT: (int,), INT_OR_PAIR: (int,), PADDING: (int,), FLOAT: (int, float)}
 from .graph import Network
 
 _stamps = itertools.count(1)
@@ -37,7 +40,8 @@ class ShapeResult:
 
     @property
     def tensor(self) -> Tensor:
-        return Tensor(self.shape, self.dtype, self.layout)
+        t = self.__dict__.get("_tensor")
+        return t if t is not None else Tensor(self.shape, self.dtype, self.layout)
 
     def as_json(self, type_name: str) -> dict:
         return {"type": type_name, "shape": list(self.shape) if self.shape is not None else None,
@@ -48,44 +52,59 @@ def _error(message: str, fixes=(), blocked=False) -> ShapeResult:
     return ShapeResult(None, error=message, fixes=list(fixes), blocked=blocked, stamp=next(_stamps))
 
 
-def _freeze(v):
+def _freeze(params: dict) -> tuple:
+    """A snapshot of a node's parameters to compare with later (lists copied, so edits in place show)."""
+    return tuple((k, _copy(v) if isinstance(v, (list, dict)) else v) for k, v in params.items())
+
+
+def _copy(v):
     if isinstance(v, dict):
-        return tuple(sorted((k, _freeze(x)) for k, x in v.items()))
+        return tuple((k, _copy(x)) for k, x in v.items())
     if isinstance(v, list):
-        return tuple(_freeze(x) for x in v)
+        return tuple(_copy(x) for x in v)
     return v
 
 
-def param_problem(node) -> ShapeResult | None:
-    """Missing, unknown, mistyped or out-of-bounds parameters of one node, as an error result."""
+def param_problem(node, params: dict | None = None) -> ShapeResult | None:
+    """Missing, unknown, mistyped or out-of-bounds parameters of one node, as an error result.
+    `params`: the node's parameters with defaults filled in, when the caller has them already."""
     spec = node.spec
+    known = spec.param_map
     spatial = 1 if spec.type.endswith("1d") else 2
     for name, value in node.params.items():
-        p = spec.param(name)
+        p = known.get(name)
         if p is None:
-            known = ", ".join(q.name for q in spec.params) or "none"
-            return _error(f"{spec.label} '{node.id}' has no parameter '{name}' (it takes: {known}).")
-        if value is None and p.default is None:
-            continue
+            names = ", ".join(known) or "none"
+            return _error(f"{spec.label} '{node.id}' has no parameter '{name}' (it takes: {names}).")
+        if type(value) in PLAIN_NUMBER_OK.get(p.kind, ()) or value is None and p.default is None:
+            continue                 # the common case, decided without building a sentence
         why = type_problem(p, value, spatial)
         if why:
             return _error(f"{spec.label} '{node.id}': {name} must be {why}, not {value!r}.")
-    for p in spec.params:
-        if p.required and p.name not in node.params:
-            return _error(f"{spec.label} '{node.id}' needs {p.name}: {p.help[:1].lower() + p.help[1:]}")
-    params = spec.resolved(node.params)
-    try:
-        for p in spec.params:
-            if params.get(p.name) is not None:
-                check_bounds(spec.label, node.id, p, params[p.name])
-    except ShapeError as e:
-        return _error(e.message, e.fixes)
+    for name in spec.required_names:
+        if name not in node.params:
+            h = known[name].help
+            return _error(f"{spec.label} '{node.id}' needs {name}: {h[:1].lower() + h[1:]}")
+    if params is None:
+        params = spec.resolved(node.params)
+    for name, lo, hi, p in spec.bounded:
+        value = params.get(name)
+        kind = type(value)
+        if (kind is int or kind is float) and lo <= value <= hi or value is None or kind is str:
+            continue
+        if kind is list and all(lo <= v <= hi for v in value):
+            continue
+        try:
+            check_bounds(spec.label, node.id, p, value)     # out of bounds: the sentence that says so
+        except ShapeError as e:
+            return _error(e.message, e.fixes)
     return None
 
 
 def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeResult:
     spec = node.spec
-    bad = param_problem(node)
+    params = spec.resolved(node.params)
+    bad = param_problem(node, params)
     if bad:
         return bad
     n = len(inputs)
@@ -100,20 +119,19 @@ def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeRe
                           f"'{input_ids[0]}' does; remove that link.")
         return _error(f"{spec.label} '{node.id}' takes {spec.max_inputs} input(s) but has {n}; "
                       "merge the branches with Add or Concat first.")
+    tensors = []
     for src, r in zip(input_ids, inputs):
         if r.shape is None:
             return _error(f"{spec.label} '{node.id}' has no shape: its input is missing because '{src}' has "
                           "no shape; fix the problem there first.", blocked=True)
-    tensors = [r.tensor for r in inputs]
-    if not spec.accepts_int:
-        for src, t in zip(input_ids, tensors):
-            if t.dtype == "int64":
-                return _error(f"{spec.label} '{node.id}' needs float values, but '{src}' gives token ids "
-                              "(int64); put an Embedding in front to turn ids into vectors.",
-                              [Fix("Insert Embedding", "insert_before", "Embedding",
-                                   {"num_embeddings": 256, "embedding_dim": 32})])
+        if r.dtype == "int64" and not spec.accepts_int:
+            return _error(f"{spec.label} '{node.id}' needs float values, but '{src}' gives token ids "
+                          "(int64); put an Embedding in front to turn ids into vectors.",
+                          [Fix("Insert Embedding", "insert_before", "Embedding",
+                               {"num_embeddings": 256, "embedding_dim": 32})])
+        tensors.append(r.tensor)
     try:
-        out = spec.infer(node.id, tensors, spec.resolved(node.params))
+        out = spec.infer(node.id, tensors, params)
     except ShapeError as e:
         return _error(e.message, e.fixes)
     except (TypeError, ValueError, ZeroDivisionError, KeyError, IndexError) as e:
@@ -122,9 +140,11 @@ def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeRe
     if t.shape and min(t.shape) < 1:
         return _error(f"{spec.label} '{node.id}': the output {fmt_shape(t.shape)} would be empty; an output size "
                       "below 1 means the input is too small for these settings.")
-    return ShapeResult(t.shape, t.dtype, t.layout, out.params, out.macs,
-                       prod(t.shape) * (8 if t.dtype == "int64" else 4), "\n".join(out.formula), None,
-                       out.warnings, out.fixes, stamp=next(_stamps))
+    r = ShapeResult(t.shape, t.dtype, t.layout, out.params, out.macs,
+                    prod(t.shape) * (8 if t.dtype == "int64" else 4), "\n".join(out.formula), None,
+                    out.warnings, out.fixes, False, next(_stamps))
+    r._tensor = t
+    return r
 
 
 def _with_warnings(r: ShapeResult, extra: list[str]) -> ShapeResult:
@@ -140,37 +160,56 @@ class ShapeCache:
         self._memo: dict[str, tuple[tuple, ShapeResult]] = {}
 
     def infer(self, net: Network) -> dict[str, ShapeResult]:
-        order = net.topological_order()
-        sources: dict[str, list[str]] = {nid: [] for nid in net.nodes}
-        for e in net.edges:
-            sources[e.target].append(e.source)
-        sinks = set(net.sinks())
-        output = net.output_node()
-        results: dict[str, ShapeResult] = {}
-        memo = self._memo
-        new_memo = {}
-        for nid in order:
-            node = net.nodes[nid]
-            srcs = sources[nid]
-            ins = [results[s] for s in srcs]
-            role = 2 if nid == output else (1 if nid in sinks else 0)
-            key = (node.type, _freeze(node.params), tuple(r.stamp for r in ins), tuple(srcs), role)
+        self._memo, results = _walk(net, self._memo)
+        return results
+
+
+def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, ShapeResult]]:
+    """Infer every node in topological order. With `memo` (node id -> (key, result) of the last walk),
+    nodes whose key is unchanged keep their result, and the new memo is returned; with None, no keys are
+    built at all (a one-off inference)."""
+    order = net.topological_order()
+    sources: dict[str, list[str]] = {nid: [] for nid in net.nodes}
+    for e in net.edges:
+        sources[e.target].append(e.source)
+    sinks = set(net.sinks())
+    output = net.output_node()
+    results: dict[str, ShapeResult] = {}
+    new_memo = {} if memo is not None else None
+    for nid in order:
+        node = net.nodes[nid]
+        srcs = sources[nid]
+        ins = [results[s] for s in srcs]
+        role = 2 if nid == output else (1 if nid in sinks else 0)
+        r = None
+        if memo is not None:
+            # Inputs enter the key by what they carry, so a recomputed block whose output did not change
+            # (a new dropout rate, an activation's slope) leaves everything after it cached.
+            key = (node.type, _freeze(node.params), tuple([(r.shape, r.dtype, r.layout) for r in ins]),
+                   tuple(srcs), role, output if role == 1 else None)
             hit = memo.get(nid)
-            if hit is not None and hit[0] == key:
-                r = hit[1]
-            else:
-                r = infer_node(node, ins, srcs)
-                if r.ok and role:
-                    r = _with_warnings(r, _role_warnings(node, role, output))
-            results[nid] = r
+            r = hit[1] if hit is not None and hit[0] == key else None
+            if r is None:
+                r = _infer_with_role(node, ins, srcs, role, output)
             new_memo[nid] = (key, r)
-        for nid in net.nodes:
-            if nid not in results:
-                spec = net.nodes[nid].spec
-                results[nid] = _error(f"{spec.label} '{nid}' is part of a cycle: a block cannot (even indirectly) "
-                                      "feed itself; remove one of the links in the loop.")
-        self._memo = new_memo
-        return {nid: results[nid] for nid in net.nodes}
+        else:
+            r = _infer_with_role(node, ins, srcs, role, output)
+        results[nid] = r
+    for nid in net.nodes:
+        if nid not in results:
+            spec = net.nodes[nid].spec
+            results[nid] = _error(f"{spec.label} '{nid}' is part of a cycle: a block cannot (even indirectly) "
+                                  "feed itself; remove one of the links in the loop.")
+    return new_memo, {nid: results[nid] for nid in net.nodes}
+
+
+def _infer_with_role(node, ins, srcs, role: int, output: str | None) -> ShapeResult:
+    r = infer_node(node, ins, srcs)
+    if r.ok and role:
+        extra = _role_warnings(node, role, output)
+        if extra:
+            r = _with_warnings(r, extra)
+    return r
 
 
 def _role_warnings(node, role: int, output: str | None) -> list[str]:
@@ -183,7 +222,7 @@ def _role_warnings(node, role: int, output: str | None) -> list[str]:
 
 def infer_shapes(net: Network) -> dict[str, ShapeResult]:
     """Shapes of every node, in the network's node order (the public API's `engine.infer_shapes`)."""
-    return ShapeCache().infer(net)
+    return _walk(net, None)[1]
 
 
 def summary(net: Network, results: dict[str, ShapeResult]) -> dict:

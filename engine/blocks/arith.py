@@ -7,9 +7,10 @@ with ceil in place of floor for pooling with ceil_mode, exactly as PyTorch compu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
-@dataclass
+@dataclass(frozen=True)
 class AxisResult:
     out: int
     formula: str          # "H = ⌊(32 − 5 + 2·0)/1⌋ + 1 = 28"
@@ -21,8 +22,10 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
 
 
+@lru_cache(maxsize=4096)
 def axis_out(axis: str, n: int, k: int, s: int, p: int, d: int = 1, ceil: bool = False) -> AxisResult:
-    """Output length of one spatial axis, or a negative/zero `out` when the kernel does not fit."""
+    """Output length of one spatial axis, or a negative/zero `out` when the kernel does not fit.
+    Cached: networks repeat the same layer sizes, and the result (text included) depends only on these."""
     span = n + 2 * p - d * (k - 1) - 1
     if ceil:
         out = -((-span) // s) + 1

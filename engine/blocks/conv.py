@@ -60,7 +60,7 @@ def make_conv(nd: int) -> BlockSpec:
                              f"choose groups among the divisors of {cin}.")
         if cout % groups:
             raise ShapeError(f"{label} '{node_id}': groups = {groups} must divide out_channels = {cout}.")
-        if layout_mismatch(x, nd):
+        if nd == 1 and x.layout == "sequence":
             t, f = x.shape
             warnings.append(f"{label} '{node_id}' reads [C, L] (channels first) but gets a [T, F] sequence "
                             f"{fmt_shape(x.shape)}: it will treat the {t} time steps as channels. "
@@ -76,8 +76,7 @@ def make_conv(nd: int) -> BlockSpec:
             formula = [same_padding_formula(a, n) for a, n in zip(axes, spatial)]
         else:
             pads = (0,) * nd if pad == "valid" else pair(pad, nd)
-            too_small = [i for i in range(nd) if spatial[i] + 2 * pads[i] < d[i] * (k[i] - 1) + 1]
-            if too_small:
+            if min(spatial[i] + 2 * pads[i] - d[i] * (k[i] - 1) for i in range(nd)) < 1:
                 eff = tuple(d[i] * (k[i] - 1) + 1 for i in range(nd))
                 padded = "×".join(str(spatial[i] + 2 * pads[i]) for i in range(nd))
                 how = ", ".join(dict.fromkeys(f"{spatial[i]} + 2·{pads[i]}" for i in range(nd)))
@@ -96,7 +95,7 @@ def make_conv(nd: int) -> BlockSpec:
                         f"/{s[i]} is not a whole number, so the last {r.dropped} input position(s) are never "
                         f"used ({spatial[i]} → {r.exact:.4g} → {r.out}). Change the padding or stride to "
                         "use all of them.")
-            if all(v == 1 for v in s) and all(v % 2 == 1 for v in k) and tuple(out_spatial) != tuple(spatial):
+            if tuple(out_spatial) != spatial and s == (1,) * nd and all(v % 2 == 1 for v in k):
                 keep = [d[i] * (k[i] - 1) // 2 for i in range(nd)]
                 fixes.append(Fix(f"Set padding to {keep[0] if nd == 1 or keep[0] == keep[1] else keep} "
                                  "to keep the size", "set_params",
@@ -129,10 +128,6 @@ def make_conv(nd: int) -> BlockSpec:
     return BlockSpec(label, label, "Convolution", what,
                      rule + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis", conv_params(nd), infer, build,
                      learnable=True, code=code)
-
-
-def layout_mismatch(x: Tensor, nd: int) -> bool:
-    return nd == 1 and x.layout == "sequence"
 
 
 def _t(v):

@@ -6,7 +6,7 @@ from .spec import FLOAT, INT, BlockOut, BlockSpec, Param, ShapeError, Tensor, ca
 
 
 def _same(x: Tensor, **kw) -> BlockOut:
-    return BlockOut(Tensor(x.shape, x.dtype, x.layout), formula=[f"out = in = {fmt_shape(x.shape)}"], **kw)
+    return BlockOut(x, formula=[f"out = in = {fmt_shape(x.shape)}"], **kw)   # tensors are never modified
 
 
 def activation(name: str, help: str, params=(), build_args=lambda p: {}, group="Activations",

@@ -6,6 +6,7 @@ shapes and parameters to a `BlockOut`), and its `torch.nn` builder. Nothing here
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any, Callable
 
 REQUIRED = object()  # default of a parameter the user must give
@@ -89,20 +90,35 @@ class BlockSpec:
     #                                                           the same module as `build`, for export
     code_helpers: tuple[str, ...] = ()  # classes of engine/modules.py that `code` uses
 
+    @cached_property
+    def param_map(self) -> dict[str, Param]:
+        return {p.name: p for p in self.params}
+
+    @cached_property
+    def _defaults(self) -> dict:
+        return {p.name: p.default for p in self.params if not p.required}
+
+    @cached_property
+    def required_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params if p.required)
+
+    @cached_property
+    def bounded(self) -> tuple[tuple[str, float, float, Param], ...]:
+        """(name, lowest, highest, param) of the numeric parameters with bounds to check."""
+        inf = float("inf")
+        return tuple((p.name, -inf if p.min is None else p.min, inf if p.max is None else p.max, p)
+                     for p in self.params if (p.min is not None or p.max is not None)
+                     and p.kind not in (SHAPE, DIMS, CHOICE, BOOL))
+
     def param(self, name: str) -> Param | None:
-        for p in self.params:
-            if p.name == name:
-                return p
-        return None
+        return self.param_map.get(name)
 
     def defaults(self) -> dict:
-        return {p.name: p.default for p in self.params if not p.required}
+        return dict(self._defaults)
 
     def resolved(self, params: dict) -> dict:
         """The parameters with defaults filled in (required ones missing stay missing)."""
-        out = self.defaults()
-        out.update(params)
-        return out
+        return {**self._defaults, **params}
 
 
 def prod(xs) -> int:
@@ -114,7 +130,14 @@ def prod(xs) -> int:
 
 def fmt_shape(shape) -> str:
     """(6, 28, 28) -> '6 × 28 × 28'; () -> 'scalar'."""
-    return " × ".join(str(s) for s in shape) if shape else "scalar"
+    if type(shape) is tuple:
+        return _fmt_tuple(shape)
+    return " × ".join(map(str, shape)) if shape else "scalar"
+
+
+@lru_cache(maxsize=4096)
+def _fmt_tuple(shape: tuple) -> str:
+    return " × ".join(map(str, shape)) if shape else "scalar"
 
 
 def pair(value, n: int) -> tuple[int, ...]:
