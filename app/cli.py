@@ -144,6 +144,8 @@ def format_table(net, results, total) -> str:
         parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)]
         return ("  ".join(parts) + "  " + cells[5]).rstrip()
 
+    if not results:
+        return f"{net.name}: no blocks. Add an Input block and connect the blocks of the network after it.\n"
     lines = [f"{net.name}: {len(results)} blocks", "", line(head), "  ".join("-" * w for w in widths) + "  --------"]
     for row, r in zip(rows, results.values()):
         lines.append(line(row))

@@ -1,5 +1,7 @@
 """Shape inference over the graph: errors a beginner can act on (block, numbers, fix), what happens
 downstream of an error, multi-input blocks, cycles, and the incremental ShapeCache."""
+import pytest
+
 import engine
 
 
@@ -130,3 +132,19 @@ def test_shape_cache_follows_structural_edits(load_example):
     assert "has no input" in r["conv2"].error and r["relu2"].blocked
     net.connect("pool1", "conv2")
     assert cache.infer(net)["dense2"].shape == (10,)
+
+
+def test_python_api_as_documented(examples_dir):
+    import torch
+    net = engine.load_network(examples_dir / "lenet5.json")
+    report = engine.infer_shapes(net)
+    assert list(report) == list(net.nodes)
+    assert report["c1"].shape == (6, 28, 28) and report["c1"].params == 156
+    assert report["c1"].error is None and report["c1"].warnings == []
+    same = engine.network_from_dict(engine.network_to_dict(net))
+    assert engine.infer_shapes(same)["output"].shape == (10,)
+    model = engine.build_model(net)
+    assert isinstance(model, torch.nn.Module)
+    assert model(torch.randn(4, 1, 32, 32)).shape == (4, 10)
+    with pytest.raises(engine.NetworkFileError):
+        engine.network_from_dict({"format": "netwright.network", "version": 1, "nodes": [{"id": 1}]})
