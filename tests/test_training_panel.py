@@ -1,0 +1,111 @@
+"""The training panel: previews follow the data set and the Input, buttons follow the run's state,
+the learning rate is editable while paused, and intents carry the chosen settings."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.datasets import InputSpec
+from widgets.training_panel import TrainingPanel, image_tile, sequence_tile
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = TrainingPanel(devices=["cpu", "cuda:0"])
+    qtbot.addWidget(p)
+    return p
+
+
+def test_start_carries_the_settings_and_devices_are_listed(qtbot, panel):
+    assert [panel.device.itemText(i) for i in range(panel.device.count())] == ["auto", "cpu", "cuda:0"]
+    panel.epochs.setValue(3)
+    panel.batch_size.setValue(32)
+    panel.lr.setValue(0.005)
+    panel.optimizer.setCurrentText("sgd")
+    panel.device.setCurrentText("cpu")
+    with qtbot.waitSignal(panel.start_requested) as started:
+        panel.start_button.click()
+    s = started.args[0]
+    assert s["dataset"] == "shapes" and s["epochs"] == 3 and s["batch_size"] == 32
+    assert s["lr"] == pytest.approx(0.005) and s["optimizer"] == "sgd" and s["device"] == "cpu"
+
+
+def test_buttons_follow_the_state_and_lr_is_editable_while_paused(qtbot, panel):
+    panel.set_state("running")
+    assert not panel.start_button.isEnabled() and panel.pause_button.isEnabled() and panel.stop_button.isEnabled()
+    assert not panel.lr.isEnabled() and not panel.dataset_combo.isEnabled()
+    panel.set_state("paused")
+    assert panel.resume_button.isEnabled() and panel.lr.isEnabled() and not panel.pause_button.isEnabled()
+    with qtbot.waitSignal(panel.lr_change_requested) as changed:
+        panel.lr.setValue(0.0002)
+    assert changed.args[0] == pytest.approx(0.0002)
+    with qtbot.waitSignal(panel.resume_requested):
+        panel.resume_button.click()
+    panel.set_state("idle")
+    with qtbot.assertNotEmitted(panel.lr_change_requested):
+        panel.lr.setValue(0.01)              # idle: a setting for the next run, nothing to send
+
+
+def test_preview_draws_images_for_shapes_and_explains_what_cannot_be_shown(qtbot, panel):
+    panel.set_input(InputSpec("input", (1, 28, 28)))
+    panel.refresh_preview()
+    assert panel.preview_label.pixmap() is not None and not panel.preview_label.pixmap().isNull()
+    assert "no download" in panel.preview_text.text()
+    panel.set_input(InputSpec("input", (40, 4)))
+    panel.dataset_combo.setCurrentIndex(panel.dataset_combo.findData("recall"))
+    panel.refresh_preview()
+    assert not panel.preview_label.pixmap().isNull()
+    panel.dataset_combo.setCurrentIndex(panel.dataset_combo.findData("shapes"))
+    panel.refresh_preview()
+    assert "Input 'input' has shape [40, 4]" in panel.preview_text.text()
+    panel.set_input(None, "Training needs a network with exactly one Input block; this one has 0.")
+    panel.refresh_preview()
+    assert "exactly one Input" in panel.preview_text.text()
+
+
+def test_a_text_file_is_added_to_the_chooser_and_previewed(qtbot, panel, tmp_path):
+    (tmp_path / "poem.txt").write_text("the quick brown fox jumps over the lazy dog " * 10)
+    panel.set_input(InputSpec("input", (20,), "int64"))
+    panel.add_file_dataset(f"text:{tmp_path / 'poem.txt'}")
+    assert panel.dataset_spec() == f"text:{tmp_path / 'poem.txt'}" and "poem.txt" in panel.dataset_combo.currentText()
+    panel.refresh_preview()
+    assert "vocabulary of 27" in panel.preview_text.text() and "the quick" in panel.preview_text.text()
+
+
+def test_progress_snapshot_and_outcomes_are_shown(qtbot, panel):
+    panel.set_state("starting")
+    panel.show_snapshot(0)
+    assert "snapshot of the network taken at" in panel.snapshot_label.text()
+    assert "edits apply to the next run" in panel.snapshot_label.text()
+    panel.on_started({"device": "cpu", "train_samples": 2700, "params": 1234, "notes": ["padded to 32×32"]})
+    assert "padded to 32×32" in panel.message_label.text()
+    panel.on_progress({"epoch": 2, "step": 10, "global_step": 50, "total_steps": 100, "samples_per_sec": 4321.0,
+                       "eta_s": 75, "loss": 0.5})
+    assert panel.progress_bar.value() == 500
+    assert "epoch 2 · step 10 · 4,321 samples/s · 1:15 left" in panel.progress_label.text()
+    panel.on_failed("The loss became nan at step 12; try 0.0001.")
+    assert "try 0.0001" in panel.message_label.text()
+    panel.on_finished({"epochs": 3, "val_loss": 0.25, "val_accuracy": 0.9, "checkpoint": "/tmp/c.pt"})
+    assert "accuracy 90.0%" in panel.message_label.text() and "/tmp/c.pt" in panel.message_label.text()
+
+
+def test_tiles_scale_images_and_plot_sequences():
+    grey = image_tile(np.random.rand(1, 28, 28))
+    colour = image_tile(np.random.rand(3, 32, 32))
+    assert grey.width() == 56 and colour.height() == 56
+    seq = sequence_tile(np.sin(np.linspace(0, 6, 50))[:, None])
+    assert seq.width() == 56 and len({seq.pixel(x, y) for x in range(56) for y in range(56)}) > 1
+
+
+def test_panel_in_the_main_window_follows_the_document(qtbot, tmp_path, monkeypatch, examples_dir):
+    from app.main_window import MainWindow
+    monkeypatch.setenv("NETWRIGHT_CONFIG_DIR", str(tmp_path / "config"))
+    window = MainWindow(recovery_folder=tmp_path / "recovery")
+    qtbot.addWidget(window)
+    assert window.files.open_path(examples_dir / "mnist_cnn.json", ask=False)
+    panel = window.training_panel
+    assert panel.input == InputSpec("input", (1, 28, 28))
+    window.doc.network.set_param("input", "shape", [1, 20, 20])
+    window.doc.recompute()
+    assert panel.input == InputSpec("input", (1, 20, 20))
+    assert window.training_controller.state == "idle" and window.training_dock.windowTitle() == "Training"
