@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -73,6 +72,10 @@ def main(argv=None) -> int:
         return check(ns.network, ns.json) if ns.command == "check" else export(ns.network, ns.output, ns.weights)
     except KeyboardInterrupt:
         return 130
+    except Exception as e:     # a bug of ours: one line a person can report, never a traceback
+        sys.stderr.write(f"netwright: internal error while running {ns.command} ({type(e).__name__}: {e}); "
+                         "please report it with the network file.\n")
+        return UNUSABLE
 
 
 def _train(args: list[str]) -> int:
@@ -166,64 +169,51 @@ def format_table(net, results, total) -> str:
 # ---- export ------------------------------------------------------------------------------------------
 
 def export(path: str, output: str | None, weights: str | None) -> int:
+    """Write the network as Python; with a checkpoint, also its weights beside the file (MODEL.weights.pt:
+    tensors only, so the exported file loads them with torch.load(weights_only=True))."""
+    if weights is not None and not output:
+        sys.stderr.write("netwright: --weights needs -o FILE: the weights are written beside the exported file.\n")
+        return UNUSABLE
+    if output and not Path(output).resolve().parent.is_dir():
+        sys.stderr.write(f"netwright: cannot write {output}: the folder {Path(output).resolve().parent} does not "
+                         "exist.\n")
+        return UNUSABLE
     net = _load(path)
     if net is None:
         return UNUSABLE
-    from engine.export import ExportError, export_code
+    from engine.export import ExportError, checkpoint_state, export_code, save_weights, weights_problem
     target = Path(output) if output else None
-    rel = None
-    if weights is not None:
-        if not Path(weights).is_file():
-            sys.stderr.write(f"netwright: no such checkpoint file: {weights}\n")
-            return UNUSABLE
-        base = target.resolve().parent if target else Path.cwd()
-        rel = os.path.relpath(Path(weights).resolve(), base)
+    sidecar = target.with_name(target.stem + ".weights.pt") if weights is not None else None
     try:
-        code = export_code(net, rel, source=Path(path).name)
+        code = export_code(net, sidecar.name if sidecar else None, source=Path(path).name)
     except ExportError as e:
         sys.stderr.write(f"netwright: {e}\n")
         return NETWORK_ERRORS
     if weights is not None:
-        problem = _weights_problem(code, weights, target)
+        if not Path(weights).is_file():
+            sys.stderr.write(f"netwright: no such checkpoint file: {weights}\n")
+            return UNUSABLE
+        try:
+            state = checkpoint_state(weights)
+        except ExportError as e:
+            sys.stderr.write(f"netwright: {e}\n")
+            return UNUSABLE
+        problem = weights_problem(code, state)
         if problem:
-            sys.stderr.write(f"netwright: {problem}\n")
+            sys.stderr.write(f"netwright: {weights}: {problem}; was the checkpoint trained on another version of "
+                             f"this network?\n")
             return UNUSABLE
     if target is None:
         sys.stdout.write(code)
         return OK
     from engine.serialization import atomic_write_text
     try:
+        if sidecar is not None:
+            save_weights(state, sidecar)
         atomic_write_text(target, code)
-    except OSError as e:
-        sys.stderr.write(f"netwright: cannot write {target}: {e.strerror or e}.\n")
+    except (OSError, RuntimeError) as e:
+        sys.stderr.write(f"netwright: cannot write {target}: {getattr(e, 'strerror', None) or e}.\n")
         return UNUSABLE
-    print(f"wrote {target} (class Net; run `python {target}` for one forward pass)")
+    also = f" and its weights {sidecar}" if sidecar else ""
+    print(f"wrote {target}{also} (class Net; `python {target}` runs one forward pass)")
     return OK
-
-
-def _weights_problem(code: str, weights: str, target: Path | None) -> str | None:
-    """Why the checkpoint does not fit the exported Net (a sentence), or None when it loads."""
-    import torch
-    try:
-        checkpoint = torch.load(weights, map_location="cpu", weights_only=True)
-    except Exception as e:   # a corrupt or foreign file: say so, no traceback
-        return f"{weights} is not a readable PyTorch checkpoint ({type(e).__name__}: {str(e).splitlines()[0]})."
-    state = checkpoint.get("model", checkpoint) if isinstance(checkpoint, dict) else None
-    if not isinstance(state, dict):
-        return f"{weights} holds no model weights (expected a dict with the key 'model')."
-    namespace = {"__name__": "netwright_export", "__file__": str(target or Path.cwd() / "model.py")}
-    exec(compile(code, "<export>", "exec"), namespace)
-    missing, unexpected = [], []
-    try:
-        result = namespace["Net"]().load_state_dict(state, strict=False)
-        missing, unexpected = result.missing_keys, result.unexpected_keys
-    except RuntimeError as e:
-        return (f"the weights in {weights} do not fit this network ({str(e).splitlines()[-1].strip()}); "
-                "was the checkpoint trained on another version of it?")
-    if missing or unexpected:
-        return (f"the weights in {weights} do not fit this network: "
-                + (f"missing {', '.join(missing[:5])}" if missing else "")
-                + ("; " if missing and unexpected else "")
-                + (f"unexpected {', '.join(unexpected[:5])}" if unexpected else "")
-                + "; was the checkpoint trained on another version of it?")
-    return None

@@ -54,8 +54,8 @@ def _docstring(text: str) -> str:
 
 
 def export_code(net: Network, weights: str | None = None, source: str | None = None) -> str:
-    """Python source of the network as `class Net(nn.Module)`. `weights`: a checkpoint path, relative
-    to the exported file's folder or absolute, that `load_trained()` and `__main__` load."""
+    """Python source of the network as `class Net(nn.Module)`. `weights`: a file holding the state_dict
+    (see `save_weights`), relative to the exported file's folder, that `load_trained()` and `__main__` load."""
     results = infer_shapes(net)
     errors = [r.error for r in results.values() if r.error]
     if errors:
@@ -117,12 +117,12 @@ def export_code(net: Network, weights: str | None = None, source: str | None = N
     out += forward
     out += [""]
     if weights is not None:
-        out += ["", f"WEIGHTS = Path(__file__).resolve().parent / {str(weights)!r}", "", "",
+        out += ["", f"WEIGHTS = Path(__file__).resolve().parent / {str(weights)!r}   # the trained state_dict",
+                "", "",
                 "def load_trained(path=WEIGHTS) -> Net:",
-                '    """A Net with the trained weights of a Netwright checkpoint."""',
+                '    """A Net with the trained weights."""',
                 "    model = Net()",
-                '    checkpoint = torch.load(path, map_location="cpu", weights_only=True)',
-                '    model.load_state_dict(checkpoint["model"] if "model" in checkpoint else checkpoint)',
+                '    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))',
                 "    return model", ""]
     make = "load_trained()" if weights is not None else "Net()"
     out += ["", 'if __name__ == "__main__":',
@@ -131,3 +131,51 @@ def export_code(net: Network, weights: str | None = None, source: str | None = N
             f"        y = model({', '.join(samples)})",
             '    print("output shape:", tuple(y.shape))', ""]
     return "\n".join(out)
+
+
+def checkpoint_state(path) -> dict:
+    """The model's state_dict from a Netwright checkpoint (a dict with the key "model") or from a file
+    holding a bare state_dict. Raises ExportError with a reason when the file is not one of those."""
+    import pickle
+
+    import torch
+    try:
+        try:
+            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError:
+            # Training checkpoints also hold the random generators' state (numpy arrays), which the
+            # weights-only loader refuses; this is the file the user named, so read it in full.
+            checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as e:      # a corrupt or foreign file: say so, without a traceback
+        first = (str(e).strip().splitlines() or [""])[0]
+        raise ExportError(f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}: {first}).") from None
+    state = checkpoint.get("model", checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ExportError(f"{path} holds no model weights (expected a checkpoint with the key 'model').")
+    return state
+
+
+def weights_problem(code: str, state: dict) -> str | None:
+    """Why a state_dict does not load into the exported Net (a sentence), or None when it loads."""
+    namespace = {"__name__": "netwright_export", "__file__": "model.py"}
+    exec(compile(code, "<export>", "exec"), namespace)
+    try:
+        result = namespace["Net"]().load_state_dict(state, strict=False)
+    except RuntimeError as e:
+        return f"the weights do not fit this network ({str(e).strip().splitlines()[-1].strip()})"
+    if result.missing_keys or result.unexpected_keys:
+        parts = ([f"missing {', '.join(result.missing_keys[:5])}"] if result.missing_keys else []) + \
+                ([f"unexpected {', '.join(result.unexpected_keys[:5])}"] if result.unexpected_keys else [])
+        return "the weights do not fit this network: " + "; ".join(parts)
+    return None
+
+
+def save_weights(state: dict, path) -> None:
+    """Write a bare state_dict (tensors only, loadable with weights_only=True), atomically."""
+    import os
+
+    import torch
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save({k: v.detach().cpu() for k, v in state.items()}, tmp)
+    os.replace(tmp, path)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -63,13 +64,18 @@ def test_export_with_weights_loads_the_trained_checkpoint(tmp_path):
     model = engine.build_model(net).eval()
     runs = tmp_path / "runs"
     runs.mkdir()
-    torch.save({"model": model.state_dict(), "epoch": 3}, runs / "checkpoint.pt")
+    optimizer = torch.optim.Adam(model.parameters())
+    # Shaped like the trainer's checkpoints: training state besides the weights, numpy arrays included.
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3,
+                "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state()}}, runs / "checkpoint.pt")
     out = tmp_path / "export" / "crnn.py"
     out.parent.mkdir()
     assert cli.main(["export", str(EXAMPLES / "crnn.json"), "-o", str(out), "--weights",
                      str(runs / "checkpoint.pt")]) == 0
     code = out.read_text()
-    assert "class Recurrent(nn.Module):" in code and "'../runs/checkpoint.pt'" in code
+    assert "class Recurrent(nn.Module):" in code and "'crnn.weights.pt'" in code
+    weights = torch.load(out.with_name("crnn.weights.pt"), weights_only=True)   # tensors only: safe to share
+    assert list(weights) == list(model.state_dict())
     trained = exported_net_class(code, out)["load_trained"]().eval()
     x = torch.randn(2, 1, 28, 28)
     with torch.no_grad():
@@ -83,11 +89,15 @@ def test_weights_of_another_network_are_refused_with_a_reason(tmp_path, capsys):
     torch.save({"model": other.state_dict()}, tmp_path / "ckpt.pt")
     code = cli.main(["export", str(EXAMPLES / "lenet5.json"), "-o", str(tmp_path / "m.py"), "--weights",
                      str(tmp_path / "ckpt.pt")])
-    assert code == 2 and not (tmp_path / "m.py").exists()
-    assert "do not fit this network" in capsys.readouterr().err
+    assert code == 2 and not (tmp_path / "m.py").exists() and not (tmp_path / "m.weights.pt").exists()
+    err = capsys.readouterr().err
+    assert "do not fit this network" in err and "missing c1.weight" in err and "unexpected conv1.weight" in err
     (tmp_path / "junk.pt").write_text("not a checkpoint")
-    assert cli.main(["export", str(EXAMPLES / "lenet5.json"), "--weights", str(tmp_path / "junk.pt")]) == 2
+    assert cli.main(["export", str(EXAMPLES / "lenet5.json"), "-o", str(tmp_path / "m.py"), "--weights",
+                     str(tmp_path / "junk.pt")]) == 2
     assert "not a readable PyTorch checkpoint" in capsys.readouterr().err
+    assert cli.main(["export", str(EXAMPLES / "lenet5.json"), "--weights", str(tmp_path / "ckpt.pt")]) == 2
+    assert "--weights needs -o" in capsys.readouterr().err
 
 
 def test_network_with_errors_is_not_exported(tmp_path, capsys):
