@@ -1,6 +1,7 @@
 """Open the live views fed by a real training run in a child process (as the app runs it).
 
-    .venv/bin/python benchmarks/demo_views.py --example lenet5 --dataset shapes --tab filters
+    .venv/bin/python benchmarks/demo_views.py --example edge_cnn --tab filters --optimizer adamw \
+        --weight-decay 2 --lr 5e-3
     .venv/bin/python benchmarks/demo_views.py --example char_lstm --tab gates \
         --dataset text:../shared/data/tinyshakespeare.txt
 
@@ -95,11 +96,14 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--optimizer", default="adam")
+    ap.add_argument("--weight-decay", type=float, default=0.0)
     ap.add_argument("--size", default="1500x950")
     args = ap.parse_args(argv)
     path = Path(args.example)
-    if not path.exists():
-        path = ROOT / "resources" / "examples" / f"{args.example}.json"
+    for folder in (ROOT / "resources" / "examples", ROOT / "benchmarks" / "networks"):
+        if not path.exists():
+            path = folder / f"{args.example}.json"
     net = load_network(path)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from widgets.live_views import TABS, LiveViews
@@ -113,7 +117,8 @@ def main(argv=None) -> int:
     if args.block:
         views.set_block(args.block)
     settings = {"dataset": args.dataset, "epochs": args.epochs, "batch_size": args.batch, "lr": args.lr,
-                "save": False, "live_views": views.views_settings()}
+                "optimizer": args.optimizer, "weight_decay": args.weight_decay, "save": False,
+                "live_views": views.views_settings()}
     run = ChildRun(network_to_dict(net), settings)
     views.attach(run)
     app.aboutToQuit.connect(run.stop)

@@ -87,6 +87,7 @@ class LiveCallback:
         self.layouts = _layouts(self.network if self.network is not None else getattr(trainer, "network", None))
         self.probes = probes
         self._emit(trainer)
+        self._t0, self.spent = self.clock(), 0.0      # the overhead counts from the first step
 
     def on_after_backward(self, trainer) -> None:
         self._saw_backward = True

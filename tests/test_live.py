@@ -90,3 +90,45 @@ def test_char_lstm_gates_and_generated_text():
     text = last["outcome"]["text"]
     assert len(text["generated"]) == 30 and set(text["generated"]) <= set(ds.classes)
     assert last["features"]["sample"]["text"] == "".join(gates["tokens"])
+
+
+def test_a_change_while_paused_is_shown_at_once():
+    live = LiveCallback({"every_steps": 1000, "max_fps": 1000, "budget": 1.0}, clock=FakeClock())
+
+    def pause_and_pick(trainer):
+        if trainer.step == 3:
+            trainer.paused = True                  # as engine.trainer is while waiting for RESUME
+            before = len(trainer.frames())
+            live.on_views({"block": "pool1"})      # the trainer hands VIEWS messages to on_views
+            assert len(trainer.frames()) == before + 1
+            assert trainer.frames()[-1]["views"]["features"]["block"] == "pool1"
+            trainer.paused = False
+
+    trainer = MiniTrainer(CNN, shapes_dataset(192), [live])
+    trainer.paused = False
+    trainer.run(epochs=1, on_batch=pause_and_pick)
+    assert trainer.frames()[-1]["views"]["features"]["block"] == "pool1"
+
+
+def _neighbour_correlation(mosaic):
+    """How smooth the kernels are: correlation of horizontally and vertically adjacent weights (random
+    kernels ≈ 0; edge and bar detectors, smooth oriented blobs, are clearly positive)."""
+    a, b, c, d = mosaic[:, :-1], mosaic[:, 1:], mosaic[:-1, :], mosaic[1:, :]
+    m1, m2 = ~np.isnan(a) & ~np.isnan(b), ~np.isnan(c) & ~np.isnan(d)
+    return np.corrcoef(np.concatenate([a[m1], c[m2]]), np.concatenate([b[m1], d[m2]]))[0, 1]
+
+
+def test_first_layer_filters_become_edge_detectors_on_shapes():
+    from pathlib import Path
+
+    from engine import load_network
+    from engine.trainer import Trainer, TrainSettings
+    net = load_network(Path(__file__).resolve().parents[1] / "benchmarks" / "networks" / "edge_cnn.json")
+    off = {n: False for n in ("features", "gates", "weights", "outcome")}
+    live = LiveCallback({"enabled": off, "every_steps": 10, "max_fps": 1000, "budget": 1.0})
+    frames = []
+    settings = TrainSettings(epochs=1, batch_size=32, lr=5e-3, optimizer="adamw", weight_decay=2.0, save=False)
+    Trainer(net, settings, [live], emit=lambda kind, p: frames.append(p) if kind == "frame" else None).run()
+    before = _neighbour_correlation(frames[0]["views"]["filters"]["image"])
+    after = _neighbour_correlation(frames[-1]["views"]["filters"]["image"])
+    assert abs(before) < 0.2 and after > 0.4, (before, after)

@@ -183,9 +183,10 @@ class LiveViews(QWidget):
         for signal, slot in pairs:
             if hasattr(controller, signal):
                 getattr(controller, signal).connect(slot)
-        for method in ("set_views", "send_views"):
+        for method in ("send_views", "set_views"):
             if hasattr(controller, method):
                 self.views_requested.connect(getattr(controller, method))
+                getattr(controller, method)(self.views_settings())     # the next run starts with these
                 break
 
     def on_started(self, payload: dict) -> None:

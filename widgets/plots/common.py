@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy
 
 DIVERGING = pg.colormap.get("CET-D1A")      # blue - white - red, zero in the middle
 SEQUENTIAL = pg.colormap.get("viridis")
+GREY = pg.colormap.get("CET-L1")             # black to white, for input images
 RUN_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
 
@@ -111,8 +112,9 @@ class StickyRange:
     """Sets an axis range that changes rarely: it grows with room to spare when the data leaves it and
     shrinks only when the data fills less than a third of it, so axes are not redrawn every frame."""
 
-    def __init__(self, plot: pg.PlotItem, axis: str, floor: float | None = None, log: bool = False):
-        self.plot, self.axis, self.floor, self.log = plot, axis, floor, log
+    def __init__(self, plot: pg.PlotItem, axis: str, floor: float | None = None, log: bool = False,
+                 room: float = 0.35):
+        self.plot, self.axis, self.floor, self.log, self.room = plot, axis, floor, log, room
         self.range = None
         plot.enableAutoRange(axis=axis, enable=False)
 
@@ -130,8 +132,8 @@ class StickyRange:
             if a <= lo and hi <= b and (hi - lo) >= (b - a) / 3:
                 return
         span = hi - lo
-        a = lo if self.floor is not None and lo == self.floor else lo - 0.1 * span
-        self.range = (a, hi + 0.35 * span)
+        a = lo if self.floor is not None and lo == self.floor else lo - min(0.1, self.room) * span
+        self.range = (a, hi + self.room * span)
         if self.axis == "x":
             self.plot.setXRange(*self.range, padding=0)
         else:
@@ -140,7 +142,7 @@ class StickyRange:
 
 class StickyLevels:
     """Colour levels that change rarely: a rounded bound that grows when values exceed it and
-    shrinks when they stay under 60% of it, so the colour bar's axis is not redrawn every frame."""
+    shrinks when they fall under 80% of it, so the colour bar's axis is not redrawn every frame."""
 
     def __init__(self):
         self.bound = None
@@ -154,7 +156,7 @@ class StickyLevels:
 
     def _bound(self, v: float) -> float:
         v = float(v) if np.isfinite(v) and v > 0 else 1.0
-        if self.bound is None or v > self.bound or v < 0.6 * self.bound:
+        if self.bound is None or v > self.bound or v < 0.8 * self.bound:
             exp = 10 ** np.floor(np.log10(v * 1.05))
             self.bound = float(np.ceil(v * 1.05 / exp * 4) / 4 * exp)     # 1.05·v rounded up to a quarter step
         return self.bound

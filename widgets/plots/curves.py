@@ -20,14 +20,14 @@ MAX_EARLIER_RUNS = 3
 class CurvePanel:
     """One quantity (loss or a metric): step values, their EMA, and per-epoch train/validation points."""
 
-    def __init__(self, plot: pg.PlotItem, name: str):
+    def __init__(self, plot: pg.PlotItem, name: str, legend_at=(-5, 5)):
         self.plot, self.name = plot, name
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setLabel("bottom", "step")
         plot.setTitle(name)
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
-        plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        plot.addLegend(offset=legend_at, labelTextSize="8pt")
         self.earlier = [plot.plot(pen=pg.mkPen(QColor(120, 120, 120, 90), width=1.5, style=Qt.PenStyle.DashLine))
                         for _ in range(MAX_EARLIER_RUNS)]
         self.raw_item = plot.plot(pen=pg.mkPen(QColor(31, 119, 180, 60), width=1))
@@ -119,7 +119,8 @@ class CurvesView(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.panels = {"loss": CurvePanel(self.graphics.addPlot(row=0, col=0), "loss")}
         self.metric_name = "accuracy"
-        self.panels["metric"] = CurvePanel(self.graphics.addPlot(row=0, col=1), self.metric_name)
+        self.panels["metric"] = CurvePanel(self.graphics.addPlot(row=0, col=1), self.metric_name,
+                                            legend_at=(-5, -30))
         self.archive: dict[str, list[dict]] = {}      # network hash -> earlier runs' smoothed curves
         self.run_key = None
         self.last_step = 0

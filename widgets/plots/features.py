@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from .common import DIVERGING, SEQUENTIAL, StickyLevels, StickyRange, image_plot, info_label, note_label, set_image, set_title
+from .common import DIVERGING, GREY, SEQUENTIAL, StickyLevels, StickyRange, image_plot, info_label, note_label, set_image, set_title
 
 
 class FeaturesView(QWidget):
@@ -33,7 +33,7 @@ class FeaturesView(QWidget):
         top.addWidget(self.index_box)
         top.addWidget(self.info, 1)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.sample_plot, self.sample_image, _ = image_plot("probe sample", SEQUENTIAL, bar=False)
+        self.sample_plot, self.sample_image, _ = image_plot("probe sample", GREY, bar=False)
         self.sample_plot.setMaximumWidth(260)
         self.graphics.addItem(self.sample_plot, row=0, col=0)
         self.map_plot, self.map_image, self.map_bar = image_plot("activations")

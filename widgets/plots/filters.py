@@ -59,14 +59,16 @@ class FiltersView(QWidget):
         vmax = float(data["vmax"])
         if rgb:
             set_image(self.rgb_image, data["image"], (0.0, 1.0))
+            scale = vmax
         else:
-            set_image(self.image, data["image"], self.levels.symmetric(vmax), self.cbar)
+            scale = self.levels.symmetric(vmax)[1]
+            set_image(self.image, data["image"], (-scale, scale), self.cbar)
         out_ch, in_ch = data["channels"]
         kernel = "×".join(str(k) for k in data["kernel"])
         layout = ("RGB: one tile per output channel" if rgb else
                   "one tile per output channel" if in_ch == 1 or len(data["kernel"]) == 1 else
                   "a row per output channel, a tile per input channel")
-        self.info.setText(f"{out_ch} filters of {in_ch} × {kernel} — {layout}; colour scale ±{vmax:.3g} "
-                          f"(blue negative, red positive)" + (" (first 64 shown)" if out_ch > 64 else ""))
+        self.info.setText(f"{out_ch} filters of {in_ch} × {kernel} — {layout}; colour scale ±{scale:.3g} "
+                          f"(blue negative, red positive; largest |w| {vmax:.3g})" + (" (first 64 shown)" if out_ch > 64 else ""))
         self.note.hide()
         self.graphics.show()

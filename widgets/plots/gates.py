@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from .common import DIVERGING, RUN_COLOURS, SEQUENTIAL, note_label, set_image
+from .common import DIVERGING, RUN_COLOURS, SEQUENTIAL, info_label, note_label, set_image, set_title
 
 ORDER = {"LSTM": "ifgoch", "GRU": "rznh", "RNN": "h"}
 NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o", "c": "cell c",
@@ -23,6 +23,7 @@ class GatesView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.layer_box = QComboBox()
+        self.layer_box.setMinimumWidth(150)
         self.layer_box.currentIndexChanged.connect(lambda _i: self._redraw())
         self.units_edit = QLineEdit("0, 1, 2, 3")
         self.units_edit.setMaximumWidth(140)
@@ -30,7 +31,7 @@ class GatesView(QWidget):
         self.units_edit.editingFinished.connect(self._redraw)
         self.line_gate = QComboBox()
         self.line_gate.currentIndexChanged.connect(lambda _i: self._redraw())
-        self.info = QLabel("")
+        self.info = info_label()
         self.chars = QLabel("")
         self.chars.setWordWrap(True)
         top = QHBoxLayout()
@@ -59,9 +60,11 @@ class GatesView(QWidget):
         self.graphics.addItem(self.tanh_bar, row=1, col=3)
         self.units_plot = self.graphics.addPlot(row=2, col=0, colspan=2, title="chosen units over time")
         self.units_plot.setLabel("bottom", "time step")
-        self.units_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
-        self.unit_lines = [self.units_plot.plot(pen=pg.mkPen(c, width=1.5), name=f"unit {i}")
-                           for i, c in enumerate(RUN_COLOURS)]
+        self.units_legend = self.units_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self.unit_lines = [self.units_plot.plot(pen=pg.mkPen(c, width=1.5)) for c in RUN_COLOURS]
+        self._legend_units = None
+        self._tick_key = None
+        self._cell_names = [None] * SLOTS
         self.mean_plot = self.graphics.addPlot(row=2, col=2, title="mean forget gate per step")
         self.mean_plot.setYRange(0, 1)
         self.mean_plot.setLabel("bottom", "time step")
@@ -125,22 +128,26 @@ class GatesView(QWidget):
                 continue
             name = names[k]
             values = np.asarray(gates[name], np.float32).T          # unit (rows) × time (columns)
+            if self._cell_names[k] != name:
+                self._cell_names[k] = name
+                image.setColorMap(SEQUENTIAL if name in SIGMOID else DIVERGING)
             if name in SIGMOID:
-                image.setColorMap(SEQUENTIAL)
                 levels = (0.0, 1.0)
             else:
-                image.setColorMap(DIVERGING)
                 m = max(1.0, float(np.abs(values).max())) if name == "c" else 1.0
                 levels = (-m, m)
             set_image(image, values, levels)
             title = NAMES[name] + (f"  (scale ±{levels[1]:.2g})" if name == "c" and levels[1] > 1 else "")
-            plot.setTitle(title, size="9pt")
-            if tokens and len(tokens) == steps and steps <= 120:
-                every = max(1, steps // 40)
-                ticks = [(i + 0.5, _show(tokens[i])) for i in range(0, steps, every)]
-                plot.getAxis("bottom").setTicks([ticks])
-            else:
-                plot.getAxis("bottom").setTicks(None)
+            set_title(plot, title, size="9pt")
+        key = (tuple(tokens) if tokens else None, steps, len(names))
+        if key != self._tick_key:
+            self._tick_key = key
+            ticks = None
+            if tokens and len(tokens) == steps and steps <= 200:
+                every = max(1, int(np.ceil(steps / 24)))
+                ticks = [[(i + 0.5, _show(tokens[i])) for i in range(0, steps, every)]]
+            for plot, _image in self.cells:
+                plot.getAxis("bottom").setTicks(ticks)
         line_name = self.line_gate.currentText() or "h"
         values = np.asarray(gates.get(line_name, gates["h"]), np.float32)
         units = self._units(hidden)
@@ -148,14 +155,18 @@ class GatesView(QWidget):
         for k, line in enumerate(self.unit_lines):
             if k < len(units):
                 line.setData(t, values[:, units[k]])
-                line.opts["name"] = f"unit {units[k]}"
             else:
                 line.setData([], [])
-        self.units_plot.setTitle(f"{NAMES.get(line_name, line_name)} of units {', '.join(map(str, units))}")
+        if units != self._legend_units:
+            self._legend_units = units
+            self.units_legend.clear()
+            for k, u in enumerate(units):
+                self.units_legend.addItem(self.unit_lines[k], f"unit {u}")
+        set_title(self.units_plot, f"{NAMES.get(line_name, line_name)} of units {', '.join(map(str, units))}")
         mean_gate = "f" if "f" in gates else "z" if "z" in gates else None
         if mean_gate:
             self.mean_line.setData(t, np.asarray(gates[mean_gate], np.float32).mean(axis=1))
-            self.mean_plot.setTitle(f"mean {NAMES[mean_gate].split(' ')[0]} gate per step")
+            set_title(self.mean_plot, f"mean {NAMES[mean_gate].split(' ')[0]} gate per time step")
         else:
             self.mean_line.setData([], [])
         self.info.setText(f"{self.data['kind']} '{self.data['block']}': {steps} steps × {hidden} units; "

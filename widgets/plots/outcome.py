@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QPlainTextEdit, QSplitter, QVBoxLayout,
+                               QWidget)
 
 from .common import SEQUENTIAL, image_plot, note_label
 
@@ -14,8 +16,17 @@ MAX_TEXT_LABELS = 400        # above this many cells the confusion matrix shows 
 
 
 class OutcomeView(QWidget):
+    config_requested = Signal(dict)       # {"temperature": float}
+
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.1, 2.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setValue(0.8)
+        self.temperature.setToolTip("Sampling temperature of generated text: low is safe and repetitive, "
+                                    "high is varied and wild. Used at the next epoch end.")
+        self.temperature.valueChanged.connect(lambda v: self.config_requested.emit({"temperature": float(v)}))
         self.graphics = pg.GraphicsLayoutWidget()
         self.cm_plot = self.graphics.addPlot(row=0, col=0, title="confusion matrix")
         self.cm_plot.invertY(True)
@@ -41,9 +52,17 @@ class OutcomeView(QWidget):
         split.setOrientation(pg.QtCore.Qt.Orientation.Vertical)
         split.addWidget(self.graphics)
         split.addWidget(self.text_box)
+        text_bar = QHBoxLayout()
+        text_bar.addWidget(QLabel("Generated text: temperature"))
+        text_bar.addWidget(self.temperature)
+        text_bar.addStretch(1)
+        self.text_controls = QWidget()
+        self.text_controls.setLayout(text_bar)
+        self.text_controls.hide()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.note)
+        lay.addWidget(self.text_controls)
         lay.addWidget(self.pred_list)
         lay.addWidget(split, 1)
         self._cm_epoch = self._text_epoch = None
@@ -66,6 +85,7 @@ class OutcomeView(QWidget):
         if text is not None and text.get("epoch") != self._text_epoch:
             self._text_epoch = text.get("epoch")
             self.text_box.show()
+            self.text_controls.show()
             self.text_box.appendPlainText(f"— after epoch {self._text_epoch}, temperature {text['temperature']:g} —\n"
                                           f"{text['seed']}▌{text['generated']}\n")
 
@@ -132,8 +152,10 @@ class OutcomeView(QWidget):
                 t.setPos(c * (tw + 1), r * (th + 1) + th - 1)
 
 
-def _short(s: str, n: int = 10) -> str:
-    return s if len(s) <= n else s[:n - 1] + "…"
+def _short(s: str, n: int = 11) -> str:
+    """Long class names keep their start and end ('diagonal bar /' -> 'diagon…r /'), so names that
+    differ only at the end stay apart."""
+    return s if len(s) <= n else s[:n - 4] + "…" + s[-3:]
 
 
 def _escape(s: str) -> str:

@@ -36,8 +36,13 @@ class WeightsView(QWidget):
         self.dead_plot.setYRange(0, 1)
         self.dead_plot.enableAutoRange(enable=False)
         self._dead_names = None
-        self.ranges = {"wx": StickyRange(self.w_plot, "x"), "wy": StickyRange(self.w_plot, "y", floor=0.0),
-                       "gx": StickyRange(self.g_plot, "x"), "gy": StickyRange(self.g_plot, "y", floor=0.0),
+        self.no_relu = pg.TextItem("This network has no ReLU blocks.", anchor=(0.5, 0.5), color="#666")
+        self.no_relu.setPos(0, 0.5)
+        self.dead_plot.addItem(self.no_relu)
+        self.ranges = {"wx": StickyRange(self.w_plot, "x", room=0.08),
+                       "wy": StickyRange(self.w_plot, "y", floor=0.0, room=0.1),
+                       "gx": StickyRange(self.g_plot, "x", room=0.08),
+                       "gy": StickyRange(self.g_plot, "y", floor=0.0, room=0.1),
                        "nx": StickyRange(self.norm_plot, "x", floor=0.0),
                        "ny": StickyRange(self.norm_plot, "y", log=True)}
         self.dead_bars = pg.BarGraphItem(x=[0], height=[0], width=0.6, brush="#7f7f7f")
@@ -92,6 +97,7 @@ class WeightsView(QWidget):
             self._dead_names = names
             self.dead_plot.getAxis("bottom").setTicks([list(enumerate(names))])
             self.dead_plot.setXRange(-0.6, max(1, len(names)) - 0.4, padding=0)
+            self.no_relu.setVisible(not names)
         self.note.hide()
         self.graphics.show()
         self._draw_histograms()
