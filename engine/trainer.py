@@ -143,7 +143,8 @@ class _Control:
     def get(self, timeout: float = 0.0):
         src = self.source
         if src is None:
-            time.sleep(timeout)
+            if timeout:
+                time.sleep(timeout)
             return None
         try:
             if self.is_pipe:
@@ -430,7 +431,11 @@ class Trainer:
                     message = control.get()
                 idx = perm[i * b:(i + 1) * b]
                 xb, yb = x.index_select(0, idx), y.index_select(0, idx)
-                with torch.autocast(self.device.type, enabled=amp):
+                if amp:
+                    with torch.autocast(self.device.type):
+                        out = model(xb)
+                        loss = loss_fn(out, yb)
+                else:
                     out = model(xb)
                     loss = loss_fn(out, yb)
                 opt.zero_grad(set_to_none=True)
