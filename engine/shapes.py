@@ -65,46 +65,40 @@ def _copy(v):
     return v
 
 
-def param_problem(node, params: dict | None = None) -> ShapeResult | None:
+def param_problem(node) -> ShapeResult | None:
     """Missing, unknown, mistyped or out-of-bounds parameters of one node, as an error result.
-    `params`: the node's parameters with defaults filled in, when the caller has them already."""
+    Only the values the node sets are checked: the defaults are valid by construction."""
     spec = node.spec
     known = spec.param_map
-    spatial = 1 if spec.type.endswith("1d") else 2
     for name, value in node.params.items():
         p = known.get(name)
         if p is None:
             names = ", ".join(known) or "none"
             return _error(f"{spec.label} '{node.id}' has no parameter '{name}' (it takes: {names}).")
-        if type(value) in PLAIN_NUMBER_OK.get(p.kind, ()) or value is None and p.default is None:
-            continue                 # the common case, decided without building a sentence
-        why = type_problem(p, value, spatial)
-        if why:
-            return _error(f"{spec.label} '{node.id}': {name} must be {why}, not {value!r}.")
+        if type(value) in PLAIN_NUMBER_OK.get(p.kind, ()):      # the common case, no sentence built
+            if (p.min is None or value >= p.min) and (p.max is None or value <= p.max):
+                continue
+        elif value is None and p.default is None:
+            continue
+        else:
+            why = type_problem(p, value, 1 if spec.type.endswith("1d") else 2)
+            if why:
+                return _error(f"{spec.label} '{node.id}': {name} must be {why}, not {value!r}.")
+        try:
+            check_bounds(spec.label, node.id, p, value)
+        except ShapeError as e:
+            return _error(e.message, e.fixes)
     for name in spec.required_names:
         if name not in node.params:
             h = known[name].help
             return _error(f"{spec.label} '{node.id}' needs {name}: {h[:1].lower() + h[1:]}")
-    if params is None:
-        params = spec.resolved(node.params)
-    for name, lo, hi, p in spec.bounded:
-        value = params.get(name)
-        kind = type(value)
-        if (kind is int or kind is float) and lo <= value <= hi or value is None or kind is str:
-            continue
-        if kind is list and all(lo <= v <= hi for v in value):
-            continue
-        try:
-            check_bounds(spec.label, node.id, p, value)     # out of bounds: the sentence that says so
-        except ShapeError as e:
-            return _error(e.message, e.fixes)
     return None
 
 
 def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeResult:
     spec = node.spec
     params = spec.resolved(node.params)
-    bad = param_problem(node, params)
+    bad = param_problem(node)
     if bad:
         return bad
     n = len(inputs)

@@ -117,7 +117,7 @@ SOFTMAX_WARNING = ("Softmax '{id}' is the output, but classification training ap
 SPECS = [
     activation("ReLU", "max(0, x): the default non-linearity."),
     activation("LeakyReLU", "Like ReLU, with a small slope for negative values so units never die.",
-               (Param("negative_slope", FLOAT, 0.01, "Slope for x < 0.", 0.0, 1.0),),
+               (Param("negative_slope", FLOAT, 0.01, "Slope for x < 0."),),
                lambda p: {"negative_slope": p["negative_slope"]}),
     activation("ELU", "Smooth ReLU that goes to −1 for large negative x."),
     activation("GELU", "Smooth ReLU used in transformers."),
