@@ -148,3 +148,10 @@ def test_python_api_as_documented(examples_dir):
     assert model(torch.randn(4, 1, 32, 32)).shape == (4, 10)
     with pytest.raises(engine.NetworkFileError):
         engine.network_from_dict({"format": "netwright.network", "version": 1, "nodes": [{"id": 1}]})
+
+
+def test_image_block_after_flatten_offers_to_reshape_back(chain):
+    r = infer(chain(("Input", {"shape": [784]}), ("c", "Conv2d", {"out_channels": 4, "kernel_size": 3})))["c"]
+    assert "Reshape it to [1, 28, 28]" in r.error and r.fixes[0].params == {"shape": [1, 28, 28]}
+    r = infer(chain(("Input", {"shape": [10]}), ("p", "MaxPool2d", {"kernel_size": 2})))["p"]
+    assert "MaxPool2d 'p' expects [C, H, W]" in r.error and "Reshape the 10 values" in r.error

@@ -38,6 +38,14 @@ def expect_rank(label: str, node_id: str, x: Tensor, nd: int) -> None:
             hint = f" A vector of {x.shape[0]} values can become one channel: Reshape it to [1, {x.shape[0]}]."
             fixes.append(Fix(f"Insert Reshape to [1, {x.shape[0]}]", "insert_before", "Reshape",
                              {"shape": [1, x.shape[0]]}))
+        elif nd == 2 and len(x.shape) == 1:
+            n, side = x.shape[0], round(x.shape[0] ** 0.5)
+            if side * side == n:
+                hint = f" A vector of {n} values can be a {side}×{side} image: Reshape it to [1, {side}, {side}]."
+                fixes.append(Fix(f"Insert Reshape to [1, {side}, {side}]", "insert_before", "Reshape",
+                                 {"shape": [1, side, side]}))
+            else:
+                hint = f" Reshape the {n} values to [C, H, W] first, or use a Dense layer."
         elif nd == 1 and len(x.shape) == 3:
             hint = " For an image use Conv2d."
         raise ShapeError(f"{label} '{node_id}' expects {text} ({nd + 1} axes per sample), but gets "
