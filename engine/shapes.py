@@ -189,11 +189,18 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
         else:
             r = _infer_with_role(node, ins, srcs, role, output)
         results[nid] = r
-    for nid in net.nodes:
-        if nid not in results:
-            spec = net.nodes[nid].spec
+    left = [nid for nid in net.nodes if nid not in results]    # on a cycle (only a file can hold one), or after it
+    for nid in left:
+        spec = net.nodes[nid].spec
+        if any(net.reaches(t, nid) for t in net.outputs_of(nid)):
             results[nid] = _error(f"{spec.label} '{nid}' is part of a cycle: a block cannot (even indirectly) "
                                   "feed itself; remove one of the links in the loop.")
+    for nid in left:
+        if nid not in results:
+            spec = net.nodes[nid].spec
+            src = next(s for s in sources[nid] if s in left)
+            results[nid] = _error(f"{spec.label} '{nid}' has no shape: its input is missing because '{src}' has "
+                                  "no shape; fix the problem there first.", blocked=True)
     return new_memo, {nid: results[nid] for nid in net.nodes}
 
 

@@ -111,3 +111,14 @@ def test_train_is_dispatched_lazily_with_the_arguments_after_train(monkeypatch):
     monkeypatch.setattr(engine, "train_cli", fake, raising=False)
     assert cli.main(["train", "net.json", "--dataset", "shapes", "--epochs", "1"]) == 0
     assert seen == [["net.json", "--dataset", "shapes", "--epochs", "1"]]
+
+
+def test_a_cycle_and_a_block_without_input_are_network_errors(tmp_path, capsys):
+    net = {"format": "netwright.network", "version": 1,
+           "nodes": [{"id": "in", "type": "Input", "params": {"shape": [4]}},
+                     {"id": "a", "type": "Add", "params": {}}, {"id": "b", "type": "ReLU", "params": {}},
+                     {"id": "lonely", "type": "Tanh", "params": {}}],
+           "edges": [{"source": "in", "target": "a"}, {"source": "a", "target": "b"}, {"source": "b", "target": "a"}]}
+    assert cli.main(["check", str(write(tmp_path, net)), "--json"]) == 1
+    nodes = json.loads(capsys.readouterr().out)["nodes"]
+    assert "cycle" in nodes["a"]["error"] and "has no input" in nodes["lonely"]["error"]

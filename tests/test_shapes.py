@@ -89,10 +89,13 @@ def test_a_cycle_from_a_file_is_an_error_on_its_blocks():
     net = engine.network_from_dict({
         "format": "netwright.network", "version": 1,
         "nodes": [{"id": "in", "type": "Input", "params": {"shape": [4]}},
-                  {"id": "a", "type": "Add", "params": {}}, {"id": "b", "type": "ReLU", "params": {}}],
-        "edges": [{"source": "in", "target": "a"}, {"source": "a", "target": "b"}, {"source": "b", "target": "a"}]})
+                  {"id": "a", "type": "Add", "params": {}}, {"id": "b", "type": "ReLU", "params": {}},
+                  {"id": "after", "type": "Linear", "params": {"out_features": 2}}],
+        "edges": [{"source": "in", "target": "a"}, {"source": "a", "target": "b"}, {"source": "b", "target": "a"},
+                  {"source": "b", "target": "after"}]})
     r = infer(net)
-    assert "cycle" in r["a"].error and "cycle" in r["b"].error
+    assert "part of a cycle" in r["a"].error and "part of a cycle" in r["b"].error
+    assert r["after"].blocked and "input is missing because 'b'" in r["after"].error
 
 
 def test_unused_branch_is_a_warning():
