@@ -273,3 +273,64 @@ def test_minimap_appears_for_large_networks_and_a_click_jumps_there(qtbot):
     assert abs(centre.y() - last.y()) < 120
     view.fit_all()
     assert not mini.isVisible() or view.zoom() == pytest.approx(NetworkView.MIN_SCALE)
+
+
+def test_space_and_drag_pans_instead_of_rubber_band(canvas):
+    _, scene, view, rec = canvas
+    view.setTransform(view.transform().fromScale(2, 2))
+    view.setFocus()
+    before = view.mapToScene(view.viewport().rect().center())
+    QTest.keyPress(view, Qt.Key.Key_Space)
+    start = scene.block_rect("conv").center()
+    drag(view, start, start + QPointF(40, 0))
+    QTest.keyRelease(view, Qt.Key.Key_Space)
+    after = view.mapToScene(view.viewport().rect().center())
+    assert after.x() < before.x() - 10
+    assert scene.selected_ids() == [] and rec.named("blocks_moved") == []
+    a, b = scene.block_rect("conv").topLeft() - QPointF(5, 5), scene.block_rect("conv").bottomRight() + QPointF(5, 5)
+    drag(view, a, b)                                       # without space: rubber band again
+    assert scene.selected_ids() == ["conv"]
+
+
+def test_the_rubber_link_shows_whether_the_link_would_be_accepted_and_escape_cancels(canvas):
+    from widgets.canvas.link_item import RubberLink
+    _, scene, view, rec = canvas
+
+    def rubber():
+        [item] = [i for i in scene.items() if isinstance(i, RubberLink)]
+        return item
+    mouse(view, "press", out_port(scene, "relu"))
+    mouse(view, "move", in_port(scene, "flat"))
+    assert rubber().verdict is True
+    mouse(view, "move", in_port(scene, "input"))
+    assert rubber().verdict is False
+    mouse(view, "move", QPointF(-400, 500))
+    assert rubber().verdict is None
+    QTest.keyClick(view.viewport(), Qt.Key.Key_Escape)
+    assert not [i for i in scene.items() if isinstance(i, RubberLink)]
+    mouse(view, "release", in_port(scene, "flat"))
+    assert rec.calls == []
+
+
+def test_context_menu_on_a_block_offers_delete(canvas, monkeypatch):
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QMenu
+    _, scene, view, rec = canvas
+    shown = []
+
+    def pick_first(scene_, menu, pos):
+        assert isinstance(menu, QMenu)
+        shown.append([a.text() for a in menu.actions()])
+        menu.actions()[0].trigger()
+    monkeypatch.setattr(NetworkScene, "show_menu", pick_first)
+    at = view.mapFromScene(scene.block_rect("flat").center())
+    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at,
+                                                              view.viewport().mapToGlobal(at)))
+    assert shown == [["Delete block"]]
+    assert rec.named("delete_requested") == [(["flat"],)]
+    link = scene.link_item("conv", "relu")
+    at = view.mapFromScene(link.mapToScene(link.path().pointAtPercent(0.25)))
+    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at,
+                                                              view.viewport().mapToGlobal(at)))
+    assert shown[-1] == ["Remove link conv → relu"]
+    assert rec.named("unlink_requested") == [("conv", "relu")]

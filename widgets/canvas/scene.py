@@ -352,8 +352,12 @@ class NetworkScene(QGraphicsScene):
             menu.addAction("Delete block" if n == 1 else f"Delete {n} blocks", self.delete_selection)
         else:
             menu.addAction(f"Remove link {item.ends[0]} → {item.ends[1]}", lambda: self.unlink_requested.emit(*item.ends))
-        menu.exec(event.screenPos())
+        self.show_menu(menu, event.screenPos())
         event.accept()
+
+    def show_menu(self, menu: QMenu, screen_pos) -> None:
+        """Run a context menu (a separate method so tests can stand in for the modal loop)."""
+        menu.exec(screen_pos)
 
     def helpEvent(self, event) -> None:
         for item in self.items(event.scenePos()):

@@ -20,7 +20,10 @@ class NetworkView(QGraphicsView):
 
     def __init__(self, scene, parent=None):
         super().__init__(scene, parent)
-        self._scene = scene             # a view does not own its scene; keep it alive as long as the view
+        if scene.parent() is None:
+            # A view does not own its scene; one nobody else owns lives as long as this view (as a Qt
+            # child, deleted after the view has let go of it, so nothing calls back into a dying view).
+            scene.setParent(self)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -36,8 +39,6 @@ class NetworkView(QGraphicsView):
         self._space = False
         self.minimap = Minimap(self)
         self.minimap.hide()
-        self.horizontalScrollBar().valueChanged.connect(self._refresh_minimap)
-        self.verticalScrollBar().valueChanged.connect(self._refresh_minimap)
 
     # ---- zoom ------------------------------------------------------------------------------------
     def zoom(self) -> float:
@@ -169,6 +170,10 @@ class NetworkView(QGraphicsView):
             points.extend(QPointF(x, y) for x in xs)
             y += step
         painter.drawPoints(points)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self._refresh_minimap()
 
     def drawForeground(self, painter, rect) -> None:
         # Every repaint of the canvas may change what the minimap shows; it redraws from a cache.
