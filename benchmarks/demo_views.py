@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/demo_views.py --example edge_cnn --tab filters --optimizer adamw \
         --weight-decay 2 --lr 5e-3
-    .venv/bin/python benchmarks/demo_views.py --example char_lstm --tab gates \
-        --dataset text:../shared/data/tinyshakespeare.txt
+    .venv/bin/python benchmarks/demo_views.py --example char_lstm_small --tab gates \
+        --dataset text:../shared/data/tinyshakespeare.txt --text-chars 150000
 
 Used for the screenshots in docs/view-*.png (with ../shared/tools/shot.sh). `ChildRun` is a minimal
 stand-in for the app's training controller: a spawn child running engine.trainer.run_child, a pipe
@@ -87,6 +87,20 @@ class ChildRun(QObject):
                 self.process.terminate()
 
 
+def shorten_text(net, path: str, chars: int) -> str:
+    """The first `chars` characters of a text in a temporary file, and the network resized to fit it."""
+    import tempfile
+    text = Path(path).read_text(encoding="utf-8")[:chars]
+    vocab = len(set(text))
+    out = Path(tempfile.mkdtemp(prefix="netwright-demo-")) / Path(path).name
+    out.write_text(text, encoding="utf-8")
+    for node in net.nodes.values():
+        if node.type == "Embedding":
+            net.set_param(node.id, "num_embeddings", vocab)
+    net.set_param(net.output_node(), "out_features", vocab)
+    return "text:" + str(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--example", default="lenet5", help="a network in resources/examples, or a path")
@@ -99,12 +113,17 @@ def main(argv=None) -> int:
     ap.add_argument("--optimizer", default="adam")
     ap.add_argument("--weight-decay", type=float, default=0.0)
     ap.add_argument("--size", default="1500x950")
+    ap.add_argument("--text-chars", type=int, default=0,
+                    help="with text:PATH, train on its first N characters (the Embedding and the output "
+                         "block are resized to their vocabulary), so an epoch ends within a minute")
     args = ap.parse_args(argv)
     path = Path(args.example)
     for folder in (ROOT / "resources" / "examples", ROOT / "benchmarks" / "networks"):
         if not path.exists():
             path = folder / f"{args.example}.json"
     net = load_network(path)
+    if args.text_chars and args.dataset.startswith("text:"):
+        args.dataset = shorten_text(net, args.dataset[5:], args.text_chars)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from widgets.live_views import TABS, LiveViews
     views = LiveViews()

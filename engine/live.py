@@ -40,6 +40,8 @@ class LiveCallback:
         self._trainer = None
         self._last_end = -1e9
         self._last_cost = 0.0
+        self._outcome_end = -1e9
+        self._outcome_cost = 0.0
         self._last_step = None
         self._due = False
         self._saw_backward = False
@@ -105,10 +107,13 @@ class LiveCallback:
             self._emit(trainer)
 
     def on_epoch_end(self, trainer, metrics=None) -> None:
-        if self.enabled["outcome"]:
-            t = self.clock()
+        t = self.clock()
+        # short epochs: the outcome (confusion matrix, generated text) keeps to the overhead budget too
+        if self.enabled["outcome"] and t - self._outcome_end >= self._outcome_cost / self.config["budget"]:
             self.sticky.update(self._outcome(trainer))
-            self.spent += self.clock() - t
+            self._outcome_end = self.clock()
+            self._outcome_cost = self._outcome_end - t
+            self.spent += self._outcome_cost
         self._emit(trainer, force=True)
 
     def on_end(self, trainer) -> None:

@@ -27,7 +27,7 @@ class CurvePanel:
         plot.setTitle(name)
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
-        plot.addLegend(offset=legend_at, labelTextSize="8pt")
+        plot.addLegend(offset=legend_at, labelTextSize="8pt", brush=(255, 255, 255, 210))
         self.earlier = [plot.plot(pen=pg.mkPen(QColor(120, 120, 120, 90), width=1.5, style=Qt.PenStyle.DashLine))
                         for _ in range(MAX_EARLIER_RUNS)]
         self.raw_item = plot.plot(pen=pg.mkPen(QColor(31, 119, 180, 60), width=1))

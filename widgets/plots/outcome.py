@@ -81,6 +81,7 @@ class OutcomeView(QWidget):
             self._show_confusion(np.asarray(cm["matrix"]), cm["classes"], cm.get("epoch", 0))
         if data.get("predictions"):
             self._show_predictions(data["predictions"])
+        self.graphics.setVisible(cm is not None or bool(data.get("predictions", {}).get("images") is not None))
         text = data.get("text")
         if text is not None and text.get("epoch") != self._text_epoch:
             self._text_epoch = text.get("epoch")

@@ -30,9 +30,9 @@ class WeightsView(QWidget):
         self.norm_plot = self.graphics.addPlot(row=0, col=1, title="gradient norm per layer (log)")
         self.norm_plot.setLogMode(y=True)
         self.norm_plot.setLabel("bottom", "step")
-        self.norm_plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.norm_plot.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=(255, 255, 255, 210))
         self.norm_plot.setClipToView(True)
-        self.dead_plot = self.graphics.addPlot(row=1, col=1, title="dead ReLUs (share of units never active)")
+        self.dead_plot = self.graphics.addPlot(row=1, col=1, title="dead ReLUs: share of units never active on the probe batch")
         self.dead_plot.setYRange(0, 1)
         self.dead_plot.enableAutoRange(enable=False)
         self._dead_names = None
