@@ -40,7 +40,7 @@ class TrainingController(QObject):
         self.state = IDLE
         self.process = None
         self.conn = None
-        self.views_config: dict | None = None      # sent as `live_views` at start, then as VIEWS messages
+        self.views_config: dict | None = {}        # live views on (engine.live defaults) until configured
         self.snapshot_time: float | None = None
         self.last_checkpoint: str | None = None
         self.last_frame: dict | None = None
@@ -265,6 +265,9 @@ def install_training(window) -> TrainingController:
     controller.failed.connect(panel.on_failed)
     controller.log.connect(panel.on_log)
     controller.failed.connect(lambda message: window.show_status(message))
+    live = getattr(window, "live_views", None)
+    if live is not None and hasattr(live, "attach"):
+        live.attach(controller)
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(controller.shutdown)

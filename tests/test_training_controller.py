@@ -35,6 +35,7 @@ def collect(controller):
     controller.scalars.connect(seen["scalars"].append)
     controller.epoch_finished.connect(seen["epochs"].append)
     controller.state_changed.connect(seen["states"].append)
+    controller.frame.connect(seen["frames"].append)
     return seen
 
 
@@ -49,6 +50,8 @@ def test_a_run_in_the_child_reports_scalars_epochs_and_the_result(qtbot, control
     assert [e["epoch"] for e in seen["epochs"]] == [1, 2]
     assert sum(len(s["loss"]) for s in seen["scalars"]) == result["steps"]
     assert seen["states"][0] == "starting" and seen["states"][-1] == "idle" and not controller.running
+    assert seen["frames"] and "views" in seen["frames"][-1]      # the live views' frames come through
+    assert controller.last_frame["serial"] == seen["frames"][-1]["serial"]
 
 
 def test_pause_change_lr_resume_and_stop_through_the_pipe(qtbot, controller, net_dict, tmp_path):

@@ -72,6 +72,20 @@ def test_a_text_file_is_added_to_the_chooser_and_previewed(qtbot, panel, tmp_pat
     assert "vocabulary of 27" in panel.preview_text.text() and "the quick" in panel.preview_text.text()
 
 
+def test_open_folder_item_adds_a_folder_data_set(qtbot, panel, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    index = panel.dataset_combo.findText("Open folder of class folders…")
+    panel.dataset_combo.setCurrentIndex(index)
+    panel.dataset_combo.activated.emit(index)
+    assert panel.dataset_spec() == f"folder:{tmp_path}"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: ("", ""))
+    index = panel.dataset_combo.findText("Open file (npz, csv, text)…")
+    panel.dataset_combo.setCurrentIndex(index)
+    panel.dataset_combo.activated.emit(index)                # cancelled: back to the first data set
+    assert panel.dataset_spec() == "shapes"
+
+
 def test_progress_snapshot_and_outcomes_are_shown(qtbot, panel):
     panel.set_state("starting")
     panel.show_snapshot(0)

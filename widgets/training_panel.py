@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFrame, Q
 
 from engine.datasets import BUILT_IN, DataError, InputSpec, preview
 
-OPEN_ITEM = "Open file or folder…"
+OPEN_FILE = "Open file (npz, csv, text)…"
+OPEN_FOLDER = "Open folder of class folders…"
 TILE = 56
 
 
@@ -110,7 +111,8 @@ class TrainingPanel(QWidget):
             self.dataset_combo.addItem(name, name)
             self.dataset_combo.setItemData(self.dataset_combo.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
         self.dataset_combo.insertSeparator(self.dataset_combo.count())
-        self.dataset_combo.addItem(OPEN_ITEM, None)
+        self.dataset_combo.addItem(OPEN_FILE, None)
+        self.dataset_combo.addItem(OPEN_FOLDER, None)
         self.dataset_combo.activated.connect(self._dataset_activated)
         self.dataset_combo.currentIndexChanged.connect(lambda _i: self._preview_timer.start())
         v.addWidget(self.dataset_combo)
@@ -178,29 +180,31 @@ class TrainingPanel(QWidget):
         index = self.dataset_combo.findData(spec)
         if index < 0:
             kind, _, path = spec.partition(":")
-            index = self.dataset_combo.count() - 1
+            index = self.dataset_combo.findText(OPEN_FILE) - 1       # after the built-ins, before the separator
             self.dataset_combo.insertItem(index, f"{Path(path).name} ({kind})", spec)
             self.dataset_combo.setItemData(index, spec, Qt.ItemDataRole.ToolTipRole)
         self.dataset_combo.setCurrentIndex(index)
 
     def _dataset_activated(self, index: int) -> None:
-        if self.dataset_combo.itemText(index) != OPEN_ITEM:
+        text = self.dataset_combo.itemText(index)
+        if text not in (OPEN_FILE, OPEN_FOLDER):
             return
-        spec = self.ask_for_file()
+        spec = self.ask_for_file() if text == OPEN_FILE else self.ask_for_folder()
         if spec:
             self.add_file_dataset(spec)
         else:
             self.dataset_combo.setCurrentIndex(0)
 
     def ask_for_file(self) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open data", "", "Data (*.npz *.csv *.txt);;Folder of class "
-                                              "folders: cancel, then choose a folder;;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open data", "", "Data (*.npz *.csv *.txt);;All files (*)")
         if not path:
-            folder = QFileDialog.getExistingDirectory(self, "Open a folder with one sub-folder of images per class")
-            return f"folder:{folder}" if folder else None
-        suffix = Path(path).suffix.lower()
-        kind = {".npz": "npz", ".csv": "csv"}.get(suffix, "text")
+            return None
+        kind = {".npz": "npz", ".csv": "csv"}.get(Path(path).suffix.lower(), "text")
         return f"{kind}:{path}"
+
+    def ask_for_folder(self) -> str | None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder with one sub-folder of images per class")
+        return f"folder:{folder}" if folder else None
 
     # ---- preview --------------------------------------------------------------------------------
     def set_input(self, spec: InputSpec | None, problem: str = "") -> None:
