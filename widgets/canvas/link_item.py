@@ -6,10 +6,15 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainterPath, QPainterPathStroker, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
+from engine.layout import LAYER_GAP
+
+from .block_item import BlockItem
 from .style import Fonts, theme
 
 ARROW = 5.0
 LABEL_MAX_W = 150.0
+LABEL_CHECK_W = 96.0   # a typical label's width, for finding a free spot on long links
+SKIP_DY = 1.6 * LAYER_GAP   # links longer than this (vertically) skip past other blocks
 LABEL_LOD = 0.35     # below this zoom, shape labels on links are not drawn
 
 
@@ -64,11 +69,25 @@ class LinkItem(QGraphicsItem):
         p0, p1 = self.source.output_anchor(), self.target.input_anchor(self)
         self.prepareGeometryChange()
         self._path = curve(p0, p1)
-        self._mid = mid = self._path.pointAtPercent(0.5)
+        self._mid = mid = self._label_spot(p0, p1)
         room = QRectF(mid.x() - LABEL_MAX_W / 2 - 1, mid.y() - 9, LABEL_MAX_W + 2, 18)
         self._rect = self._path.boundingRect().adjusted(-ARROW - 2, -2, ARROW + 2, 2).united(room)
         self._label_rect = None
         self.update()
+
+    def _label_spot(self, p0: QPointF, p1: QPointF) -> QPointF:
+        """The middle of the curve, or for a link that skips past blocks, the point nearest the middle
+        where the label does not sit on a block."""
+        middle = self._path.pointAtPercent(0.5)
+        scene = self.scene()
+        if scene is None or abs(p1.y() - p0.y()) < SKIP_DY:
+            return middle
+        for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88):
+            p = self._path.pointAtPercent(t)
+            box = QRectF(p.x() - LABEL_CHECK_W / 2, p.y() - 9, LABEL_CHECK_W, 18)
+            if not any(isinstance(item, BlockItem) for item in scene.items(box)):
+                return p
+        return middle
 
     def path(self) -> QPainterPath:
         return self._path

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QPainter, QPen, QPixmap, QTransform
+from PySide6.QtGui import QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from .style import theme
@@ -83,11 +83,11 @@ class Minimap(QWidget):
         painter.setBrush(t.minimap_bg)
         painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setTransform(QTransform(self._scale, 0, 0, self._scale, INSET - self._world.left() * self._scale,
-                                        INSET - self._world.top() * self._scale))
-        for colour, rect in scene.overview():
+        k, left, top = self._scale, self._world.left(), self._world.top()
+        for colour, rect in scene.overview():       # at least 2 × 2 pixels, so long networks stay visible
             painter.setBrush(colour)
-            painter.drawRect(rect)
+            painter.drawRect(QRectF(INSET + (rect.left() - left) * k, INSET + (rect.top() - top) * k,
+                                    max(2.0, rect.width() * k), max(2.0, rect.height() * k)))
         painter.end()
         return pixmap
 
