@@ -227,3 +227,32 @@ def test_hovering_a_block_shows_its_arithmetic_after_an_edit(qtbot, lenet):
     qtbot.waitUntil(QToolTip.isVisible)
     assert result.formula in QToolTip.text() and "30 × 30" in QToolTip.text()
     QToolTip.hideText()
+
+
+def residual_units(units: int) -> engine.Network:
+    net = engine.Network()
+    prev = net.add_node("Input", {"shape": [4, 8, 8]}, "input")
+    for u in range(units):
+        last = prev
+        for i in range(3):
+            nid = net.add_node("Conv2d" if i != 1 else "ReLU", {"out_channels": 4, "kernel_size": 3, "padding": 1}
+                               if i != 1 else {}, f"u{u}_{i}")
+            net.connect(last, nid)
+            last = nid
+        add = net.add_node("Add", {}, f"add{u}")
+        net.connect(last, add)
+        net.connect(prev, add)
+        prev = add
+    return net
+
+
+def test_no_shape_label_on_a_link_sits_on_a_block(qapp):
+    net = residual_units(4)                         # laid out by the scene: skip links run past the units
+    scene = NetworkScene(net)
+    scene.show_results(engine.infer_shapes(net))
+    cards = [scene.block_rect(nid) for nid in net.nodes]
+    for e in net.edges:
+        link = scene.link_item(e.source, e.target)
+        assert link.label == "4 × 8 × 8"
+        box = link.mapRectToScene(link.label_rect())
+        assert not any(box.intersects(card) for card in cards), (e, box)
