@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import weakref
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene, QMenu
 
 from engine import Network, fmt_shape
@@ -55,6 +55,7 @@ class NetworkScene(QGraphicsScene):
         self._quiet = False
         self._listener = None
         self._rect_cache: QRectF | None = None
+        self._rect_pending = False
         self.overview_revision = 0      # bumped when the minimap's picture (block places, errors) changes
         self.selectionChanged.connect(self._on_selection)
         self.set_network(network if network is not None else Network())
@@ -182,7 +183,7 @@ class NetworkScene(QGraphicsScene):
                 taken = {k: (i.pos().x(), i.pos().y()) for k, i in self._blocks.items()}
                 pos = place_near(self.network, nid, taken)
             self._add_block(nid, pos)
-            self._update_rect()
+            self._schedule_rect()
         elif kind == "node_removed":
             self._remove_block(nid)
         elif kind == "edge_added":
@@ -194,7 +195,7 @@ class NetworkScene(QGraphicsScene):
             p = QPointF(*change.value)
             if item is not None and item.pos() != p:
                 item.setPos(p)
-                self._update_rect()
+                self._schedule_rect()
         elif kind == "node_renamed":
             self._rename(change.name, nid)
         elif kind == "reset":
@@ -215,7 +216,7 @@ class NetworkScene(QGraphicsScene):
             self._remove_link(*link.ends)
         self.removeItem(item)
         self.block_geometry_changed()
-        self._update_rect()
+        self._schedule_rect()
 
     def _add_link(self, source: str, target: str) -> None:
         src, dst = self._blocks[source], self._blocks[target]
@@ -258,7 +259,14 @@ class NetworkScene(QGraphicsScene):
         item.set_node_id(new)
         self._links = {link.ends: link for link in self._links.values()}
 
+    def _schedule_rect(self) -> None:
+        """Update the scene rectangle once after a burst of edits (auto layout moves every block)."""
+        if not self._rect_pending:
+            self._rect_pending = True
+            QTimer.singleShot(0, self._update_rect)
+
     def _update_rect(self) -> None:
+        self._rect_pending = False
         rect = self.blocks_rect()
         if rect.isNull():
             rect = QRectF(-400, -300, 800, 600)
@@ -306,7 +314,7 @@ class NetworkScene(QGraphicsScene):
                 if item is not None and item.pos() != old:
                     moved[nid] = ((old.x(), old.y()), (item.pos().x(), item.pos().y()))
             if moved:
-                self._update_rect()
+                self._schedule_rect()
                 self.blocks_moved.emit(moved)
 
     def mouseDoubleClickEvent(self, event) -> None:
