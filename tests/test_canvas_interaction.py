@@ -334,3 +334,13 @@ def test_context_menu_on_a_block_offers_delete(canvas, monkeypatch):
                                                               view.viewport().mapToGlobal(at)))
     assert shown[-1] == ["Remove link conv → relu"]
     assert rec.named("unlink_requested") == [("conv", "relu")]
+
+
+def test_zoomed_far_out_a_drag_from_the_middle_of_a_block_moves_it(canvas):
+    _, scene, view, rec = canvas
+    view.setTransform(view.transform().fromScale(0.15, 0.15))
+    view.centerOn(scene.block_rect("conv").center())
+    start = scene.block_rect("conv").center()
+    drag(view, start, start + QPointF(300, 0))
+    [(moved,)] = rec.named("blocks_moved")
+    assert list(moved) == ["conv"] and rec.named("link_requested") == [] and rec.named("status_message") == []

@@ -15,7 +15,7 @@ from engine.layout import missing_positions, place_near
 from .block_item import CARD, BlockItem
 from .link_item import LinkItem
 from .linking import LinkGesture
-from .style import PORT_HIT, theme
+from .style import BLOCK_H, PORT_HIT, theme
 
 BLOCK_MIME = "application/x-netwright-block"
 MARGIN = 600.0
@@ -144,7 +144,8 @@ class NetworkScene(QGraphicsScene):
         """(block, 'in' | 'out' | 'body') under a scene position, or (None, None)."""
         views = self.views()
         scale = views[0].transform().m11() if views else 1.0
-        reach = max(PORT_HIT, 8.0 / max(scale, 1e-3))
+        # About 8 pixels on screen when zoomed out, but never so far that the card's middle counts as a port.
+        reach = min(max(PORT_HIT, 8.0 / max(scale, 1e-3)), BLOCK_H * 0.3)
         for item in self.items(QRectF(pos.x() - reach, pos.y() - reach, 2 * reach, 2 * reach)):
             if isinstance(item, BlockItem):
                 port = item.port_at(pos, reach)
@@ -263,7 +264,7 @@ class NetworkScene(QGraphicsScene):
         """Update the scene rectangle once after a burst of edits (auto layout moves every block)."""
         if not self._rect_pending:
             self._rect_pending = True
-            QTimer.singleShot(0, self._update_rect)
+            QTimer.singleShot(0, self, self._update_rect)
 
     def _update_rect(self) -> None:
         self._rect_pending = False

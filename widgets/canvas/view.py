@@ -15,6 +15,9 @@ GRID = 24.0
 
 
 class NetworkView(QGraphicsView):
+    """The canvas widget. A scene given without a Qt parent becomes this view's child (it lives as long
+    as the view); give the scene a parent to share it between views or keep it longer."""
+
     MIN_SCALE = 0.1
     MAX_SCALE = 3.0
 
