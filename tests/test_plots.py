@@ -179,3 +179,21 @@ def test_view_settings_follow_the_controls(views, qtbot):
     with qtbot.waitSignal(views.views_requested) as sig:
         views.on_box.setChecked(False)
     assert not any(sig.args[0]["enabled"].values())
+
+
+@pytest.mark.parametrize("network,block,kind", [(CNN, "fc", "vector"), (CHAR_LSTM, "lstm", "heatmap")])
+def test_dense_outputs_show_as_bars_and_sequences_as_heatmaps(views, network, block, kind):
+    from test_live_support import MiniTrainer
+    ds = shapes_dataset(64) if network is CNN else text_dataset(n=64)
+    views.set_network(engine.network_from_dict(network))
+    live = LiveCallback(dict(ALL_ON, block=block), network)
+    trainer = MiniTrainer(network, ds, [live]).run(epochs=1)
+    views.on_frame(trainer.frames()[-1])
+    features = show(views, "features")
+    data = trainer.frames()[-1]["views"]["features"]
+    assert data["kind"] == kind
+    if kind == "vector":
+        assert features._shown is features.bar_plot and len(features.bars.opts["height"]) == 10
+    else:
+        assert features._shown is features.map_plot and features.map_image.image.shape == (24, 16)
+        assert "time (down) × feature (across)" in features.map_plot.titleLabel.text

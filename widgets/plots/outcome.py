@@ -32,7 +32,7 @@ class OutcomeView(QWidget):
         self.cm_plot.invertY(True)
         self.cm_plot.setAspectLocked(True)
         self.cm_plot.setLabel("left", "true class")
-        self.cm_plot.setLabel("bottom", "predicted class")
+        self.cm_plot.setLabel("bottom", "predicted class (numbered as the rows)")
         self.cm_plot.setMenuEnabled(False)
         self.cm_image = pg.ImageItem()
         self.cm_image.setColorMap(SEQUENTIAL)
@@ -107,9 +107,8 @@ class OutcomeView(QWidget):
                         t.setPos(j + 0.5, i + 0.5)
                         self.cm_plot.addItem(t)
                         self.cm_texts.append(t)
-        ticks = [(k + 0.5, _short(c)) for k, c in enumerate(classes)]
-        self.cm_plot.getAxis("left").setTicks([ticks])
-        self.cm_plot.getAxis("bottom").setTicks([ticks])
+        self.cm_plot.getAxis("left").setTicks([[(k + 0.5, f"{_short(c, 14)}  {k}") for k, c in enumerate(classes)]])
+        self.cm_plot.getAxis("bottom").setTicks([[(k + 0.5, str(k)) for k in range(len(classes))]])
         acc = float(np.trace(matrix)) / max(1, int(matrix.sum()))
         self.cm_plot.setTitle(f"confusion matrix after epoch {epoch}: {acc:.1%} of {int(matrix.sum())} right")
 
