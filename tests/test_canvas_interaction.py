@@ -344,3 +344,18 @@ def test_zoomed_far_out_a_drag_from_the_middle_of_a_block_moves_it(canvas):
     drag(view, start, start + QPointF(300, 0))
     [(moved,)] = rec.named("blocks_moved")
     assert list(moved) == ["conv"] and rec.named("link_requested") == [] and rec.named("status_message") == []
+
+
+def test_hovering_a_port_lights_it_up_with_a_cross_cursor(canvas):
+    _, scene, view, _ = canvas
+    card = scene.block_item("relu")
+    mouse(view, "move", out_port(scene, "relu"), Qt.MouseButton.NoButton)
+    assert card.hover_port == "out"
+    assert view.viewport().cursor().shape() == Qt.CursorShape.CrossCursor
+    mouse(view, "move", in_port(scene, "relu"), Qt.MouseButton.NoButton)
+    assert card.hover_port == "in"
+    mouse(view, "move", scene.block_rect("relu").center(), Qt.MouseButton.NoButton)
+    assert card.hover_port is None
+    assert view.viewport().cursor().shape() != Qt.CursorShape.CrossCursor
+    mouse(view, "move", in_port(scene, "input"), Qt.MouseButton.NoButton)     # an Input has no input port
+    assert scene.block_item("input").hover_port is None

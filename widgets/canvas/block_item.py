@@ -7,7 +7,7 @@ nothing about the network. Text is formatted and elided once per result change (
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QFontMetricsF, QPainterPath, QPen
+from PySide6.QtGui import QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from engine import fmt_shape
@@ -105,6 +105,7 @@ class BlockItem(QGraphicsItem):
         self.result = None
         self.state = "none"             # none, ok, warning, error, blocked
         self._texts: tuple[str, str, str] | None = None
+        self.hover_port: str | None = None
         self._tip_stale = True
         self.colour = group_colour(spec.group)
         self._multi = spec.max_inputs > 1
@@ -310,14 +311,24 @@ class BlockItem(QGraphicsItem):
             painter.drawText(QRectF(left, top + 38, width, 16),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, badge)
 
+    def set_hover_port(self, port: str | None) -> None:
+        """Highlight the port under the mouse ('in', 'out' or None), to show where a link can start."""
+        if port != self.hover_port:
+            self.hover_port = port
+            self.update()
+
     def _paint_ports(self, painter, t) -> None:
-        painter.setPen(QPen(t.port, 1.4))
-        painter.setBrush(QBrush(t.port_fill))
-        painter.drawEllipse(QPointF(0, CARD.bottom()), PORT_R, PORT_R)
-        if not self._has_input:
-            return
-        if self._multi:
-            w = MULTI_PORT_W
-            painter.drawRoundedRect(QRectF(-w / 2, CARD.top() - PORT_R, w, 2 * PORT_R), PORT_R, PORT_R)
-        else:
-            painter.drawEllipse(QPointF(0, CARD.top()), PORT_R, PORT_R)
+        normal, hot = QPen(t.port, 1.4), QPen(t.accent, 2.0)
+        for port in ("out", "in"):
+            if port == "in" and not self._has_input:
+                continue
+            lit = port == self.hover_port
+            painter.setPen(hot if lit else normal)
+            painter.setBrush(t.accent if lit else t.port_fill)
+            r = PORT_R + 1.5 if lit else PORT_R
+            y = CARD.bottom() if port == "out" else CARD.top()
+            if port == "in" and self._multi:
+                w = MULTI_PORT_W + (3 if lit else 0)
+                painter.drawRoundedRect(QRectF(-w / 2, y - r, w, 2 * r), r, r)
+            else:
+                painter.drawEllipse(QPointF(0, y), r, r)

@@ -52,6 +52,7 @@ class NetworkScene(QGraphicsScene):
         self._links: dict[tuple[str, str], LinkItem] = {}
         self._gesture: LinkGesture | None = None
         self._press: dict[str, QPointF] | None = None
+        self._hovered: BlockItem | None = None
         self._quiet = False
         self._listener = None
         self._rect_cache: QRectF | None = None
@@ -159,8 +160,8 @@ class NetworkScene(QGraphicsScene):
 
     # ---- mirroring the network -----------------------------------------------------------------
     def _rebuild(self) -> None:
-        if self._gesture is not None:
-            self._gesture = None
+        self._gesture = None
+        self._hovered = None
         self._quiet = True
         self.clear()
         self._quiet = False
@@ -213,6 +214,8 @@ class NetworkScene(QGraphicsScene):
         item = self._blocks.pop(nid, None)
         if item is None:
             return
+        if item is self._hovered:
+            self._hovered = None
         for link in list(item.links_in) + list(item.links_out):
             self._remove_link(*link.ends)
         self.removeItem(item)
@@ -294,7 +297,25 @@ class NetworkScene(QGraphicsScene):
             self._gesture.move(event.scenePos())
             event.accept()
             return
+        if event.buttons() == Qt.MouseButton.NoButton:
+            self._hover(event.scenePos())
         super().mouseMoveEvent(event)
+
+    def _hover(self, pos: QPointF) -> None:
+        """Light up the port under the mouse and show a cross cursor: a link can be dragged from here."""
+        block, port = self.block_and_port_at(pos, ports_only=True)
+        old = self._hovered
+        if old is not None and old is not block and old.scene() is self:
+            old.set_hover_port(None)
+        self._hovered = block
+        if block is not None:
+            block.set_hover_port(port)
+        if (block is None) != (old is None):
+            for view in self.views():
+                if block is not None:
+                    view.viewport().setCursor(Qt.CursorShape.CrossCursor)
+                else:
+                    view.viewport().unsetCursor()
 
     def mouseReleaseEvent(self, event) -> None:
         if self._gesture is not None:
