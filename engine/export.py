@@ -8,6 +8,7 @@ Each block writes its own constructor line (`BlockSpec.code`); the few helper mo
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 
 from .blocks import fmt_shape
@@ -23,9 +24,14 @@ class ExportError(ValueError):
 
 def helper_sources(names) -> list[str]:
     """The source of the named classes of engine/modules.py, read without importing torch."""
-    text = MODULES_SOURCE.read_text(encoding="utf-8")
-    classes = {n.name: ast.get_source_segment(text, n) for n in ast.parse(text).body if isinstance(n, ast.ClassDef)}
+    classes = _module_classes()
     return [classes[n] for n in names]
+
+
+@lru_cache(maxsize=1)
+def _module_classes() -> dict[str, str]:
+    text = MODULES_SOURCE.read_text(encoding="utf-8")
+    return {n.name: ast.get_source_segment(text, n) for n in ast.parse(text).body if isinstance(n, ast.ClassDef)}
 
 
 def attribute_names(net: Network) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """PyTorch is the oracle: for random networks of random blocks and parameters, every node's shape and
 parameter count from the engine equal what plain torch.nn layers (built here, not by engine.build)
-compute on a small batch; where PyTorch raises, the engine reports an error at that node.
+compute on a small batch; where PyTorch raises, the engine reports an error at that node. For valid
+networks, the model engine.build_model makes and the exported file agree with them too.
 
 The generator draws each block with hypothesis, looking at the real tensor PyTorch produced so far
 (never at the engine), so most networks are valid and deep, and some are broken on purpose.
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 import engine
+from engine.export import export_code
 
 BATCH = 2
 ACTIVATIONS = ["ReLU", "Tanh", "Sigmoid", "GELU", "ELU", "LeakyReLU"]
@@ -287,6 +289,14 @@ def test_engine_shapes_and_parameter_counts_equal_pytorchs(data):
             y = model(d.values["input"])
         assert tuple(y.shape) == (BATCH, *results[out].shape)
         assert torch.allclose(y.float(), d.values[out].float(), atol=1e-5) or _has_random_layers(net)
+        # The exported file builds the same model: the app's weights load into it and give the same output.
+        namespace = {"__name__": "exported"}
+        exec(compile(export_code(net), "<exported>", "exec"), namespace)
+        exported = namespace["Net"]().eval()
+        exported.load_state_dict(model.state_dict())
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert torch.equal(exported(d.values["input"]), y)
     else:
         with pytest.raises(ValueError, match="The network has errors"):
             engine.build_model(net)
