@@ -267,12 +267,25 @@ class Trainer:
         val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
         if len(train_idx) == 0:
             raise TrainingError(f"{ds.name} has no samples to train on.", "data")
-        to = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(self.device)   # noqa: E731
+        self.data_device = self.device if self._fits(ds.x.nbytes + ds.y.nbytes) else torch.device("cpu")
+        if self.data_device != self.device:
+            self.log(f"The data ({(ds.x.nbytes + ds.y.nbytes) / 1e9:.1f} GB) does not fit in {self.device}'s free "
+                     f"memory, so it stays in RAM and each batch is copied over.")
+        to = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(self.data_device)   # noqa: E731
         self.train_x, self.train_y = to(ds.x[train_idx]), to(ds.y[train_idx])
         self.val_x, self.val_y = to(ds.x[val_idx]), to(ds.y[val_idx])
+        if self.data_device.type == "cpu" and self.device.type == "cuda":
+            self.train_x, self.train_y = self.train_x.pin_memory(), self.train_y.pin_memory()
         src_x, src_y = (self.val_x, self.val_y) if n_val else (self.train_x, self.train_y)
-        self.probe_batch = (src_x[:PROBE_SIZE], src_y[:PROBE_SIZE])
+        self.probe_batch = (src_x[:PROBE_SIZE].to(self.device), src_y[:PROBE_SIZE].to(self.device))
         self.steps_per_epoch = math.ceil(len(train_idx) / self.settings.batch_size)
+
+    def _fits(self, nbytes: int) -> bool:
+        """Can the whole data set live on the device (at most half of its free memory)?"""
+        if self.device.type != "cuda":
+            return True
+        free, _total = torch.cuda.mem_get_info(self.device)
+        return nbytes < free // 2
 
     def _make_optimizer(self):
         s, params = self.settings, self.model.parameters()
@@ -415,7 +428,8 @@ class Trainer:
         s, model, opt, scaler = self.settings, self.model, self.optimizer, self.scaler
         x, y, b, n = self.train_x, self.train_y, s.batch_size, len(self.train_x)
         self.perm_generator.set_state(self._epoch_perm_state)
-        perm = torch.randperm(n, generator=self.perm_generator).to(self.device)
+        perm = torch.randperm(n, generator=self.perm_generator).to(self.data_device)
+        copy = self.data_device != self.device       # data too big for the device: copy each batch over
         control, after_backward, step_hooks = self._control, self._after_backward, self._step_hooks
         amp, classifies, loss_fn = self.use_amp, self.classifies, self.loss_fn
         pending_loss, pending_correct, pending_size = [], [], []
@@ -431,6 +445,8 @@ class Trainer:
                     message = control.get()
                 idx = perm[i * b:(i + 1) * b]
                 xb, yb = x.index_select(0, idx), y.index_select(0, idx)
+                if copy:
+                    xb, yb = xb.to(self.device, non_blocking=True), yb.to(self.device, non_blocking=True)
                 if amp:
                     with torch.autocast(self.device.type):
                         out = model(xb)
@@ -520,7 +536,7 @@ class Trainer:
         loss_sum = torch.zeros((), device=self.device)
         correct = torch.zeros((), device=self.device)
         for i in range(0, n, b):
-            xb, yb = self.val_x[i:i + b], self.val_y[i:i + b]
+            xb, yb = self.val_x[i:i + b].to(self.device), self.val_y[i:i + b].to(self.device)
             with torch.autocast(self.device.type, enabled=self.use_amp):
                 out = model(xb)
                 loss_sum += self.loss_fn(out, yb, reduction="sum").float()
