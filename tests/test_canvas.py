@@ -256,3 +256,21 @@ def test_no_shape_label_on_a_link_sits_on_a_block(qapp):
         assert link.label == "4 × 8 × 8"
         box = link.mapRectToScene(link.label_rect())
         assert not any(box.intersects(card) for card in cards), (e, box)
+
+
+def test_a_skip_link_placed_behind_a_column_of_blocks_goes_around_them(qapp):
+    from PySide6.QtGui import QPainterPathStroker
+    net = residual_units(1)
+    for i, nid in enumerate(["input", "u0_0", "u0_1", "u0_2", "add0"]):
+        net.move(nid, (0.0, 100.0 * i))            # all in one column: the skip would hide under the unit
+    scene = NetworkScene(net)
+    skip = scene.link_item("input", "add0")
+    stroker = QPainterPathStroker()
+    stroker.setWidth(2)
+    route = skip.mapToScene(stroker.createStroke(skip.path()))
+    for nid in ("u0_0", "u0_1", "u0_2"):
+        assert not route.intersects(scene.block_rect(nid)), nid
+    assert skip.path().pointAtPercent(0.0) == scene.block_item("input").output_anchor()
+    assert skip.path().pointAtPercent(1.0) == scene.block_item("add0").input_anchor(skip)
+    chain = scene.link_item("u0_0", "u0_1")          # short links keep their plain curve
+    assert chain.path().boundingRect().width() < 1

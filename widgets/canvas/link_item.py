@@ -15,6 +15,8 @@ ARROW = 5.0
 LABEL_MAX_W = 150.0
 LABEL_CHECK_W = 96.0   # a typical label's width, for finding a free spot on long links
 SKIP_DY = 1.6 * LAYER_GAP   # links longer than this (vertically) skip past other blocks
+BEND = 40.0            # height of the bends of a link that goes around blocks
+LANE_GAP = 36.0        # distance between a detouring link and the blocks it passes
 LABEL_LOD = 0.35     # below this zoom, shape labels on links are not drawn
 
 
@@ -23,6 +25,16 @@ def curve(p0: QPointF, p1: QPointF) -> QPainterPath:
     bend = max(36.0, abs(p1.y() - p0.y()) * 0.5, abs(p1.x() - p0.x()) * 0.25)
     path = QPainterPath(p0)
     path.cubicTo(QPointF(p0.x(), p0.y() + bend), QPointF(p1.x(), p1.y() - bend), p1)
+    return path
+
+
+def detour(p0: QPointF, p1: QPointF, x: float) -> QPainterPath:
+    """Down from p0, over to the lane at x, along it, and back into p1 from above."""
+    y0, y1 = p0.y() + BEND, p1.y() - BEND
+    path = QPainterPath(p0)
+    path.cubicTo(QPointF(p0.x(), p0.y() + BEND * 0.7), QPointF(x, y0 - BEND * 0.7), QPointF(x, y0))
+    path.lineTo(x, y1)
+    path.cubicTo(QPointF(x, y1 + BEND * 0.7), QPointF(p1.x(), p1.y() - BEND * 0.7), p1)
     return path
 
 
@@ -68,12 +80,38 @@ class LinkItem(QGraphicsItem):
     def update_path(self) -> None:
         p0, p1 = self.source.output_anchor(), self.target.input_anchor(self)
         self.prepareGeometryChange()
-        self._path = curve(p0, p1)
+        self._path = self._route(p0, p1)
         self._mid = mid = self._label_spot(p0, p1)
         room = QRectF(mid.x() - LABEL_MAX_W / 2 - 1, mid.y() - 9, LABEL_MAX_W + 2, 18)
         self._rect = self._path.boundingRect().adjusted(-ARROW - 2, -2, ARROW + 2, 2).united(room)
         self._label_rect = None
         self.update()
+
+    def _blockers(self, path: QPainterPath) -> list[QRectF]:
+        """Cards (other than its own ends) that a path runs across."""
+        stroker = QPainterPathStroker()
+        stroker.setWidth(4)
+        ends = (self.source, self.target)
+        return [item.mapRectToScene(item.boundingRect()) for item in self.scene().items(stroker.createStroke(path))
+                if isinstance(item, BlockItem) and item not in ends]
+
+    def _route(self, p0: QPointF, p1: QPointF) -> QPainterPath:
+        """The plain curve; for a long link that would run hidden under other blocks, a lane beside them
+        (so a skip connection is never mistaken for the chain it skips)."""
+        path = curve(p0, p1)
+        if self.scene() is None or p1.y() - p0.y() < SKIP_DY:
+            return path
+        blocked = self._blockers(path)
+        middle = (p0.x() + p1.x()) / 2
+        for _ in range(3):
+            if not blocked:
+                return path
+            right = max(r.right() for r in blocked) + LANE_GAP
+            left = min(r.left() for r in blocked) - LANE_GAP
+            x = right if right - middle <= middle - left else left
+            path = detour(p0, p1, x)
+            blocked = self._blockers(path)
+        return path
 
     def _label_spot(self, p0: QPointF, p1: QPointF) -> QPointF:
         """The middle of the curve, or for a link that skips past blocks, the point nearest the middle
