@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from .blocks import BLOCKS, Fix, ShapeError, Tensor, fmt_shape, prod
+from .blocks import Fix, ShapeError, Tensor, fmt_shape, prod
 from .blocks.checks import check_bounds, type_problem
 from .blocks.spec import FLOAT, INT, INT_OR_PAIR, PADDING
 
