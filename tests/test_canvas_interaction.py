@@ -359,3 +359,24 @@ def test_hovering_a_port_lights_it_up_with_a_cross_cursor(canvas):
     assert view.viewport().cursor().shape() != Qt.CursorShape.CrossCursor
     mouse(view, "move", in_port(scene, "input"), Qt.MouseButton.NoButton)     # an Input has no input port
     assert scene.block_item("input").hover_port is None
+
+
+def test_dragging_a_block_to_the_edge_scrolls_and_the_block_keeps_up(canvas, qtbot):
+    _, scene, view, rec = canvas
+    view.centerOn(scene.block_rect("conv").center())
+    start = scene.block_rect("conv").center()
+    edge = view.mapToScene(QPoint(view.viewport().width() - 4, view.mapFromScene(start).y()))
+    mouse(view, "press", start)
+    mouse(view, "move", QPointF(start.x() + 10, start.y()))
+    mouse(view, "move", edge)
+    left_before = view.mapToScene(QPoint(0, 0)).x()
+    qtbot.waitUntil(lambda: view.mapToScene(QPoint(0, 0)).x() > left_before + 100)
+    at = view.mapToScene(QPoint(view.viewport().width() - 4, view.mapFromScene(start).y()))
+    mouse(view, "release", at)
+    [(moved,)] = rec.named("blocks_moved")
+    new_x = moved["conv"][1][0]
+    assert new_x > edge.x() + 100                      # carried past where the edge was when the drag began
+    assert scene.block_rect("conv").center().x() == pytest.approx(new_x)
+    x_after = view.mapToScene(QPoint(0, 0)).x()
+    qtbot.wait(100)
+    assert view.mapToScene(QPoint(0, 0)).x() == x_after  # scrolling stops with the drag

@@ -131,9 +131,11 @@ class NetworkScene(QGraphicsScene):
             item.update()
 
     def block_geometry_changed(self) -> None:
-        """Called by a block that moved (and on adds and removals): cached extents are stale."""
+        """Called by a block that moved (and on adds and removals): cached extents are stale, and the
+        scene grows with a block dragged beyond it (so scrolling at the view's edge can go on)."""
         self._rect_cache = None
         self.overview_revision += 1
+        self._schedule_rect()
 
     def overview(self) -> list:
         """(colour, card rectangle) per block, for the minimap."""
@@ -185,7 +187,6 @@ class NetworkScene(QGraphicsScene):
                 taken = {k: (i.pos().x(), i.pos().y()) for k, i in self._blocks.items()}
                 pos = place_near(self.network, nid, taken)
             self._add_block(nid, pos)
-            self._schedule_rect()
         elif kind == "node_removed":
             self._remove_block(nid)
         elif kind == "edge_added":
@@ -197,7 +198,6 @@ class NetworkScene(QGraphicsScene):
             p = QPointF(*change.value)
             if item is not None and item.pos() != p:
                 item.setPos(p)
-                self._schedule_rect()
         elif kind == "node_renamed":
             self._rename(change.name, nid)
         elif kind == "reset":
@@ -220,7 +220,6 @@ class NetworkScene(QGraphicsScene):
             self._remove_link(*link.ends)
         self.removeItem(item)
         self.block_geometry_changed()
-        self._schedule_rect()
 
     def _add_link(self, source: str, target: str) -> None:
         src, dst = self._blocks[source], self._blocks[target]
@@ -336,7 +335,6 @@ class NetworkScene(QGraphicsScene):
                 if item is not None and item.pos() != old:
                     moved[nid] = ((old.x(), old.y()), (item.pos().x(), item.pos().y()))
             if moved:
-                self._schedule_rect()
                 self.blocks_moved.emit(moved)
 
     def mouseDoubleClickEvent(self, event) -> None:

@@ -1,5 +1,6 @@
 """The canvas view: zoom with the wheel around the cursor, pan with the middle button or space+drag,
-rubber-band selection on empty space, fit-to-view, and a minimap for networks larger than the view."""
+rubber-band selection on empty space, fit-to-view, scrolling while a drag nears the edge, and a minimap
+for networks larger than the view."""
 from __future__ import annotations
 
 import math
@@ -8,6 +9,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QPainter, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsView
 
+from .autoscroll import EdgeScroller
 from .minimap import Minimap
 from .style import refresh_theme, theme
 
@@ -42,6 +44,7 @@ class NetworkView(QGraphicsView):
         self._space = False
         self.minimap = Minimap(self)
         self.minimap.hide()
+        self._edge = EdgeScroller(self)
 
     # ---- zoom ------------------------------------------------------------------------------------
     def zoom(self) -> float:
@@ -122,8 +125,11 @@ class NetworkView(QGraphicsView):
             event.accept()
             return
         super().mouseMoveEvent(event)
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._edge.track(event.position())
 
     def mouseReleaseEvent(self, event) -> None:
+        self._edge.stop()
         if self._pan is not None:
             self._pan = None
             if self._space:
