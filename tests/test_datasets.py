@@ -185,3 +185,19 @@ def test_multi_input_networks_are_refused(chain):
                                                               {"source": "b", "target": "add"}]})
     with pytest.raises(DataError, match=r"exactly one Input block; this one has 2 \(a, b\)"):
         prepare("shapes", net)
+
+
+def test_cifar10_from_an_extracted_folder_is_standardized_per_channel(tmp_path):
+    import pickle
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    data = np.zeros((4, 3072), np.uint8)
+    data[:, :1024] = 255                                   # red plane full
+    with open(folder / "data_batch_1", "wb") as f:
+        pickle.dump({b"data": data, b"labels": [0, 3, 9, 3]}, f)
+    ds = load_dataset("cifar10", inp(3, 32, 32), data_dir=tmp_path)
+    assert ds.x.shape == (4, 3, 32, 32) and ds.y.tolist() == [0, 3, 9, 3] and ds.classes[3] == "cat"
+    assert ds.x[:, 0].mean() > 1.5 and ds.x[:, 1].mean() < -1.5      # (1 − 0.49) / 0.25 and (0 − 0.48) / 0.24
+    assert any("standardized" in n for n in ds.notes)
+    with pytest.raises(DataError, match=r"3-channel images but Input 'input' asks for 1 channels"):
+        load_dataset("cifar10", inp(1, 32, 32), data_dir=tmp_path)

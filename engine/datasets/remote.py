@@ -130,7 +130,12 @@ def _cifar_batches(source: Path) -> list[dict]:
     names = [f"data_batch_{i}" for i in range(1, 6)]
     try:
         if source.is_dir():
-            return [pickle.load(open(source / n, "rb"), encoding="bytes") for n in names if (source / n).exists()]
+            batches = []
+            for n in names:
+                if (source / n).exists():
+                    with open(source / n, "rb") as f:
+                        batches.append(pickle.load(f, encoding="bytes"))
+            return batches
         with tarfile.open(source, "r:gz") as tar:
             members = {Path(m.name).name: m for m in tar.getmembers()}
             return [pickle.load(tar.extractfile(members[n]), encoding="bytes") for n in names if n in members]
