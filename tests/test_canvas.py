@@ -274,3 +274,19 @@ def test_a_skip_link_placed_behind_a_column_of_blocks_goes_around_them(qapp):
     assert skip.path().pointAtPercent(1.0) == scene.block_item("add0").input_anchor(skip)
     chain = scene.link_item("u0_0", "u0_1")          # short links keep their plain curve
     assert chain.path().boundingRect().width() < 1
+
+
+def test_fit_all_follows_blocks_moved_far_away_and_back(qtbot, lenet):
+    net, scene, _ = lenet
+    view = NetworkView(scene)
+    qtbot.addWidget(view)
+    view.resize(600, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    home = net.nodes["c1"].position
+    net.move("c1", (5000.0, 0.0))
+    assert scene.blocks_rect().right() > 5000
+    net.move("c1", home)                              # undo
+    assert scene.blocks_rect().right() < 1000
+    view.fit_all()
+    assert view.zoom() > 0.3

@@ -246,7 +246,7 @@ class BlockItem(QGraphicsItem):
         if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:
             scene = self.scene()
             if scene is not None:
-                scene.block_geometry_changed()
+                scene.block_geometry_changed(self)
             for link in self.links_in:
                 link.update_path()
             for link in self.links_out:

@@ -57,6 +57,7 @@ class NetworkScene(QGraphicsScene):
         self._listener = None
         self._rect_cache: QRectF | None = None
         self._rect_pending = False
+        self._rect_may_shrink = False
         self.overview_revision = 0      # bumped when the minimap's picture (block places, errors) changes
         self.selectionChanged.connect(self._on_selection)
         self.set_network(network if network is not None else Network())
@@ -130,12 +131,17 @@ class NetworkScene(QGraphicsScene):
         for item in self.items():
             item.update()
 
-    def block_geometry_changed(self) -> None:
+    def block_geometry_changed(self, moved: BlockItem | None = None) -> None:
         """Called by a block that moved (and on adds and removals): cached extents are stale, and the
-        scene grows with a block dragged beyond it (so scrolling at the view's edge can go on)."""
-        self._rect_cache = None
+        scene grows with a block dragged beyond it (so scrolling at the view's edge can go on). While a
+        block moves the extents only grow (cheap, per frame); they are made exact when the move ends."""
         self.overview_revision += 1
-        self._schedule_rect()
+        if moved is not None and self._rect_cache is not None:
+            self._rect_cache = self._rect_cache.united(moved.mapRectToScene(CARD))
+            self._schedule_rect(grow_only=True)
+        else:
+            self._rect_cache = None
+            self._schedule_rect()
 
     def overview(self) -> list:
         """(colour, card rectangle) per block, for the minimap."""
@@ -198,6 +204,7 @@ class NetworkScene(QGraphicsScene):
             p = QPointF(*change.value)
             if item is not None and item.pos() != p:
                 item.setPos(p)
+                self.block_geometry_changed()       # exact extents (an undo may bring a block back in)
         elif kind == "node_renamed":
             self._rename(change.name, nid)
         elif kind == "reset":
@@ -262,8 +269,9 @@ class NetworkScene(QGraphicsScene):
         item.set_node_id(new)
         self._links = {link.ends: link for link in self._links.values()}
 
-    def _schedule_rect(self) -> None:
+    def _schedule_rect(self, grow_only: bool = False) -> None:
         """Update the scene rectangle once after a burst of edits (auto layout moves every block)."""
+        self._rect_may_shrink |= not grow_only
         if not self._rect_pending:
             self._rect_pending = True
             QTimer.singleShot(0, self, self._update_rect)
@@ -273,7 +281,10 @@ class NetworkScene(QGraphicsScene):
         rect = self.blocks_rect()
         if rect.isNull():
             rect = QRectF(-400, -300, 800, 600)
-        self.setSceneRect(rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN))
+        half = MARGIN / 2
+        if self._rect_may_shrink or not self.sceneRect().contains(rect.adjusted(-half, -half, half, half)):
+            self.setSceneRect(rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN))
+        self._rect_may_shrink = False
 
     def _on_selection(self) -> None:
         if not self._quiet:
@@ -335,6 +346,7 @@ class NetworkScene(QGraphicsScene):
                 if item is not None and item.pos() != old:
                     moved[nid] = ((old.x(), old.y()), (item.pos().x(), item.pos().y()))
             if moved:
+                self.block_geometry_changed()       # exact extents again
                 self.blocks_moved.emit(moved)
 
     def mouseDoubleClickEvent(self, event) -> None:
