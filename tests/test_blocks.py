@@ -76,7 +76,7 @@ def test_stride_that_does_not_divide_is_a_warning_with_the_numbers(chain):
     net = chain(("Input", {"shape": [3, 224, 224]}), ("Conv2d", {"out_channels": 96, "kernel_size": 11, "stride": 4}))
     r = engine.infer_shapes(net)["b1"]
     assert r.ok and r.shape == (96, 54, 54)
-    assert any("224 → 54.25 → 54" in w for w in r.warnings)
+    assert len(r.warnings) == 1 and "along H and W" in r.warnings[0] and "224 → 54.25 → 54" in r.warnings[0]
     assert "⌊53.25⌋" in r.formula
 
 
@@ -125,3 +125,13 @@ def test_int64_ids_need_an_embedding(load_example, chain):
     assert "Embedding" in r["b1"].error and r["b1"].fixes[0].block == "Embedding"
     r = engine.infer_shapes(load_example("char_lstm"))
     assert (r["embed"].shape, r["embed"].params) == ((100, 32), 65 * 32)
+
+
+def test_pooling_that_drops_positions_offers_ceil_mode(chain):
+    net = chain(("Input", {"shape": [2, 9, 8]}), ("MaxPool2d", {"kernel_size": 2}))
+    r = engine.infer_shapes(net)["b1"]
+    assert r.shape == (2, 4, 4) and len(r.warnings) == 1
+    assert r.warnings[0].startswith("MaxPool2d 'b1': along H, (9 − 2 + 2·0)/2 is not a whole number")
+    assert r.fixes[0].params == {"ceil_mode": True}
+    net.set_param("b1", "ceil_mode", True)
+    assert engine.infer_shapes(net)["b1"].shape == (2, 5, 4)

@@ -49,5 +49,14 @@ def axis_out(axis: str, n: int, k: int, s: int, p: int, d: int = 1, ceil: bool =
     return AxisResult(out=out, formula=text, dropped=dropped, exact=exact)
 
 
+def by_axes(label: str, node_id: str, per_axis: list[tuple[str, str]]) -> list[str]:
+    """[(axis, text)] -> one warning per distinct text, naming every axis it holds for:
+    "Conv2d 'c1': along H and W, (224 − 11 + 2·0)/4 is not a whole number, ..."."""
+    grouped: dict[str, list[str]] = {}
+    for axis, text in per_axis:
+        grouped.setdefault(text, []).append(axis)
+    return [f"{label} '{node_id}': along {' and '.join(axes)}, {text}" for text, axes in grouped.items()]
+
+
 def same_padding_formula(axis: str, n: int) -> str:
     return f"{axis} = {n} (padding 'same' keeps the size)"

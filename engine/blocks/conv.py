@@ -1,7 +1,7 @@
 """Convolution blocks: Conv1d and Conv2d."""
 from __future__ import annotations
 
-from .arith import axis_out, same_padding_formula
+from .arith import axis_out, by_axes, same_padding_formula
 from .spec import (BOOL, INT, INT_OR_PAIR, PADDING, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, call,
                    fmt_shape, pair, prod)
 
@@ -93,16 +93,18 @@ def make_conv(nd: int) -> BlockSpec:
                 fixes.append(Fix(f"Set padding to {need}", "set_params", params={"padding": need}))
                 raise ShapeError(f"{label} '{node_id}': kernel {ktext} is larger than its padded input "
                                  f"{padded} ({how}); lower the kernel size or add padding.", fixes)
+            dropped = []
             for i, a in enumerate(axes):
                 r = axis_out(a, spatial[i], k[i], s[i], pads[i], d[i])
                 formula.append(r.formula)
                 out_spatial.append(r.out)
                 if r.dropped:
-                    warnings.append(
-                        f"{label} '{node_id}': along {a}, ({spatial[i]} − {d[i] * (k[i] - 1) + 1} + 2·{pads[i]})"
-                        f"/{s[i]} is not a whole number, so the last {r.dropped} input position(s) are never "
-                        f"used ({spatial[i]} → {r.exact:.4g} → {r.out}). Change the padding or stride to "
-                        "use all of them.")
+                    dropped.append((a, f"({spatial[i]} − {d[i] * (k[i] - 1) + 1} + 2·{pads[i]})/{s[i]} is not a "
+                                       f"whole number, so the last {r.dropped} input position(s) are never used "
+                                       f"({spatial[i]} → {r.exact:.4g} → {r.out}). Change the padding or stride "
+                                       "to use all of them."))
+            if dropped:
+                warnings += by_axes(label, node_id, dropped)
             if tuple(out_spatial) != spatial and s == (1,) * nd and all(v % 2 == 1 for v in k):
                 keep = [d[i] * (k[i] - 1) // 2 for i in range(nd)]
                 fixes.append(Fix(f"Set padding to {keep[0] if nd == 1 or keep[0] == keep[1] else keep} "

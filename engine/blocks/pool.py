@@ -1,9 +1,9 @@
 """Pooling blocks: max and average pooling (1-D, 2-D) and their adaptive forms."""
 from __future__ import annotations
 
-from .arith import axis_out
+from .arith import axis_out, by_axes
 from .conv import AXES, LAYOUT, expect_rank
-from .spec import (BOOL, INT, INT_OR_PAIR, BlockOut, BlockSpec, Param, ShapeError, Tensor, call, pair,
+from .spec import (BOOL, INT, INT_OR_PAIR, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, call, pair,
                    prod)
 
 
@@ -32,7 +32,7 @@ def make_pool(kind: str, nd: int) -> BlockSpec:
             if pads[i] > k[i] // 2:
                 raise ShapeError(f"{label} '{node_id}': padding {pads[i]} is more than half the kernel "
                                  f"({k[i]} // 2 = {k[i] // 2}), which PyTorch does not allow; lower the padding.")
-        formula, out, warnings = [], [], []
+        formula, out, dropped = [], [], []
         for i, a in enumerate(axes):
             r = axis_out(a, spatial[i], k[i], s[i], pads[i], 1, ceil=p["ceil_mode"])
             if r.out < 1:
@@ -42,12 +42,14 @@ def make_pool(kind: str, nd: int) -> BlockSpec:
             formula.append(r.formula)
             out.append(r.out)
             if r.dropped:
-                warnings.append(f"{label} '{node_id}': along {a}, ({spatial[i]} − {k[i]} + 2·{pads[i]})/{s[i]} is "
-                                f"not a whole number, so the last {r.dropped} input position(s) are dropped "
-                                f"({spatial[i]} → {r.exact:.4g} → {r.out}); set ceil_mode to keep them.")
+                dropped.append((a, f"({spatial[i]} − {k[i]} + 2·{pads[i]})/{s[i]} is not a whole number, so the "
+                                   f"last {r.dropped} input position(s) are dropped ({spatial[i]} → {r.exact:.4g} → "
+                                   f"{r.out}); set ceil_mode to keep them."))
         shape = (c, *out)
-        return BlockOut(Tensor(shape, layout=LAYOUT[nd][0]), macs=prod(shape) * prod(k),
-                        formula=formula, warnings=warnings)
+        fixes = [Fix("Set ceil_mode to keep the last positions", "set_params", params={"ceil_mode": True})] \
+            if dropped else []
+        return BlockOut(Tensor(shape, layout=LAYOUT[nd][0]), macs=prod(shape) * prod(k), formula=formula,
+                        warnings=by_axes(label, node_id, dropped) if dropped else [], fixes=fixes)
 
     def build(ins, p):
         from torch import nn
