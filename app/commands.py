@@ -215,13 +215,16 @@ class InsertBefore(_Command):
             self.net.connect(self.source, self.node_id, index=self.index, check=False)
 
 
+SIDE_STEP = 210.0   # an inserted block sits beside the link it splits, clear of the blocks above and below
+
+
 def _between(net, source: str | None, target: str):
     b = net.nodes[target].position
     a = net.nodes[source].position if source else None
     if a and b:
-        return ((a[0] + b[0]) / 2 + 40.0, (a[1] + b[1]) / 2)
+        return ((a[0] + b[0]) / 2 + SIDE_STEP, (a[1] + b[1]) / 2)
     if b:
-        return (b[0] + 40.0, b[1] - 50.0)
+        return (b[0] + SIDE_STEP, b[1] - 55.0)
     return None
 
 
