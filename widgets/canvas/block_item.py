@@ -1,8 +1,9 @@
 """One block on the canvas: a rounded card with its id, type, output shape and parameter count.
 
 The item is dumb: it knows its node id, its block spec and the last shape result it was given,
-nothing about the network. Text is formatted and elided once per result change (`set_result`);
-`paint` only draws prepared strings, and the card is cached as a pixmap by Qt between changes.
+nothing about the network. `set_result` only decides whether anything shown changed; the texts are
+formatted and elided once, when the card is next painted, and Qt caches the painted card as a pixmap
+until the next change. Zoomed far out, cards are drawn without text.
 """
 from __future__ import annotations
 

@@ -170,6 +170,7 @@ class NetworkScene(QGraphicsScene):
     def _rebuild(self) -> None:
         self._gesture = None
         self._hovered = None
+        had_selection = bool(self.selected_ids())
         self._quiet = True
         self.clear()
         self._quiet = False
@@ -183,6 +184,8 @@ class NetworkScene(QGraphicsScene):
         for edge in net.edges:
             self._add_link(edge.source, edge.target)
         self._update_rect()
+        if had_selection:
+            self.selection_ids_changed.emit([])
 
     def _on_change(self, change) -> None:
         kind, nid = change.kind, change.node_id
