@@ -85,8 +85,8 @@ class MainWindow(QMainWindow):
         self.docks.append(dock)
         if self.isVisible():
             dock.show()
-        if hasattr(self, "docks_menu"):
-            self.docks_menu.addAction(dock.toggleViewAction())
+        if hasattr(self, "docks_end"):
+            self.view_menu.insertAction(self.docks_end, dock.toggleViewAction())
         return dock
 
     # ---- actions and menus ------------------------------------------------------------------
@@ -171,9 +171,10 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(self.layout_action)
         m.addSeparator()
-        self.docks_menu = m.addMenu("&Panels")
+        m.addSection("Panels")
         for dock in self.docks:
-            self.docks_menu.addAction(dock.toggleViewAction())
+            m.addAction(dock.toggleViewAction())
+        self.docks_end = m.addSeparator()       # panels added later go above this line
         theme_menu = m.addMenu("&Theme")
         group = QActionGroup(self)
         self.theme_actions = {}

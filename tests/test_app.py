@@ -55,7 +55,7 @@ def test_window_shows_the_example_with_all_panels(window):
     assert "mnist_cnn.json" in window.windowTitle() and not window.isWindowModified()
     titles = {d.windowTitle() for d in window.docks}
     assert {"Blocks", "Inspector", "Shapes explained", "Summary", "Problems"} <= titles
-    panels = [a.text() for a in window.docks_menu.actions()]
+    panels = [a.text() for a in window.view_menu.actions()]
     assert set(titles) <= set(panels)
     assert window.summary.table.rowCount() == len(window.doc.network)
     assert "Shapes OK" in window.shape_status.text()
@@ -64,7 +64,7 @@ def test_window_shows_the_example_with_all_panels(window):
 def test_add_dock_puts_a_new_panel_in_the_view_menu(window):
     from PySide6.QtWidgets import QLabel
     dock = window.add_dock(QLabel("plots"), "Training", "bottom")
-    assert dock.toggleViewAction() in window.docks_menu.actions()
+    assert dock.toggleViewAction() in window.view_menu.actions()
     dock.toggleViewAction().trigger()
     assert dock.isHidden()
 
@@ -301,3 +301,11 @@ def test_the_summary_table_follows_edits_and_deletes(window):
     assert "1 error" in window.summary.totals.text()
     window.doc.undo_stack.undo()
     assert table.item(row_of("dense1"), 2).text() == "64" and "valid" in window.summary.totals.text()
+
+
+def test_a_dock_added_later_is_listed_with_the_other_panels(window):
+    from PySide6.QtWidgets import QLabel
+    dock = window.add_dock(QLabel("loss"), "Loss curve", "right")
+    actions = window.view_menu.actions()
+    assert actions.index(dock.toggleViewAction()) == actions.index(window.docks_end) - 1
+    assert actions.index(window.problems_dock.toggleViewAction()) < actions.index(dock.toggleViewAction())
