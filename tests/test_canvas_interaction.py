@@ -380,3 +380,26 @@ def test_dragging_a_block_to_the_edge_scrolls_and_the_block_keeps_up(canvas, qtb
     x_after = view.mapToScene(QPoint(0, 0)).x()
     qtbot.wait(100)
     assert view.mapToScene(QPoint(0, 0)).x() == x_after  # scrolling stops with the drag
+
+
+def test_arrow_keys_nudge_the_selection_with_one_move_request_per_press(canvas):
+    net, scene, view, rec = canvas
+    scene.select_ids(["conv", "relu"])
+    QTest.keyClick(view.viewport(), Qt.Key.Key_Right)
+    QTest.keyClick(view.viewport(), Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    first, second = [m for (m,) in rec.named("blocks_moved")]
+    assert first == {"conv": ((0.0, 110.0), (10.0, 110.0)), "relu": ((0.0, 220.0), (10.0, 220.0))}
+    assert second["relu"] == ((10.0, 220.0), (10.0, 270.0))
+    assert scene.block_rect("relu").center() == QPointF(10, 270)
+    assert net.nodes["relu"].position == (0.0, 220.0)          # the app's command moves the block
+
+
+def test_the_port_a_rubber_link_would_attach_to_lights_up(canvas):
+    _, scene, view, _ = canvas
+    flat = scene.block_item("flat")
+    mouse(view, "press", out_port(scene, "relu"))
+    mouse(view, "move", scene.block_rect("flat").center())
+    assert flat.hover_port == "in"
+    mouse(view, "move", QPointF(-400, 500))
+    assert flat.hover_port is None
+    mouse(view, "release", QPointF(-400, 500))

@@ -15,6 +15,7 @@ class LinkGesture:
         self.scene = scene
         self.block = block
         self.port = port                    # the port the drag started from: "out" or "in"
+        self._lit = None                    # the block whose port would take the link
         anchor = block.output_anchor() if port == "out" else block.input_anchor()
         self.rubber = RubberLink(anchor, from_output=port == "out")
         scene.addItem(self.rubber)
@@ -41,6 +42,15 @@ class LinkGesture:
     def move(self, pos: QPointF) -> None:
         pair, reason = self._judge(pos)
         self.rubber.set_end(pos, True if pair else (False if reason else None))
+        target = None
+        if pair:                    # light up the port the link would attach to
+            other = self.scene.block_item(pair[1] if self.port == "out" else pair[0])
+            target = (other, "in" if self.port == "out" else "out")
+        if self._lit is not None and (target is None or self._lit is not target[0]):
+            self._lit.set_hover_port(None)
+        self._lit = target[0] if target else None
+        if target:
+            target[0].set_hover_port(target[1])
 
     def finish(self, pos: QPointF) -> tuple[tuple[str, str] | None, str | None]:
         result = self._judge(pos)
@@ -50,3 +60,6 @@ class LinkGesture:
     def cancel(self) -> None:
         if self.rubber.scene() is not None:
             self.scene.removeItem(self.rubber)
+        if self._lit is not None and self._lit.scene() is self.scene:
+            self._lit.set_hover_port(None)
+        self._lit = None

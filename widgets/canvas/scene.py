@@ -19,6 +19,7 @@ from .style import BLOCK_H, PORT_HIT, theme
 
 BLOCK_MIME = "application/x-netwright-block"
 MARGIN = 600.0
+NUDGE = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 
 def _weak_listener(scene, network):
@@ -366,10 +367,25 @@ class NetworkScene(QGraphicsScene):
             self._gesture = None
         elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_selection()
+        elif event.key() in NUDGE and self.selected_ids():
+            dx, dy = NUDGE[event.key()]
+            step = 50.0 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 10.0
+            self.nudge_selection(dx * step, dy * step)
         else:
             super().keyPressEvent(event)
             return
         event.accept()
+
+    def nudge_selection(self, dx: float, dy: float) -> None:
+        """Move the selected blocks by (dx, dy) at once and ask for the move (arrow keys)."""
+        moved = {}
+        for nid in self.selected_ids():
+            item = self._blocks[nid]
+            old = item.pos()
+            item.setPos(old + QPointF(dx, dy))
+            moved[nid] = ((old.x(), old.y()), (item.pos().x(), item.pos().y()))
+        self.block_geometry_changed()
+        self.blocks_moved.emit(moved)
 
     def delete_selection(self) -> None:
         """Ask to remove the selected links and blocks (links of deleted blocks go with them)."""
