@@ -290,3 +290,28 @@ def test_fit_all_follows_blocks_moved_far_away_and_back(qtbot, lenet):
     assert scene.blocks_rect().right() < 1000
     view.fit_all()
     assert view.zoom() > 0.3
+
+
+def test_many_moves_and_removals_with_rerouted_links_keep_the_scene_sound(qtbot):
+    """Links re-route (asking the scene where blocks are) while blocks move; the scene must stay sound
+    through moves, removals and rebuilds. (The sequence that once left a stale index entry is covered by
+    tests/test_app.py's undo-all/redo-all test.)"""
+    net = residual_units(3)
+    scene = NetworkScene(net)
+    view = NetworkView(scene)
+    qtbot.addWidget(view)
+    view.show()
+    column = list(net.nodes)
+    for round_ in range(4):
+        for i, nid in enumerate(column):
+            if nid in net.nodes:
+                net.move(nid, ((round_ % 2) * 40.0, 100.0 * i))
+        victim = column[2 + round_]
+        snapshot = net.copy()
+        net.remove_node(victim)
+        scene.items(view.mapToScene(view.viewport().rect()))
+        net.replace_with(snapshot)                     # what undo does for a file-level change
+        qtbot.wait(1)
+    for nid in net.nodes:
+        assert scene.items(scene.block_rect(nid).center())
+    assert len(scene.items()) == len(net.nodes) + len(net.edges)

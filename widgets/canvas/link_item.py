@@ -79,11 +79,14 @@ class LinkItem(QGraphicsItem):
 
     def update_path(self) -> None:
         p0, p1 = self.source.output_anchor(), self.target.input_anchor(self)
-        self.prepareGeometryChange()
-        self._path = self._route(p0, p1)
-        self._mid = mid = self._label_spot(p0, p1)
+        # Ask the scene everything first: the scene's index must never see this item between
+        # prepareGeometryChange() and the new bounding rectangle (a stale index entry crashes Qt later).
+        path = self._route(p0, p1)
+        mid = self._label_spot(path, p0, p1)
         room = QRectF(mid.x() - LABEL_MAX_W / 2 - 1, mid.y() - 9, LABEL_MAX_W + 2, 18)
-        self._rect = self._path.boundingRect().adjusted(-ARROW - 2, -2, ARROW + 2, 2).united(room)
+        self.prepareGeometryChange()
+        self._path, self._mid = path, mid
+        self._rect = path.boundingRect().adjusted(-ARROW - 2, -2, ARROW + 2, 2).united(room)
         self._label_rect = None
         self.update()
 
@@ -113,15 +116,15 @@ class LinkItem(QGraphicsItem):
             blocked = self._blockers(path)
         return path
 
-    def _label_spot(self, p0: QPointF, p1: QPointF) -> QPointF:
-        """The middle of the curve, or for a link that skips past blocks, the point nearest the middle
+    def _label_spot(self, path: QPainterPath, p0: QPointF, p1: QPointF) -> QPointF:
+        """The middle of the path, or for a link that skips past blocks, the point nearest the middle
         where the label does not sit on a block."""
-        middle = self._path.pointAtPercent(0.5)
+        middle = path.pointAtPercent(0.5)
         scene = self.scene()
         if scene is None or abs(p1.y() - p0.y()) < SKIP_DY:
             return middle
         for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88):
-            p = self._path.pointAtPercent(t)
+            p = path.pointAtPercent(t)
             box = QRectF(p.x() - LABEL_CHECK_W / 2, p.y() - 9, LABEL_CHECK_W, 18)
             if not any(isinstance(item, BlockItem) for item in scene.items(box)):
                 return p
