@@ -182,10 +182,6 @@ def main() -> None:
         print(f"{label:<58} {med:6.2f}ms {p95:6.2f}ms {TARGET_MS:>5.0f} ms {p95 / ref:7.1f}×")
 
 
-if __name__ == "__main__":
-    main()
-
-
 # ---- start-up: `python main.py` to a painted window ---------------------------------------------------
 # Each figure is the wall time from starting a fresh interpreter to the first paint of the window,
 # the median of a few runs. References measured in the same run: the same for a bare QMainWindow
@@ -266,4 +262,6 @@ def print_startup() -> None:
 
 
 if __name__ == "__main__":
+    main()
+    print()
     print_startup()
