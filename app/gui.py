@@ -12,6 +12,7 @@ from pathlib import Path
 
 DEFAULT_EXAMPLE = Path(__file__).resolve().parents[1] / "resources" / "examples" / "mnist_cnn.json"
 TORCH_DELAY_MS = 800
+EXTRAS_DELAY_MS = 100    # the training panel (numpy, data sets) joins once the window is painted
 
 _torch_thread: threading.Thread | None = None
 
@@ -56,7 +57,7 @@ def run(args: list[str]) -> int:
     apply_theme(app, settings.theme)
 
     from .main_window import MainWindow
-    window = MainWindow(settings)
+    window = MainWindow(settings, defer_extras=True)
     window.restore_state()
     target = Path(paths[0]) if paths else (DEFAULT_EXAMPLE if DEFAULT_EXAMPLE.is_file() else None)
     window.show()
@@ -68,6 +69,7 @@ def run(args: list[str]) -> int:
                 window.show_status(f"Opened the example {target.name}. " + _hint())
         elif not recovered:
             window.show_status(_hint())
+        QTimer.singleShot(EXTRAS_DELAY_MS, window, window.install_extras)
         QTimer.singleShot(TORCH_DELAY_MS, window, start_preload)
 
     def start_preload():

@@ -21,7 +21,6 @@ from .editing import Editor
 from .files import FileActions
 from .recovery import Recovery
 from .settings import Settings, data_dir
-from .training_controller import install_training
 from .theme import apply_theme
 
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
@@ -32,7 +31,10 @@ WELCOME = ("Drag blocks from the palette onto the canvas, link them by dragging 
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: Settings | None = None, recovery_folder: Path | None = None):
+    def __init__(self, settings: Settings | None = None, recovery_folder: Path | None = None,
+                 defer_extras: bool = False):
+        """`defer_extras`: add the panels whose modules are slow to import (training: numpy, data sets)
+        later with `install_extras`, so the window itself appears at once (app.gui does this)."""
         super().__init__()
         self.settings = settings or Settings()
         self.doc = Document(parent=self)
@@ -67,7 +69,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.shape_status)
         self._build_actions()
         self._wire()
-        install_training(self)
+        self.extras_installed = False
+        if not defer_extras:
+            self.install_extras()
         self.view.viewport().installEventFilter(self)     # files dropped on the canvas open too
         self._refresh_title()
         self.statusBar().showMessage(WELCOME)
@@ -88,6 +92,15 @@ class MainWindow(QMainWindow):
         if hasattr(self, "docks_end"):
             self.view_menu.insertAction(self.docks_end, dock.toggleViewAction())
         return dock
+
+    def install_extras(self) -> None:
+        """The training panel and its controller (they import numpy and the data sets)."""
+        if self.extras_installed:
+            return
+        self.extras_installed = True
+        from .training_controller import install_training
+        install_training(self)
+        self.settings.restore_dock_state(self)     # the saved layout places the panels added now
 
     # ---- actions and menus ------------------------------------------------------------------
     def _action(self, text: str, slot, shortcut=None, icon=None, tip: str = "") -> QAction:

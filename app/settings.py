@@ -87,5 +87,11 @@ class Settings:
             window.restoreState(state)
         return ok
 
+    def restore_dock_state(self, window) -> None:
+        """Re-apply the saved panel layout (for panels added after the window was restored)."""
+        state = self.q.value("window/state")
+        if state:
+            window.restoreState(state)
+
     def sync(self) -> None:
         self.q.sync()
