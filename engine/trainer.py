@@ -472,7 +472,7 @@ class Trainer:
                 pending_loss.append(loss.detach())
                 pending_size.append(len(idx))
                 if classifies:
-                    pending_correct.append((out.detach().argmax(-1) == yb).sum())
+                    pending_correct.append((out.detach(), yb))     # scored at read-back, k steps at once
                 for hook in step_hooks:
                     hook(self)
                 if len(pending_loss) >= s.read_every or i + 1 == self.steps_per_epoch:
@@ -490,12 +490,23 @@ class Trainer:
 
     def _read_back(self, losses: list, corrects: list, sizes: list) -> None:
         """One device→host transfer for the last k steps; checks for NaN; sends SCALARS."""
-        values = torch.stack(losses).float().cpu().tolist()
-        first = self.step - len(values) + 1
+        k = len(losses)
+        numbers = torch.stack(losses).float()
+        if corrects:
+            hits = torch.cat([o for o, _ in corrects]).argmax(-1) == torch.cat([y for _, y in corrects])
+            per_sample = hits.reshape(len(hits), -1).sum(1)
+            if len(set(sizes)) == 1:
+                per_step = per_sample.view(k, -1).sum(1)
+            else:
+                per_step = torch.stack([c.sum() for c in per_sample.split(sizes)])
+            numbers = torch.cat([numbers, per_step.float()])
+        numbers = numbers.cpu().tolist()           # the one device → host transfer
+        values = numbers[:k]
+        first = self.step - k + 1
         per_item = self.dataset.sample_shape[0] if self.task == TEXT else 1
         payload = {"step": list(range(first, self.step + 1)), "loss": values}
         if corrects:
-            correct = torch.stack(corrects).float().cpu().tolist()
+            correct = numbers[k:]
             payload["accuracy"] = [c / (n * per_item) for c, n in zip(correct, sizes)]
             self._partial["correct"] += sum(correct)
         for k, v in enumerate(values):
