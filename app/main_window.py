@@ -30,6 +30,22 @@ WELCOME = ("Drag blocks from the palette onto the canvas, link them by dragging 
            "another's top port, and select a block to edit it. Shapes update as you type.")
 
 
+class _StepAction(QAction):
+    """Undo or Redo for the toolbar: a short label (the menu's says what it undoes, which would make the
+    toolbar jump) with what it will do in its tooltip."""
+
+    def __init__(self, icon, text: str, parent, step, can_changed, text_changed):
+        super().__init__(icon, text, parent)
+        self.text_prefix = text
+        self.setEnabled(False)
+        self.triggered.connect(step)
+        can_changed.connect(self.setEnabled)
+        text_changed.connect(self._follow)
+
+    def _follow(self, what: str) -> None:
+        self.setToolTip(f"{self.text_prefix} {what}" if what else self.text_prefix)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None, recovery_folder: Path | None = None,
                  defer_extras: bool = False):
@@ -211,8 +227,11 @@ class MainWindow(QMainWindow):
         for a in (self.new_action, self.open_action, self.save_action):
             tb.addAction(a)
         tb.addSeparator()
-        tb.addAction(self.undo_action)
-        tb.addAction(self.redo_action)
+        stack = self.doc.undo_stack
+        tb.addAction(_StepAction(self.undo_action.icon(), "Undo", self, stack.undo, stack.canUndoChanged,
+                                 stack.undoTextChanged))
+        tb.addAction(_StepAction(self.redo_action.icon(), "Redo", self, stack.redo, stack.canRedoChanged,
+                                 stack.redoTextChanged))
         tb.addSeparator()
         tb.addAction(self.fit_action)
         tb.addAction(self.layout_action)
@@ -262,7 +281,7 @@ class MainWindow(QMainWindow):
         if not results:
             text = "Empty network"
         elif errors:
-            text = f"⛔ {errors} error{'s' if errors != 1 else ''}"
+            text = f"✖ {errors} error{'s' if errors != 1 else ''}"
         else:
             text = "✔ Shapes OK"
         self.shape_status.setText(f"{text} · {warnings} warning{'s' if warnings != 1 else ''} · {params:,} parameters")

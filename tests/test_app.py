@@ -309,3 +309,12 @@ def test_a_dock_added_later_is_listed_with_the_other_panels(window):
     actions = window.view_menu.actions()
     assert actions.index(dock.toggleViewAction()) == actions.index(window.docks_end) - 1
     assert actions.index(window.problems_dock.toggleViewAction()) < actions.index(dock.toggleViewAction())
+
+
+def test_the_toolbar_undo_keeps_a_short_label_and_says_what_it_undoes(window):
+    undo = next(a for a in window.toolbar.actions() if a.text() == "Undo")
+    assert not undo.isEnabled()
+    window.editor.set_param("conv1", "out_channels", 9)
+    assert undo.isEnabled() and undo.text() == "Undo" and "out_channels" in undo.toolTip()
+    undo.trigger()
+    assert window.doc.network.nodes["conv1"].params["out_channels"] == 8
