@@ -167,7 +167,7 @@ def test_undo_all_restores_the_initial_document_and_redo_all_the_final_one(windo
     sc.delete_requested.emit(["pool1"])
     window.editor.rename("conv2", "conv_b")
     sc.select_ids(["relu1"])
-    window.palette.add_requested.emit("BatchNorm2d")
+    window.block_palette.add_requested.emit("BatchNorm2d")
     window.layout_action.trigger()
     final = snapshot(window)
     assert final != start
@@ -181,11 +181,11 @@ def test_undo_all_restores_the_initial_document_and_redo_all_the_final_one(windo
 
 def test_double_click_in_the_palette_adds_after_the_selection_in_one_step(window, qtbot):
     window.scene.select_ids(["dense2"])
-    item = window.palette.items["LogSoftmax"]
-    window.palette.tree.scrollToItem(item)
-    rect = window.palette.tree.visualItemRect(item)
-    qtbot.mouseClick(window.palette.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.mouseDClick(window.palette.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    item = window.block_palette.items["LogSoftmax"]
+    window.block_palette.tree.scrollToItem(item)
+    rect = window.block_palette.tree.visualItemRect(item)
+    qtbot.mouseClick(window.block_palette.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(window.block_palette.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.doc.network.inputs_of("logsoftmax1") == ["dense2"]
     assert window.doc.results["logsoftmax1"].shape == (10,)
     assert window.doc.undo_stack.count() == 1
