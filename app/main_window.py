@@ -264,7 +264,6 @@ class MainWindow(QMainWindow):
         self.summary.block_selected.connect(self.select_block)
         self.summary.batch_size_changed.connect(lambda b: setattr(self.settings, "batch_size", b))
         doc.results_changed.connect(self._results_changed)
-        doc.network_changed.connect(self._network_changed)
         doc.modified_changed.connect(lambda _m: self._refresh_title())
         doc.path_changed.connect(lambda _p: self._refresh_title())
         self._results_changed(doc.results)
@@ -285,10 +284,6 @@ class MainWindow(QMainWindow):
         else:
             text = "✔ Shapes OK"
         self.shape_status.setText(f"{text} · {warnings} warning{'s' if warnings != 1 else ''} · {params:,} parameters")
-
-    def _network_changed(self, change) -> None:
-        if change.kind in ("param_changed", "node_renamed") and self.doc._batch == 0:
-            self._show_selection()
 
     def _show_selection(self) -> None:
         ids = [i for i in self.scene.selected_ids() if i in self.doc.network]
