@@ -318,3 +318,10 @@ def test_the_toolbar_undo_keeps_a_short_label_and_says_what_it_undoes(window):
     assert undo.isEnabled() and undo.text() == "Undo" and "out_channels" in undo.toolTip()
     undo.trigger()
     assert window.doc.network.nodes["conv1"].params["out_channels"] == 8
+
+
+def test_with_nothing_selected_the_explain_panel_describes_the_network(window):
+    window.files.open_path(EXAMPLES / "crnn.json", ask=False)
+    window.scene.select_ids([])
+    text = window.explain.toPlainText()
+    assert "CRNN" in text and "bidirectional LSTM" in text and "C × H × W" in text

@@ -56,7 +56,11 @@ def explain_html(network, node_id: str | None, results: dict) -> str:
     legend_html = ("<h4>Axis order (per sample, no batch axis)</h4>"
                    f"<table cellpadding='2'>{legend}</table>")
     if network is None or node_id not in network.nodes:
-        return ("<p>Select a block to see how its output shape follows from its input and settings.</p>"
+        about = ""
+        description = network.extra.get("description") if network is not None else None
+        if isinstance(description, str) and description:
+            about = f"<h3>{escape(network.name)}</h3><p>{escape(description)}</p>"
+        return (about + "<p>Select a block to see how its output shape follows from its input and settings.</p>"
                 + legend_html)
     node = network.nodes[node_id]
     spec = node.spec
