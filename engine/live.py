@@ -110,7 +110,11 @@ class LiveCallback:
         t = self.clock()
         # short epochs: the outcome (confusion matrix, generated text) keeps to the overhead budget too
         if self.enabled["outcome"] and t - self._outcome_end >= self._outcome_cost / self.config["budget"]:
-            self.sticky.update(self._outcome(trainer))
+            try:
+                self.sticky.update(self._outcome(trainer))
+                self.sticky.pop("problem", None)
+            except Exception as e:  # noqa: BLE001 - a view must never stop training
+                self.sticky["problem"] = _failed("outcome", e)
             self._outcome_end = self.clock()
             self._outcome_cost = self._outcome_end - t
             self.spent += self._outcome_cost
@@ -147,55 +151,79 @@ class LiveCallback:
         trainer.emit(protocol.FRAME, payload)
 
     def compute(self, trainer) -> dict:
-        """Every enabled view's data for the current weights, on the probe batch."""
+        """Every enabled view's data for the current weights, on the probe batch. A view that cannot be
+        computed for this network says so in a note; training goes on either way."""
+        names = [n for n in FRAME_VIEWS if self.enabled[n]]
+        try:
+            ctx = self._probe(trainer)
+        except Exception as e:  # noqa: BLE001 - a view must never stop training
+            return {n: {"note": _failed(n, e)} for n in names}
+        views = {}
+        for name in names:
+            try:
+                views[name] = getattr(self, f"_{name}_view")(trainer, ctx)
+            except Exception as e:  # noqa: BLE001
+                views[name] = {"note": _failed(name, e)}
+        return views
+
+    def _probe(self, trainer) -> dict:
+        """One forward pass of the probe batch, keeping the outputs the enabled views need."""
         p, cfg, on = self.probes, self.config, self.enabled
-        model = trainer.model
         x, y = trainer.probe_batch
         inputs = p.as_inputs(x)
-        idx = min(max(0, int(cfg["probe_index"])), len(inputs[0]) - 1)
-        views = {}
-        feature_id = _pick(cfg["block"], self.blocks["all"])
-        gates_id = _pick(cfg["gates_block"], self.blocks["recurrent"])
+        ctx = {"inputs": inputs, "y": y, "idx": min(max(0, int(cfg["probe_index"])), len(inputs[0]) - 1),
+               "feature_id": _pick(cfg["block"], self.blocks["all"]),
+               "gates_id": _pick(cfg["gates_block"], self.blocks["recurrent"])}
         want = set()
-        if on["features"] and feature_id in self.blocks["all"]:
-            want.add(feature_id)
+        if on["features"] and ctx["feature_id"] in self.blocks["all"]:
+            want.add(ctx["feature_id"])
         if on["weights"]:
             want.update(self.blocks["relu"])
-        keep = {gates_id} if on["gates"] and gates_id in self.blocks["recurrent"] else set()
-        with p.eval_mode(model):
-            output, acts, ins = p.capture(model, inputs, want, keep)
-            if keep:
-                views["gates"] = p.gate_view(model.block(gates_id), ins[gates_id], idx)
-                views["gates"].update(block=gates_id, tokens=self._tokens(trainer, inputs[0][idx]))
-            elif on["gates"]:
-                views["gates"] = {"note": _absent("LSTM, GRU or RNN block", "gates", cfg["gates_block"])}
-        pred = _predictions(output, trainer.task)
-        if on["features"]:
-            views["features"] = self._features(trainer, feature_id, acts, inputs[0], y, pred, idx)
-        if on["filters"]:
-            conv = _pick(cfg["filters_block"], self.blocks["conv"])
-            if conv in self.blocks["conv"]:
-                views["filters"] = dict(p.conv_filters(model.block(conv)), block=conv, choices=self.blocks["conv"])
-            else:
-                views["filters"] = {"note": _absent("Conv1d or Conv2d block", "filters", cfg["filters_block"])}
-        if on["weights"]:
-            weights = self._weights if self._weights is not None else p.weight_stats(model, self.blocks["learnable"])
-            self._weights = None
-            step = int(getattr(trainer, "step", 0))
-            for nid, entry in weights.items():
-                if "grad_norm" in entry:
-                    hist = self._norms.setdefault(nid, ([], []))
-                    if not hist[0] or hist[0][-1] < step:
-                        hist[0].append(step)
-                        hist[1].append(entry["grad_norm"])
-                        _thin(hist)
-            views["weights"] = {"blocks": weights, "grad_norms": {n: (np.array(h[0]), np.array(h[1], np.float32))
-                                                                  for n, h in self._norms.items()},
-                                "dead_relu": {nid: p.dead_fraction(acts[nid]) for nid in self.blocks["relu"]
-                                              if nid in acts}}
-        if on["outcome"]:
-            views["outcome"] = dict(self.sticky, predictions=self._prediction_grid(trainer, inputs[0], y, pred))
-        return views
+        keep = {ctx["gates_id"]} if on["gates"] and ctx["gates_id"] in self.blocks["recurrent"] else set()
+        with p.eval_mode(trainer.model):
+            output, ctx["acts"], ctx["ins"] = p.capture(trainer.model, inputs, want, keep)
+        ctx["pred"] = _predictions(output, trainer.task)
+        return ctx
+
+    def _gates_view(self, trainer, ctx) -> dict:
+        gates_id = ctx["gates_id"]
+        if gates_id not in ctx["ins"]:
+            return {"note": _absent("LSTM, GRU or RNN block", "gates", self.config["gates_block"])}
+        with self.probes.eval_mode(trainer.model):
+            view = self.probes.gate_view(trainer.model.block(gates_id), ctx["ins"][gates_id], ctx["idx"])
+        view.update(block=gates_id, tokens=self._tokens(trainer, ctx["inputs"][0][ctx["idx"]]))
+        return view
+
+    def _features_view(self, trainer, ctx) -> dict:
+        return self._features(trainer, ctx["feature_id"], ctx["acts"], ctx["inputs"][0], ctx["y"], ctx["pred"],
+                              ctx["idx"])
+
+    def _filters_view(self, trainer, ctx) -> dict:
+        conv = _pick(self.config["filters_block"], self.blocks["conv"])
+        if conv not in self.blocks["conv"]:
+            return {"note": _absent("Conv1d or Conv2d block", "filters", self.config["filters_block"])}
+        return dict(self.probes.conv_filters(trainer.model.block(conv)), block=conv, choices=self.blocks["conv"])
+
+    def _weights_view(self, trainer, ctx) -> dict:
+        p = self.probes
+        weights = self._weights if self._weights is not None else p.weight_stats(trainer.model,
+                                                                                  self.blocks["learnable"])
+        self._weights = None
+        step = int(getattr(trainer, "step", 0))
+        for nid, entry in weights.items():
+            if "grad_norm" in entry:
+                hist = self._norms.setdefault(nid, ([], []))
+                if not hist[0] or hist[0][-1] < step:
+                    hist[0].append(step)
+                    hist[1].append(entry["grad_norm"])
+                    _thin(hist)
+        return {"blocks": weights,
+                "grad_norms": {n: (np.array(h[0]), np.array(h[1], np.float32)) for n, h in self._norms.items()},
+                "dead_relu": {nid: p.dead_fraction(ctx["acts"][nid]) for nid in self.blocks["relu"]
+                              if nid in ctx["acts"]}}
+
+    def _outcome_view(self, trainer, ctx) -> dict:
+        return dict(self.sticky, predictions=self._prediction_grid(trainer, ctx["inputs"][0], ctx["y"], ctx["pred"]))
 
     # ------------------------------------------------------------------------------ view helpers
     def _features(self, trainer, nid, acts, x, y, pred, idx) -> dict:
@@ -251,6 +279,15 @@ class LiveCallback:
 
 
 # ------------------------------------------------------------------------------------- helpers
+
+LABELS = {"filters": "filters", "features": "feature-map", "gates": "gates", "weights": "weights",
+          "outcome": "outcome"}
+
+
+def _failed(view: str, error: Exception) -> str:
+    return (f"The {LABELS.get(view, view)} view could not be computed for this network "
+            f"({type(error).__name__}: {error}); training goes on without it.")
+
 
 def _absent(what: str, view: str, wanted) -> str:
     if wanted is not None:

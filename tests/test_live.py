@@ -132,3 +132,19 @@ def test_first_layer_filters_become_edge_detectors_on_shapes():
     before = _neighbour_correlation(frames[0]["views"]["filters"]["image"])
     after = _neighbour_correlation(frames[-1]["views"]["filters"]["image"])
     assert abs(before) < 0.2 and after > 0.4, (before, after)
+
+
+def test_a_view_that_fails_says_so_and_training_goes_on(monkeypatch):
+    from engine import probes
+
+    def broken(_module):
+        raise ValueError("no kernels here")
+
+    monkeypatch.setattr(probes, "conv_filters", broken)
+    live = LiveCallback({"every_steps": 2, "max_fps": 1000, "budget": 1.0}, clock=FakeClock())
+    trainer = MiniTrainer(CNN, shapes_dataset(96), [live]).run(epochs=1)
+    last = trainer.frames()[-1]["views"]
+    assert last["filters"]["note"].startswith("The filters view could not be computed for this network "
+                                              "(ValueError: no kernels here)")
+    assert last["features"]["kind"] == "maps" or last["features"]["block"] == "input"
+    assert trainer.step == 3 and trainer.model.training

@@ -197,3 +197,14 @@ def test_dense_outputs_show_as_bars_and_sequences_as_heatmaps(views, network, bl
     else:
         assert features._shown is features.map_plot and features.map_image.image.shape == (24, 16)
         assert "time (down) × feature (across)" in features.map_plot.titleLabel.text
+
+
+def test_every_view_shows_a_note_instead_of_data(views):
+    from widgets.live_views import TABS
+    names = [n for n, _ in TABS if n != "curves"]
+    views.on_frame({"step": 1, "views": {n: {"note": f"The {n} view could not be computed."} for n in names}})
+    for name in names:
+        view = show(views, name)
+        views.on_frame(views.last_frame)
+        views.refresh()
+        assert not view.note.isHidden() and view.note.text() == f"The {name} view could not be computed."

@@ -68,12 +68,18 @@ class OutcomeView(QWidget):
         self._cm_epoch = self._text_epoch = None
         self.text_box.hide()
 
+    def clear(self, note: str) -> None:
+        self.note.setText(note)
+        self.note.show()
+        self.graphics.hide()
+
     def start_run(self) -> None:
         self.text_box.clear()
         self._cm_epoch = self._text_epoch = None
 
     def show_frame(self, data: dict) -> None:
-        self.note.hide()
+        self.note.setVisible(bool(data.get("problem")))
+        self.note.setText(data.get("problem", ""))
         cm = data.get("confusion")
         self.cm_plot.setVisible(cm is not None)
         if cm is not None and cm.get("epoch") != self._cm_epoch:

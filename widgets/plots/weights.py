@@ -57,6 +57,11 @@ class WeightsView(QWidget):
         lay.addWidget(self.graphics, 1)
         self.graphics.hide()
 
+    def clear(self, note: str) -> None:
+        self.note.setText(note)
+        self.note.show()
+        self.graphics.hide()
+
     def start_run(self) -> None:
         """A new run: forget the gradient-norm history (the layers may have changed)."""
         for line in self.norm_lines.values():
