@@ -216,3 +216,10 @@ def test_the_window_is_built_without_importing_torch_or_pyqtgraph(tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_unknown_options_print_the_usage_instead_of_opening_a_window(capsys):
+    import app.gui as gui
+    assert gui.run(["--bogus"]) == 2
+    assert gui.run(["a.json", "b.json"]) == 2
+    assert "usage: python main.py [NETWORK.json]" in capsys.readouterr().err
