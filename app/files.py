@@ -50,8 +50,9 @@ class FileActions:
         path, _ = QFileDialog.getOpenFileName(self.w, "Open network", start, FILTER)
         return self.open_path(path, ask=False) if path else False
 
-    def open_path(self, path, ask: bool = True) -> bool:
-        """Open a file; on failure show the reason and keep the current document."""
+    def open_path(self, path, ask: bool = True, remember: bool = True) -> bool:
+        """Open a file; on failure show the reason and keep the current document. `remember`: add it
+        to the recent files (not for the example opened at start-up)."""
         if ask and not self.maybe_save():
             return False
         path = Path(path)
@@ -65,8 +66,9 @@ class FileActions:
             return False
         self.doc.replace(net, path.resolve())
         self.w.recovery.discard()
-        self.w.settings.add_recent(path)
-        self.fill_recent_menu()
+        if remember:
+            self.w.settings.add_recent(path)
+            self.fill_recent_menu()
         self.w.scene.select_ids([])
         self.w.show_network_start()
         QTimer.singleShot(0, self.w, self.w.show_network_start)      # again once the window has its final size

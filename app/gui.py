@@ -65,7 +65,7 @@ def run(args: list[str]) -> int:
     def after_show():
         recovered = window.files.offer_recovery()
         if not recovered and target is not None:
-            if window.files.open_path(target, ask=False) and not paths:
+            if window.files.open_path(target, ask=False, remember=bool(paths)) and not paths:
                 window.show_status(f"Opened the example {target.name}. " + _hint())
         elif not recovered:
             window.show_status(_hint())
