@@ -196,6 +196,7 @@ def test_the_app_starts_with_the_default_example_and_no_warnings(qtbot, config, 
     assert "mnist_cnn.json" in seen["title"] and seen["blocks"] > 5
     assert "palette" in seen["status"]
     assert "Training" in seen["docks"]          # added once the window was painted
+    assert Settings().recent_files() == []      # the start-up example is not a recent file
 
 
 def test_the_window_is_built_without_importing_torch_or_pyqtgraph(tmp_path):
