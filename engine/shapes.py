@@ -19,7 +19,7 @@ from .graph import Network
 _stamps = itertools.count(1)
 
 
-@dataclass
+@dataclass(slots=True)
 class ShapeResult:
     shape: tuple[int, ...] | None
     dtype: str = "float32"
@@ -33,6 +33,7 @@ class ShapeResult:
     fixes: list[Fix] = field(default_factory=list)
     blocked: bool = False                 # no shape because an input has a problem (not its own fault)
     stamp: int = 0
+    _tensor: Tensor | None = field(default=None, repr=False, compare=False)   # the block's output, kept
 
     @property
     def ok(self) -> bool:
@@ -40,7 +41,7 @@ class ShapeResult:
 
     @property
     def tensor(self) -> Tensor:
-        t = self.__dict__.get("_tensor")
+        t = self._tensor
         return t if t is not None else Tensor(self.shape, self.dtype, self.layout)
 
     def as_json(self, type_name: str) -> dict:
@@ -98,9 +99,10 @@ def param_problem(node) -> ShapeResult | None:
 def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeResult:
     spec = node.spec
     params = spec.resolved(node.params)
-    bad = param_problem(node)
-    if bad:
-        return bad
+    if node.params or spec.required_names:        # blocks without parameters have nothing to check
+        bad = param_problem(node)
+        if bad:
+            return bad
     n = len(inputs)
     if n < spec.min_inputs:
         if n == 0:
@@ -123,7 +125,7 @@ def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeRe
                           "(int64); put an Embedding in front to turn ids into vectors.",
                           [Fix("Insert Embedding", "insert_before", "Embedding",
                                {"num_embeddings": 256, "embedding_dim": 32})])
-        tensors.append(r.tensor)
+        tensors.append(r._tensor or r.tensor)
     try:
         out = spec.infer(node.id, tensors, params)
     except ShapeError as e:
@@ -136,8 +138,7 @@ def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeRe
                       "below 1 means the input is too small for these settings.")
     r = ShapeResult(t.shape, t.dtype, t.layout, out.params, out.macs,
                     prod(t.shape) * (8 if t.dtype == "int64" else 4), "\n".join(out.formula), None,
-                    out.warnings, out.fixes, False, next(_stamps))
-    r._tensor = t
+                    out.warnings, out.fixes, False, next(_stamps), t)
     return r
 
 
@@ -170,10 +171,11 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
     output = net.output_node()
     results: dict[str, ShapeResult] = {}
     new_memo = {} if memo is not None else None
+    nodes, get = net.nodes, results.__getitem__
     for nid in order:
-        node = net.nodes[nid]
+        node = nodes[nid]
         srcs = sources[nid]
-        ins = [results[s] for s in srcs]
+        ins = list(map(get, srcs))
         role = 2 if nid == output else (1 if nid in sinks else 0)
         r = None
         if memo is not None:
@@ -183,11 +185,14 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
                    tuple(srcs), role, output if role == 1 else None)
             hit = memo.get(nid)
             r = hit[1] if hit is not None and hit[0] == key else None
-            if r is None:
-                r = _infer_with_role(node, ins, srcs, role, output)
+        if r is None:
+            r = infer_node(node, ins, srcs)
+            if role and r.error is None:
+                extra = _role_warnings(node, role, output)
+                if extra:
+                    r = _with_warnings(r, extra)
+        if memo is not None:
             new_memo[nid] = (key, r)
-        else:
-            r = _infer_with_role(node, ins, srcs, role, output)
         results[nid] = r
     left = [nid for nid in net.nodes if nid not in results]    # on a cycle (only a file can hold one), or after it
     for nid in left:
@@ -204,15 +209,6 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
     return new_memo, {nid: results[nid] for nid in net.nodes}
 
 
-def _infer_with_role(node, ins, srcs, role: int, output: str | None) -> ShapeResult:
-    r = infer_node(node, ins, srcs)
-    if r.ok and role:
-        extra = _role_warnings(node, role, output)
-        if extra:
-            r = _with_warnings(r, extra)
-    return r
-
-
 def _role_warnings(node, role: int, output: str | None) -> list[str]:
     if role == 2:
         w = node.spec.output_warning
@@ -224,6 +220,15 @@ def _role_warnings(node, role: int, output: str | None) -> list[str]:
 def infer_shapes(net: Network) -> dict[str, ShapeResult]:
     """Shapes of every node, in the network's node order (the public API's `engine.infer_shapes`)."""
     return _walk(net, None)[1]
+
+
+def clear_caches() -> None:
+    """Empty the small caches of per-axis arithmetic, parameter counts and shape text, as before a
+    network's first inference (benchmarks use it to measure honestly)."""
+    from .blocks import arith, conv
+    from .blocks.spec import _fmt_tuple
+    for cached in (arith.axis_out, conv._params, _fmt_tuple):
+        cached.cache_clear()
 
 
 def summary(net: Network, results: dict[str, ShapeResult]) -> dict:

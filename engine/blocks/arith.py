@@ -35,16 +35,14 @@ def axis_out(axis: str, n: int, k: int, s: int, p: int, d: int = 1, ceil: bool =
         out = span // s + 1
     if d == 1:
         inner = f"({n} − {k} + 2·{p})/{s}"
-        symbolic = ""
     else:
         inner = f"({n} + 2·{p} − {d}·({k} − 1) − 1)/{s}"
-        symbolic = ""
     exact = span / s + 1
     bracket = "⌈{}⌉" if ceil else "⌊{}⌋"
     text = f"{axis} = {bracket.format(inner)} + 1"
     if span % s and span >= 0:
         text += f" = {bracket.format(_num(span / s))} + 1"
-    text += f" = {out}" + symbolic
+    text += f" = {out}"
     dropped = span % s if (span >= 0 and not ceil) else 0
     return AxisResult(out=out, formula=text, dropped=dropped, exact=exact)
 

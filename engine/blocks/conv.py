@@ -1,6 +1,8 @@
 """Convolution blocks: Conv1d and Conv2d."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .arith import axis_out, by_axes, same_padding_formula
 from .spec import (BOOL, INT, INT_OR_PAIR, PADDING, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, call,
                    fmt_shape, pair, prod)
@@ -55,10 +57,12 @@ def expect_rank(label: str, node_id: str, x: Tensor, nd: int) -> None:
 def make_conv(nd: int) -> BlockSpec:
     label = f"Conv{nd}d"
     axes = AXES[nd]
+    layout = LAYOUT[nd][0]
 
     def infer(node_id: str, ins: list[Tensor], p: dict) -> BlockOut:
         x = ins[0]
-        expect_rank(label, node_id, x, nd)
+        if len(x.shape) != nd + 1 or x.dtype == "int64":
+            expect_rank(label, node_id, x, nd)
         cin, spatial = x.shape[0], x.shape[1:]
         cout, groups = p["out_channels"], p["groups"]
         k, s, d = pair(p["kernel_size"], nd), pair(p["stride"], nd), pair(p["dilation"], nd)
@@ -84,7 +88,7 @@ def make_conv(nd: int) -> BlockSpec:
             formula = [same_padding_formula(a, n) for a, n in zip(axes, spatial)]
         else:
             pads = (0,) * nd if pad == "valid" else pair(pad, nd)
-            if min(spatial[i] + 2 * pads[i] - d[i] * (k[i] - 1) for i in range(nd)) < 1:
+            if any([spatial[i] + 2 * pads[i] - d[i] * (k[i] - 1) < 1 for i in range(nd)]):
                 eff = tuple(d[i] * (k[i] - 1) + 1 for i in range(nd))
                 padded = "×".join(str(spatial[i] + 2 * pads[i]) for i in range(nd))
                 how = ", ".join(dict.fromkeys(f"{spatial[i]} + 2·{pads[i]}" for i in range(nd)))
@@ -111,12 +115,10 @@ def make_conv(nd: int) -> BlockSpec:
                                  "to keep the size", "set_params",
                                  params={"padding": keep[0] if nd == 1 or keep[0] == keep[1] else keep}))
         per_filter = (cin // groups) * prod(k)
-        bias = cout if p["bias"] else 0
-        params = cout * per_filter + bias
+        params, text = _params(cout, cin // groups, k, p["bias"])
+        formula.append(text)
         out_shape = (cout, *out_spatial)
-        formula.append(f"params = {cout}·({cin // groups}·{'·'.join(map(str, k))})"
-                       + (f" + {cout}" if bias else "") + f" = {params:,}")
-        return BlockOut(Tensor(out_shape, layout=LAYOUT[nd][0]), params=params,
+        return BlockOut(Tensor(out_shape, layout=layout), params=params,
                         macs=prod(out_shape) * per_filter, formula=formula, warnings=warnings, fixes=fixes)
 
     def build(ins: list[Tensor], p: dict):
@@ -138,6 +140,14 @@ def make_conv(nd: int) -> BlockSpec:
     return BlockSpec(label, label, "Convolution", what,
                      rule + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis", conv_params(nd), infer, build,
                      learnable=True, code=code)
+
+
+@lru_cache(maxsize=1024)
+def _params(cout: int, cin_per_group: int, k: tuple, bias: bool) -> tuple[int, str]:
+    """Trainable parameters of a convolution, and the line of arithmetic that counts them."""
+    n = cout * cin_per_group * prod(k) + (cout if bias else 0)
+    return n, (f"params = {cout}·({cin_per_group}·{'·'.join(map(str, k))})" + (f" + {cout}" if bias else "")
+               + f" = {n:,}")
 
 
 def _t(v):

@@ -1,7 +1,7 @@
-"""Blocks that keep the shape: activations, dropout, normalization, softmax."""
+"""Blocks that keep the shape: activations, dropout, normalization, softmax. None of them takes int64
+token ids (accepts_int is False), which shape inference checks before calling them."""
 from __future__ import annotations
 
-from .dense import need_float
 from .spec import FLOAT, INT, BlockOut, BlockSpec, Param, ShapeError, Tensor, call, fmt_shape, prod
 
 
@@ -12,7 +12,6 @@ def _same(x: Tensor, **kw) -> BlockOut:
 def activation(name: str, help: str, params=(), build_args=lambda p: {}, group="Activations",
                output_warning=None) -> BlockSpec:
     def infer(node_id, ins, p):
-        need_float(name, node_id, ins[0])
         return _same(ins[0])
 
     def build(ins, p):
@@ -26,7 +25,6 @@ def activation(name: str, help: str, params=(), build_args=lambda p: {}, group="
 def _softmax_like(name: str, help: str, warning: str | None) -> BlockSpec:
     def infer(node_id, ins, p):
         x = ins[0]
-        need_float(name, node_id, x)
         r, dim = len(x.shape), p["dim"]
         if not -r <= dim < r:
             raise ShapeError(f"{name} '{node_id}': dim {dim} is outside the input's {r} axes "
@@ -52,7 +50,6 @@ def _batched_dim(d: int) -> int:
 def _dropout(name: str, help: str, spatial: bool) -> BlockSpec:
     def infer(node_id, ins, p):
         x = ins[0]
-        need_float(name, node_id, x)
         warnings = []
         if spatial and len(x.shape) != 3:
             warnings.append(f"{name} '{node_id}' drops whole channels of [C, H, W] images, but gets "
@@ -78,7 +75,6 @@ def _batchnorm(nd: int) -> BlockSpec:
 
     def infer(node_id, ins, p):
         x = ins[0]
-        need_float(name, node_id, x)
         if len(x.shape) not in ok_ranks:
             other = "BatchNorm2d" if len(x.shape) == 3 else "BatchNorm1d"
             raise ShapeError(f"{name} '{node_id}' expects {text}, but gets {fmt_shape(x.shape)} "
@@ -100,7 +96,6 @@ def _batchnorm(nd: int) -> BlockSpec:
 
 def _layernorm(node_id, ins, p):
     x = ins[0]
-    need_float("LayerNorm", node_id, x)
     f = x.shape[-1]
     return BlockOut(Tensor(x.shape, x.dtype, x.layout), params=2 * f, macs=prod(x.shape),
                     formula=[f"out = in = {fmt_shape(x.shape)}", f"params = 2·{f} = {2 * f} (over the last axis)"])

@@ -1,7 +1,6 @@
 """Recurrent blocks: RNN, LSTM and GRU (batch_first, [T, F] per sample)."""
 from __future__ import annotations
 
-from .dense import need_float
 from .spec import BOOL, CHOICE, FLOAT, INT, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, call, fmt_shape
 
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
@@ -34,7 +33,6 @@ def count_params(kind: str, f: int, h: int, layers: int, dirs: int, bias: bool) 
 def make_recurrent(kind: str) -> BlockSpec:
     def infer(node_id, ins, p):
         x = ins[0]
-        need_float(kind, node_id, x)
         if len(x.shape) != 2:
             fixes = []
             if len(x.shape) == 3:

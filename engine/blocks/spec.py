@@ -52,7 +52,7 @@ class ShapeError(Exception):
         self.fixes = tuple(fixes)
 
 
-@dataclass
+@dataclass(slots=True)
 class Tensor:
     """What flows along a link: a per-sample shape, its dtype and what its axes mean."""
     shape: tuple[int, ...]
@@ -60,7 +60,7 @@ class Tensor:
     layout: str | None = None    # "image" [C,H,W], "signal" [C,L], "sequence" [T,F], "tokens" [T], "vector" [F]
 
 
-@dataclass
+@dataclass(slots=True)
 class BlockOut:
     """What a shape rule returns for one block."""
     tensor: Tensor
