@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 from PySide6.QtCore import QMimeData
+
+from engine import BLOCKS
 
 BLOCKS_MIME = "application/x-netwright-blocks"
 FORMAT = "netwright.blocks"
@@ -53,7 +56,6 @@ def from_mime(mime: QMimeData | None) -> dict | None:
 
 def paste_plan(net, data: dict, offset=OFFSET) -> tuple[list[dict], list[tuple[str, str]]]:
     """Nodes with fresh ids (kept when free) and shifted positions, and the links among them."""
-    from engine import BLOCKS
     taken = set(net.nodes)
     rename: dict[str, str] = {}
     nodes = []
@@ -75,7 +77,6 @@ def paste_plan(net, data: dict, offset=OFFSET) -> tuple[list[dict], list[tuple[s
 
 
 def _fresh_id(old: str, taken: set) -> str:
-    import re
     if old not in taken:
         return old
     stem = re.sub(r"\d+$", "", old) or "block"

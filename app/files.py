@@ -4,6 +4,7 @@ the question before unsaved changes are lost, and the offer to restore a crash-r
 A file that fails to open shows why and leaves the current document as it was."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -140,7 +141,6 @@ class FileActions:
         for path in sorted(EXAMPLES.glob("*.json")):
             title = path.stem.replace("_", " ")
             try:
-                import json
                 title = json.loads(path.read_text(encoding="utf-8")).get("name") or title
             except (OSError, ValueError, AttributeError):
                 pass
