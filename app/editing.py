@@ -2,6 +2,8 @@
 the document, and refuses edits the network would refuse with a sentence for the status bar."""
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 
@@ -42,6 +44,8 @@ class Editor(QObject):
     def __init__(self, doc, parent=None):
         super().__init__(parent)
         self.doc = doc
+        self._last_paste: str | None = None
+        self._pastes = 0
 
     @property
     def net(self):
@@ -170,11 +174,15 @@ class Editor(QObject):
             self.push(cmd)
 
     def paste(self) -> list[str]:
+        """Paste the copied blocks; pasting the same copy again steps further down-right each time."""
         data = clipboard.from_mime(QGuiApplication.clipboard().mimeData())
         if not data:
             self.status.emit("The clipboard holds no blocks to paste.")
             return []
-        return self._add_copies(data, "paste")
+        key = json.dumps(data, sort_keys=True)
+        self._pastes = self._pastes + 1 if key == self._last_paste else 1
+        self._last_paste = key
+        return self._add_copies(data, "paste", self._pastes)
 
     def duplicate(self, ids) -> list[str]:
         ids = [i for i in ids if i in self.net]
@@ -183,8 +191,9 @@ class Editor(QObject):
             return []
         return self._add_copies(clipboard.copy_blocks(self.net, ids), "duplicate")
 
-    def _add_copies(self, data: dict, verb: str) -> list[str]:
-        nodes, edges = clipboard.paste_plan(self.net, data)
+    def _add_copies(self, data: dict, verb: str, times: int = 1) -> list[str]:
+        step = clipboard.OFFSET
+        nodes, edges = clipboard.paste_plan(self.net, data, (step[0] * times, step[1] * times))
         if not nodes:
             return []
         cmd = AddBlocks(self.doc, nodes, edges, text=verb)

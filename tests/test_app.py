@@ -325,3 +325,15 @@ def test_with_nothing_selected_the_explain_panel_describes_the_network(window):
     window.scene.select_ids([])
     text = window.explain.toPlainText()
     assert "CRNN" in text and "bidirectional LSTM" in text and "C × H × W" in text
+
+
+def test_pasting_the_same_copy_again_steps_further(window):
+    window.scene.select_ids(["conv1"])
+    window.copy_action.trigger()
+    window.paste_action.trigger()
+    first = window.scene.selected_ids()[0]
+    window.paste_action.trigger()
+    second = window.scene.selected_ids()[0]
+    x0 = window.doc.network.nodes["conv1"].position[0]
+    xs = [window.doc.network.nodes[n].position[0] - x0 for n in (first, second)]
+    assert xs == [40.0, 80.0]
