@@ -90,21 +90,6 @@ class Document(QObject):
         self.results = self.cache.infer(self.network)
         self.results_changed.emit(self.results)
 
-    def problems(self) -> list[tuple[str, str, str]]:
-        """(node_id, "error" or "warning", message) for every problem, in topological order."""
-        out = []
-        order = self.network.topological_order()
-        ids = order + [n for n in self.network.nodes if n not in order]
-        for nid in ids:
-            r = self.results.get(nid)
-            if r is None:
-                continue
-            if r.error and not r.blocked:
-                out.append((nid, "error", r.error))
-            for w in r.warnings:
-                out.append((nid, "warning", w))
-        return out
-
     # ---- files ------------------------------------------------------------------------------
     def replace(self, net: engine.Network, path: Path | None) -> None:
         """Show another network (opened or new): clears the undo history."""
