@@ -76,6 +76,7 @@ class LiveViews(QWidget):
         self.meter.setFormat("%p%")
         self.meter.setToolTip("Share of training time spent computing the live views.")
         self.meter_label = QLabel("view overhead")
+        self.meter_label.setMinimumWidth(190)        # a fixed room: a new step number does not re-lay out
         bar = QHBoxLayout()
         for w in (self.on_box, self.screen_box, self.every_box, self.fps_box):
             bar.addWidget(w)
@@ -230,7 +231,8 @@ class LiveViews(QWidget):
             return
         self.last_frame = frame
         overhead = float(frame.get("overhead", 0.0))
-        self.meter.setValue(int(round(100 * overhead)))
+        if self.meter.value() != int(round(100 * overhead)):
+            self.meter.setValue(int(round(100 * overhead)))
         self.meter_label.setText(f"view overhead (step {frame.get('step', 0)})")
         self.show_frame(frame, self.current_view())
 

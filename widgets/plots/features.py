@@ -140,7 +140,8 @@ class FeaturesView(QWidget):
                f"{sample.get('prediction', '')}</b>"
         if "text" in sample:
             text = f"text: <tt>{_escape(sample['text'][:120])}</tt><br>" + text
-        self.sample_info.setText(text)
+        if self.sample_info.text() != text:
+            self.sample_info.setText(text)
         image = sample.get("image")
         if image is None and sample.get("sequence") is not None:
             image = np.asarray(sample["sequence"], np.float32)

@@ -101,7 +101,9 @@ class GatesView(QWidget):
             self.line_gate.setCurrentText("h")
             self.line_gate.blockSignals(False)
         tokens = data.get("tokens")
-        self.chars.setText("sequence: <tt>" + _escape("".join(tokens)) + "</tt>" if tokens else "")
+        chars = "sequence: <tt>" + _escape("".join(tokens)) + "</tt>" if tokens else ""
+        if self.chars.text() != chars:
+            self.chars.setText(chars)
         self.note.hide()
         self.graphics.show()
         self._redraw()

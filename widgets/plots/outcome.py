@@ -38,6 +38,7 @@ class OutcomeView(QWidget):
         self.cm_image.setColorMap(SEQUENTIAL)
         self.cm_plot.addItem(self.cm_image)
         self.cm_texts: list[pg.TextItem] = []
+        self._cm_classes = None
         self.grid_plot, self.grid_image, _ = image_plot("probe predictions (green right, red wrong)", bar=False)
         self.graphics.addItem(self.grid_plot, row=0, col=1)
         self.grid_texts: list[pg.TextItem] = []
@@ -101,20 +102,23 @@ class OutcomeView(QWidget):
         rows = matrix.sum(axis=1, keepdims=True)
         share = np.where(rows > 0, matrix / np.maximum(rows, 1), 0.0).astype(np.float32)
         self.cm_image.setImage(share, levels=(0.0, 1.0), autoLevels=False)
-        for t in self.cm_texts:
-            self.cm_plot.removeItem(t)
-        self.cm_texts = []
-        if n * n <= MAX_TEXT_LABELS:
-            for i in range(n):
-                for j in range(n):
-                    if matrix[i, j]:
-                        t = pg.TextItem(str(int(matrix[i, j])), anchor=(0.5, 0.5),
-                                        color="w" if share[i, j] < 0.6 else "k")
-                        t.setPos(j + 0.5, i + 0.5)
-                        self.cm_plot.addItem(t)
-                        self.cm_texts.append(t)
-        self.cm_plot.getAxis("left").setTicks([[(k + 0.5, f"{_short(c, 14)}  {k}") for k, c in enumerate(classes)]])
-        self.cm_plot.getAxis("bottom").setTicks([[(k + 0.5, str(k)) for k in range(len(classes))]])
+        cells = n * n if n * n <= MAX_TEXT_LABELS else 0
+        while len(self.cm_texts) < cells:           # one text per cell, made once and reused
+            t = pg.TextItem("", anchor=(0.5, 0.5))
+            self.cm_plot.addItem(t)
+            self.cm_texts.append(t)
+        for k, t in enumerate(self.cm_texts):
+            i, j = divmod(k, n)
+            show = k < cells and matrix[i, j] > 0
+            t.setVisible(bool(show))
+            if show:
+                t.setText(str(int(matrix[i, j])), color="w" if share[i, j] < 0.6 else "k")
+                t.setPos(j + 0.5, i + 0.5)
+        if self._cm_classes != list(classes):
+            self._cm_classes = list(classes)
+            self.cm_plot.getAxis("left").setTicks([[(k + 0.5, f"{_short(c, 14)}  {k}")
+                                                    for k, c in enumerate(classes)]])
+            self.cm_plot.getAxis("bottom").setTicks([[(k + 0.5, str(k)) for k in range(len(classes))]])
         acc = float(np.trace(matrix)) / max(1, int(matrix.sum()))
         self.cm_plot.setTitle(f"confusion matrix after epoch {epoch}: {acc:.1%} of {int(matrix.sum())} right")
 
