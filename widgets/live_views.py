@@ -116,8 +116,9 @@ class LiveViews(QWidget):
             self.views["features"].select(self.config["block"])
 
     def showEvent(self, event) -> None:
-        self.ensure_views()
         super().showEvent(event)
+        if not self.views:                 # let the window paint first, then import pyqtgraph
+            QTimer.singleShot(150, self.ensure_views)
 
     # ---------------------------------------------------------------------------- configuration
     def current_view(self) -> str:
