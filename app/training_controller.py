@@ -231,6 +231,8 @@ def install_training(window) -> TrainingController:
     from engine.datasets import DataError, input_spec
     from widgets.training_panel import TrainingPanel
 
+    from .settings import data_dir
+
     panel = TrainingPanel(window)
     controller = TrainingController(window)
     window.training_panel, window.training_controller = panel, controller
@@ -247,6 +249,9 @@ def install_training(window) -> TrainingController:
             panel.set_input(None, str(e))
 
     def start(settings: dict):
+        if not settings.get("out"):      # runs live beside the app's other files, not in the current folder
+            from engine.runs import default_run_dir
+            settings = dict(settings, out=str(default_run_dir(doc.network.name, data_dir() / "runs")))
         if controller.start(engine.network_to_dict(doc.network), settings):
             panel.show_snapshot(controller.snapshot_time)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QGridLayout, QGroupBox,
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGroupBox,
                                QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSpinBox,
                                QVBoxLayout, QWidget)
 
@@ -82,14 +82,13 @@ class TrainingPanel(QWidget):
         scroll.setWidget(body)
         outer.addWidget(scroll)
         layout = QVBoxLayout(body)
-        layout.addWidget(self._data_box())
-        layout.addWidget(self._settings_box(devices))
-        layout.addLayout(self._buttons())
+        layout.addLayout(self._buttons())          # controls and progress first: visible without scrolling
         self.progress_bar = QProgressBar(body)
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(0)
         self.progress_bar.setTextVisible(False)
         self.progress_label = QLabel("Not training.", body)
+        self.progress_label.setWordWrap(True)
         self.snapshot_label = QLabel("", body)
         self.snapshot_label.setWordWrap(True)
         self.message_label = QLabel("", body)
@@ -97,6 +96,8 @@ class TrainingPanel(QWidget):
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         for w in (self.progress_bar, self.progress_label, self.snapshot_label, self.message_label):
             layout.addWidget(w)
+        layout.addWidget(self._data_box())
+        layout.addWidget(self._settings_box(devices))
         layout.addStretch(1)
         self.set_state("idle")
 
@@ -128,7 +129,6 @@ class TrainingPanel(QWidget):
 
     def _settings_box(self, devices) -> QGroupBox:
         box = QGroupBox("Settings", self)
-        grid = QGridLayout(box)
         self.epochs = QSpinBox(box, minimum=1, maximum=10_000, value=5)
         self.batch_size = QSpinBox(box, minimum=1, maximum=65_536, value=64)
         self.lr = QDoubleSpinBox(box, decimals=6, minimum=1e-6, maximum=10.0, value=1e-3, singleStep=1e-4)
@@ -139,15 +139,11 @@ class TrainingPanel(QWidget):
         self.val_split = QDoubleSpinBox(box, decimals=2, minimum=0.0, maximum=0.9, value=0.1, singleStep=0.05)
         self.seed = QSpinBox(box, minimum=0, maximum=2 ** 31 - 1, value=0)
         self.device = DeviceCombo(box, devices)
-        pairs = (("Epochs", self.epochs), ("Batch size", self.batch_size), ("Learning rate", self.lr),
-                 ("Optimizer", self.optimizer), ("Weight decay", self.weight_decay),
-                 ("Validation", self.val_split), ("Seed", self.seed), ("Device", self.device))
-        for i, (label, w) in enumerate(pairs):
-            row, col = divmod(i, 2)
-            grid.addWidget(QLabel(label, box), row, 2 * col)
-            grid.addWidget(w, row, 2 * col + 1)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
+        form = QFormLayout(box)
+        for label, w in (("Epochs", self.epochs), ("Batch size", self.batch_size), ("Learning rate", self.lr),
+                         ("Optimizer", self.optimizer), ("Weight decay", self.weight_decay),
+                         ("Validation share", self.val_split), ("Seed", self.seed), ("Device", self.device)):
+            form.addRow(label, w)
         return box
 
     def _buttons(self) -> QHBoxLayout:
