@@ -17,6 +17,16 @@ from app.settings import Settings
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 
 
+@pytest.fixture(autouse=True)
+def keep_app_look(qapp):
+    """Theme tests and app.gui restyle the shared QApplication; later tests get it back as it was."""
+    sheet, palette, style = qapp.styleSheet(), qapp.palette(), qapp.style().name()
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+
+
 @pytest.fixture
 def config(tmp_path, monkeypatch):
     folder = tmp_path / "config"
