@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from engine import load_network, network_to_dict, protocol  # noqa: E402
+from engine import load_network, network_to_dict  # noqa: E402
 from engine.live import FRAME_VIEWS, LiveCallback  # noqa: E402
 from engine.trainer import Trainer, TrainSettings  # noqa: E402
 

@@ -227,7 +227,8 @@ class LiveCallback:
 
     # ------------------------------------------------------------------------------ view helpers
     def _features(self, trainer, nid, acts, x, y, pred, idx) -> dict:
-        sample = {"index": idx, "label": _label(trainer, y[idx]), "prediction": _label(trainer, pred[idx])}
+        sample = {"index": idx, "count": len(x), "label": _label(trainer, y[idx]),
+                  "prediction": _label(trainer, pred[idx])}
         sample.update(_preview(trainer, x[idx]))
         if nid not in acts:
             return {"block": nid, "sample": sample, "missing": True}

@@ -82,6 +82,7 @@ def test_every_view_updates_during_a_cnn_run(views):
 
     features = show(views, "features")
     assert features.sample_image.image.shape == (20, 20)
+    assert features.index_box.maximum() == 15              # engine.trainer's probe batch holds 16 samples
     assert "label" in features.sample_info.text()
     views.set_block("conv1")
     assert views.config["block"] == "conv1"

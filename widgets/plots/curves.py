@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from .common import Series, StickyRange, ema, info_label, set_title
 
@@ -31,7 +31,7 @@ class CurvePanel:
         self.earlier = [plot.plot(pen=pg.mkPen(QColor(120, 120, 120, 90), width=1.5, style=Qt.PenStyle.DashLine))
                         for _ in range(MAX_EARLIER_RUNS)]
         self.raw_item = plot.plot(pen=pg.mkPen(QColor(31, 119, 180, 60), width=1))
-        self.ema_item = plot.plot(pen=pg.mkPen("#1f77b4", width=2), name=f"train (smoothed)")
+        self.ema_item = plot.plot(pen=pg.mkPen("#1f77b4", width=2), name="train (smoothed)")
         self.train_item = plot.plot(pen=pg.mkPen("#1f77b4", width=1, style=Qt.PenStyle.DotLine), symbol="o",
                                     symbolSize=6, symbolBrush="#1f77b4", name="train, per epoch")
         self.val_item = plot.plot(pen=pg.mkPen("#d62728", width=2), symbol="s", symbolSize=7,

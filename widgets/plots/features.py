@@ -130,6 +130,10 @@ class FeaturesView(QWidget):
     def _show_sample(self, sample: dict) -> None:
         if not sample:
             return
+        if sample.get("count") and self.index_box.maximum() != sample["count"] - 1:
+            self.index_box.blockSignals(True)
+            self.index_box.setMaximum(sample["count"] - 1)
+            self.index_box.blockSignals(False)
         if self.index_box.value() != sample.get("index", 0):
             self.index_box.blockSignals(True)
             self.index_box.setValue(int(sample.get("index", 0)))
