@@ -26,6 +26,8 @@ from .theme import apply_theme
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
 READABLE_ZOOM = 0.75
+LARGE_NETWORK = 120        # blocks; above this the summary and problems follow edits after a pause
+TABLES_DELAY_MS = 150
 WELCOME = ("Drag blocks from the palette onto the canvas, link them by dragging from a block's bottom port to "
            "another's top port, and select a block to edit it. Shapes update as you type.")
 
@@ -246,6 +248,10 @@ class MainWindow(QMainWindow):
     # ---- wiring -----------------------------------------------------------------------------
     def _wire(self) -> None:
         s, ed, doc = self.scene, self.editor, self.doc
+        self.tables_timer = QTimer(self)
+        self.tables_timer.setSingleShot(True)
+        self.tables_timer.setInterval(TABLES_DELAY_MS)
+        self.tables_timer.timeout.connect(self._refresh_tables)
         s.link_requested.connect(ed.link)
         s.unlink_requested.connect(ed.unlink)
         s.blocks_moved.connect(ed.move)
@@ -269,11 +275,22 @@ class MainWindow(QMainWindow):
         self._results_changed(doc.results)
 
     def _results_changed(self, results: dict) -> None:
-        net = self.doc.network
+        """Shapes changed: the canvas and the inspector follow at once; on a large network the tables
+        follow once typing pauses, so each keystroke stays quick."""
         self.scene.show_results(results)
-        self.problems.show_results(net, results)
-        self.summary.show_network(net, results)
         self._show_selection()
+        if len(results) > LARGE_NETWORK:
+            self.tables_timer.start()
+        else:
+            self._refresh_tables()
+        self._refresh_shape_status(results)
+
+    def _refresh_tables(self) -> None:
+        self.tables_timer.stop()
+        self.problems.show_results(self.doc.network, self.doc.results)
+        self.summary.show_network(self.doc.network, self.doc.results)
+
+    def _refresh_shape_status(self, results: dict) -> None:
         errors = sum(1 for r in results.values() if r.error and not r.blocked)
         warnings = sum(len(r.warnings) for r in results.values())
         params = sum(r.params or 0 for r in results.values())

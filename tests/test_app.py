@@ -337,3 +337,14 @@ def test_pasting_the_same_copy_again_steps_further(window):
     x0 = window.doc.network.nodes["conv1"].position[0]
     xs = [window.doc.network.nodes[n].position[0] - x0 for n in (first, second)]
     assert xs == [40.0, 80.0]
+
+
+def test_on_a_large_network_the_tables_follow_after_a_pause(window, chain, qtbot):
+    from app.main_window import LARGE_NETWORK
+    steps = [("Input", {"shape": [4]})] + [("ReLU", {})] * (LARGE_NETWORK + 5)
+    window.doc.replace(chain(*steps), None)
+    qtbot.waitUntil(lambda: window.summary.table.rowCount() == len(steps))
+    window.editor.set_param("b0", "shape", [6])
+    assert window.scene.block_item("b1").shape_text == "6"            # the canvas at once
+    table = window.summary.table
+    qtbot.waitUntil(lambda: table.item(table.rowCount() - 1, 2).text() == "6")
