@@ -53,6 +53,8 @@ def run(args: list[str]) -> int:
     app.setOrganizationName("Netwright")
     app.setApplicationName("Netwright")
     app.setApplicationDisplayName("Netwright")
+    from widgets.icons import app_icon
+    app.setWindowIcon(app_icon())
     settings = Settings()
     apply_theme(app, settings.theme)
 

@@ -126,3 +126,31 @@ def severity_icon(kind: str) -> QIcon:
     p.drawPoint(QPointF(size / 2, 24))
     p.end()
     return QIcon(pm)
+
+
+@lru_cache(maxsize=None)
+def app_icon() -> QIcon:
+    """Netwright's window icon: three blocks linked top to bottom on a rounded square."""
+    icon = QIcon()
+    for size in (16, 32, 64, 128, 256):
+        pm = QPixmap(size, size)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        s = float(size)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor("#1f2937"))
+        p.drawRoundedRect(QRectF(0, 0, s, s), s * 0.2, s * 0.2)
+        centres = [QPointF(s * 0.5, s * 0.22), QPointF(s * 0.3, s * 0.52), QPointF(s * 0.7, s * 0.52),
+                   QPointF(s * 0.5, s * 0.8)]
+        p.setPen(QPen(QColor("#94a3b8"), max(1.0, s * 0.045)))
+        for a, b in ((0, 1), (0, 2), (1, 3), (2, 3)):
+            p.drawLine(centres[a], centres[b])
+        p.setPen(Qt.PenStyle.NoPen)
+        for c, colour in zip(centres, ("#64748b", "#2563eb", "#7c3aed", "#16a34a")):
+            p.setBrush(QColor(colour))
+            w, h = s * 0.3, s * 0.16
+            p.drawRoundedRect(QRectF(c.x() - w / 2, c.y() - h / 2, w, h), s * 0.04, s * 0.04)
+        p.end()
+        icon.addPixmap(pm)
+    return icon
