@@ -209,3 +209,27 @@ def test_every_view_shows_a_note_instead_of_data(views):
         views.on_frame(views.last_frame)
         views.refresh()
         assert not view.note.isHidden() and view.note.text() == f"The {name} view could not be computed."
+
+
+def test_views_follow_a_run_in_the_child_process_through_the_controller(views, qtbot, tmp_path):
+    """The app's path: TrainingController runs engine.trainer in a spawn child; the views get its
+    signals and send their configuration as the run's live_views and as VIEWS messages."""
+    from app.training_controller import TrainingController
+    controller = TrainingController()
+    views.set_network(engine.network_from_dict(CNN))
+    views.attach(controller)
+    views.screen_box.setChecked(False)                    # compute every view
+    assert controller.views_config["enabled"]["weights"]
+    frames = []
+    controller.frame.connect(frames.append)
+    settings = {"dataset": "shapes", "epochs": 2, "batch_size": 64, "save": False, "lr": 3e-3}
+    with qtbot.waitSignal(controller.finished, timeout=180_000):
+        assert controller.start(engine.network_to_dict(engine.network_from_dict(CNN)), settings)
+    views.refresh()
+    assert frames and frames[-1]["views"]["weights"]["blocks"]
+    curves = views.views["curves"]
+    assert curves.panels["loss"].val.n == 2 and curves.panels["loss"].raw.n > 0
+    weights = show(views, "weights")
+    assert set(weights.norm_lines) == {"conv1", "conv2", "fc"}
+    outcome = show(views, "outcome")
+    assert "after epoch 2" in outcome.cm_plot.titleLabel.text
