@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.extras_installed = True
         from .training_controller import install_training
         install_training(self)
+        self.explain_dock.raise_()                  # design first: the shapes stay in view, Training a tab away
         self.settings.restore_dock_state(self)     # the saved layout places the panels added now
 
     # ---- actions and menus ------------------------------------------------------------------
