@@ -249,6 +249,11 @@ def install_training(window) -> TrainingController:
             panel.set_input(None, str(e))
 
     def start(settings: dict):
+        errors = [r.error for r in doc.results.values() if r.error and not r.blocked]
+        if errors:      # no process for a network that cannot be built
+            panel.on_failed("Fix the network before training: " + errors[0]
+                            + (f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""))
+            return
         if not settings.get("out"):      # runs live beside the app's other files, not in the current folder
             from engine.runs import default_run_dir
             settings = dict(settings, out=str(default_run_dir(doc.network.name, data_dir() / "runs")))

@@ -123,3 +123,9 @@ def test_panel_in_the_main_window_follows_the_document(qtbot, tmp_path, monkeypa
     window.doc.recompute()
     assert panel.input == InputSpec("input", (1, 20, 20))
     assert window.training_controller.state == "idle" and window.training_dock.windowTitle() == "Training"
+    window.doc.network.set_param("dense2", "out_features", 0)          # an error: nothing is started
+    window.doc.recompute()
+    panel.start_button.click()
+    assert window.training_controller.state == "idle"
+    assert panel.message_label.text().startswith("Fix the network before training: ")
+    assert "dense2" in panel.message_label.text()
