@@ -477,10 +477,10 @@ class Trainer:
                     hook(self)
                 if len(pending_loss) >= s.read_every or i + 1 == self.steps_per_epoch:
                     self._read_back(pending_loss, pending_correct, pending_size)
-                    now = time.perf_counter()
-                    if now >= next_progress:
-                        next_progress = now + PROGRESS_INTERVAL
-                        self._progress(now)
+                now = time.perf_counter()
+                if now >= next_progress:             # at most ~10 a second, whatever the step time
+                    next_progress = now + PROGRESS_INTERVAL
+                    self._progress(now)
         except _Stop:
             if pending_loss:
                 self._read_back(pending_loss, pending_correct, pending_size)
