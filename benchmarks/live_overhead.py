@@ -215,8 +215,10 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=15.0)
     ap.add_argument("--skip-gui", action="store_true")
+    ap.add_argument("--skip-throughput", action="store_true")
     args = ap.parse_args(argv)
-    throughput(args.steps, args.rounds)
+    if not args.skip_throughput:
+        throughput(args.steps, args.rounds)
     if not args.skip_gui:
         latency(args.seconds)
     return 0

@@ -95,7 +95,7 @@ def test_every_view_updates_during_a_cnn_run(views):
 
     outcome = show(views, "outcome")
     assert "after epoch 2" in outcome.cm_plot.titleLabel.text
-    assert outcome.grid_image.image.shape[2] == 3 and len(outcome.grid_texts) == 16
+    assert outcome.grid_image.image.shape[2] == 3 and len(outcome.grid_labels.labels) == 16
     assert 0 <= views.meter.value() <= 100
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 DIVERGING = pg.colormap.get("CET-D1A")      # blue - white - red, zero in the middle
@@ -168,3 +169,40 @@ def info_label(text: str = "") -> QLabel:
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
     label.setMinimumWidth(50)
     return label
+
+
+class CellLabels(pg.GraphicsObject):
+    """Many short texts at data positions, drawn by one item at a constant font size (far cheaper
+    than one TextItem per text). Each label: (x, y, text, colour); `align` is where the text sits
+    relative to its point ("center" or "below-left")."""
+
+    def __init__(self, align: str = "center"):
+        super().__init__()
+        self.labels: list[tuple[float, float, str, str]] = []
+        self.align = align
+        self._rect = QRectF()
+
+    def set_labels(self, labels, rect: QRectF) -> None:
+        self.prepareGeometryChange()
+        self.labels = list(labels)
+        self._rect = QRectF(rect)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter, *_args) -> None:
+        transform = painter.transform()
+        painter.save()
+        painter.resetTransform()
+        font = painter.font()
+        font.setPointSizeF(8.5)
+        painter.setFont(font)
+        flags = Qt.AlignmentFlag.AlignCenter if self.align == "center" else \
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        for x, y, text, colour in self.labels:
+            p = transform.map(QPointF(x, y))
+            box = QRectF(p.x() - 40, p.y() - 9, 80, 18) if self.align == "center" else QRectF(p.x(), p.y(), 120, 18)
+            painter.setPen(QColor(colour))
+            painter.drawText(box, flags, text)
+        painter.restore()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QPlainTextEdit, QSplitter, QVBoxLayout,
                                QWidget)
 
-from .common import SEQUENTIAL, image_plot, note_label
+from .common import SEQUENTIAL, CellLabels, image_plot, note_label
 
 BORDER = 2
 MAX_TEXT_LABELS = 400        # above this many cells the confusion matrix shows colours only
@@ -37,11 +37,13 @@ class OutcomeView(QWidget):
         self.cm_image = pg.ImageItem()
         self.cm_image.setColorMap(SEQUENTIAL)
         self.cm_plot.addItem(self.cm_image)
-        self.cm_texts: list[pg.TextItem] = []
+        self.cm_labels = CellLabels()
+        self.cm_plot.addItem(self.cm_labels)
         self._cm_classes = None
         self.grid_plot, self.grid_image, _ = image_plot("probe predictions (green right, red wrong)", bar=False)
         self.graphics.addItem(self.grid_plot, row=0, col=1)
-        self.grid_texts: list[pg.TextItem] = []
+        self.grid_labels = CellLabels(align="below-left")
+        self.grid_plot.addItem(self.grid_labels)
         self.pred_list = QLabel("")
         self.pred_list.setWordWrap(True)
         self.text_box = QPlainTextEdit()
@@ -102,18 +104,9 @@ class OutcomeView(QWidget):
         rows = matrix.sum(axis=1, keepdims=True)
         share = np.where(rows > 0, matrix / np.maximum(rows, 1), 0.0).astype(np.float32)
         self.cm_image.setImage(share, levels=(0.0, 1.0), autoLevels=False)
-        cells = n * n if n * n <= MAX_TEXT_LABELS else 0
-        while len(self.cm_texts) < cells:           # one text per cell, made once and reused
-            t = pg.TextItem("", anchor=(0.5, 0.5))
-            self.cm_plot.addItem(t)
-            self.cm_texts.append(t)
-        for k, t in enumerate(self.cm_texts):
-            i, j = divmod(k, n)
-            show = k < cells and matrix[i, j] > 0
-            t.setVisible(bool(show))
-            if show:
-                t.setText(str(int(matrix[i, j])), color="w" if share[i, j] < 0.6 else "k")
-                t.setPos(j + 0.5, i + 0.5)
+        labels = [(j + 0.5, i + 0.5, str(int(matrix[i, j])), "#fff" if share[i, j] < 0.6 else "#000")
+                  for i in range(n) for j in range(n) if matrix[i, j] > 0] if n * n <= MAX_TEXT_LABELS else []
+        self.cm_labels.set_labels(labels, QRectF(0, 0, n, n))
         if self._cm_classes != list(classes):
             self._cm_classes = list(classes)
             self.cm_plot.getAxis("left").setTicks([[(k + 0.5, f"{_short(c, 14)}  {k}")
@@ -139,27 +132,20 @@ class OutcomeView(QWidget):
         n, h, w = images.shape[:3]
         cols = int(np.ceil(np.sqrt(n)))
         th, tw = h + 2 * BORDER, w + 2 * BORDER
-        out = np.ones((int(np.ceil(n / cols)) * (th + 1), cols * (tw + 1), 3), np.float32)
+        room = max(5, th // 4)                       # white space under each tile for its prediction
+        rows = int(np.ceil(n / cols))
+        out = np.ones((rows * (th + room), cols * (tw + 1), 3), np.float32)
+        spots = []
         for k in range(n):
             r, c = divmod(k, cols)
             colour = (0.2, 0.7, 0.3) if correct[k] else (0.85, 0.15, 0.15) if correct[k] is False else (0.5, 0.5, 0.5)
-            y, x = r * (th + 1), c * (tw + 1)
+            y, x = r * (th + room), c * (tw + 1)
             out[y:y + th, x:x + tw] = colour
             img = images[k] if images.ndim == 4 else images[k][..., None]
             out[y + BORDER:y + BORDER + h, x + BORDER:x + BORDER + w] = img
+            spots.append((x, y + th, _short(preds[k], 14), "#000"))
         self.grid_image.setImage(out, levels=(0.0, 1.0), autoLevels=False)
-        while len(self.grid_texts) < n:
-            t = pg.TextItem("", anchor=(0, 0), color="#000")
-            self.grid_plot.addItem(t)
-            self.grid_texts.append(t)
-        for k, t in enumerate(self.grid_texts):
-            t.setVisible(k < n)
-            if k < n:
-                r, c = divmod(k, cols)
-                text = _short(preds[k])
-                if t.toPlainText() != text:
-                    t.setText(text)
-                t.setPos(c * (tw + 1), r * (th + 1) + th - 1)
+        self.grid_labels.set_labels(spots, QRectF(0, 0, out.shape[1], out.shape[0] + th))
 
 
 def _short(s: str, n: int = 11) -> str:
