@@ -152,12 +152,18 @@ def latency(seconds: float) -> None:
     lateness, state = [], {"measuring": False}
     handler_ms = {"poll": [], "refresh": []}
 
+    drawn: dict[str, list[float]] = {}
+
     def timed(name, fn):
         def wrapper(*args):
+            had_frame = views.pending is not None
             t = time.perf_counter()
             fn(*args)
+            ms = 1000 * (time.perf_counter() - t)
             if state["measuring"]:
-                handler_ms[name].append(1000 * (time.perf_counter() - t))
+                handler_ms[name].append(ms)
+                if name == "refresh" and had_frame:
+                    drawn.setdefault(views.current_view(), []).append(ms)
         return wrapper
 
     run.timer.timeout.disconnect()
@@ -203,6 +209,8 @@ def latency(seconds: float) -> None:
           f"{run.frames} frames drawn): QTimer({interval} ms) lateness p50 {np.percentile(a, 50):.1f} ms, "
           f"p99 {np.percentile(a, 99):.1f} ms, max {a.max():.1f} ms   (target p99 ≤ 16 ms); "
           f"load average {os.getloadavg()[0]:.1f}")
+    print("  drawing a frame, per view: " + ", ".join(f"{k} {np.median(v):.0f} ms (max {max(v):.0f}, {len(v)}×)"
+                                                       for k, v in sorted(drawn.items())))
     for name, ms in handler_ms.items():
         if ms:
             print(f"  {name:<8} handler: p50 {np.percentile(ms, 50):.1f} ms, p99 {np.percentile(ms, 99):.1f} ms, "
