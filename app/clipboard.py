@@ -27,9 +27,15 @@ def copy_blocks(net, node_ids) -> dict:
     return {"format": FORMAT, "nodes": nodes, "edges": edges}
 
 
+def to_text(data: dict) -> str:
+    """The copied blocks as JSON text. The clipboard gets plain text (setText), not a QMimeData made
+    in Python: PySide6 frees such an object twice when the application exits (a segfault at quit)."""
+    return json.dumps(data, indent=1)
+
+
 def to_mime(data: dict) -> QMimeData:
     mime = QMimeData()
-    text = json.dumps(data, indent=1)
+    text = to_text(data)
     mime.setData(BLOCKS_MIME, text.encode("utf-8"))
     mime.setText(text)
     return mime

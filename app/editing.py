@@ -163,7 +163,7 @@ class Editor(QObject):
         if not ids:
             self.status.emit("Select blocks to copy first.")
             return False
-        QGuiApplication.clipboard().setMimeData(clipboard.to_mime(clipboard.copy_blocks(self.net, ids)))
+        QGuiApplication.clipboard().setText(clipboard.to_text(clipboard.copy_blocks(self.net, ids)))
         self.status.emit(f"Copied {len(ids)} block{'s' if len(ids) != 1 else ''}.")
         return True
 
