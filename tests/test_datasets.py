@@ -37,12 +37,18 @@ def test_shapes_refuse_an_input_that_is_not_an_image():
         load_dataset("shapes", inp(100))
 
 
-def test_sine_targets_are_the_next_value_and_recall_labels_the_first_symbol():
+def test_sine_targets_are_the_next_value_and_recall_labels_the_marked_symbol():
     sine = load_dataset("sine", inp(30, 1))
     assert sine.x.shape[1:] == (30, 1) and sine.y.shape[1:] == (1,) and sine.task == "regression"
+    assert np.allclose(sine.x[:, 1:, 0], np.roll(sine.x[:, :, 0], -1, axis=1)[:, :-1])
     recall = load_dataset("recall", inp(25, 5))
-    assert recall.x.shape[1:] == (25, 5) and recall.num_classes == 5
-    assert np.array_equal(recall.x[:, 0].argmax(-1), recall.y)
+    assert recall.x.shape[1:] == (25, 5) and recall.num_classes == 4
+    marked = recall.x[:, :, 4].argmax(1)
+    assert np.array_equal(recall.x[:, :, 4].sum(1), np.ones(len(recall)))
+    assert np.array_equal(recall.x[np.arange(len(recall)), marked, :4].argmax(-1), recall.y)
+    assert len(set(marked.tolist())) > 20                  # the marked step is anywhere in the sequence
+    with pytest.raises(DataError, match=r"set it to e.g. \[30, 5\]"):
+        load_dataset("recall", inp(25, 2))
     with pytest.raises(DataError, match=r"set its shape to \[30, 1\]"):
         load_dataset("sine", inp(30, 3))
 

@@ -26,6 +26,16 @@ def net_file(chain, tmp_path):
     return path
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Small models: two threads gain little and lose a lot on a busy machine."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def run(capsys, *args):
     code = train_cli.main([str(a) for a in args])
     out, err = capsys.readouterr()

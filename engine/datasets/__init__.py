@@ -14,7 +14,7 @@ from .base import CLASSIFICATION, REGRESSION, TEXT, DataError, Dataset, InputSpe
 BUILT_IN = {
     "shapes": "Generated shapes (circle, square, triangle, bars), any image size; no download",
     "sine": "Sine-wave forecasting: Input [T, 1], predict the next value (regression)",
-    "recall": "Recall the first of T random symbols: Input [T, F], F classes; a test of memory over T steps",
+    "recall": "Recall the marked one of T random symbols: Input [T, F], F-1 classes; an LSTM solves it, an RNN cannot",
     "mnist": "Handwritten digits 28×28, 10 classes (downloaded once, 11 MB)",
     "fashion-mnist": "Clothing images 28×28, 10 classes (downloaded once, 30 MB)",
     "cifar10": "Colour photos 3×32×32, 10 classes (downloaded once, 163 MB)",

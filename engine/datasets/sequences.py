@@ -2,12 +2,12 @@
 
 - `sine`: forecasting. Each sample is T values of a noisy sine wave (random frequency, phase and
   amplitude), Input [T, 1]; the target is the next value, a [1] regression (MSE).
-- `recall`: a test of memory. Each sample is T one-hot symbols out of F (Input [T, F]), all random;
-  the label is the symbol at the first step, so the network must carry it through T-1 distracting
-  steps (F classes: the output needs F units). Accuracy at chance (1/F) means it forgot. Measured
-  here (hidden size 32, Adam, 3,000 samples): a plain RNN learns T=15 in one epoch and reaches about
-  75% at T=30; LSTM and GRU stay at chance at T=30 for 20 epochs, because PyTorch's default gate
-  initialisation forgets quickly and the long gap leaves almost no gradient to learn from.
+- `recall`: remember a marked symbol. Each sample is T steps of Input [T, F]: the first F-1 features
+  hold a random one-hot symbol at every step, the last feature marks one step (at a random place);
+  the label is the symbol at the marked step, so the output needs F-1 units. Measured here (hidden
+  size 32, Adam 0.003, 3,000 samples, T = 30 or 40): an LSTM reaches 99-100% within 8-10 epochs;
+  a plain RNN stays at chance (1/(F-1)), because it cannot keep the symbol through the distracting
+  steps that follow and gets almost no gradient from long gaps.
 """
 from __future__ import annotations
 
@@ -43,13 +43,16 @@ def make_sine(inp: InputSpec, n: int = DEFAULT_SAMPLES, seed: int = 0) -> Datase
 
 
 def make_recall(inp: InputSpec, n: int = DEFAULT_SAMPLES, seed: int = 0) -> Dataset:
-    t, f = _sequence_input(inp, "recall", "[40, 4]")
-    if f < 2 or t < 2:
-        raise DataError(f"The 'recall' task needs at least 2 symbols and 2 time steps, but Input '{inp.node_id}' has "
-                        f"shape {inp.shape_text()}; set it to e.g. [40, 4].")
+    t, f = _sequence_input(inp, "recall", "[30, 5]")
+    if f < 3 or t < 2:
+        raise DataError(f"The 'recall' task needs at least 2 symbols plus a marker feature and 2 time steps, but "
+                        f"Input '{inp.node_id}' has shape {inp.shape_text()}; set it to e.g. [30, 5].")
+    k = f - 1
     rng = np.random.default_rng(seed)
-    symbols = rng.integers(0, f, (n, t))
+    symbols = rng.integers(0, k, (n, t))
     x = np.zeros((n, t, f), np.float32)
     np.put_along_axis(x, symbols[:, :, None], 1.0, axis=2)
-    return Dataset("recall", x, symbols[:, 0].astype(np.int64), CLASSIFICATION, "sequence",
-                   [f"symbol {i}" for i in range(f)])
+    marked = rng.integers(0, t, n)
+    x[np.arange(n), marked, k] = 1.0
+    y = symbols[np.arange(n), marked].astype(np.int64)
+    return Dataset("recall", x, y, CLASSIFICATION, "sequence", [f"symbol {i}" for i in range(k)])
