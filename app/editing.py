@@ -8,34 +8,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 
 from engine import BLOCKS, GraphError
+from engine.blocks import starter_params
 from engine.layout import layered_layout, place_near
 
 from . import clipboard
 from .commands import (AddBlock, AddBlocks, Connect, Disconnect, MoveBlocks, RemoveBlocks, Rename, SetParams,
                        apply_fix)
-
-# Values a freshly added block starts with for its required parameters, so it has a shape at once
-# (the user then edits them); keyed by parameter name, the same across block types. A shape is an
-# MNIST image where data enters, and [-1] ("all values in one axis") on a block that has an input.
-STARTER_VALUES = {"out_channels": 16, "kernel_size": 3, "out_features": 10, "hidden_size": 64,
-                  "num_embeddings": 256, "embedding_dim": 32, "output_size": 1, "dims": [1, 0]}
-SOURCE_SHAPE, FOLLOWING_SHAPE = [1, 28, 28], [-1]
-
-
-def starter_params(type_name: str) -> dict:
-    spec = BLOCKS[type_name]
-    out = {}
-    for p in spec.params:
-        if not p.required:
-            continue
-        if p.kind == "shape":
-            out[p.name] = list(SOURCE_SHAPE if spec.max_inputs == 0 else FOLLOWING_SHAPE)
-        elif p.name in STARTER_VALUES:
-            out[p.name] = STARTER_VALUES[p.name]
-        elif p.min is not None:
-            out[p.name] = int(p.min) if p.kind != "float" else p.min
-    return out
-
 
 class Editor(QObject):
     status = Signal(str)

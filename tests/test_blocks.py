@@ -135,3 +135,34 @@ def test_pooling_that_drops_positions_offers_ceil_mode(chain):
     assert r.fixes[0].params == {"ceil_mode": True}
     net.set_param("b1", "ceil_mode", True)
     assert engine.infer_shapes(net)["b1"].shape == (2, 5, 4)
+
+
+def test_every_block_added_with_its_starter_values_has_a_shape():
+    """A block dropped from the palette starts with its spec's starter values and gets a shape at once
+    after a suitable input (so a newcomer sees a shape, not an error, on their first drop)."""
+    import engine
+    from engine.blocks import starter_params
+    feeds = {"image": ("Input", {"shape": [3, 16, 16]}), "signal": ("Input", {"shape": [2, 32]}),
+             "sequence": ("Input", {"shape": [12, 8]}), "tokens": ("Input", {"shape": [12], "dtype": "int64"})}
+    wants = {"Conv1d": "signal", "MaxPool1d": "signal", "AvgPool1d": "signal", "AdaptiveAvgPool1d": "signal",
+             "AdaptiveMaxPool1d": "signal", "BatchNorm1d": "signal", "RNN": "sequence", "LSTM": "sequence",
+             "GRU": "sequence", "Embedding": "tokens", "Permute": "sequence"}
+    for type_name, spec in engine.BLOCKS.items():
+        if type_name == "Input":
+            params = starter_params(type_name)
+            assert engine.infer_shapes(engine.network_from_dict({
+                "format": "netwright.network", "version": 1,
+                "nodes": [{"id": "x", "type": "Input", "params": params}], "edges": []}))["x"].ok
+            continue
+        src_type, src_params = feeds[wants.get(type_name, "image")]
+        nodes = [{"id": "x", "type": src_type, "params": src_params},
+                 {"id": "b", "type": type_name, "params": starter_params(type_name)}]
+        edges = [{"source": "x", "target": "b"}]
+        if spec.min_inputs == 2:
+            nodes.append({"id": "x2", "type": src_type, "params": src_params})
+            edges = [{"source": "x", "target": "b"}, {"source": "x2", "target": "b"}]
+            nodes[0]["id"] = "x"
+        net = engine.network_from_dict({"format": "netwright.network", "version": 1, "nodes": nodes,
+                                        "edges": edges})
+        r = engine.infer_shapes(net)["b"]
+        assert r.ok and r.shape, (type_name, r.error)

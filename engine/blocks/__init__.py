@@ -17,6 +17,20 @@ def spec(type_name: str) -> BlockSpec:
     return BLOCKS[type_name]
 
 
+def starter_params(type_name: str) -> dict:
+    """Values a freshly added block starts with for its required parameters, so it has a shape at
+    once (the user then edits them): each parameter's `starter` in the block's spec."""
+    out = {}
+    for p in BLOCKS[type_name].params:
+        if not p.required:
+            continue
+        if p.starter is not None:
+            out[p.name] = list(p.starter) if isinstance(p.starter, tuple) else p.starter
+        elif p.min is not None:
+            out[p.name] = int(p.min) if p.kind != "float" else p.min
+    return out
+
+
 def by_group() -> dict[str, list[BlockSpec]]:
     out: dict[str, list[BlockSpec]] = {g: [] for g in GROUPS}
     for s in BLOCKS.values():
@@ -25,4 +39,4 @@ def by_group() -> dict[str, list[BlockSpec]]:
 
 
 __all__ = ["BLOCKS", "GROUPS", "REQUIRED", "BlockOut", "BlockSpec", "Fix", "Param", "ShapeError", "Tensor",
-           "by_group", "fmt_shape", "prod", "spec"]
+           "by_group", "starter_params", "fmt_shape", "prod", "spec"]

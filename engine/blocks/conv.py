@@ -14,8 +14,9 @@ LAYOUT = {1: ("signal", "[C, L]"), 2: ("image", "[C, H, W]")}
 def conv_params(nd: int) -> tuple[Param, ...]:
     kind = INT if nd == 1 else INT_OR_PAIR
     return (
-        Param("out_channels", INT, help="Number of filters, one output channel each.", min=1, max=65536),
-        Param("kernel_size", kind, help="Size of each filter.", min=1, max=1024),
+        Param("out_channels", INT, help="Number of filters, one output channel each.", min=1, max=65536,
+              starter=16),
+        Param("kernel_size", kind, help="Size of each filter.", min=1, max=1024, starter=3),
         Param("stride", kind, 1, "Step between filter positions.", min=1, max=1024),
         Param("padding", PADDING, 0, "Zeros added on each side ('same' keeps the size).", min=0, max=1024),
         Param("dilation", kind, 1, "Spacing between filter taps.", min=1, max=1024),

@@ -22,7 +22,7 @@ def _input(node_id, ins, p):
 INPUT = BlockSpec(
     "Input", "Input", "Input", "Where data enters: one sample's shape, without the batch axis.",
     "→ shape  ([C, H, W] image, [C, L] signal, [T, F] sequence, [T] token ids)",
-    (Param("shape", SHAPE, help="Per-sample shape, e.g. [1, 28, 28]."),
+    (Param("shape", SHAPE, help="Per-sample shape, e.g. [1, 28, 28].", starter=(1, 28, 28)),
      Param("dtype", CHOICE, "float32", "float32 for numbers, int64 for token ids.", choices=("float32", "int64"))),
     _input, None, min_inputs=0, max_inputs=0)
 
@@ -71,7 +71,7 @@ LINEAR = BlockSpec(
     "Linear", "Dense (Linear)", "Dense",
     "Fully connected: every output is a weighted sum of all inputs (Keras calls it Dense).",
     "[..., F] → [..., out_features]  (acts on the last axis)",
-    (Param("out_features", INT, help="Number of outputs (units).", min=1, max=1 << 20),
+    (Param("out_features", INT, help="Number of outputs (units).", min=1, max=1 << 20, starter=10),
      Param("bias", BOOL, True, "Learn one offset per output.")),
     _linear, _build_linear, learnable=True,
     code=lambda ins, p: call("nn.Linear", (ins[0].shape[-1], p["out_features"]), {"bias": p["bias"]}, {"bias": True}))
@@ -97,8 +97,10 @@ def _build_embedding(ins, p):
 EMBEDDING = BlockSpec(
     "Embedding", "Embedding", "Dense", "Turns each token id into a learned vector.",
     "[T] int64 → [T, embedding_dim]",
-    (Param("num_embeddings", INT, help="Vocabulary size: ids go from 0 to this − 1.", min=1, max=1 << 24),
-     Param("embedding_dim", INT, help="Length of each token's vector.", min=1, max=1 << 16)),
+    (Param("num_embeddings", INT, help="Vocabulary size: ids go from 0 to this − 1.", min=1, max=1 << 24,
+           starter=256),
+     Param("embedding_dim", INT, help="Length of each token's vector.", min=1, max=1 << 16,
+           starter=32)),
     _embedding, _build_embedding, accepts_int=True, learnable=True,
     code=lambda ins, p: call("nn.Embedding", (p["num_embeddings"], p["embedding_dim"])))
 
@@ -153,7 +155,7 @@ def _build_reshape(ins, p):
 RESHAPE = BlockSpec("Reshape", "Reshape", "Reshape and merge",
                     "Gives the same values a new per-sample shape (one size may be -1 = inferred).",
                     "any → shape (same number of values)",
-                    (Param("shape", SHAPE, help="New per-sample shape; one -1 is inferred."),),
+                    (Param("shape", SHAPE, help="New per-sample shape; one -1 is inferred.", starter=(-1,)),),
                     _reshape, _build_reshape, accepts_int=True,
                     code=lambda ins, p: call("Reshape", (list(p["shape"]),)), code_helpers=("Reshape",))
 
@@ -190,7 +192,7 @@ def _build_permute(ins, p):
 PERMUTE = BlockSpec("Permute", "Permute", "Reshape and merge",
                     "Reorders the axes, e.g. [C, L] → [L, C] to feed a Conv1d's output to an LSTM.",
                     "reorders axes: [C, H, W] with [2, 0, 1] → [W, C, H]",
-                    (Param("dims", DIMS, help="New order of the per-sample axes."),),
+                    (Param("dims", DIMS, help="New order of the per-sample axes.", starter=(1, 0)),),
                     _permute, _build_permute, accepts_int=True,
                     code=lambda ins, p: call("Permute", (_permute_dims(ins, p),)), code_helpers=("Permute",))
 

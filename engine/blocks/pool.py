@@ -10,7 +10,7 @@ from .spec import (BOOL, INT, INT_OR_PAIR, BlockOut, BlockSpec, Fix, Param, Shap
 def pool_params(nd: int) -> tuple[Param, ...]:
     kind = INT if nd == 1 else INT_OR_PAIR
     return (
-        Param("kernel_size", kind, help="Size of each pooling window.", min=1, max=1024),
+        Param("kernel_size", kind, help="Size of each pooling window.", min=1, max=1024, starter=2),
         Param("stride", kind, None, "Step between windows (empty = kernel_size).", min=1, max=1024),
         Param("padding", kind, 0, "Padding on each side; at most half the kernel.", min=0, max=512),
         Param("ceil_mode", BOOL, False, "Round the output size up instead of down."),
@@ -94,7 +94,7 @@ def make_adaptive(kind: str, nd: int) -> BlockSpec:
     return BlockSpec(label, label, "Pooling",
                      "Pools any input size down to a fixed output size (1 = global pooling).",
                      dims, (Param("output_size", kind_param, help="Output length per spatial axis (1 = global).",
-                                  min=1, max=4096),), infer, build, code=code)
+                                  min=1, max=4096, starter=1),), infer, build, code=code)
 
 
 SPECS = ([make_pool(k, nd) for nd in (1, 2) for k in ("Max", "Avg")]

@@ -7,7 +7,8 @@ GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 
 
 def recurrent_params(kind: str) -> tuple[Param, ...]:
-    ps = [Param("hidden_size", INT, help="Units in each layer's hidden state.", min=1, max=1 << 16),
+    ps = [Param("hidden_size", INT, help="Units in each layer's hidden state.", min=1, max=1 << 16,
+                starter=64),
           Param("num_layers", INT, 1, "Stacked layers, each reading the one below.", min=1, max=64)]
     if kind == "RNN":
         ps.append(Param("nonlinearity", CHOICE, "tanh", "Activation of the hidden state.", choices=("tanh", "relu")))

@@ -28,6 +28,7 @@ class Param:
     min: float | None = None
     max: float | None = None
     choices: tuple = ()
+    starter: Any = None     # what a newly added block starts with for a required parameter (so it has a shape)
 
     @property
     def required(self) -> bool:
