@@ -5,7 +5,10 @@ two alternate for several rounds (one epoch each) and the medians are compared; 
 each is a warm-up and is dropped. Prints samples/s and the ratio trainer / plain (target ≥ 0.97), by wall clock and per CPU-second
 (the second is steadier on a machine that other processes keep busy).
 
-    .venv/bin/python benchmarks/train_overhead.py [--rounds 7] [--device cpu] [--samples 6000]
+    .venv/bin/python benchmarks/train_overhead.py [--rounds 9] [--device cpu] [--samples 6000] [--threads 1]
+
+On a machine shared with other work, --threads 1 gives far steadier figures: with two threads each
+step waits for the slower thread, and a busy core makes that wait vary tenfold between rounds.
 """
 from __future__ import annotations
 
@@ -110,7 +113,8 @@ def compare(name, net, data, batch, device, rounds) -> float:
     spread = max(v[0] for v in plain) / min(v[0] for v in plain)
     if spread > 1.3:
         print(f"{'':<24} note: the plain loop's speed varied {spread:.1f}× between rounds (load average "
-              f"{os.getloadavg()[0]:.1f}); the paired ratio, taken within each round, is the one to trust")
+              f"{os.getloadavg()[0]:.1f}): the machine is busy. The paired ratio absorbs slow changes; for "
+              f"steadier figures use --threads 1 (threads that wait for each other suffer most) or an idle machine")
     return paired
 
 
