@@ -113,6 +113,8 @@ def main(argv=None) -> int:
     ap.add_argument("--optimizer", default="adam")
     ap.add_argument("--weight-decay", type=float, default=0.0)
     ap.add_argument("--size", default="1500x950")
+    ap.add_argument("--runs", type=int, default=1, help="train again after each run (earlier runs show faintly)")
+    ap.add_argument("--next-lr", type=float, default=None, help="learning rate of the later runs")
     ap.add_argument("--text-chars", type=int, default=0,
                     help="with text:PATH, train on its first N characters (the Embedding and the output "
                          "block are resized to their vocabulary), so an epoch ends within a minute")
@@ -138,10 +140,22 @@ def main(argv=None) -> int:
     settings = {"dataset": args.dataset, "epochs": args.epochs, "batch_size": args.batch, "lr": args.lr,
                 "optimizer": args.optimizer, "weight_decay": args.weight_decay, "save": False,
                 "live_views": views.views_settings()}
-    run = ChildRun(network_to_dict(net), settings)
-    views.attach(run)
-    app.aboutToQuit.connect(run.stop)
-    run.start()
+    runs = []
+
+    def start_run(_result=None):
+        if len(runs) >= args.runs:
+            return
+        if runs and args.next_lr:
+            settings["lr"] = args.next_lr
+        settings["live_views"] = views.views_settings()
+        run = ChildRun(network_to_dict(net), settings)
+        runs.append(run)
+        views.attach(run)
+        run.finished.connect(start_run)
+        app.aboutToQuit.connect(run.stop)
+        run.start()
+
+    start_run()
     views.show()
     return app.exec()
 

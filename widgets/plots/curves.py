@@ -27,7 +27,7 @@ class CurvePanel:
         plot.setTitle(name)
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
-        plot.addLegend(offset=legend_at, labelTextSize="8pt", brush=(255, 255, 255, 210))
+        self.legend = plot.addLegend(offset=legend_at, labelTextSize="8pt", brush=(255, 255, 255, 210))
         self.earlier = [plot.plot(pen=pg.mkPen(QColor(120, 120, 120, 90), width=1.5, style=Qt.PenStyle.DashLine))
                         for _ in range(MAX_EARLIER_RUNS)]
         self.raw_item = plot.plot(pen=pg.mkPen(QColor(31, 119, 180, 60), width=1))
@@ -71,6 +71,10 @@ class CurvePanel:
 
     def show_earlier(self, runs: list[dict]) -> None:
         self.earlier_max = 0.0
+        self.legend.removeItem(self.earlier[0])
+        if runs:
+            self.legend.addItem(self.earlier[0], "earlier runs of this network" if len(runs) > 1 else
+                                "earlier run of this network")
         for item, run in zip(self.earlier, runs + [None] * MAX_EARLIER_RUNS):
             data = run.get(self.name) if run else None
             if data is None or len(data[0]) == 0:
