@@ -67,8 +67,15 @@ class TrainingController(QObject):
         self.conn, child_conn = ctx.Pipe(duplex=True)
         self.process = ctx.Process(target=run_child, args=(child_conn, network_dict, settings), daemon=True,
                                    name="netwright-training")
-        self.process.start()
-        child_conn.close()
+        try:
+            self.process.start()
+        except OSError as e:
+            self.conn.close()
+            self.conn = self.process = None
+            self.failed.emit(f"The training process could not be started ({e}); close other programs and try again.")
+            return False
+        finally:
+            child_conn.close()
         self.snapshot_time = time.time()
         self.last_checkpoint = self.last_frame = None
         self._ended = False

@@ -113,8 +113,9 @@ def compare(name, net, data, batch, device, rounds) -> float:
     spread = max(v[0] for v in plain) / min(v[0] for v in plain)
     if spread > 1.3:
         print(f"{'':<24} note: the plain loop's speed varied {spread:.1f}× between rounds (load average "
-              f"{os.getloadavg()[0]:.1f}): the machine is busy. The paired ratio absorbs slow changes; for "
-              f"steadier figures use --threads 1 (threads that wait for each other suffer most) or an idle machine")
+              f"{os.getloadavg()[0]:.1f}): the machine is busy. The paired ratio absorbs slow changes"
+              + ("; for steadier figures use --threads 1 (threads that wait for each other suffer most)"
+                 if torch.get_num_threads() > 1 else ""))
     return paired
 
 
