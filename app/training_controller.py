@@ -9,6 +9,7 @@ ended within `stop_timeout` seconds is terminated, and the last checkpoint on di
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -261,6 +262,8 @@ def install_training(window) -> TrainingController:
             panel.on_failed("Fix the network before training: " + errors[0]
                             + (f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""))
             return
+        if not settings.get("threads"):  # leave a core to the window: threads that wait for a busy core crawl
+            settings = dict(settings, threads=max(1, (os.cpu_count() or 2) - 1))
         if not settings.get("out"):      # runs live beside the app's other files, not in the current folder
             from engine.runs import default_run_dir
             settings = dict(settings, out=str(default_run_dir(doc.network.name, data_dir() / "runs")))

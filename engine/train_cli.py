@@ -47,6 +47,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", metavar="DIR", help="read mnist/fashion-mnist/cifar10 files from DIR")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint (epochs = the total)")
     p.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (default: torch's choice)")
     return p
 
 
@@ -108,7 +109,7 @@ def main(args: list[str]) -> int:
     settings = TrainSettings(dataset=ns.dataset, epochs=ns.epochs, batch_size=ns.batch_size, lr=ns.lr,
                              optimizer=ns.optimizer, weight_decay=ns.weight_decay, device=ns.device, seed=ns.seed,
                              val_split=ns.val_split, out=ns.out, data_dir=ns.data_dir, resume=ns.resume,
-                             amp=not ns.no_amp)
+                             amp=not ns.no_amp, threads=ns.threads)
     bar = ProgressBar()
     control = _Interrupts()
     try:

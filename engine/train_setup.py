@@ -41,6 +41,7 @@ class TrainSettings:
     read_every: int = 20              # steps between reading losses back from the device
     save: bool = True                 # write the run folder (manifest, metrics, checkpoints)
     live_views: dict | None = None    # configuration of engine.live.LiveCallback in the child process
+    threads: int = 0                  # CPU threads for torch; 0: torch's choice
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainSettings":
@@ -66,6 +67,8 @@ class TrainSettings:
             bad(f"The weight decay must be 0 or more, not {self.weight_decay}.")
         if not 0 <= self.val_split < 1:
             bad(f"The validation split must be a fraction from 0 up to (not including) 1, not {self.val_split}.")
+        if self.threads < 0:
+            bad(f"threads must be 0 (automatic) or more, not {self.threads}.")
         if self.optimizer not in OPTIMIZERS:
             bad(f"Unknown optimizer '{self.optimizer}'; use one of {', '.join(OPTIMIZERS)}.")
 

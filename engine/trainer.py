@@ -98,6 +98,8 @@ class Trainer:
     def setup(self) -> None:
         s = self.settings
         self.device = resolve_device(s.device)
+        if s.threads:
+            torch.set_num_threads(s.threads)
         random.seed(s.seed)
         np.random.seed(s.seed % (2 ** 32))
         torch.manual_seed(s.seed)

@@ -123,6 +123,13 @@ def test_panel_in_the_main_window_follows_the_document(qtbot, tmp_path, monkeypa
     window.doc.recompute()
     assert panel.input == InputSpec("input", (1, 20, 20))
     assert window.training_controller.state == "idle" and window.training_dock.windowTitle() == "Training"
+    started, real_start = [], window.training_controller.start
+    window.training_controller.start = lambda net, settings: started.append((net, settings))
+    panel.start_button.click()
+    net, settings = started[0]
+    assert net["nodes"][0]["params"]["shape"] == [1, 20, 20]          # a snapshot of the network as it is now
+    assert settings["threads"] >= 1 and settings["out"].startswith(str(tmp_path / "config"))
+    window.training_controller.start = real_start
     window.doc.network.set_param("dense2", "out_features", 0)          # an error: nothing is started
     window.doc.recompute()
     panel.start_button.click()
