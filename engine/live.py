@@ -1,9 +1,9 @@
 """The trainer callback behind the live views: it decides when to compute a frame, computes it on the
 fixed probe batch (eval mode, no_grad, train mode restored) and emits one FRAME message.
 
-Cadence: a frame is due every `every_steps` steps, at most `max_fps` times a second, and never more
-often than keeps the time spent on views under `budget` (a share of training time) — whichever is
-rarest. The app changes the configuration with a VIEWS message; the trainer hands it to `configure`.
+Cadence: a frame is due every `every_steps` steps, at most `max_fps` times a second, and only while
+the time spent on views (frames, the gradient statistics and the epoch-end outcome together) stays
+under `budget`, a share of training time — whichever is rarest. The app changes the configuration with a VIEWS message; the trainer hands it to `configure`.
 
 Frame payload: {"step", "epoch", "serial", "overhead", "views": {name: data}} with the names below.
 The outcome of an epoch (confusion matrix, generated text) is repeated in every later frame, so a
@@ -40,6 +40,7 @@ class LiveCallback:
         self._trainer = None
         self._last_end = -1e9
         self._last_cost = 0.0
+        self._pending_cost = 0.0
         self._outcome_end = -1e9
         self._outcome_cost = 0.0
         self._last_step = None
@@ -97,7 +98,7 @@ class LiveCallback:
         if self._due and self.enabled["weights"]:
             t = self.clock()
             self._weights = self.probes.weight_stats(trainer.model, self.blocks["learnable"])
-            self.spent += self.clock() - t
+            self._pending_cost = self.clock() - t       # part of this frame's cost
 
     def on_step(self, trainer) -> None:
         self._steps_seen += 1
@@ -108,8 +109,9 @@ class LiveCallback:
 
     def on_epoch_end(self, trainer, metrics=None) -> None:
         t = self.clock()
-        # short epochs: the outcome (confusion matrix, generated text) keeps to the overhead budget too
-        if self.enabled["outcome"] and t - self._outcome_end >= self._outcome_cost / self.config["budget"]:
+        # the outcome (confusion matrix, generated text) shares the overhead budget with the frames, so
+        # with short epochs it skips some of them (the first one always comes)
+        if self.enabled["outcome"] and (self._outcome_end < 0 or self._within_budget(self._outcome_cost)):
             try:
                 self.sticky.update(self._outcome(trainer))
                 self.sticky.pop("problem", None)
@@ -118,7 +120,7 @@ class LiveCallback:
             self._outcome_end = self.clock()
             self._outcome_cost = self._outcome_end - t
             self.spent += self._outcome_cost
-        self._emit(trainer, force=True)
+            self._emit(trainer, force=True)
 
     def on_end(self, trainer) -> None:
         self._emit(trainer, force=True)
@@ -130,8 +132,16 @@ class LiveCallback:
             return False
         if self._last_step is not None and step - self._last_step < self.config["every_steps"]:
             return False
-        gap = max(1.0 / self.config["max_fps"], self._last_cost * (1.0 / self.config["budget"] - 1.0))
-        return self.clock() - self._last_end >= gap
+        if self.clock() - self._last_end < 1.0 / self.config["max_fps"]:
+            return False
+        return self._within_budget(self._last_cost)
+
+    def _within_budget(self, cost: float) -> bool:
+        """Would spending `cost` more seconds keep the views' share of training time within the budget?
+        (A budget of 1 means no limit.)"""
+        if self.config["budget"] >= 1.0 or self._t0 is None:
+            return True
+        return self.spent + cost <= self.config["budget"] * (self.clock() - self._t0)
 
     # ------------------------------------------------------------------------------------ frames
     def _emit(self, trainer, force: bool = False) -> None:
@@ -143,7 +153,8 @@ class LiveCallback:
         payload = {"step": int(getattr(trainer, "step", 0)), "epoch": int(getattr(trainer, "epoch", 0)),
                    "serial": self.serial, "views": views}
         end = self.clock()
-        self._last_cost = end - t
+        self._last_cost = end - t + self._pending_cost
+        self._pending_cost = 0.0
         self.spent += self._last_cost
         self._last_end = end
         self._last_step = self._steps_seen
@@ -154,6 +165,8 @@ class LiveCallback:
         """Every enabled view's data for the current weights, on the probe batch. A view that cannot be
         computed for this network says so in a note; training goes on either way."""
         names = [n for n in FRAME_VIEWS if self.enabled[n]]
+        if not names:
+            return {}
         try:
             ctx = self._probe(trainer)
         except Exception as e:  # noqa: BLE001 - a view must never stop training

@@ -67,8 +67,7 @@ def test_no_frames_when_every_view_is_off():
     live = LiveCallback({"enabled": {n: False for n in ("filters", "features", "gates", "weights", "outcome")}},
                         clock=FakeClock())
     trainer = MiniTrainer(CNN, shapes_dataset(96), [live]).run(epochs=1)
-    assert all(not f["views"] for f in trainer.frames())          # only the forced start/epoch/end frames
-    assert len(trainer.frames()) == 2
+    assert len(trainer.frames()) == 1 and not trainer.frames()[0]["views"]      # only the final one
 
 
 def test_missing_block_is_reported_not_raised():
@@ -148,3 +147,34 @@ def test_a_view_that_fails_says_so_and_training_goes_on(monkeypatch):
                                               "(ValueError: no kernels here)")
     assert last["features"]["kind"] == "maps" or last["features"]["block"] == "input"
     assert trainer.step == 3 and trainer.model.training
+
+
+def test_views_keep_within_their_share_of_training_time():
+    """With a 10% budget and frames that cost as much as a training step, a frame comes about every 10
+    steps, whatever every_steps and max_fps allow, and the views take about 10% of the time."""
+    class StepClock:
+        t = 0.0
+
+        def __call__(self):
+            return self.t
+
+    clock = StepClock()
+    live = LiveCallback({"every_steps": 1, "max_fps": 1000, "budget": 0.1, "enabled": {"outcome": False}},
+                        clock=clock)
+    original = live.compute
+
+    def costly(trainer):
+        clock.t += 0.01                       # a frame costs 10 ms
+        return original(trainer)
+
+    live.compute = costly
+    shares = []
+
+    def step(trainer):
+        clock.t += 0.01                       # a training step costs 10 ms
+        shares.append(live.overhead)
+
+    trainer = MiniTrainer(CNN, shapes_dataset(960), [live]).run(epochs=2, on_batch=step)
+    during = [f["step"] for f in trainer.frames() if 0 < f["step"] < trainer.step]
+    assert 0.06 <= shares[-1] <= 0.11
+    assert 4 <= len(during) <= 7 and min(np.diff(during)) >= 8     # about every 10th of the 60 steps
