@@ -18,6 +18,7 @@ from .style import BLOCK_H, BLOCK_W, MULTI_PORT_W, PORT_HIT, PORT_R, RADIUS, STR
 PAD = 12.0
 DETAIL_LOD = 0.35    # below this zoom, cards are drawn without text and ports
 CARD = QRectF(-BLOCK_W / 2, -BLOCK_H / 2, BLOCK_W, BLOCK_H)
+BOUNDS = CARD.adjusted(-4, -PORT_R - 4, 4, PORT_R + 4)      # the card, its halo and its ports
 
 
 def _stripe_path() -> QPainterPath:
@@ -135,7 +136,8 @@ class BlockItem(QGraphicsItem):
     def set_result(self, result) -> bool:
         """Take a shape result; returns whether what the card shows changed (False: nothing to repaint).
         Only the state is worked out here; the texts are formatted when the card is next painted or
-        read, so an edit that changes hundreds of blocks out of view costs next to nothing."""
+        read, so an edit that changes hundreds of blocks out of view costs next to nothing. The card is
+        not repainted here: the scene repaints the cards in view and the rest as they come into view."""
         if result is self.result:
             return False
         before, self.result = self.result, result
@@ -147,7 +149,6 @@ class BlockItem(QGraphicsItem):
             self.state = "warning" if result.warnings else "ok"
         self._texts = None
         self._tip_stale = True
-        self.update()
         return True
 
     def _format(self) -> tuple[str, str, str]:
@@ -212,7 +213,7 @@ class BlockItem(QGraphicsItem):
 
     # ---- geometry --------------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        return CARD.adjusted(-4, -PORT_R - 4, 4, PORT_R + 4)
+        return BOUNDS
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()

@@ -63,13 +63,15 @@ class LinkItem(QGraphicsItem):
     def ends(self) -> tuple[str, str]:
         return self.source.node_id, self.target.node_id
 
-    def set_label(self, text: str) -> None:
-        """The shape shown on the link. The bounding box always has room for a label, so a new label
-        is only a repaint, not a geometry change."""
-        if text != self.label:
-            self.label = text
-            self._label_rect = None
-            self.update()
+    def set_label(self, text: str) -> bool:
+        """The shape shown on the link; returns whether it changed. The bounding box always has room for
+        a label, so a new label is only a repaint, not a geometry change; the scene asks for that repaint
+        when the link is in view (or as soon as it comes into view)."""
+        if text == self.label:
+            return False
+        self.label = text
+        self._label_rect = None
+        return True
 
     def label_rect(self) -> QRectF:
         if self._label_rect is None:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGraphicsScene, QMenu
 from engine import Network, fmt_shape
 from engine.layout import missing_positions, place_near
 
-from .block_item import CARD, BlockItem
+from .block_item import CARD, DETAIL_LOD, BlockItem
 from .link_item import LinkItem
 from .linking import LinkGesture
 from .style import BLOCK_H, PORT_HIT, theme
@@ -59,6 +59,7 @@ class NetworkScene(QGraphicsScene):
         self._rect_cache: QRectF | None = None
         self._rect_pending = False
         self._rect_may_shrink = False
+        self._stale: set = set()        # cards and links changed while out of view, repainted when next painted
         self.overview_revision = 0      # bumped when the minimap's picture (block places, errors) changes
         self.selectionChanged.connect(self._on_selection)
         self.set_network(network if network is not None else Network())
@@ -73,22 +74,64 @@ class NetworkScene(QGraphicsScene):
         self._rebuild()
 
     def show_results(self, results: dict) -> list[str]:
-        """Show shape results; only blocks whose shown content changed are repainted (their ids are
-        returned), so an edit in a large network costs little more than the blocks it affects."""
+        """Show shape results; returns the ids of the blocks whose shown content changed. Only what is
+        in view is repainted now; a changed card or link out of view (or too small to read, zoomed far
+        out) is repainted when a view next paints where it is (`draw_stale`), so an edit that changes
+        hundreds of blocks costs little more than the blocks on screen."""
         changed = []
+        readable, coarse = self._items_in_view()
+        stale = self._stale
         for nid, result in results.items():
             item = self._blocks.get(nid)
             if item is None:
                 continue
-            was_error = item.state == "error"
-            if item.set_result(result):
-                changed.append(nid)
-                if was_error != (item.state == "error"):
-                    self.overview_revision += 1
-                label = fmt_shape(result.shape) if result.shape is not None else ""
-                for link in item.links_out:
-                    link.set_label(label)
+            state = item.state
+            if not item.set_result(result):
+                continue
+            changed.append(nid)
+            if (state == "error") != (item.state == "error"):
+                self.overview_revision += 1
+            if readable is None or item in readable or (item.state != state and item in coarse):
+                item.update()
+            else:
+                stale.add(item)
+            label = fmt_shape(result.shape) if result.shape is not None else ""
+            for link in item.links_out:
+                if link.set_label(label):
+                    if readable is None or link in readable:
+                        link.update()
+                    else:
+                        stale.add(link)
         return changed
+
+    def _items_in_view(self):
+        """(items in a view zoomed in enough to read them, items in a view zoomed far out); (None, None)
+        when a view cannot draw stale items on its own (then everything is repainted at once)."""
+        readable, coarse = set(), set()
+        for view in self.views():
+            if not getattr(view, "draws_stale", False):
+                return None, None
+            rect = view.mapToScene(view.viewport().rect()).boundingRect()
+            found = self.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect)
+            (readable if view.transform().m11() >= DETAIL_LOD else coarse).update(found)
+        return readable, coarse
+
+    @property
+    def has_stale(self) -> bool:
+        """Whether some card or link changed without being repainted yet (it was out of view)."""
+        return bool(self._stale)
+
+    def draw_stale(self, rect: QRectF, scale: float) -> None:
+        """Called by a view about to paint `rect` (scene coordinates) at `scale`: cards and links whose
+        change was not drawn yet are repainted there (their cached pictures are dropped at once, so this
+        very paint shows them as they are). Zoomed far out their text is not drawn, so they wait."""
+        if not self._stale or scale < DETAIL_LOD:
+            return
+        stale = self._stale
+        for item in self.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
+            if item in stale:
+                stale.discard(item)
+                item.update()
 
     def selected_ids(self) -> list[str]:
         return [nid for nid, item in self._blocks.items() if item.isSelected()]
@@ -129,6 +172,7 @@ class NetworkScene(QGraphicsScene):
     def restyle(self) -> None:
         """Repaint everything in the current theme (after a switch between light and dark)."""
         self.overview_revision += 1
+        self._stale.clear()
         for item in self.items():
             item.update()
 
@@ -175,6 +219,7 @@ class NetworkScene(QGraphicsScene):
         self._quiet = True
         self.clear()
         self._quiet = False
+        self._stale.clear()
         self._blocks.clear()
         self._links.clear()
         self.block_geometry_changed()
@@ -229,6 +274,7 @@ class NetworkScene(QGraphicsScene):
             self._hovered = None
         for link in list(item.links_in) + list(item.links_out):
             self._remove_link(*link.ends)
+        self._stale.discard(item)
         self.removeItem(item)
         self.block_geometry_changed()
 
@@ -251,6 +297,7 @@ class NetworkScene(QGraphicsScene):
             link.source.links_out.remove(link)
         if link in link.target.links_in:
             link.target.links_in.remove(link)
+        self._stale.discard(link)
         self.removeItem(link)
         self._order_inputs(link.target)
 

@@ -22,6 +22,7 @@ class NetworkView(QGraphicsView):
 
     MIN_SCALE = 0.1
     MAX_SCALE = 3.0
+    draws_stale = True      # paintEvent brings cards changed out of view up to date (NetworkScene.draw_stale)
 
     def __init__(self, scene, parent=None):
         super().__init__(scene, parent)
@@ -179,6 +180,14 @@ class NetworkView(QGraphicsView):
             points.extend(QPointF(x, y) for x in xs)
             y += step
         painter.drawPoints(points)
+
+    def paintEvent(self, event) -> None:
+        scene = self.scene()
+        if getattr(scene, "has_stale", False):
+            margin = 4.0 / max(self.zoom(), 1e-3)
+            rect = self.mapToScene(event.rect()).boundingRect().adjusted(-margin, -margin, margin, margin)
+            scene.draw_stale(rect, self.zoom())
+        super().paintEvent(event)
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
