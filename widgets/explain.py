@@ -100,7 +100,11 @@ class ExplainPanel(QTextBrowser):
         super().__init__(parent)
         self.setOpenLinks(False)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._html = None
         self.show_node(None, None, {})
 
     def show_node(self, network, node_id: str | None, results: dict) -> None:
-        self.setHtml(explain_html(network, node_id, results))
+        html = explain_html(network, node_id, results)
+        if html != self._html:          # an edit elsewhere in the network leaves this text as it is
+            self._html = html
+            self.setHtml(html)

@@ -25,12 +25,12 @@ LINEAR_TYPES = ("Linear",)
 
 def input_spec(net: Network) -> InputSpec:
     """The network's single Input, with its shape and dtype; several Inputs or none is a DataError."""
-    from ..shapes import infer_shapes
+    from ..shapes import infer_node
     inputs = net.input_nodes()
     if len(inputs) != 1:
         raise DataError(f"Training needs a network with exactly one Input block; this one has {len(inputs)}"
                         + (f" ({', '.join(inputs)})" if inputs else "") + ".")
-    r = infer_shapes(net)[inputs[0]]
+    r = infer_node(net.nodes[inputs[0]], [], [])    # an Input's shape depends on nothing else (the app asks on every edit)
     if r.shape is None:
         raise DataError(r.error or f"Input '{inputs[0]}' has no valid shape.")
     return InputSpec(inputs[0], tuple(r.shape), r.dtype)

@@ -45,6 +45,7 @@ class NetworkView(QGraphicsView):
         self._space = False
         self.minimap = Minimap(self)
         self.minimap.hide()
+        self._minimap_key = None
         self._edge = EdgeScroller(self)
 
     # ---- zoom ------------------------------------------------------------------------------------
@@ -212,15 +213,20 @@ class NetworkView(QGraphicsView):
         self.minimap.move(area.right() - self.minimap.width() - 10, area.bottom() - self.minimap.height() - 10)
 
     def _refresh_minimap(self, *args) -> None:
+        """Show the minimap when the network does not fit, and repaint it when what it shows (the
+        blocks' picture or the visible area) changed: it is see-through, so each of its repaints also
+        repaints the canvas under it."""
         scene = self.scene()
         if scene is None:
             return
         visible = self.mapToScene(self.viewport().rect()).boundingRect()
         rect = scene.blocks_rect()
         needed = not rect.isNull() and not visible.contains(rect)
+        key = (id(scene), getattr(scene, "overview_revision", None), visible, rect)
         if needed != self.minimap.isVisible():
             self._place_minimap()
             self.minimap.setVisible(needed)
             self.minimap.raise_()
-        elif needed:
+        elif needed and key != self._minimap_key:
             self.minimap.update()
+        self._minimap_key = key
