@@ -104,8 +104,9 @@ class Inspector(QScrollArea):
         counts the selected blocks when there are several."""
         node = network.nodes.get(node_id) if (network is not None and node_id) else None
         has = node is not None
-        for w in (self.icon, self.title, self.id_edit, self.help, self.rule, self.form_host, self.output,
-                  self.error, self.warnings, self.formula_title, self.formula):
+        # Each widget is shown or hidden once (the result's labels by show_result): a label shown and then
+        # hidden again in one call lays the whole panel out twice.
+        for w in (self.icon, self.title, self.id_edit, self.help, self.rule, self.form_host, self.output):
             w.setVisible(has)
         self.id_label.setVisible(has)
         self.empty.setVisible(not has)
@@ -115,12 +116,14 @@ class Inspector(QScrollArea):
         if not has:
             self.node_id = self.node_type = None
             self._clear_form()
+            self.show_result(None)
             return
         spec = node.spec
         if node_id != self.node_id or node.type != self.node_type:
+            if node.type != self.node_type:     # a new pixmap lays the whole panel out again: only when it changes
+                self.icon.setPixmap(group_icon(spec.group).pixmap(24, 24))
             self.node_id, self.node_type = node_id, node.type
             self._build_form(node)
-        self.icon.setPixmap(group_icon(spec.group).pixmap(24, 24))
         self.title.setText(spec.label)
         if not self.id_edit.hasFocus():
             self.id_edit.setText(node_id)
@@ -139,10 +142,10 @@ class Inspector(QScrollArea):
 
     def show_result(self, result) -> None:
         if result is None:
-            self.output.setText("")
-            self.error.setText("")
-            self.warnings.setText("")
-            self.formula.setText("")
+            for label in (self.output, self.error, self.warnings, self.formula):
+                label.setText("")
+            for w in (self.error, self.warnings, self.formula_title, self.formula):
+                w.setVisible(False)
             return
         if result.shape is not None:
             extra = f" · {result.params:,} parameters" if result.params else ""
