@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QTextBrowser
 
 from engine import fmt_shape
@@ -100,11 +101,24 @@ class ExplainPanel(QTextBrowser):
         super().__init__(parent)
         self.setOpenLinks(False)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.document().setUndoRedoEnabled(False)
         self._html = None
+        self._node_id = None
         self.show_node(None, None, {})
 
     def show_node(self, network, node_id: str | None, results: dict) -> None:
         html = explain_html(network, node_id, results)
-        if html != self._html:          # an edit elsewhere in the network leaves this text as it is
-            self._html = html
-            self.setHtml(html)
+        if html == self._html:          # an edit elsewhere in the network leaves this text as it is
+            return
+        self._html = html
+        if node_id is None or node_id != self._node_id:
+            self._node_id = node_id
+            self.setHtml(html)          # another block: from the top
+            return
+        # The same block after an edit: the text is replaced in place, in one step, which keeps the reader's
+        # place and costs a third of setHtml (that empties the document first and lays the panel out twice).
+        cursor = QTextCursor(self.document())
+        cursor.beginEditBlock()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertHtml(html)
+        cursor.endEditBlock()
