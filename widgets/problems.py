@@ -40,6 +40,7 @@ class ProblemsPanel(QWidget):
         lay.addWidget(self.list, 1)
         lay.addLayout(row)
         self.entries: list[tuple[str, str, str, list]] = []
+        self._listed = False
         self.list.itemSelectionChanged.connect(self._selected)
         self.list.customContextMenuRequested.connect(self._menu)
         self.fix_button.clicked.connect(self._apply_current)
@@ -57,6 +58,10 @@ class ProblemsPanel(QWidget):
                 entries.append((nid, "error", r.error, list(r.fixes)))
             for w in r.warnings:
                 entries.append((nid, "warning", w, list(r.fixes) if not r.error else []))
+        if self._listed and self._same(entries):
+            self.entries = entries      # the same rows (an edit that changed shapes, no problem): the list stays
+            return
+        self._listed = True
         selected = self.current()
         self.entries = entries
         self.list.blockSignals(True)
@@ -78,6 +83,12 @@ class ProblemsPanel(QWidget):
             self.count.setText(f"{errors} error{'s' if errors != 1 else ''}, "
                                f"{warnings} warning{'s' if warnings != 1 else ''}")
         self._update_button()
+
+    def _same(self, entries: list) -> bool:
+        """Whether `entries` would list exactly what is listed (a quick fix compared by its label)."""
+        def key(rows):
+            return [(nid, kind, text, [f.label for f in fixes]) for nid, kind, text, fixes in rows]
+        return self.list.count() == len(entries) and key(entries) == key(self.entries)
 
     def current(self):
         items = self.list.selectedItems()
