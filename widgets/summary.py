@@ -137,6 +137,7 @@ class SummaryPanel(QWidget):
         self._rows: list[str] = []
         self._types: list[str] = []
         self._stamps: dict = {}
+        self._shown: list = []
         self.refresh_devices()
         self.batch.valueChanged.connect(self._estimate_changed)
         self.optimizer.currentIndexChanged.connect(lambda _i: self.update_estimate())
@@ -167,6 +168,7 @@ class SummaryPanel(QWidget):
             self._rows = ids
             self._types = [network.nodes[n].type for n in ids]
             self._stamps = {}
+            self._shown = [None] * len(ids)      # per row, what its result cells show
             self.table.setRowCount(0)
             self.table.setRowCount(len(ids))
             for row, nid in enumerate(ids):
@@ -177,12 +179,14 @@ class SummaryPanel(QWidget):
                 self.table.setItem(row, 1, _item(node.spec.label))
                 for col in (2, 3, 4, 5):
                     self.table.setItem(row, col, _item("", col > 2))
+        colours = {"error": QColor("#d9534f"), "muted": self.palette().color(QPalette.ColorRole.PlaceholderText),
+                   "text": self.palette().color(QPalette.ColorRole.Text)}
         for row, nid in enumerate(ids):
             r = results.get(nid)
             stamp = r.stamp if r is not None else None
             if self._stamps.get(nid) != stamp:
                 self._stamps[nid] = stamp
-                self._fill_row(row, r)
+                self._fill_row(row, r, colours)
         self.table.blockSignals(False)
         total_params = sum(r.params or 0 for r in results.values())
         total_macs = sum(r.macs for r in results.values() if r.shape is not None)
@@ -199,21 +203,27 @@ class SummaryPanel(QWidget):
                             f"activations {human_bytes(act)} per sample")
         self.update_estimate()
 
-    def _fill_row(self, row: int, r) -> None:
-        out = self.table.item(row, 2)
+    def _fill_row(self, row: int, r, colours: dict) -> None:
+        """Write one row's result cells; cells whose text and look did not change are left alone (an edit
+        at the top of a large network changes every row, but mostly some of its cells)."""
         if r is None or r.shape is None:
-            out.setText("error" if r is not None and r.error and not r.blocked else "—")
-            out.setToolTip(r.error if r is not None and r.error else "")
-            out.setForeground(QColor("#d9534f") if r is not None and r.error and not r.blocked
-                              else self.palette().color(QPalette.ColorRole.PlaceholderText))
-            texts = ("", "", "")
+            failed = r is not None and r.error and not r.blocked
+            colour = colours["error" if failed else "muted"]
+            shown = ("error" if failed else "—", r.error if r is not None and r.error else "", colour.rgba(),
+                     "", "", "")
         else:
-            out.setText(fmt_shape(r.shape))
-            out.setToolTip("")
-            out.setForeground(self.palette().color(QPalette.ColorRole.Text))
-            texts = (f"{r.params:,}" if r.params else "0", human_count(r.macs), human_bytes(r.memory))
-        for col, text in zip((3, 4, 5), texts):
-            self.table.item(row, col).setText(text)
+            colour = colours["text"]
+            shown = (fmt_shape(r.shape), "", colour.rgba(), f"{r.params:,}" if r.params else "0",
+                     human_count(r.macs), human_bytes(r.memory))
+        before = self._shown[row]
+        if before is None or before[1:3] != shown[1:3]:         # tooltip and colour (a theme switch changes it)
+            out = self.table.item(row, 2)
+            out.setToolTip(shown[1])
+            out.setForeground(colour)
+        for i, col in ((0, 2), (3, 3), (4, 4), (5, 5)):
+            if before is None or before[i] != shown[i]:
+                self.table.item(row, col).setText(shown[i])
+        self._shown[row] = shown
 
     def update_estimate(self) -> None:
         m = training_memory(self._results, self.batch.value(), self.optimizer.currentText())
