@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from engine.layout import LAYER_GAP
 
-from .block_item import BlockItem
+from .block_item import DETAIL_LOD, BlockItem
 from .style import Fonts, theme
 
 ARROW = 5.0
@@ -17,7 +17,7 @@ LABEL_CHECK_W = 96.0   # a typical label's width, for finding a free spot on lon
 SKIP_DY = 1.6 * LAYER_GAP   # links longer than this (vertically) skip past other blocks
 BEND = 40.0            # height of the bends of a link that goes around blocks
 LANE_GAP = 36.0        # distance between a detouring link and the blocks it passes
-LABEL_LOD = 0.35     # below this zoom, shape labels on links are not drawn
+LABEL_LOD = DETAIL_LOD   # below this zoom, shape labels on links are not drawn (nor repainted when they change)
 
 
 def curve(p0: QPointF, p1: QPointF) -> QPainterPath:
