@@ -116,10 +116,24 @@ class MainWindow(QMainWindow):
         if self.extras_installed:
             return
         self.extras_installed = True
+        from widgets.live_views import LiveViews
+
         from .training_controller import install_training
+        self.live_views = LiveViews(self)
+        self.live_views_dock = self.add_dock(self.live_views, "Live views", "bottom")
+        self.tabifyDockWidget(self.summary_dock, self.live_views_dock)   # design first: Summary in front
+        self.summary_dock.raise_()
+        self.live_views.set_network(self.doc.network)
+        self.scene.selection_ids_changed.connect(self._follow_selection_in_views)
         install_training(self)
+        self.training_controller.started.connect(lambda _payload: self.live_views_dock.raise_())
         self.explain_dock.raise_()                  # design first: the shapes stay in view, Training a tab away
         self.settings.restore_dock_state(self)     # the saved layout places the panels added now
+
+    def _follow_selection_in_views(self, ids: list) -> None:
+        """One block selected on the canvas: the feature-map view shows its activations."""
+        if len(ids) == 1:
+            self.live_views.set_block(ids[0])
 
     # ---- actions and menus ------------------------------------------------------------------
     def _action(self, text: str, slot, shortcut=None, icon=None, tip: str = "") -> QAction:

@@ -1,9 +1,12 @@
 """Shared fixtures: the example networks (resources/examples) and the real data folder outside the repo."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")     # plain `pytest` runs without a screen too
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "resources" / "examples"

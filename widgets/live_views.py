@@ -149,8 +149,8 @@ class LiveViews(QWidget):
         """Show this block's activations in the feature-map view (from the canvas selection)."""
         if not node_id:
             return
-        self.ensure_views()
-        self.views["features"].select(node_id)
+        if self.views:              # not yet created: ensure_views selects config["block"] when they are
+            self.views["features"].select(node_id)
         self._request(block=node_id)
 
     def set_network(self, network) -> None:

@@ -1,0 +1,65 @@
+"""The live views inside the main window: docked beside the summary, fed by the window's own training
+controller during a real run in the child process, following the canvas selection and the edits."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.main_window import MainWindow
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("NETWRIGHT_CONFIG_DIR", str(tmp_path / "config"))
+    w = MainWindow(recovery_folder=tmp_path / "recovery")
+    qtbot.addWidget(w)
+    assert w.files.open_path(EXAMPLES / "mnist_cnn.json", ask=False)
+    w.resize(1300, 850)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def test_live_views_are_a_dock_listed_in_the_view_menu_behind_the_summary(window):
+    assert window.live_views_dock.windowTitle() == "Live views"
+    assert window.live_views_dock.toggleViewAction() in window.view_menu.actions()
+    assert window.tabifiedDockWidgets(window.summary_dock) == [window.live_views_dock]
+    assert not window.summary.visibleRegion().isEmpty()                       # design first
+    assert window.live_views.visibleRegion().isEmpty()
+
+
+def test_clicking_a_block_on_the_canvas_picks_it_for_the_feature_maps(window):
+    window.scene.select_ids(["conv2"])
+    assert window.live_views.config["block"] == "conv2"
+    assert window.training_controller.views_config["block"] == "conv2"     # the next run probes it
+    window.live_views.ensure_views()
+    assert window.live_views.views["features"].block_box.currentText() == "conv2"
+    window.scene.select_ids(["conv1", "pool1"])          # several blocks: the choice stays
+    assert window.live_views.config["block"] == "conv2"
+
+
+def test_deleting_the_chosen_block_clears_its_feature_maps(window):
+    window.live_views.ensure_views()
+    window.scene.select_ids(["conv2"])
+    window.editor.delete(["conv2"])
+    assert window.live_views.config["block"] is None
+    note = window.live_views.views["features"].note
+    assert not note.isHidden() and "'conv2' was removed" in note.text()
+
+
+def test_a_run_started_from_the_panel_raises_the_views_and_fills_the_curves(window, qtbot):
+    panel = window.training_panel
+    panel.epochs.setValue(1)
+    window.doc.network.set_param("input", "shape", [1, 16, 16])     # small images: a short run
+    window.doc.recompute()
+    with qtbot.waitSignal(window.training_controller.finished, timeout=180_000):
+        panel.start_button.click()
+    qtbot.waitUntil(lambda: not window.live_views.visibleRegion().isEmpty())
+    assert window.summary.visibleRegion().isEmpty()
+    window.live_views.refresh()
+    curves = window.live_views.views["curves"]
+    assert curves.panels["loss"].val.n == 1 and curves.panels["loss"].raw.n > 0
+    assert window.live_views.last_frame is not None and window.live_views.last_frame["views"]
