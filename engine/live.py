@@ -384,6 +384,8 @@ def _preview(trainer, x) -> dict:
         return {"text": "".join(vocab[int(t)] for t in a.reshape(-1).tolist())} if vocab else \
             {"values": a.numpy().astype(np.float32).reshape(-1)}
     a = a.float().numpy()
+    if a.ndim == 2 and _is_image(trainer):     # a grey image read as a sequence of rows
+        a = a[None]
     if a.ndim == 3 and a.shape[0] in (1, 3):
         step = max(1, int(np.ceil(max(a.shape[1:]) / MAX_PREVIEW_SIDE)))
         a = a[:, ::step, ::step]

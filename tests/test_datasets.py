@@ -163,6 +163,18 @@ def test_mnist_from_a_folder_is_padded_for_lenet(data_dir, load_example):
         load_dataset("mnist", inp(1, 16, 16), data_dir=data_dir)
 
 
+def test_an_lstm_that_reads_rows_gets_mnist_and_shapes_as_sequences_of_rows(data_dir, load_example):
+    net = load_example("lstm_mnist_rows")                  # Input [28, 28]: 28 rows of 28 pixels
+    ds = prepare("mnist", net, data_dir=data_dir)
+    assert ds.x.shape == (10000, 28, 28) and ds.kind == "image"
+    assert any("read as sequences of 28 rows of 28 pixels" in n for n in ds.notes)
+    assert abs(float(ds.x.mean())) < 0.1                     # standardized like the [1, 28, 28] images
+    shapes = prepare("shapes", net)
+    assert shapes.x.shape[1:] == (28, 28)
+    images = load_dataset("shapes", inp(1, 28, 28))
+    np.testing.assert_array_equal(shapes.x, images.x[:, 0])  # the same pictures, without the channel axis
+
+
 def _write_idx(path, magic, array):
     header = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in array.shape)
     with gzip.open(path, "wb") as f:

@@ -178,3 +178,15 @@ def test_views_keep_within_their_share_of_training_time():
     during = [f["step"] for f in trainer.frames() if 0 < f["step"] < trainer.step]
     assert 0.06 <= shares[-1] <= 0.11
     assert 4 <= len(during) <= 7 and min(np.diff(during)) >= 8     # about every 10th of the 60 steps
+
+
+def test_a_grey_image_read_as_rows_is_previewed_as_an_image():
+    import types
+
+    import torch
+    from engine.live import _preview
+    trainer = types.SimpleNamespace(dataset=types.SimpleNamespace(kind="image"))
+    shown = _preview(trainer, torch.rand(28, 28))
+    assert shown["image"].shape == (28, 28) and 0.0 <= shown["image"].min() <= shown["image"].max() <= 1.0
+    sequence = _preview(types.SimpleNamespace(dataset=types.SimpleNamespace(kind="sequence")), torch.rand(50, 2))
+    assert sequence["sequence"].shape == (50, 2)

@@ -27,6 +27,8 @@ TILE = 56
 def image_tile(sample: np.ndarray, size: int = TILE) -> QImage:
     """A [C, H, W] sample (any range) as a QImage scaled to `size`, grey or RGB."""
     a = np.asarray(sample, np.float32)
+    if a.ndim == 2:                     # a grey image read as a sequence of rows
+        a = a[None]
     lo, hi = float(a.min()), float(a.max())
     a = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
     a = np.ascontiguousarray((a * 255).astype(np.uint8))

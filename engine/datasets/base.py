@@ -83,7 +83,13 @@ class Dataset:
 def as_images(x: np.ndarray, source: str, inp: InputSpec, notes: list[str]) -> np.ndarray:
     """Images (N, H, W) or (N, C, H, W), uint8 or float, to float32 [0, 1] of the Input's [C, H, W].
     Smaller images are padded with zeros (centred) to the Input's size, with a note; larger ones or
-    another channel count are an error that says how to set the Input."""
+    another channel count are an error that says how to set the Input. An Input of [H, W] reads grey
+    images as sequences of H rows of W pixels (an LSTM that reads MNIST rows): (N, H, W)."""
+    if len(inp.shape) == 2 and (x.ndim == 3 or x.shape[1] == 1):
+        rows = as_images(x, source, InputSpec(inp.node_id, (1, *inp.shape), inp.dtype), notes)[:, 0]
+        notes.append(f"{source}'s images are read as sequences of {inp.shape[0]} rows of {inp.shape[1]} pixels "
+                     f"(Input '{inp.node_id}' is [T, F]).")
+        return np.ascontiguousarray(rows)
     if x.ndim == 3:
         x = x[:, None]
     if x.dtype == np.uint8:

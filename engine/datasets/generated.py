@@ -43,10 +43,11 @@ def masks(kind: np.ndarray, cy, cx, r, t, yy, xx) -> np.ndarray:
 
 def make_shapes(inp: InputSpec, n: int = DEFAULT_SAMPLES, seed: int = 0) -> Dataset:
     need_float_input(inp, "The 'shapes' data set")
-    if len(inp.shape) != 3 or inp.shape[0] not in (1, 3):
-        raise DataError(f"The 'shapes' data set makes images [1, H, W] or [3, H, W], but Input '{inp.node_id}' has "
-                        f"shape {inp.shape_text()}; set it to e.g. [1, 28, 28].")
-    c, h, w = inp.shape
+    rows = len(inp.shape) == 2         # [H, W]: grey images read as sequences of rows
+    if not rows and (len(inp.shape) != 3 or inp.shape[0] not in (1, 3)):
+        raise DataError(f"The 'shapes' data set makes images [1, H, W] or [3, H, W] (or [H, W], read as rows), "
+                        f"but Input '{inp.node_id}' has shape {inp.shape_text()}; set it to e.g. [1, 28, 28].")
+    c, h, w = (1, *inp.shape) if rows else inp.shape
     if min(h, w) < 8:
         raise DataError(f"The 'shapes' data set needs images of at least 8×8 to draw on, but Input '{inp.node_id}' "
                         f"asks for {h}×{w}; set its shape to e.g. [{c}, 28, 28].")
@@ -67,4 +68,4 @@ def make_shapes(inp: InputSpec, n: int = DEFAULT_SAMPLES, seed: int = 0) -> Data
     x = m[:, None].astype(np.float32) * bright
     x += rng.normal(0.0, 0.12, x.shape).astype(np.float32)
     np.clip(x, 0.0, 1.0, out=x)
-    return Dataset("shapes", x, kind.astype(np.int64), CLASSIFICATION, "image", list(CLASSES))
+    return Dataset("shapes", x[:, 0] if rows else x, kind.astype(np.int64), CLASSIFICATION, "image", list(CLASSES))

@@ -66,7 +66,8 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
 
 
 def standardize(x: np.ndarray, norm, name: str, notes: list[str]) -> np.ndarray:
-    mean, std = (np.asarray(v, np.float32).reshape(1, -1, 1, 1) for v in norm)
+    shape = (1, -1, 1, 1) if x.ndim == 4 else (1, 1, 1)        # (N, H, W): grey images read as rows
+    mean, std = (np.asarray(v, np.float32).reshape(shape) for v in norm)
     x -= mean
     x /= std
     notes.append(f"{name} images are standardized: (x − mean) / std with the usual mean {list(norm[0])} and "
