@@ -288,7 +288,43 @@ def install_training(window) -> TrainingController:
     live = getattr(window, "live_views", None)
     if live is not None and hasattr(live, "attach"):
         live.attach(controller)
+    if hasattr(window, "add_menu"):
+        add_training_menu(window, panel, controller)
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(controller.shutdown)
     return controller
+
+
+def add_training_menu(window, panel, controller) -> None:
+    """A Training menu with the keys debuggers use: F5 starts (or resumes), F6 pauses, Shift+F5 stops."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    menu = window.add_menu("&Training")
+    window.training_menu = menu
+
+    def start_or_resume():
+        if controller.state == PAUSED:
+            panel.resume_button.click()
+        elif controller.state == IDLE:
+            window.training_dock.show()
+            window.training_dock.raise_()
+            panel.start_button.click()
+
+    items = [("&Start / Resume", start_or_resume, "F5", lambda st: st in (IDLE, PAUSED)),
+             ("&Pause", panel.pause_button.click, "F6", lambda st: st == RUNNING),
+             ("S&top", panel.stop_button.click, "Shift+F5", lambda st: st in (STARTING, RUNNING, PAUSED))]
+    actions = []
+    for text, slot, key, enabled in items:
+        action = QAction(text, window)
+        action.setShortcut(QKeySequence(key))
+        action.triggered.connect(lambda _checked=False, slot=slot: slot())
+        menu.addAction(action)
+        actions.append((action, enabled))
+
+    def follow(state: str):
+        for action, enabled in actions:
+            action.setEnabled(enabled(state))
+    controller.state_changed.connect(follow)
+    follow(controller.state)
+    window.training_actions = [a for a, _ in actions]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 
 from app.main_window import MainWindow
 
@@ -14,6 +15,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("NETWRIGHT_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setattr(QMessageBox, "question",                 # closing with edits: discard them
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
     w = MainWindow(recovery_folder=tmp_path / "recovery")
     qtbot.addWidget(w)
     assert w.files.open_path(EXAMPLES / "mnist_cnn.json", ask=False)
@@ -55,8 +58,13 @@ def test_a_run_started_from_the_panel_raises_the_views_and_fills_the_curves(wind
     panel.epochs.setValue(1)
     window.doc.network.set_param("input", "shape", [1, 16, 16])     # small images: a short run
     window.doc.recompute()
+    start, pause, stop = window.training_actions          # Training menu: F5, F6, Shift+F5
+    assert [a.shortcut().toString() for a in (start, pause, stop)] == ["F5", "F6", "Shift+F5"]
+    assert start.isEnabled() and not pause.isEnabled() and not stop.isEnabled()
     with qtbot.waitSignal(window.training_controller.finished, timeout=180_000):
-        panel.start_button.click()
+        start.trigger()
+        assert not start.isEnabled() and stop.isEnabled()
+    qtbot.waitUntil(start.isEnabled)
     qtbot.waitUntil(lambda: not window.live_views.visibleRegion().isEmpty())
     assert window.summary.visibleRegion().isEmpty()
     window.live_views.refresh()
