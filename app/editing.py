@@ -71,10 +71,26 @@ class Editor(QObject):
             self.status.emit(f"Added {BLOCKS[type_name].label} '{new_id}'" + (f" after '{source}'." if source else "."))
         return new_id
 
-    def delete(self, ids) -> None:
+    def delete(self, ids, links=()) -> None:
+        """Remove blocks (with their links) and other links, as one undo step."""
         ids = [i for i in ids if i in self.net]
+        gone = set(ids)
+        present = {(e.source, e.target) for e in self.net.edges}
+        links = [(s, t) for s, t in links if (s, t) in present and s not in gone and t not in gone]
+        if not ids and not links:
+            return
+        stack = self.doc.undo_stack
+        grouped = len(links) + bool(ids) > 1
+        if grouped:
+            parts = ([f"{len(ids)} block{'s' if len(ids) > 1 else ''}"] if ids else []) + \
+                [f"{len(links)} link{'s' if len(links) > 1 else ''}"]
+            stack.beginMacro("delete " + " and ".join(parts))
+        for s, t in links:         # the links first: the blocks' own links are then restored at their places
+            self.push(Disconnect(self.doc, s, t))
         if ids:
             self.push(RemoveBlocks(self.doc, ids))
+        if grouped:
+            stack.endMacro()
 
     def move(self, moves: dict) -> None:
         moves = {k: v for k, v in moves.items() if k in self.net and tuple(v[0] or ()) != tuple(v[1])}

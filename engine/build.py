@@ -57,7 +57,7 @@ class NetwrightModel(nn.Module):
         taken: set[str] = set()
         self.attr = {nid: attribute_name(nid, taken) for nid in net.nodes}
         slot = {nid: i for i, nid in enumerate(self.input_ids)}
-        needed = _ancestors(net, output)
+        needed = net.ancestors(output)
         plan = []
         for nid in net.topological_order():
             node = net.nodes[nid]
@@ -87,16 +87,6 @@ class NetwrightModel(nn.Module):
     def block(self, node_id: str) -> nn.Module:
         """The module of a block, by node id."""
         return getattr(self, self.attr[node_id])
-
-
-def _ancestors(net: Network, node_id: str) -> set[str]:
-    seen, stack = set(), [node_id]
-    while stack:
-        n = stack.pop()
-        if n not in seen:
-            seen.add(n)
-            stack.extend(net.inputs_of(n))
-    return seen
 
 
 def build_model(net: Network) -> NetwrightModel:

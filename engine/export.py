@@ -45,16 +45,6 @@ def _variable(name: str) -> str:
     return name + "_" if name == "self" else name
 
 
-def _ancestors(net: Network, node_id: str) -> set[str]:
-    seen, stack = set(), [node_id]
-    while stack:
-        n = stack.pop()
-        if n not in seen:
-            seen.add(n)
-            stack.extend(net.inputs_of(n))
-    return seen
-
-
 def _docstring(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', "'''")
 
@@ -72,7 +62,7 @@ def export_code(net: Network, weights: str | None = None, source: str | None = N
     attr = attribute_names(net)
     inputs = net.input_nodes()
     order = [nid for nid in net.topological_order() if net.nodes[nid].type != "Input"]
-    needed = _ancestors(net, output)
+    needed = net.ancestors(output)
 
     helpers: list[str] = []
     init, total = [], 0

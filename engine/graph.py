@@ -88,6 +88,16 @@ class Network:
         """Sources feeding `node_id`, in the order of the edge list (the order Add/Concat take them)."""
         return [e.source for e in self.edges if e.target == node_id]
 
+    def ancestors(self, node_id: str) -> set[str]:
+        """`node_id` and every node it depends on (what the block's output needs computed)."""
+        seen, stack = set(), [node_id]
+        while stack:
+            n = stack.pop()
+            if n not in seen:
+                seen.add(n)
+                stack.extend(self.inputs_of(n))
+        return seen
+
     def outputs_of(self, node_id: str) -> list[str]:
         return [e.target for e in self.edges if e.source == node_id]
 

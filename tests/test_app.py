@@ -164,7 +164,7 @@ def test_undo_all_restores_the_initial_document_and_redo_all_the_final_one(windo
     window.editor.set_param("dropout1", "p", 0.2)
     sc.blocks_moved.emit({"conv1": (window.doc.network.nodes["conv1"].position, (250.0, 10.0))})
     sc.unlink_requested.emit("relu3", "dense2")
-    sc.delete_requested.emit(["pool1"])
+    sc.delete_requested.emit(["pool1"], [])
     window.editor.rename("conv2", "conv_b")
     sc.select_ids(["relu1"])
     window.block_palette.add_requested.emit("BatchNorm2d")
@@ -219,7 +219,7 @@ def test_cut_removes_and_paste_brings_back(window):
 
 def test_selecting_a_problem_selects_its_block_and_the_fix_button_applies_the_fix(window):
     window.scene.select_ids(["flatten"])
-    window.scene.delete_requested.emit(["flatten"])
+    window.scene.delete_requested.emit(["flatten"], [])
     window.scene.link_requested.emit("pool2", "dense1")
     problems = window.problems
     assert problems.entries
@@ -294,7 +294,7 @@ def test_the_summary_table_follows_edits_and_deletes(window):
     window.editor.set_param("conv1", "out_channels", 12)
     assert table.item(row_of("conv1"), 2).text() == "12 × 28 × 28"
     assert table.item(row_of("conv2"), 3).text() == f"{16 * 12 * 9 + 16:,}"
-    window.scene.delete_requested.emit(["flatten"])
+    window.scene.delete_requested.emit(["flatten"], [])
     assert table.rowCount() == len(window.doc.network) == 10
     assert table.item(row_of("dense1"), 2).text() == "error"      # no input any more
     assert table.item(row_of("relu3"), 2).text() == "—"           # blocked by dense1, not its own fault
@@ -325,6 +325,18 @@ def test_with_nothing_selected_the_explain_panel_describes_the_network(window):
     window.scene.select_ids([])
     text = window.explain.toPlainText()
     assert "CRNN" in text and "bidirectional LSTM" in text and "C × H × W" in text
+
+
+def test_deleting_blocks_and_links_together_is_one_undo_step(window):
+    before = snapshot(window)
+    window.scene.select_ids(["pool1"])
+    window.scene.link_item("relu3", "dense2").setSelected(True)
+    window.delete_action.trigger()
+    assert "pool1" not in window.doc.network
+    assert ("relu3", "dense2") not in {(e.source, e.target) for e in window.doc.network.edges}
+    assert window.doc.undo_stack.undoText() == "delete 1 block and 1 link"
+    window.undo_action.trigger()
+    assert snapshot(window) == before
 
 
 def test_pasting_the_same_copy_again_steps_further(window):

@@ -191,9 +191,8 @@ def test_rubber_band_selects_and_delete_asks_to_remove_the_selection(canvas):
     assert sorted(seen[-1]) == ["conv", "relu"]
     assert rec.named("blocks_moved") == []
     QTest.keyClick(view.viewport(), Qt.Key.Key_Delete)
-    [(ids,)] = rec.named("delete_requested")
-    assert sorted(ids) == ["conv", "relu"]
-    assert rec.named("unlink_requested") == []          # their links go with the blocks
+    [(ids, links)] = rec.named("delete_requested")
+    assert sorted(ids) == ["conv", "relu"] and links == []     # their links go with the blocks
 
 
 def test_a_selected_link_and_delete_asks_to_unlink(canvas):
@@ -204,8 +203,7 @@ def test_a_selected_link_and_delete_asks_to_unlink(canvas):
     mouse(view, "release", mid)
     assert link.isSelected()
     QTest.keyClick(view.viewport(), Qt.Key.Key_Backspace)
-    assert rec.named("unlink_requested") == [("conv", "relu")]
-    assert rec.named("delete_requested") == []
+    assert rec.named("delete_requested") == [([], [["conv", "relu"]])]
 
 
 def test_select_ids_and_double_click(canvas):
@@ -327,7 +325,7 @@ def test_context_menu_on_a_block_offers_delete(canvas, monkeypatch):
     QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at,
                                                               view.viewport().mapToGlobal(at)))
     assert shown == [["Delete block"]]
-    assert rec.named("delete_requested") == [(["flat"],)]
+    assert rec.named("delete_requested") == [(["flat"], [])]
     link = scene.link_item("conv", "relu")
     at = view.mapFromScene(link.mapToScene(link.path().pointAtPercent(0.25)))
     QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at,

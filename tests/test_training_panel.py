@@ -63,6 +63,24 @@ def test_preview_draws_images_for_shapes_and_explains_what_cannot_be_shown(qtbot
     assert "exactly one Input" in panel.preview_text.text()
 
 
+def test_downloadable_sets_can_be_read_from_a_folder_instead(qtbot, panel, data_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv("NETWRIGHT_CACHE", str(tmp_path / "cache"))     # an empty cache
+    panel.set_input(InputSpec("input", (1, 28, 28)))
+    assert panel.data_dir_row.isHidden() and panel.settings()["data_dir"] is None
+    panel.dataset_combo.setCurrentIndex(panel.dataset_combo.findData("mnist"))
+    assert not panel.data_dir_row.isHidden()
+    panel.refresh_preview()
+    assert "downloaded into" in panel.preview_text.text()       # nothing there yet: says where it will go
+    monkeypatch.setattr(panel, "ask_for_data_dir", lambda: str(data_dir))
+    panel._choose_data_dir()
+    panel.refresh_preview()
+    assert panel.preview_label.pixmap() is not None and not panel.preview_label.pixmap().isNull()
+    assert "mnist" in panel.preview_text.text()
+    assert panel.settings()["data_dir"] == str(data_dir)
+    panel.dataset_combo.setCurrentIndex(panel.dataset_combo.findData("shapes"))
+    assert panel.data_dir_row.isHidden() and panel.settings()["data_dir"] is None   # generated: no folder
+
+
 def test_a_text_file_is_added_to_the_chooser_and_previewed(qtbot, panel, tmp_path):
     (tmp_path / "poem.txt").write_text("the quick brown fox jumps over the lazy dog " * 10)
     panel.set_input(InputSpec("input", (20,), "int64"))

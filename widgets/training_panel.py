@@ -14,10 +14,11 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGroupBox,
-                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSpinBox,
-                               QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSizePolicy,
+                               QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from engine.datasets import BUILT_IN, DataError, InputSpec, preview
+from engine.datasets.remote import REMOTE
 
 OPEN_FILE = "Open file (npz, csv, text)…"
 OPEN_FOLDER = "Open folder of class folders…"
@@ -119,6 +120,7 @@ class TrainingPanel(QWidget):
         self.dataset_combo.activated.connect(self._dataset_activated)
         self.dataset_combo.currentIndexChanged.connect(lambda _i: self._preview_timer.start())
         v.addWidget(self.dataset_combo)
+        v.addWidget(self._data_dir_row(box))
         self.preview_label = QLabel(box)
         self.preview_label.setMinimumHeight(TILE + 20)
         self.preview_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -128,6 +130,45 @@ class TrainingPanel(QWidget):
         v.addWidget(self.preview_label)
         v.addWidget(self.preview_text)
         return box
+
+    def _data_dir_row(self, box) -> QWidget:
+        """For mnist, fashion-mnist and cifar10: a folder that already holds the files (`--data-dir`),
+        or nothing to download them into the user cache."""
+        self.data_dir_row = QWidget(box)
+        row = QHBoxLayout(self.data_dir_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.data_dir_edit = QLineEdit(self.data_dir_row)
+        self.data_dir_edit.setPlaceholderText("files: downloaded into the cache")
+        self.data_dir_edit.setClearButtonEnabled(True)
+        self.data_dir_edit.setToolTip("A folder that already holds the data set's files (as the original servers "
+                                      "name them); leave it empty to download them once into the user cache.")
+        self.data_dir_edit.editingFinished.connect(self._preview_timer.start)
+        self.data_dir_edit.textChanged.connect(lambda text: text or self._preview_timer.start())   # cleared
+        choose = QToolButton(self.data_dir_row)
+        choose.setText("Folder…")
+        choose.setToolTip("Read the files from a folder instead of downloading them")
+        choose.clicked.connect(self._choose_data_dir)
+        row.addWidget(self.data_dir_edit, 1)
+        row.addWidget(choose)
+        self.data_dir_row.setVisible(False)
+        self.dataset_combo.currentIndexChanged.connect(
+            lambda _i: self.data_dir_row.setVisible(self.dataset_spec() in REMOTE))
+        return self.data_dir_row
+
+    def _choose_data_dir(self) -> None:
+        folder = self.ask_for_data_dir()
+        if folder:
+            self.data_dir_edit.setText(folder)
+            self._preview_timer.start()
+
+    def ask_for_data_dir(self) -> str | None:
+        folder = QFileDialog.getExistingDirectory(self, f"Folder with the {self.dataset_spec()} files")
+        return folder or None
+
+    def data_dir(self) -> str | None:
+        """The folder to read a downloadable data set from, or None (download into the cache)."""
+        text = self.data_dir_edit.text().strip()
+        return text if text and self.dataset_spec() in REMOTE else None
 
     def _settings_box(self, devices) -> QGroupBox:
         box = QGroupBox("Settings", self)
@@ -171,7 +212,7 @@ class TrainingPanel(QWidget):
         return {"dataset": self.dataset_spec(), "epochs": self.epochs.value(), "batch_size": self.batch_size.value(),
                 "lr": self.lr.value(), "optimizer": self.optimizer.currentText(),
                 "weight_decay": self.weight_decay.value(), "val_split": self.val_split.value(),
-                "seed": self.seed.value(), "device": self.device.currentText()}
+                "seed": self.seed.value(), "device": self.device.currentText(), "data_dir": self.data_dir()}
 
     def add_file_dataset(self, spec: str) -> None:
         """Add `npz:PATH`, `csv:PATH`, `folder:PATH` or `text:PATH` to the chooser and select it."""
@@ -217,7 +258,7 @@ class TrainingPanel(QWidget):
             self._show_preview_text(self.input_problem or "The network has no usable Input.")
             return
         try:
-            kind, examples, description = preview(self.dataset_spec(), self.input)
+            kind, examples, description = preview(self.dataset_spec(), self.input, self.data_dir())
         except DataError as e:
             self._show_preview_text(str(e))
             return
@@ -253,7 +294,7 @@ class TrainingPanel(QWidget):
         self.resume_button.setEnabled(paused)
         self.stop_button.setEnabled(state in ("starting", "running", "paused"))
         self.lr.setEnabled(idle or paused)
-        for w in (self.dataset_combo, self.epochs, self.batch_size, self.optimizer, self.weight_decay,
+        for w in (self.dataset_combo, self.data_dir_row, self.epochs, self.batch_size, self.optimizer, self.weight_decay,
                   self.val_split, self.seed, self.device):
             w.setEnabled(idle)
         if idle:

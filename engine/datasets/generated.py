@@ -43,7 +43,7 @@ def masks(kind: np.ndarray, cy, cx, r, t, yy, xx) -> np.ndarray:
 
 def make_shapes(inp: InputSpec, n: int = DEFAULT_SAMPLES, seed: int = 0) -> Dataset:
     need_float_input(inp, "The 'shapes' data set")
-    rows = len(inp.shape) == 2         # [H, W]: grey images read as sequences of rows
+    rows = len(inp.shape) == 2 and min(inp.shape) >= 8      # [H, W]: grey images read as sequences of rows
     if not rows and (len(inp.shape) != 3 or inp.shape[0] not in (1, 3)):
         raise DataError(f"The 'shapes' data set makes images [1, H, W] or [3, H, W] (or [H, W], read as rows), "
                         f"but Input '{inp.node_id}' has shape {inp.shape_text()}; set it to e.g. [1, 28, 28].")

@@ -41,7 +41,7 @@ class NetworkScene(QGraphicsScene):
     unlink_requested = Signal(str, str)
     blocks_moved = Signal(dict)
     block_dropped = Signal(str, QPointF)
-    delete_requested = Signal(list)
+    delete_requested = Signal(list, list)     # block ids; other links [source, target]; one step
     status_message = Signal(str)
     selection_ids_changed = Signal(list)
     block_activated = Signal(str)
@@ -438,11 +438,10 @@ class NetworkScene(QGraphicsScene):
         """Ask to remove the selected links and blocks (links of deleted blocks go with them)."""
         ids = self.selected_ids()
         gone = set(ids)
-        for (src, dst), link in list(self._links.items()):
-            if link.isSelected() and src not in gone and dst not in gone:
-                self.unlink_requested.emit(src, dst)
-        if ids:
-            self.delete_requested.emit(ids)
+        links = [[src, dst] for (src, dst), link in self._links.items()
+                 if link.isSelected() and src not in gone and dst not in gone]
+        if ids or links:
+            self.delete_requested.emit(ids, links)
 
     def contextMenuEvent(self, event) -> None:
         item = self.itemAt(event.scenePos(), self.views()[0].transform()) if self.views() else None
