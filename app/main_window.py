@@ -124,6 +124,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.summary_dock, self.live_views_dock)   # design first: Summary in front
         self.summary_dock.raise_()
         self.live_views.set_network(self.doc.network)
+        self.live_views_dock.visibilityChanged.connect(      # its tab raised: build the views a moment later
+            lambda shown: shown and QTimer.singleShot(150, self.live_views.ensure_views_on_screen))
         self.scene.selection_ids_changed.connect(self._follow_selection_in_views)
         install_training(self)
         self.training_controller.started.connect(lambda _payload: self.live_views_dock.raise_())

@@ -26,12 +26,17 @@ def window(qtbot, tmp_path, monkeypatch):
     return w
 
 
-def test_live_views_are_a_dock_listed_in_the_view_menu_behind_the_summary(window):
+def test_live_views_are_a_dock_listed_in_the_view_menu_behind_the_summary(window, qtbot):
     assert window.live_views_dock.windowTitle() == "Live views"
     assert window.live_views_dock.toggleViewAction() in window.view_menu.actions()
     assert window.tabifiedDockWidgets(window.summary_dock) == [window.live_views_dock]
     assert not window.summary.visibleRegion().isEmpty()                       # design first
     assert window.live_views.visibleRegion().isEmpty()
+    qtbot.wait(400)
+    assert not window.live_views.views          # behind the summary, pyqtgraph is not loaded yet
+    window.live_views_dock.raise_()
+    qtbot.waitUntil(lambda: bool(window.live_views.views))
+    assert window.live_views.views["curves"].isVisible()
 
 
 def test_clicking_a_block_on_the_canvas_picks_it_for_the_feature_maps(window):

@@ -41,6 +41,7 @@ class LiveViews(QWidget):
                        "filters_block": None, "gates_block": None}
         self.enabled = {name: True for name, _ in TABS}
         self.network = None
+        self._block_ids: list[str] | None = None     # the block list the feature view offers
         self.pending = None          # newest frame not shown yet
         self.last_frame = None
         self.training = False
@@ -111,14 +112,21 @@ class LiveViews(QWidget):
             if hasattr(view, "config_requested"):
                 view.config_requested.connect(lambda change: self._request(**change))
         if self.network is not None:
-            self.views["features"].set_blocks(list(self.network.nodes))
+            self._block_ids = list(self.network.nodes)
+            self.views["features"].set_blocks(self._block_ids)
         if self.config["block"]:
             self.views["features"].select(self.config["block"])
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self.views:                 # let the window paint first, then import pyqtgraph
-            QTimer.singleShot(150, self.ensure_views)
+            QTimer.singleShot(150, self.ensure_views_on_screen)
+
+    def ensure_views_on_screen(self) -> None:
+        """Create the views once they can be seen (not while their dock is a tab behind another:
+        importing pyqtgraph and building six views holds the window for about half a second)."""
+        if not self.views and self.isVisible() and not self.visibleRegion().isEmpty():
+            self.ensure_views()
 
     # ---------------------------------------------------------------------------- configuration
     def current_view(self) -> str:
@@ -163,11 +171,13 @@ class LiveViews(QWidget):
         self._network_changed(None)
 
     def _network_changed(self, _change) -> None:
+        """Runs on every edit: cheap unless blocks were added, removed or renamed."""
         ids = list(self.network.nodes) if self.network is not None else []
-        if not self.views:
+        if not self.views or ids == self._block_ids:
             return
-        self.views["features"].set_blocks(ids)
+        self._block_ids = ids
         features = self.views["features"]
+        features.set_blocks(ids)
         for block in {self.config.get("block"), features.shown_block} - {None}:
             if block not in ids:
                 features.clear(f"Block '{block}' was removed from the network, so its feature maps are cleared; "
