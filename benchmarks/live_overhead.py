@@ -147,7 +147,8 @@ def latency(seconds: float) -> None:
     views.screen_box.setChecked(False)                 # every view computed, not only the one on screen
     views.show()
     settings = {"dataset": "shapes", "epochs": 1000, "batch_size": BATCH, "lr": 1e-3, "save": False,
-                "live_views": views.views_settings()}
+                "live_views": views.views_settings(),
+                "threads": max(1, (os.cpu_count() or 2) - 1)}      # as the app starts runs: a core left to the window
     run = ChildRun(network_to_dict(net), settings)
     views.attach(run)
     lateness, state = [], {"measuring": False}

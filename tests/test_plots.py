@@ -233,3 +233,24 @@ def test_views_follow_a_run_in_the_child_process_through_the_controller(views, q
     assert set(weights.norm_lines) == {"conv1", "conv2", "fc"}
     outcome = show(views, "outcome")        # at the default 5% budget these short epochs may skip one
     assert "confusion matrix after epoch " in outcome.cm_plot.titleLabel.text
+
+
+def test_curves_are_redrawn_at_most_ten_times_a_second_and_at_the_end(views, monkeypatch):
+    import widgets.live_views as lv
+    clock = {"t": 100.0}
+    monkeypatch.setattr(lv.time, "monotonic", lambda: clock["t"])
+    views.on_started({"task": "classification"})
+    curves = views.views["curves"]
+    views.on_scalars({"step": [1, 2], "loss": [2.0, 1.9], "accuracy": [0.1, 0.2]})
+    views.refresh()
+    assert curves.panels["loss"].raw_item.xData.tolist() == [1, 2]
+    views.on_scalars({"step": [3], "loss": [1.8], "accuracy": [0.3]})
+    clock["t"] += 0.05
+    views.refresh()                                   # 50 ms later: the curves wait
+    assert curves.panels["loss"].raw_item.xData.tolist() == [1, 2]
+    clock["t"] += 0.06
+    views.refresh()
+    assert curves.panels["loss"].raw_item.xData.tolist() == [1, 2, 3]
+    views.on_scalars({"step": [4], "loss": [1.7], "accuracy": [0.4]})
+    views.on_finished({})                             # the end of a run always shows the last steps
+    assert curves.panels["loss"].raw_item.xData.tolist() == [1, 2, 3, 4]

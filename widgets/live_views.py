@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QSpinBox, QTabWidget, QVBoxLayout,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QSp
 TABS = [("curves", "Curves"), ("filters", "Filters"), ("features", "Feature maps"), ("gates", "LSTM/GRU gates"),
         ("weights", "Weights"), ("outcome", "Outcome")]
 REFRESH_MS = 33
+CURVES_HZ = 10           # curves need no more: a step's loss is a dot among thousands
 
 
 def network_hash(network) -> str:
@@ -44,6 +46,7 @@ class LiveViews(QWidget):
         self._block_ids: list[str] | None = None     # the block list the feature view offers
         self.pending = None          # newest frame not shown yet
         self.last_frame = None
+        self._curves_drawn = 0.0
         self.training = False
         self.tabs = QTabWidget()
         for name, title in TABS:
@@ -229,14 +232,18 @@ class LiveViews(QWidget):
 
     def on_finished(self, _payload=None) -> None:
         self.training = False
-        self.refresh()
+        self.refresh(force_curves=True)
         self.timer.stop()
 
     # ------------------------------------------------------------------------------- drawing
-    def refresh(self) -> None:
-        """Apply the newest frame to the view on screen (called ~30 times a second)."""
+    def refresh(self, force_curves: bool = False) -> None:
+        """Apply the newest frame to the view on screen (called ~30 times a second); the curves,
+        whose repaint grows with the run, are redrawn at most CURVES_HZ times a second."""
         self.ensure_views()
-        self.views["curves"].refresh()
+        now = time.monotonic()
+        if force_curves or now - self._curves_drawn >= 1.0 / CURVES_HZ:
+            self._curves_drawn = now
+            self.views["curves"].refresh()
         frame, self.pending = self.pending, None
         if frame is None:
             return
