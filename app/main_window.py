@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._wire()
         self.extras_installed = False
+        self._live_views_sized = False
         if not defer_extras:
             self.install_extras()
         self.view.viewport().installEventFilter(self)     # files dropped on the canvas open too
@@ -128,9 +129,23 @@ class MainWindow(QMainWindow):
             lambda shown: shown and QTimer.singleShot(150, self.live_views.ensure_views_on_screen))
         self.scene.selection_ids_changed.connect(self._follow_selection_in_views)
         install_training(self)
-        self.training_controller.started.connect(lambda _payload: self.live_views_dock.raise_())
+        self.training_controller.started.connect(lambda _payload: self.show_live_views())
         self.explain_dock.raise_()                  # design first: the shapes stay in view, Training a tab away
         self.settings.restore_dock_state(self)     # the saved layout places the panels added now
+
+    def show_live_views(self) -> None:
+        """A run started: bring the live views to the front, the first time with room to read them
+        (later, the height the user gave the dock is kept)."""
+        self.live_views_dock.show()
+        self.live_views_dock.raise_()
+        if not self._live_views_sized and not self.live_views_dock.isFloating():
+            self._live_views_sized = True
+            want = int(self.height() * 0.45)
+            if self.live_views_dock.height() < want:
+                self.resizeDocks([self.live_views_dock], [want], Qt.Orientation.Vertical)
+            if self.live_views_dock.width() < 0.6 * self.width() and self.problems_dock.isVisible():
+                self.resizeDocks([self.live_views_dock, self.problems_dock],
+                                 [int(self.width() * 0.68), int(self.width() * 0.32)], Qt.Orientation.Horizontal)
 
     def _follow_selection_in_views(self, ids: list) -> None:
         """One block selected on the canvas: the feature-map view shows its activations."""

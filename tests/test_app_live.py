@@ -36,7 +36,7 @@ def test_live_views_are_a_dock_listed_in_the_view_menu_behind_the_summary(window
     assert not window.live_views.views          # behind the summary, pyqtgraph is not loaded yet
     window.live_views_dock.raise_()
     qtbot.waitUntil(lambda: bool(window.live_views.views))
-    assert window.live_views.views["curves"].isVisible()
+    qtbot.waitUntil(window.live_views.views["curves"].isVisible)
 
 
 def test_clicking_a_block_on_the_canvas_picks_it_for_the_feature_maps(window):
@@ -72,6 +72,7 @@ def test_a_run_started_from_the_panel_raises_the_views_and_fills_the_curves(wind
     qtbot.waitUntil(start.isEnabled)
     qtbot.waitUntil(lambda: not window.live_views.visibleRegion().isEmpty())
     assert window.summary.visibleRegion().isEmpty()
+    qtbot.waitUntil(lambda: window.live_views_dock.height() >= 0.4 * window.height())   # room to read the plots
     window.live_views.refresh()
     curves = window.live_views.views["curves"]
     assert curves.panels["loss"].val.n == 1 and curves.panels["loss"].raw.n > 0

@@ -103,6 +103,8 @@ class TrainingPanel(QWidget):
         layout.addWidget(self._settings_box(devices))
         layout.addStretch(1)
         self.set_state("idle")
+        # Never narrower than the buttons and fields: the panel scrolls down, not sideways.
+        scroll.setMinimumWidth(body.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
 
     # ---- construction ---------------------------------------------------------------------------
     def _data_box(self) -> QGroupBox:
