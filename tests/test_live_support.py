@@ -39,6 +39,7 @@ def text_dataset(length=24, n=256) -> Dataset:
     path = DATA / "tinyshakespeare.txt"
     text = path.read_text()[:20000] if path.exists() else "to be or not to be, that is the question. " * 400
     vocab = sorted(set(text))[:40]
+    vocab += [chr(0x2460 + i) for i in range(40 - len(vocab))]     # 40 symbols, as the network's output
     ids = np.array([vocab.index(c) if c in vocab else 0 for c in text], np.int64)
     starts = np.linspace(0, len(ids) - length - 2, n).astype(int)
     x = np.stack([ids[s:s + length] for s in starts])
