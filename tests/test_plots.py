@@ -254,3 +254,21 @@ def test_curves_are_redrawn_at_most_ten_times_a_second_and_at_the_end(views, mon
     views.on_scalars({"step": [4], "loss": [1.7], "accuracy": [0.4]})
     views.on_finished({})                             # the end of a run always shows the last steps
     assert curves.panels["loss"].raw_item.xData.tolist() == [1, 2, 3, 4]
+
+
+def test_single_views_can_be_switched_off_when_every_view_is_computed(views, qtbot):
+    from widgets.live_views import TABS
+    assert not views.which_button.isEnabled()             # only the view on screen: nothing to choose
+    views.screen_box.setChecked(False)
+    assert views.which_button.isEnabled()
+    with qtbot.waitSignal(views.views_requested) as sig:
+        views.view_actions["weights"].trigger()          # unchecks it
+    enabled = sig.args[0]["enabled"]
+    assert not enabled["weights"] and enabled["filters"] and enabled["gates"]
+    weights_tab = [n for n, _ in TABS].index("weights")
+    assert views.tabs.tabText(weights_tab) == "Weights (off)"
+    views.screen_box.setChecked(True)                     # the view on screen only: the switch does not apply
+    assert views.tabs.tabText(weights_tab) == "Weights"
+    views.switch_view("weights", True)
+    views.screen_box.setChecked(False)
+    assert views.views_settings()["enabled"]["weights"] and views.view_actions["weights"].isChecked()

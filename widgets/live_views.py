@@ -16,8 +16,8 @@ import json
 import time
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QSpinBox, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QMenu, QProgressBar, QSpinBox, QTabWidget,
+                               QToolButton, QVBoxLayout, QWidget)
 
 TABS = [("curves", "Curves"), ("filters", "Filters"), ("features", "Feature maps"), ("gates", "LSTM/GRU gates"),
         ("weights", "Weights"), ("outcome", "Outcome")]
@@ -70,8 +70,10 @@ class LiveViews(QWidget):
         self.fps_box.setValue(int(self.config["max_fps"]))
         self.fps_box.setPrefix("at most ")
         self.fps_box.setSuffix(" /s")
+        self.which_button = self._which_views_button()
         for w in (self.on_box, self.screen_box):
             w.toggled.connect(lambda _on: self._request())
+        self.screen_box.toggled.connect(lambda _on: self._follow_switches())
         self.every_box.valueChanged.connect(lambda v: self._request(every_steps=int(v)))
         self.fps_box.valueChanged.connect(lambda v: self._request(max_fps=float(v)))
         self.meter = QProgressBar()
@@ -82,7 +84,7 @@ class LiveViews(QWidget):
         self.meter_label = QLabel("view overhead")
         self.meter_label.setMinimumWidth(190)        # a fixed room: a new step number does not re-lay out
         bar = QHBoxLayout()
-        for w in (self.on_box, self.screen_box, self.every_box, self.fps_box):
+        for w in (self.on_box, self.screen_box, self.which_button, self.every_box, self.fps_box):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.meter_label)
@@ -94,6 +96,42 @@ class LiveViews(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
+
+    def _which_views_button(self) -> QToolButton:
+        """A menu that switches single views on and off (used when not only the view on screen runs)."""
+        button = QToolButton(self)
+        button.setText("Which views")
+        button.setToolTip("Switch single views on or off; applies when not only the view on screen is computed.")
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        self.view_actions = {}
+        for name, title in TABS:
+            if name == "curves":         # the curves come with every step's scalars, at no cost
+                continue
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.toggled.connect(lambda on, name=name: self.switch_view(name, on))
+            self.view_actions[name] = action
+        button.setMenu(menu)
+        button.setEnabled(False)         # "only the view on screen" is on at first
+        return button
+
+    def switch_view(self, name: str, on: bool) -> None:
+        """Compute this view (when every view, not only the one on screen, is computed) or not."""
+        self.enabled[name] = on
+        if self.view_actions[name].isChecked() != on:
+            self.view_actions[name].setChecked(on)
+        self._follow_switches()
+        self._request()
+
+    def _follow_switches(self) -> None:
+        """The menu applies only when every view is computed; a view switched off says so on its tab."""
+        every = not self.screen_box.isChecked()
+        self.which_button.setEnabled(every)
+        for k, (name, title) in enumerate(TABS):
+            off = every and not self.enabled[name]
+            self.tabs.setTabText(k, f"{title} (off)" if off else title)
 
     # ------------------------------------------------------------------------------ lazy views
     def ensure_views(self) -> None:
