@@ -272,3 +272,31 @@ def test_single_views_can_be_switched_off_when_every_view_is_computed(views, qtb
     views.switch_view("weights", True)
     views.screen_box.setChecked(False)
     assert views.views_settings()["enabled"]["weights"] and views.view_actions["weights"].isChecked()
+
+
+def test_earlier_runs_of_the_same_network_come_back_in_the_next_session(qtbot, tmp_path):
+    from widgets.live_views import LiveViews
+    net = engine.network_from_dict(CNN)
+    runs = tmp_path / "runs"
+
+    def session(run_name, losses):
+        views = LiveViews()
+        qtbot.addWidget(views)
+        views.set_network(net)
+        (runs / run_name).mkdir(parents=True)
+        views.on_started({"task": "classification", "run_dir": str(runs / run_name)})
+        views.on_scalars({"step": list(range(1, len(losses) + 1)), "loss": losses,
+                          "accuracy": [0.5] * len(losses)})
+        views.on_finished({})
+        return views
+
+    session("first", [2.0, 1.5, 1.0])
+    assert (runs / "first" / "curves.csv").exists() and (runs / "first" / "live.json").exists()
+    later = session("second", [1.9, 1.2])                 # a new session (new views) of the same network
+    curves = later.views["curves"]
+    assert curves.earlier_runs() == 1
+    x, _ = curves.panels["loss"].earlier[0].getData()
+    assert list(x) == [1.0, 2.0, 3.0]                      # the first session's smoothed loss, faint
+    net.set_param("conv1", "out_channels", 4)              # another structure: nothing to compare with
+    other = session("third", [1.0])
+    assert other.views["curves"].earlier_runs() == 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QMenu, QProgressBar, QSpinBox, QTabWidget,
@@ -47,6 +48,8 @@ class LiveViews(QWidget):
         self.pending = None          # newest frame not shown yet
         self.last_frame = None
         self._curves_drawn = 0.0
+        self.run_dir: str | None = None      # the running run's folder (from its STARTED message)
+        self.run_key: str | None = None
         self.training = False
         self.tabs = QTabWidget()
         for name, title in TABS:
@@ -247,7 +250,13 @@ class LiveViews(QWidget):
         key = network_hash(self.network) if self.network is not None else None
         task = payload.get("task")
         metric = "accuracy" if task in ("classification", "text", None) else "metric"
-        self.views["curves"].start_run(key, metric)
+        curves = self.views["curves"]
+        self.run_dir = payload.get("run_dir")
+        if key is not None and key not in curves.archive and self.run_dir:   # this session's first run of it
+            from .run_history import load_earlier
+            curves.archive[key] = load_earlier(Path(self.run_dir).parent, key, exclude=self.run_dir)
+        self.run_key = key
+        curves.start_run(key, metric)
         self.views["curves"].panels["metric"].plot.setVisible(metric == "accuracy")
         self.views["weights"].start_run()
         self.views["outcome"].start_run()
@@ -272,6 +281,14 @@ class LiveViews(QWidget):
         self.training = False
         self.refresh(force_curves=True)
         self.timer.stop()
+        curves = self.views.get("curves")
+        if self.run_dir and self.run_key and curves is not None and curves.panels["loss"].smooth.n:
+            from .run_history import save_curves
+            try:          # the curves of this run, for the next session's comparison
+                save_curves(self.run_dir, self.run_key, curves.metric_name, curves.csv_text())
+            except OSError:
+                pass      # a full disk or a removed folder costs only the faint curves later
+        self.run_dir = None
 
     # ------------------------------------------------------------------------------- drawing
     def refresh(self, force_curves: bool = False) -> None:

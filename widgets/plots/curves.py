@@ -4,6 +4,7 @@ export as PNG or CSV."""
 from __future__ import annotations
 
 import csv
+import io
 
 import numpy as np
 import pyqtgraph as pg
@@ -223,10 +224,15 @@ class CurvesView(QWidget):
     def export_csv(self, path: str) -> None:
         """One row per value: series (e.g. loss/step, loss/val), step, value."""
         with open(path, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["series", "step", "value"])
-            for p in self.panels.values():
-                for label, s in (("step", p.raw), ("smoothed", p.smooth), ("train_epoch", p.train),
-                                 ("val_epoch", p.val)):
-                    for x, y in zip(s.x, s.y):
-                        w.writerow([f"{p.name}/{label}", f"{x:g}", f"{y:.6g}"])
+            f.write(self.csv_text())
+
+    def csv_text(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["series", "step", "value"])
+        for p in self.panels.values():
+            for label, s in (("step", p.raw), ("smoothed", p.smooth), ("train_epoch", p.train),
+                             ("val_epoch", p.val)):
+                for x, y in zip(s.x, s.y):
+                    w.writerow([f"{p.name}/{label}", f"{x:g}", f"{y:.6g}"])
+        return buf.getvalue()
