@@ -16,6 +16,12 @@ def panel(qtbot):
     return p
 
 
+def refresh(qtbot, panel):
+    """Ask for the preview and wait for it (files are read in a worker thread)."""
+    panel.refresh_preview()
+    qtbot.waitUntil(lambda: not panel.preview_busy, timeout=20_000)
+
+
 def test_start_carries_the_settings_and_devices_are_listed(qtbot, panel):
     assert [panel.device.itemText(i) for i in range(panel.device.count())] == ["auto", "cpu", "cuda:0"]
     panel.epochs.setValue(3)
@@ -48,18 +54,18 @@ def test_buttons_follow_the_state_and_lr_is_editable_while_paused(qtbot, panel):
 
 def test_preview_draws_images_for_shapes_and_explains_what_cannot_be_shown(qtbot, panel):
     panel.set_input(InputSpec("input", (1, 28, 28)))
-    panel.refresh_preview()
+    refresh(qtbot, panel)
     assert panel.preview_label.pixmap() is not None and not panel.preview_label.pixmap().isNull()
     assert "no download" in panel.preview_text.text()
     panel.set_input(InputSpec("input", (40, 5)))
     panel.dataset_combo.setCurrentIndex(panel.dataset_combo.findData("recall"))
-    panel.refresh_preview()
+    refresh(qtbot, panel)
     assert not panel.preview_label.pixmap().isNull()
     panel.dataset_combo.setCurrentIndex(panel.dataset_combo.findData("shapes"))
-    panel.refresh_preview()
+    refresh(qtbot, panel)
     assert "Input 'input' has shape [40, 5]" in panel.preview_text.text()
     panel.set_input(None, "Training needs a network with exactly one Input block; this one has 0.")
-    panel.refresh_preview()
+    refresh(qtbot, panel)
     assert "exactly one Input" in panel.preview_text.text()
 
 
@@ -69,11 +75,11 @@ def test_downloadable_sets_can_be_read_from_a_folder_instead(qtbot, panel, data_
     assert panel.data_dir_row.isHidden() and panel.settings()["data_dir"] is None
     panel.dataset_combo.setCurrentIndex(panel.dataset_combo.findData("mnist"))
     assert not panel.data_dir_row.isHidden()
-    panel.refresh_preview()
+    refresh(qtbot, panel)
     assert "downloaded into" in panel.preview_text.text()       # nothing there yet: says where it will go
     monkeypatch.setattr(panel, "ask_for_data_dir", lambda: str(data_dir))
     panel._choose_data_dir()
-    panel.refresh_preview()
+    refresh(qtbot, panel)
     assert panel.preview_label.pixmap() is not None and not panel.preview_label.pixmap().isNull()
     assert "mnist" in panel.preview_text.text()
     assert panel.settings()["data_dir"] == str(data_dir)
@@ -86,7 +92,7 @@ def test_a_text_file_is_added_to_the_chooser_and_previewed(qtbot, panel, tmp_pat
     panel.set_input(InputSpec("input", (20,), "int64"))
     panel.add_file_dataset(f"text:{tmp_path / 'poem.txt'}")
     assert panel.dataset_spec() == f"text:{tmp_path / 'poem.txt'}" and "poem.txt" in panel.dataset_combo.currentText()
-    panel.refresh_preview()
+    refresh(qtbot, panel)
     assert "vocabulary of 27" in panel.preview_text.text() and "the quick" in panel.preview_text.text()
 
 
@@ -154,3 +160,30 @@ def test_panel_in_the_main_window_follows_the_document(qtbot, tmp_path, monkeypa
     assert window.training_controller.state == "idle"
     assert panel.message_label.text().startswith("Fix the network before training: ")
     assert "dense2" in panel.message_label.text()
+
+
+def test_files_are_previewed_in_a_worker_and_only_the_newest_request_is_shown(qtbot, panel, monkeypatch):
+    import threading
+    import time as time_module
+
+    import widgets.training_panel as tp
+    release = threading.Event()
+
+    def slow_preview(spec, inp, data_dir=None):
+        if spec == "npz:/slow.npz":
+            release.wait(10)              # a large file: the window must not wait for it
+            return "image", [(np.zeros((1, 8, 8)), "a")], "the slow file"
+        return "image", [(np.zeros((1, 8, 8)), "a")], "the quick file"
+    monkeypatch.setattr(tp, "preview", slow_preview)
+    panel.set_input(InputSpec("input", (1, 28, 28)))
+    panel.add_file_dataset("npz:/slow.npz")
+    started = time_module.perf_counter()
+    panel.refresh_preview()
+    assert time_module.perf_counter() - started < 1.0
+    assert panel.preview_busy and panel.preview_text.text() == "Reading a few samples…"
+    panel.add_file_dataset("npz:/quick.npz")            # the user picks another file meanwhile
+    refresh(qtbot, panel)
+    assert panel.preview_text.text() == "the quick file"
+    release.set()                                      # the slow answer arrives late and is dropped
+    qtbot.wait(200)
+    assert panel.preview_text.text() == "the quick file"

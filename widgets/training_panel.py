@@ -7,11 +7,12 @@ training or touches the network itself.
 """
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSizePolicy,
@@ -20,9 +21,25 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from engine.datasets import BUILT_IN, DataError, InputSpec, preview
 from engine.datasets.remote import REMOTE
 
+GENERATED = ("shapes", "sine", "recall")      # made in a moment: previewed at once, in the window's thread
 OPEN_FILE = "Open file (npz, csv, text)…"
 OPEN_FOLDER = "Open folder of class folders…"
 TILE = 56
+
+
+class _PreviewRelay(QObject):
+    """Carries a preview made in a worker thread back to the window's thread."""
+    done = Signal(int, object)
+
+
+def _make_preview(spec: str, inp: InputSpec, data_dir):
+    """(kind, examples, description), or the sentence that says why there is no preview."""
+    try:
+        return preview(spec, inp, data_dir)
+    except DataError as e:
+        return str(e)
+    except Exception as e:       # noqa: BLE001  (a preview must never take the window down)
+        return f"No preview: {type(e).__name__}: {e}"
 
 
 def image_tile(sample: np.ndarray, size: int = TILE) -> QImage:
@@ -74,6 +91,10 @@ class TrainingPanel(QWidget):
         self.file_specs: list[str] = []
         self.state = "idle"
         self._preview_timer = QTimer(self, singleShot=True, interval=150)
+        self._preview_generation = 0
+        self.preview_busy = False
+        self._preview_relay = _PreviewRelay(self)
+        self._preview_relay.done.connect(self._show_preview)
         self._preview_timer.timeout.connect(self.refresh_preview)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -256,14 +277,37 @@ class TrainingPanel(QWidget):
         self._preview_timer.start()
 
     def refresh_preview(self) -> None:
+        """Show a few samples. Generated sets are made at once; files (a folder of images, an npz,
+        the digits) are read in a worker thread, so the window stays responsive."""
+        self._preview_generation += 1
         if self.input is None:
+            self.preview_busy = False
             self._show_preview_text(self.input_problem or "The network has no usable Input.")
             return
-        try:
-            kind, examples, description = preview(self.dataset_spec(), self.input, self.data_dir())
-        except DataError as e:
-            self._show_preview_text(str(e))
+        spec, inp, data_dir, generation = self.dataset_spec(), self.input, self.data_dir(), self._preview_generation
+        if spec in GENERATED:
+            self.preview_busy = False
+            self._show_preview(generation, _make_preview(spec, inp, data_dir))
             return
+        self.preview_busy = True
+        self._show_preview_text("Reading a few samples…")
+
+        def work():
+            result = _make_preview(spec, inp, data_dir)
+            try:
+                self._preview_relay.done.emit(generation, result)
+            except RuntimeError:          # the panel was closed meanwhile
+                pass
+        threading.Thread(target=work, name="preview", daemon=True).start()
+
+    def _show_preview(self, generation: int, result) -> None:
+        if generation != self._preview_generation:      # an older request, overtaken by a newer one
+            return
+        self.preview_busy = False
+        if isinstance(result, str):
+            self._show_preview_text(result)
+            return
+        kind, examples, description = result
         if kind in ("image", "sequence") and examples:
             draw = image_tile if kind == "image" else sequence_tile
             tiles = [draw(x) for x, _ in examples]
