@@ -5,6 +5,7 @@ shapes and parameters to a `BlockOut`), and its `torch.nn` builder. Nothing here
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Callable
@@ -122,11 +123,7 @@ class BlockSpec:
         return {**self._defaults, **params}
 
 
-def prod(xs) -> int:
-    n = 1
-    for x in xs:
-        n *= x
-    return n
+prod = math.prod      # the product of a shape's sizes (1 for a scalar's empty shape)
 
 
 def fmt_shape(shape) -> str:
