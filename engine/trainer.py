@@ -119,6 +119,9 @@ class Trainer:
             self.model = build_model(self.network).to(self.device)
         except ModelError as e:
             raise TrainingError(str(e), "data") from None
+        if len(self.train_x) % s.batch_size == 1 and self.steps_per_epoch > 1 and any(
+                isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules()):
+            self.steps_per_epoch -= 1      # BatchNorm cannot train on a batch of one: the last sample joins the one before
         out_type = self.network.nodes[self.network.output_node()].type
         self.loss_fn = loss_function(self.task, out_type)
         self.classifies = self.task in (CLASSIFICATION, TEXT)
@@ -278,6 +281,12 @@ class Trainer:
             if "out of memory" in str(e).lower():
                 raise TrainingError(self._oom_message(), "oom") from None
             raise
+        except ValueError as e:
+            if "Expected more than 1 value per channel" not in str(e):
+                raise
+            raise TrainingError(f"BatchNorm cannot train on batches of one sample (batch size "
+                                f"{self.settings.batch_size}, {len(self.train_x)} training sample(s)); use a batch "
+                                f"size of 2 or more and at least 2 training samples.", "usage") from None
 
     def _oom_message(self) -> str:
         b = self.settings.batch_size
@@ -328,7 +337,7 @@ class Trainer:
                 while message is not None:
                     self._handle(message)
                     message = control.get()
-                idx = perm[i * b:(i + 1) * b]
+                idx = perm[i * b:(i + 1) * b if i + 1 < self.steps_per_epoch else n]   # the last takes the rest
                 xb, yb = x.index_select(0, idx), y.index_select(0, idx)
                 if copy:
                     xb, yb = xb.to(self.device, non_blocking=True), yb.to(self.device, non_blocking=True)

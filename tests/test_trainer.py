@@ -13,7 +13,7 @@ import torch
 import engine
 from engine import protocol
 from engine.datasets.generated import make_shapes
-from engine.datasets.base import InputSpec
+from engine.datasets.base import CLASSIFICATION, Dataset, InputSpec
 from engine.runs import load_checkpoint
 from engine.trainer import Trainer, TrainingError, TrainSettings, resolve_device
 
@@ -176,6 +176,24 @@ def test_out_of_memory_stops_cleanly_and_suggests_a_smaller_batch(small_cnn, sma
     with pytest.raises(TrainingError) as e:
         Trainer(small_cnn, settings(batch_size=64), [Exhaust()], dataset=small_data).run()
     assert e.value.kind == "oom" and "batch size 32" in str(e.value)
+
+
+def test_batchnorm_trains_when_the_last_batch_would_hold_one_sample(chain):
+    net = chain(("input", "Input", {"shape": [8]}), ("fc", "Linear", {"out_features": 16}),
+                ("bn", "BatchNorm1d", {}), ("out", "Linear", {"out_features": 3}))
+    rng = np.random.default_rng(0)
+    data = Dataset("d.npz", rng.normal(size=(72, 8)).astype(np.float32), rng.integers(0, 3, 72), CLASSIFICATION,
+                   classes=["0", "1", "2"])
+    rec = Recorder()
+    trainer = Trainer(net, settings(batch_size=64, val_split=0.1, epochs=2), emit=rec, dataset=data)
+    result = trainer.run()        # 65 training samples: 64 + 1 would crash BatchNorm; the one joins the batch
+    started = dict(rec.messages)[protocol.STARTED]
+    assert started["train_samples"] == 65 and started["steps_per_epoch"] == 1
+    assert result["epochs"] == 2 and result["steps"] == 2 and np.isfinite(result["train_loss"])
+    progress = [p for k, p in rec.messages if k == protocol.PROGRESS]
+    assert progress[-1]["global_step"] <= progress[-1]["total_steps"] == 2
+    with pytest.raises(TrainingError, match="BatchNorm cannot train on batches of one sample.*batch size of 2"):
+        Trainer(net, settings(batch_size=1, val_split=0.1), dataset=data).run()
 
 
 def test_data_mismatch_is_found_before_training(small_cnn):
