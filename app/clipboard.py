@@ -33,14 +33,6 @@ def to_text(data: dict) -> str:
     return json.dumps(data, indent=1)
 
 
-def to_mime(data: dict) -> QMimeData:
-    mime = QMimeData()
-    text = to_text(data)
-    mime.setData(BLOCKS_MIME, text.encode("utf-8"))
-    mime.setText(text)
-    return mime
-
-
 def from_mime(mime: QMimeData | None) -> dict | None:
     """The copied blocks on the clipboard, or None when it holds something else."""
     if mime is None:

@@ -115,10 +115,15 @@ class Document(QObject):
         path = Path(path) if path is not None else self.path
         if path is None:
             raise ValueError("The document has no file yet; choose where to save it.")
+        old_name = self.network.name
         if self.path is None or path != self.path:
             if self.network.name in ("", "Untitled"):
                 self.network.name = path.stem
-        engine.save_network(self.network, path)
+        try:
+            engine.save_network(self.network, path)
+        except OSError:
+            self.network.name = old_name        # nothing changed when nothing was saved
+            raise
         self.set_path(path.resolve())
         self.undo_stack.setClean()
         return self.path

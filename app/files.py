@@ -161,10 +161,12 @@ class FileActions:
             f"Netwright did not close cleanly last time. Restore the unsaved network '{net.name}'{where}?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
         if answer != QMessageBox.StandardButton.Yes:
-            self.w.recovery.discard()
+            self.w.recovery.drop_found()
             return False
         self.doc.replace(net, original)
         self.doc.undo_stack.resetClean()
+        self.w.recovery.write()              # this window's own copy first, then the old one goes
+        self.w.recovery.drop_found()
         self.w.show_network_start()
         self.w.show_status("Restored the unsaved network; save it to keep it.")
         return True

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 from pathlib import Path
 
 DEFAULT_EXAMPLE = Path(__file__).resolve().parents[1] / "resources" / "examples" / "mnist_cnn.json"
@@ -37,7 +36,6 @@ def usage() -> str:
 
 
 def run(args: list[str]) -> int:
-    started = time.perf_counter()
     paths = [a for a in args if not a.startswith("-")]
     unknown = [a for a in args if a.startswith("-")]
     if unknown or len(paths) > 1:
@@ -76,7 +74,7 @@ def run(args: list[str]) -> int:
 
     def start_preload():
         thread = preload_torch()
-        if thread is None:
+        if thread is None:          # tests replace the preload
             return
         poll = QTimer(window)
         poll.setInterval(250)
@@ -85,11 +83,13 @@ def run(args: list[str]) -> int:
             if not thread.is_alive():
                 poll.stop()
                 window.summary.refresh_devices()     # CUDA devices appear once torch is loaded
+                panel = getattr(window, "training_panel", None)
+                if panel is not None:
+                    panel.device.detect()
         poll.timeout.connect(check)
         poll.start()
     # Open the network right after the first paint, so the window appears at once.
     QTimer.singleShot(0, window, after_show)
-    window.startup_seconds = time.perf_counter() - started
     code = app.exec()
     if _torch_thread is not None:
         _torch_thread.join()

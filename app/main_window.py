@@ -384,6 +384,11 @@ class MainWindow(QMainWindow):
         apply_theme(app, name)
         self.theme_actions[name].setChecked(True)
         self.scene.update()
+        for label in self.findChildren(QLabel):      # style sheets read palette colours when applied
+            if "palette(" in label.styleSheet():
+                label.setStyleSheet(label.styleSheet())
+        self.summary.restyle()                         # cells coloured for the old theme are written again
+        self._refresh_tables()
         self.show_status(f"{name.capitalize()} theme.")
 
     def show_shortcuts(self) -> None:

@@ -60,7 +60,7 @@ class TrainingController(QObject):
         """Start a run on a snapshot of the network; False when one is already running."""
         if self.running:
             return False
-        from engine.trainer import run_child
+        from engine.child import run_child
         settings = dict(settings)
         if self.views_config is not None and "live_views" not in settings:
             settings["live_views"] = dict(self.views_config)
@@ -99,7 +99,6 @@ class TrainingController(QObject):
         self.views_config = dict(config)
         self._send(protocol.VIEWS, dict(config))
 
-    set_views = send_views
 
     def stop(self) -> None:
         """Ask the run to stop (it saves a checkpoint); terminate it if it has not ended in time."""
@@ -235,7 +234,6 @@ def install_training(window) -> TrainingController:
     the live views attach to the same controller."""
     from PySide6.QtWidgets import QApplication
 
-    import engine
     from engine.datasets import DataError, input_spec
     from widgets.training_panel import TrainingPanel
 
@@ -259,15 +257,18 @@ def install_training(window) -> TrainingController:
     def start(settings: dict):
         errors = [r.error for r in doc.results.values() if r.error and not r.blocked]
         if errors:      # no process for a network that cannot be built
-            panel.on_failed("Fix the network before training: " + errors[0]
-                            + (f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""))
+            panel.refuse("Fix the network before training: " + errors[0]
+                         + (f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""))
+            return
+        if panel.input is None:       # no single usable Input: the data cannot be shaped for it
+            panel.refuse(panel.input_problem or "The network needs one Input block to train.")
             return
         if not settings.get("threads"):  # leave a core to the window: threads that wait for a busy core crawl
             settings = dict(settings, threads=max(1, (os.cpu_count() or 2) - 1))
         if not settings.get("out"):      # runs live beside the app's other files, not in the current folder
             from engine.runs import default_run_dir
             settings = dict(settings, out=str(default_run_dir(doc.network.name, data_dir() / "runs")))
-        if controller.start(engine.network_to_dict(doc.network), settings):
+        if controller.start(doc.snapshot(), settings):
             panel.show_snapshot(controller.snapshot_time)
 
     doc.results_changed.connect(follow_input)

@@ -49,7 +49,7 @@ class ChildRun(QObject):
         self.process.start()
         self.timer.start()
 
-    def set_views(self, payload: dict) -> None:
+    def send_views(self, payload: dict) -> None:
         if not self.done:
             self.conn.send((protocol.VIEWS, payload))
 

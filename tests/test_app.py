@@ -360,3 +360,14 @@ def test_on_a_large_network_the_tables_follow_after_a_pause(window, chain, qtbot
     assert window.scene.block_item("b1").shape_text == "6"            # the canvas at once
     table = window.summary.table
     qtbot.waitUntil(lambda: table.item(table.rowCount() - 1, 2).text() == "6")
+
+
+def test_after_a_theme_switch_the_summary_text_follows_the_new_palette(window):
+    from PySide6.QtGui import QPalette
+    window.set_theme("dark")
+    text = window.summary.palette().color(QPalette.ColorRole.Text)
+    row = [window.summary.table.item(r, 0).text() for r in range(window.summary.table.rowCount())].index("conv1")
+    assert window.summary.table.item(row, 2).foreground().color() == text
+    window.set_theme("light")
+    assert window.summary.table.item(row, 2).foreground().color() == \
+        window.summary.palette().color(QPalette.ColorRole.Text)

@@ -163,13 +163,20 @@ def test_unsaved_work_is_offered_back_after_a_crash(qtbot, config, dialogs):
     w = make_window(qtbot)
     w.editor.set_param("c1", "out_channels", 13)
     w.recovery.write()                       # what the autosave timer does a couple of seconds later
-    w.doc.undo_stack.setClean()              # simulate a crash: the window goes without a clean exit
+    second = MainWindow()                    # a second Netwright beside the first: nothing to restore
+    qtbot.addWidget(second)
+    assert not second.files.offer_recovery() and dialogs["question"] == []
+    assert w.recovery.path.exists()
+    crashed = w.recovery.path
+    w.recovery.lock.unlock()                 # simulate a crash: the first process ends without a clean exit
+    w.doc.undo_stack.setClean()
     dialogs["answer"] = QMessageBox.StandardButton.Yes
     again = MainWindow()
     qtbot.addWidget(again)
     assert again.files.offer_recovery()
     assert again.doc.network.nodes["c1"].params["out_channels"] == 13
     assert again.isWindowModified() and again.doc.path == (EXAMPLES / "lenet5.json").resolve()
+    assert again.recovery.path.exists() and not crashed.exists()     # the restored work is kept anew
     dialogs["answer"] = QMessageBox.StandardButton.Discard
     again.close()
     assert not again.recovery.path.exists()  # a clean exit removes the copy

@@ -8,7 +8,7 @@ import engine
 import pytest
 
 from app import clipboard
-from app.commands import AddBlocks, SetParams
+from app.commands import AddBlock, AddBlocks, SetParams
 from app.document import Document
 from app.recovery import Recovery
 
@@ -30,6 +30,14 @@ def test_save_and_reopen_gives_the_same_network(doc, load_example, tmp_path):
     assert engine.network_to_dict(other.network) == engine.network_to_dict(doc.network)
     assert other.network.extra["training"] == {"epochs": 3}
     assert node in other.network
+
+
+def test_a_failed_save_as_changes_nothing(doc, tmp_path):
+    doc.new()
+    doc.undo_stack.push(AddBlock(doc, "Input", {"shape": [4]}))
+    with pytest.raises(OSError):
+        doc.save(tmp_path / "no such folder" / "mine.json")
+    assert doc.network.name == "Untitled" and doc.path is None and doc.modified
 
 
 def test_a_broken_file_leaves_the_current_document_untouched(doc, load_example, tmp_path):
@@ -84,12 +92,15 @@ def test_recovery_copy_is_written_offered_and_removed(doc, load_example, tmp_pat
     assert not rec.path.exists()          # nothing unsaved, nothing to recover
     doc.undo_stack.push(SetParams(doc, "c1", {"out_channels": 11}))
     rec.write()
-    found = rec.pending()
+    later = Recovery(doc, tmp_path)           # another window while this one lives: not its to take
+    assert later.pending() is None and rec.path.exists()
+    rec.lock.unlock()                         # the first window's process is gone (a crash)
+    found = later.pending()
     assert found is not None
     net, original = found
     assert net.nodes["c1"].params["out_channels"] == 11 and original is None
-    rec.discard()
-    assert rec.pending() is None
+    later.drop_found()
+    assert not rec.path.exists() and later.pending() is None
 
 
 def test_recovery_timer_writes_after_a_change(qtbot, doc, load_example, tmp_path):
@@ -104,7 +115,10 @@ def test_copied_blocks_paste_with_fresh_ids_same_params_and_their_inner_links(do
     doc.replace(load_example("lenet5"), None)
     net = doc.network
     ids = ["c1", "a1", "s2"]
-    data = clipboard.from_mime(clipboard.to_mime(clipboard.copy_blocks(net, ids)))
+    from PySide6.QtCore import QMimeData
+    mime = QMimeData()
+    mime.setText(clipboard.to_text(clipboard.copy_blocks(net, ids)))     # as copying puts it there
+    data = clipboard.from_mime(mime)
     nodes, edges = clipboard.paste_plan(net, data)
     assert len(nodes) == 3 and not {n["id"] for n in nodes} & set(ids)
     rename = {old: n["id"] for old, n in zip(ids, nodes)}

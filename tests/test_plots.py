@@ -300,3 +300,17 @@ def test_earlier_runs_of_the_same_network_come_back_in_the_next_session(qtbot, t
     net.set_param("conv1", "out_channels", 4)              # another structure: nothing to compare with
     other = session("third", [1.0])
     assert other.views["curves"].earlier_runs() == 0
+
+
+def test_an_export_to_a_folder_that_cannot_be_written_says_so(views, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+    views.ensure_views()
+    curves = views.views["curves"]
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: warnings.append(text)))
+    target = str(tmp_path / "no such folder" / "curves.csv")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (target, "")))
+    curves._ask_csv()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (target[:-3] + "png", "")))
+    curves._ask_png()
+    assert len(warnings) == 2 and all("were not saved" in w and "no such folder" in w for w in warnings)

@@ -106,8 +106,8 @@ def test_open_folder_item_adds_a_folder_data_set(qtbot, panel, tmp_path, monkeyp
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: ("", ""))
     index = panel.dataset_combo.findText("Open file (npz, csv, text)…")
     panel.dataset_combo.setCurrentIndex(index)
-    panel.dataset_combo.activated.emit(index)                # cancelled: back to the first data set
-    assert panel.dataset_spec() == "shapes"
+    panel.dataset_combo.activated.emit(index)                # cancelled: the folder chosen before stays
+    assert panel.dataset_spec() == f"folder:{tmp_path}"
 
 
 def test_progress_snapshot_and_outcomes_are_shown(qtbot, panel):
@@ -160,6 +160,10 @@ def test_panel_in_the_main_window_follows_the_document(qtbot, tmp_path, monkeypa
     assert window.training_controller.state == "idle"
     assert panel.message_label.text().startswith("Fix the network before training: ")
     assert "dense2" in panel.message_label.text()
+    window.doc.new()                                                   # no Input at all: no process either
+    panel.start_button.click()
+    assert window.training_controller.state == "idle" and window.training_controller.process is None
+    assert "exactly one Input" in panel.message_label.text() and panel.progress_label.text() == "Not started."
 
 
 def test_files_are_previewed_in_a_worker_and_only_the_newest_request_is_shown(qtbot, panel, monkeypatch):
@@ -187,3 +191,13 @@ def test_files_are_previewed_in_a_worker_and_only_the_newest_request_is_shown(qt
     release.set()                                      # the slow answer arrives late and is dropped
     qtbot.wait(200)
     assert panel.preview_text.text() == "the quick file"
+
+
+def test_a_new_run_starts_with_an_empty_progress_bar_and_a_refusal_says_not_started(qtbot, panel):
+    panel.progress_bar.setValue(1000)
+    panel.set_state("starting")
+    assert panel.progress_bar.value() == 0
+    panel.set_state("idle")
+    panel.refuse("Training needs a network with exactly one Input block; this one has 0.")
+    assert panel.progress_label.text() == "Not started." and "exactly one Input" in panel.message_label.text()
+

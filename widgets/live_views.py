@@ -239,11 +239,9 @@ class LiveViews(QWidget):
         for signal, slot in pairs:
             if hasattr(controller, signal):
                 getattr(controller, signal).connect(slot)
-        for method in ("send_views", "set_views"):
-            if hasattr(controller, method):
-                self.views_requested.connect(getattr(controller, method))
-                getattr(controller, method)(self.views_settings())     # the next run starts with these
-                break
+        if hasattr(controller, "send_views"):
+            self.views_requested.connect(controller.send_views)
+            controller.send_views(self.views_settings())     # the next run starts with these
 
     def on_started(self, payload: dict) -> None:
         self.ensure_views()

@@ -158,6 +158,11 @@ class SummaryPanel(QWidget):
         self.update_estimate()
         self.batch_size_changed.emit(value)
 
+    def restyle(self) -> None:
+        """The palette changed (another theme): the next refresh writes every cell again."""
+        self._stamps = {}
+        self._shown = [None] * len(self._rows)
+
     def show_network(self, network, results: dict) -> None:
         """Fill the table; after an edit only the rows whose result changed are rewritten."""
         self._results = results

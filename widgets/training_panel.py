@@ -7,6 +7,7 @@ training or touches the network itself.
 """
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from pathlib import Path
@@ -39,7 +40,7 @@ def _make_preview(spec: str, inp: InputSpec, data_dir):
     except DataError as e:
         return str(e)
     except Exception as e:       # noqa: BLE001  (a preview must never take the window down)
-        return f"No preview: {type(e).__name__}: {e}"
+        return (f"No preview: the data could not be read ({e}). Check the file, or choose another data set.")
 
 
 def image_tile(sample: np.ndarray, size: int = TILE) -> QImage:
@@ -88,7 +89,7 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.input: InputSpec | None = None
         self.input_problem = "No network yet."
-        self.file_specs: list[str] = []
+        self._last_dataset = 0           # the chooser's last real data set (restored when a dialog is cancelled)
         self.state = "idle"
         self._preview_timer = QTimer(self, singleShot=True, interval=150)
         self._preview_generation = 0
@@ -142,6 +143,7 @@ class TrainingPanel(QWidget):
         self.dataset_combo.addItem(OPEN_FOLDER, None)
         self.dataset_combo.activated.connect(self._dataset_activated)
         self.dataset_combo.currentIndexChanged.connect(lambda _i: self._preview_timer.start())
+        self.dataset_combo.currentIndexChanged.connect(self._remember_dataset)
         v.addWidget(self.dataset_combo)
         v.addWidget(self._data_dir_row(box))
         self.preview_label = QLabel(box)
@@ -247,6 +249,10 @@ class TrainingPanel(QWidget):
             self.dataset_combo.setItemData(index, spec, Qt.ItemDataRole.ToolTipRole)
         self.dataset_combo.setCurrentIndex(index)
 
+    def _remember_dataset(self, index: int) -> None:
+        if self.dataset_combo.itemData(index):
+            self._last_dataset = index
+
     def _dataset_activated(self, index: int) -> None:
         text = self.dataset_combo.itemText(index)
         if text not in (OPEN_FILE, OPEN_FOLDER):
@@ -254,8 +260,8 @@ class TrainingPanel(QWidget):
         spec = self.ask_for_file() if text == OPEN_FILE else self.ask_for_folder()
         if spec:
             self.add_file_dataset(spec)
-        else:
-            self.dataset_combo.setCurrentIndex(0)
+        else:                                # cancelled: the data set chosen before stays
+            self.dataset_combo.setCurrentIndex(self._last_dataset)
 
     def ask_for_file(self) -> str | None:
         path, _ = QFileDialog.getOpenFileName(self, "Open data", "", "Data (*.npz *.csv *.txt);;All files (*)")
@@ -323,7 +329,7 @@ class TrainingPanel(QWidget):
             self.preview_text.setText(description)
         else:
             self.preview_label.clear()
-            lines = [label if kind == "text" else f"{label}" for _, label in examples[:4]]
+            lines = [label for _, label in examples[:4]]
             self.preview_text.setText(description + "\n" + "\n".join(f"“{line}”" for line in lines))
 
     def _show_preview_text(self, text: str) -> None:
@@ -346,6 +352,7 @@ class TrainingPanel(QWidget):
         if idle:
             self.snapshot_label.setText("")
         if state == "starting":
+            self.progress_bar.setValue(0)            # not the last run's full bar
             self.progress_label.setText("Starting the training process…")
             self.message_label.setText("")
 
@@ -394,6 +401,11 @@ class TrainingPanel(QWidget):
         self.message_label.setText(message)
         self.progress_label.setText("Training stopped.")
 
+    def refuse(self, message: str) -> None:
+        """A run that was not started, and why (the network or the data is not ready)."""
+        self.message_label.setText(message)
+        self.progress_label.setText("Not started.")
+
     def on_log(self, message: str) -> None:
         if message:
             self.message_label.setText(message)
@@ -427,8 +439,13 @@ class DeviceCombo(QComboBox):
         self.setCurrentIndex(max(0, self.findText(current)))
         self.detected = True
 
-    def showPopup(self) -> None:
+    def detect(self) -> None:
+        """List what torch sees (imports torch: the app calls this once its background import is done)."""
         if not self.detected:
-            from engine.trainer import available_devices
+            from engine.train_setup import available_devices
             self.set_devices(available_devices())
+
+    def showPopup(self) -> None:
+        if "torch" in sys.modules:           # loaded by now (the app imports it in the background)
+            self.detect()
         super().showPopup()

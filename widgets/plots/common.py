@@ -98,9 +98,9 @@ def set_image(image: pg.ImageItem, data: np.ndarray, levels, cbar=None) -> None:
         cbar.setLevels((lo, hi))
 
 
-def symmetric(values_range) -> tuple[float, float]:
-    m = max(abs(float(values_range[0])), abs(float(values_range[1]))) or 1.0
-    return -m, m
+def escape(s: str) -> str:
+    """Text for a rich-text label: HTML characters escaped, line breaks shown as ⏎."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "⏎")
 
 
 def set_title(plot: pg.PlotItem, text: str, **opts) -> None:

@@ -10,7 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from .common import Series, StickyRange, ema, info_label, set_title
 
@@ -209,13 +210,20 @@ class CurvesView(QWidget):
     # ---------------------------------------------------------------------------------- export
     def _ask_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export curves as PNG", "curves.png", "PNG image (*.png)")
-        if path:
-            self.export_png(path)
+        if path and not self.export_png(path):
+            self._export_failed(path, "the image could not be written there")
 
     def _ask_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export curves as CSV", "curves.csv", "CSV (*.csv)")
         if path:
-            self.export_csv(path)
+            try:
+                self.export_csv(path)
+            except OSError as e:
+                self._export_failed(path, e.strerror or str(e))
+
+    def _export_failed(self, path: str, why: str) -> None:
+        QMessageBox.warning(self, "Export failed", f"The curves were not saved to {path}: {why}. "
+                                                   "Choose a folder you can write to.")
 
     def export_png(self, path: str) -> bool:
         self.refresh()

@@ -7,7 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from .common import DIVERGING, GREY, SEQUENTIAL, StickyLevels, StickyRange, image_plot, info_label, note_label, set_image, set_title
+from .common import (DIVERGING, GREY, SEQUENTIAL, StickyLevels, StickyRange, escape, image_plot, info_label, note_label,
+                     set_image, set_title)
 
 
 class FeaturesView(QWidget):
@@ -143,7 +144,7 @@ class FeaturesView(QWidget):
         text = f"label <b>{sample.get('label', '')}</b> — prediction <b style='color:{colour}'>" \
                f"{sample.get('prediction', '')}</b>"
         if "text" in sample:
-            text = f"text: <tt>{_escape(sample['text'][:120])}</tt><br>" + text
+            text = f"text: <tt>{escape(sample['text'][:120])}</tt><br>" + text
         if self.sample_info.text() != text:
             self.sample_info.setText(text)
         image = sample.get("image")
@@ -154,7 +155,3 @@ class FeaturesView(QWidget):
         self.sample_plot.setVisible(image is not None)
         if image is not None:
             set_image(self.sample_image, image, (0.0, 1.0))
-
-
-def _escape(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "⏎")

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from .common import DIVERGING, RUN_COLOURS, SEQUENTIAL, info_label, note_label, set_image, set_title
+from .common import DIVERGING, RUN_COLOURS, SEQUENTIAL, escape, info_label, note_label, set_image, set_title
 
 ORDER = {"LSTM": "ifgoch", "GRU": "rznh", "RNN": "h"}
 NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o", "c": "cell c",
@@ -101,7 +101,7 @@ class GatesView(QWidget):
             self.line_gate.setCurrentText("h")
             self.line_gate.blockSignals(False)
         tokens = data.get("tokens")
-        chars = "sequence: <tt>" + _escape("".join(tokens)) + "</tt>" if tokens else ""
+        chars = "sequence: <tt>" + escape("".join(tokens)) + "</tt>" if tokens else ""
         if self.chars.text() != chars:
             self.chars.setText(chars)
         self.note.hide()
@@ -177,7 +177,3 @@ class GatesView(QWidget):
 
 def _show(ch: str) -> str:
     return {"\n": "⏎", " ": "␣", "\t": "⇥"}.get(ch, ch)
-
-
-def _escape(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "⏎")

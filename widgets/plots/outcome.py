@@ -9,7 +9,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QPlainTextEdit, QSplitter, QVBoxLayout,
                                QWidget)
 
-from .common import SEQUENTIAL, CellLabels, image_plot, note_label
+from .common import SEQUENTIAL, CellLabels, escape, image_plot, note_label
 
 BORDER = 2
 MAX_TEXT_LABELS = 400        # above this many cells the confusion matrix shows colours only
@@ -122,7 +122,7 @@ class OutcomeView(QWidget):
         self.grid_plot.setVisible(images is not None)
         if images is None:
             rows = [f"<span style='color:{'#2a7' if ok else '#c33' if ok is False else '#333'}'>"
-                    f"<tt>{_escape(p)}</tt></span> (target <tt>{_escape(lab)}</tt>)"
+                    f"<tt>{escape(p)}</tt></span> (target <tt>{escape(lab)}</tt>)"
                     for lab, p, ok in zip(labels, preds, correct)][:8]
             self.pred_list.setText("<b>probe predictions</b><br>" + "<br>".join(rows))
             return
@@ -152,7 +152,3 @@ def _short(s: str, n: int = 11) -> str:
     """Long class names keep their start and end ('diagonal bar /' -> 'diagon…r /'), so names that
     differ only at the end stay apart."""
     return s if len(s) <= n else s[:n - 4] + "…" + s[-3:]
-
-
-def _escape(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "⏎")
