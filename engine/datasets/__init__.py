@@ -88,6 +88,22 @@ def _size_advice(net: Network, out_id: str, want: int, what: str) -> str:
     return f"end the network with a Dense (Linear) block of {want} {what}"
 
 
+def _check_token_ids(ds: Dataset, net: Network) -> None:
+    """Every token id must have a row in each Embedding the Input feeds (else torch stops mid-training)."""
+    embeddings = [n for n in net.outputs_of(net.input_nodes()[0]) if net.nodes[n].type == "Embedding"]
+    if not embeddings or not ds.x.size or ds.x.dtype.kind not in "iu":
+        return
+    low, high = int(ds.x.min()), int(ds.x.max())
+    if low < 0:
+        raise DataError(f"{ds.name} has the token id {low}, but Embedding '{embeddings[0]}' takes ids from 0 up; "
+                        f"shift the ids so the smallest is 0.")
+    for emb in embeddings:
+        size = net.nodes[emb].params.get("num_embeddings", 0)
+        if high >= size:
+            raise DataError(f"{ds.name} has token ids up to {high} but Embedding '{emb}' holds {size} "
+                            f"(ids 0 to {size - 1}); set num_embeddings to at least {high + 1}.")
+
+
 def check_fit(ds: Dataset, net: Network) -> list[str]:
     """Raise DataError when the network's output does not fit the data; return notes (e.g. advice)."""
     from ..shapes import infer_shapes
@@ -101,6 +117,8 @@ def check_fit(ds: Dataset, net: Network) -> list[str]:
     shape = tuple(results[out].shape)
     label = f"the output block '{out}'"
     notes = []
+    if ds.task != TEXT:        # text checks its vocabulary below, with its own words
+        _check_token_ids(ds, net)
     if ds.task == CLASSIFICATION:
         k = ds.num_classes
         if len(shape) != 1:
