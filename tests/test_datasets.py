@@ -84,6 +84,40 @@ def test_csv_with_header_gives_classes_or_regression(tmp_path):
         load_dataset(f"csv:{tmp_path / 't.csv'}", inp(2))
 
 
+def test_float_targets_mean_regression_even_when_whole_numbers(tmp_path):
+    x = np.zeros((4, 2), np.float32)
+    np.savez(tmp_path / "f.npz", x=x, y=np.array([0.0, 1.0, 2.0, 3.0], np.float32))
+    reg = load_dataset(f"npz:{tmp_path / 'f.npz'}", inp(2))
+    assert reg.task == "regression" and reg.y.shape == (4, 1) and reg.y.dtype == np.float32
+    np.savez(tmp_path / "i.npz", x=x, y=np.array([0, 1, 2, 3]))
+    assert load_dataset(f"npz:{tmp_path / 'i.npz'}", inp(2)).num_classes == 4
+    # csv reads every column as a float: whole labels of 0 or more are classes, negative ones regression
+    (tmp_path / "n.csv").write_text("0.5,1.0,-3\n0.1,0.2,2\n0.3,0.3,0\n")
+    neg = load_dataset(f"csv:{tmp_path / 'n.csv'}", inp(2))
+    assert neg.task == "regression" and neg.y[:, 0].tolist() == [-3.0, 2.0, 0.0]
+
+
+def test_token_ids_beyond_the_embedding_name_the_block_and_the_size(chain, tmp_path):
+    net = chain(("input", "Input", {"shape": [10], "dtype": "int64"}),
+                ("emb", "Embedding", {"num_embeddings": 100, "embedding_dim": 4}), ("Flatten", {}),
+                ("out", "Linear", {"out_features": 2}))
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 100, (64, 10))
+    x[5, 3] = 499
+    np.savez(tmp_path / "tok.npz", x=x, y=rng.integers(0, 2, 64))
+    with pytest.raises(DataError) as e:
+        prepare(f"npz:{tmp_path / 'tok.npz'}", net)
+    assert str(e.value) == ("tok.npz has token ids up to 499 but Embedding 'emb' holds 100 (ids 0 to 99); set "
+                            "num_embeddings to at least 500.")
+    x[5, 3] = -1
+    np.savez(tmp_path / "tok.npz", x=x, y=rng.integers(0, 2, 64))
+    with pytest.raises(DataError, match="token id -1, but Embedding 'emb' takes ids from 0 up"):
+        prepare(f"npz:{tmp_path / 'tok.npz'}", net)
+    x[5, 3] = 99
+    np.savez(tmp_path / "tok.npz", x=x, y=rng.integers(0, 2, 64))
+    assert len(prepare(f"npz:{tmp_path / 'tok.npz'}", net)) == 64
+
+
 def test_folder_of_images_per_class_is_resized_to_the_input(tmp_path):
     from PIL import Image
     for k, name in enumerate(["cats", "dogs"]):

@@ -1,9 +1,10 @@
 """The user's own data: `npz:PATH`, `csv:PATH`, `folder:PATH` and `text:PATH`.
 
 - npz: arrays `x` (N, ...) and `y` (N,). uint8 images are scaled to [0, 1]; (N, H, W) meets an Input
-  [1, H, W]. Integer `y` means classes 0..K-1; float `y` means regression.
-- csv: numeric columns, the last one the label (whole numbers → classes, otherwise regression); a
-  header line is allowed. Input [F] with F = columns − 1.
+  [1, H, W]. Integer `y` means classes 0..K-1; float `y` means regression, even when its values are
+  whole numbers (as the spec says).
+- csv: numeric columns, the last one the label (whole numbers 0 or more → classes, otherwise
+  regression, e.g. when a label is negative or has a fraction); a header line is allowed. Input [F] with F = columns − 1.
 - folder: one sub-folder of images per class (PNG, JPEG, BMP, GIF); images are converted to the
   Input's channels (1 grey, 3 RGB) and resized to its height and width.
 - text: character-level language modelling. The vocabulary is the file's distinct characters; the
@@ -27,9 +28,11 @@ def _exists(path: Path, what: str) -> None:
         raise DataError(f"The {what} {path} does not exist; check the path.")
 
 
-def _targets(y: np.ndarray, source: str) -> tuple[np.ndarray, str, list[str] | None]:
-    if np.issubdtype(y.dtype, np.integer) or (y.size and np.all(np.mod(y, 1) == 0) and y.ndim == 1
-                                               and np.issubdtype(y.dtype, np.floating) and y.max() < 10_000):
+def _targets(y: np.ndarray, source: str, guess: bool = False) -> tuple[np.ndarray, str, list[str] | None]:
+    """Integer (or bool) y: classes; float y: regression. `guess` (csv, where every column is read as
+    float): whole non-negative numbers below 10,000 in one column are class labels too."""
+    if y.dtype.kind in "iub" or (guess and y.size and y.ndim == 1 and np.all(np.mod(y, 1) == 0)
+                                 and y.min() >= 0 and y.max() < 10_000):
         y = y.astype(np.int64)
         if y.ndim != 1:
             raise DataError(f"{source}: class labels must be one number per sample, but y has shape {list(y.shape)}.")
@@ -96,7 +99,7 @@ def load_csv(path, inp: InputSpec) -> Dataset:
     if inp.dtype != "float32" or tuple(inp.shape) != (x.shape[1],):
         raise DataError(f"{path.name} has {x.shape[1]} feature columns (the last of its {table.shape[1]} is the label) "
                         f"but Input '{inp.node_id}' has shape {inp.shape_text()}; set it to [{x.shape[1]}], float32.")
-    y, task, classes = _targets(y, path.name)
+    y, task, classes = _targets(y, path.name, guess=True)
     return Dataset(path.name, x, y, task, "vector", classes)
 
 
