@@ -17,6 +17,7 @@ PLAIN_NUMBER_OK = {INT: (int,), INT_OR_PAIR: (int,), PADDING: (int,), FLOAT: (in
 from .graph import Network
 
 _stamps = itertools.count(1)
+_INF = float("inf")
 
 
 @dataclass(slots=True)
@@ -77,8 +78,8 @@ def param_problem(node) -> ShapeResult | None:
             names = ", ".join(known) or "none"
             return _error(f"{spec.label} '{node.id}' has no parameter '{name}' (it takes: {names}).")
         if type(value) in PLAIN_NUMBER_OK.get(p.kind, ()):      # the common case, no sentence built
-            if (p.min is None or value >= p.min) and (p.max is None or value <= p.max):
-                continue
+            if (p.min is None or value >= p.min) and (p.max is None or value <= p.max) and -_INF < value < _INF:
+                continue                                        # (NaN and ±Infinity go on to check_bounds)
         elif value is None and p.default is None:
             continue
         else:

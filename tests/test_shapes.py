@@ -54,6 +54,22 @@ def test_missing_required_and_wrong_parameters_are_errors_on_the_block(chain):
     assert "at most 1" in r["x"].error
 
 
+def test_nan_and_infinite_parameters_are_errors_naming_the_block_the_parameter_and_the_value(chain):
+    text = ('{"format": "netwright.network", "version": 1, "nodes": [{"id": "in", "type": "Input", "params": '
+            '{"shape": [4]}}, {"id": "drop", "type": "Dropout", "params": {"p": NaN}}], '
+            '"edges": [{"source": "in", "target": "drop"}]}')
+    net = engine.loads(text)               # the file opens, so the value can be corrected where it is shown
+    assert infer(net)["drop"].error == "Dropout 'drop': p is NaN, but it must be a finite number."
+    assert not engine.summary(net, infer(net))["valid"]
+    r = infer(chain(("Input", {"shape": [4]}), ("act", "LeakyReLU", {"negative_slope": float("-inf")})))
+    assert r["act"].error == "LeakyReLU 'act': negative_slope is -Infinity, but it must be a finite number."
+    cache = engine.ShapeCache()
+    net.set_param("drop", "p", float("inf"))
+    assert "p is Infinity, but it must be a finite number" in cache.infer(net)["drop"].error
+    net.set_param("drop", "p", 0.25)
+    assert cache.infer(net)["drop"].ok
+
+
 def test_pool_window_larger_than_input_and_too_much_padding(chain):
     r = infer(chain(("Input", {"shape": [3, 2, 2]}), ("p", "MaxPool2d", {"kernel_size": 3})))["p"]
     assert "window 3 is larger than its padded input 2" in r.error

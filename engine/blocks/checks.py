@@ -1,6 +1,9 @@
 """Checks of parameter values (types when a file is read, bounds when shapes are inferred)."""
 from __future__ import annotations
 
+import json
+import math
+
 from .spec import (BOOL, CHOICE, DIMS, FLOAT, INT, INT_OR_PAIR, PADDING, SHAPE, Param, ShapeError)
 
 
@@ -39,6 +42,9 @@ def check_bounds(label: str, node_id: str, param: Param, value) -> None:
     if param.kind in (SHAPE, DIMS, CHOICE, BOOL) or isinstance(value, str):
         return
     for v in values:
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ShapeError(f"{label} '{node_id}': {param.name} is {json.dumps(v)}, but it must be a finite "
+                             f"number.")
         if param.min is not None and v < param.min:
             raise ShapeError(f"{label} '{node_id}': {param.name} is {value}, but it must be at least "
                              f"{_n(param.min)} ({param.help.rstrip('.').lower() or param.name}).")
