@@ -55,15 +55,16 @@ def _error(message: str, fixes=(), blocked=False) -> ShapeResult:
 
 
 def _freeze(params: dict) -> tuple:
-    """A snapshot of a node's parameters to compare with later (lists copied, so edits in place show)."""
-    return tuple((k, _copy(v) if isinstance(v, (list, dict)) else v) for k, v in params.items())
+    """A snapshot of a node's parameters to compare with later (lists copied, so edits in place show).
+    Each value comes with its type: 3 == 3.0 and 1 == True in Python, but a block may accept only one."""
+    return tuple([(k, type(v), _copy(v)) for k, v in params.items()])
 
 
 def _copy(v):
-    if isinstance(v, dict):
-        return tuple((k, _copy(x)) for k, x in v.items())
-    if isinstance(v, list):
-        return tuple(_copy(x) for x in v)
+    if type(v) is list:
+        return tuple([(type(x), _copy(x)) for x in v])
+    if type(v) is dict:
+        return tuple([(k, type(x), _copy(x)) for k, x in v.items()])
     return v
 
 

@@ -142,6 +142,22 @@ def test_shape_cache_recomputes_only_what_an_edit_touches(load_example):
            {k: (v.shape, v.params, v.error) for k, v in fresh.items()}
 
 
+def test_shape_cache_sees_a_value_replaced_by_an_equal_one_of_another_type(chain):
+    net = chain(("input", "Input", {"shape": [1, 8, 8]}),
+                ("c", "Conv2d", {"out_channels": 4, "kernel_size": 3, "bias": True, "padding": [1, 1]}))
+    cache = engine.ShapeCache()
+    assert cache.infer(net)["c"].ok
+    for name, value, why in (("kernel_size", 3.0, "kernel_size must be a whole number or a list of 2, not 3.0"),
+                             ("bias", 1, "bias must be true or false, not 1"),
+                             ("padding", [1.0, 1], "padding must be a whole number, a list of 2")):
+        before = net.nodes["c"].params[name]
+        net.set_param("c", name, value)                # equal in Python (3 == 3.0, True == 1), not to the block
+        assert why in cache.infer(net)["c"].error
+        assert cache.infer(net)["c"].error == engine.infer_shapes(net)["c"].error
+        net.set_param("c", name, before)
+        assert cache.infer(net)["c"].ok
+
+
 def test_shape_cache_follows_structural_edits(load_example):
     net = load_example("mnist_cnn")
     cache = engine.ShapeCache()
