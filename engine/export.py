@@ -132,16 +132,13 @@ def export_code(net: Network, weights: str | None = None, source: str | None = N
 def checkpoint_state(path) -> dict:
     """The model's state_dict from a Netwright checkpoint (a dict with the key "model") or from a file
     holding a bare state_dict. Raises ExportError with a reason when the file is not one of those."""
-    import pickle
-
     import torch
+
+    from .runs import torch_load
     try:
-        try:
-            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        except pickle.UnpicklingError:
-            # Training checkpoints also hold the random generators' state (numpy arrays), which the
-            # weights-only loader refuses; this is the file the user named, so read it in full.
-            checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+        checkpoint = torch_load(path)          # weights_only: reading the file runs no code
+    except ValueError as e:
+        raise ExportError(str(e)) from None
     except Exception as e:      # a corrupt or foreign file: say so, without a traceback
         first = (str(e).strip().splitlines() or [""])[0]
         raise ExportError(f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}: {first}).") from None

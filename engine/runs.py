@@ -95,16 +95,57 @@ def save_checkpoint(state: dict, path) -> Path:
     return path
 
 
+def _numpy_array_globals() -> list:
+    """What pickle needs to rebuild a plain numpy array (data only, no code runs): checkpoints from
+    before the random states were stored as lists hold numpy's as an array."""
+    import numpy as np
+    try:
+        from numpy._core.multiarray import _reconstruct
+    except ImportError:                 # numpy 1.x
+        from numpy.core.multiarray import _reconstruct
+    return [_reconstruct, np.ndarray, np.dtype, type(np.dtype(np.uint32))]
+
+
+def torch_load(path):
+    """torch.load(weights_only=True): tensors and plain values only, so reading a file never runs code.
+    Older Netwright checkpoints (numpy's random state as an array) are read with numpy arrays allowed too.
+    A file holding anything else raises ValueError saying why it is not read."""
+    import pickle
+    import torch
+    refused = "Unsupported global"        # torch's words for a class or function it does not allow
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        if refused not in str(e):
+            raise _damaged(e) from None
+    try:
+        with torch.serialization.safe_globals(_numpy_array_globals()):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        if refused not in str(e):
+            raise _damaged(e) from None
+        raise ValueError(f"{path} holds Python objects other than weights and numbers, so it is not read (loading "
+                         f"them could run any code); use a checkpoint written by Netwright or a file that holds "
+                         f"only a state_dict.") from None
+
+
+def _damaged(e: Exception) -> Exception:
+    """torch's long weights-only message cut to its reason (e.g. "Unsupported operand 110")."""
+    import pickle
+    text = str(e)
+    reason = text.partition("WeightsUnpickler error:")[2].strip().splitlines()
+    return pickle.UnpicklingError(reason[0].strip() if reason else text.strip().splitlines()[0])
+
+
 def load_checkpoint(path) -> dict:
-    """A checkpoint written by the trainer; a missing or damaged file raises ValueError naming it."""
+    """A checkpoint written by the trainer; a missing, damaged or unsafe file raises ValueError naming it."""
     import pickle
     import zipfile
-    import torch
     path = Path(path)
     if not path.exists():
         raise ValueError(f"The checkpoint {path} does not exist; check the path.")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        state = torch_load(path)
     except (OSError, RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as e:
         raise ValueError(f"The checkpoint {path} is damaged or not a Netwright checkpoint ({e}).") from None
     if not isinstance(state, dict) or "model" not in state or "network" not in state:

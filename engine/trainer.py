@@ -188,8 +188,11 @@ class Trainer:
 
     # ---- checkpoints ---------------------------------------------------------------------------
     def state(self) -> dict:
-        rng = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate(),
-               "perm": self._epoch_perm_state}
+        name, keys, pos, has_gauss, gauss = np.random.get_state()
+        version, internal, gauss_next = random.getstate()
+        rng = {"torch": torch.get_rng_state(), "perm": self._epoch_perm_state,     # plain values: the file loads
+               "numpy": {"name": name, "keys": keys.tolist(), "pos": pos, "has_gauss": has_gauss, "gauss": gauss},
+               "python": [version, list(internal), gauss_next]}                  # with weights_only=True
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
@@ -226,8 +229,13 @@ class Trainer:
         self._partial = dict(state.get("partial") or self._partial)
         rng = state["rng"]
         torch.set_rng_state(rng["torch"])
-        np.random.set_state(rng["numpy"])
-        random.setstate(rng["python"])
+        numpy_state = rng["numpy"]
+        if isinstance(numpy_state, dict):
+            numpy_state = (numpy_state["name"], np.array(numpy_state["keys"], np.uint32), numpy_state["pos"],
+                           numpy_state["has_gauss"], numpy_state["gauss"])
+        np.random.set_state(numpy_state)        # (a tuple holding an array in older checkpoints)
+        version, internal, gauss_next = rng["python"]
+        random.setstate((version, tuple(internal), gauss_next))
         if "cuda" in rng and self.device.type == "cuda":
             torch.cuda.set_rng_state(rng["cuda"], self.device)
         self._epoch_perm_state = rng["perm"]

@@ -140,6 +140,48 @@ def test_run_folder_has_manifest_metrics_and_a_loadable_checkpoint(small_cnn, sm
     assert state["epoch"] == 2 and state["settings"]["seed"] == 11
 
 
+RAN = []
+
+
+def _mark(text):            # what a booby-trapped checkpoint would run on loading, were it unpickled in full
+    RAN.append(text)
+
+
+class _Trap:
+    def __reduce__(self):
+        return _mark, ("code ran",)
+
+
+def test_checkpoints_load_as_weights_only_and_older_ones_still_resume(small_cnn, small_data, tmp_path):
+    from engine.export import ExportError, checkpoint_state
+    whole = Trainer(small_cnn, settings(epochs=2), dataset=small_data)
+    whole.run()
+    first = Trainer(small_cnn, settings(tmp_path, epochs=1), dataset=small_data).run()
+    state = torch.load(first["checkpoint"], map_location="cpu", weights_only=True)   # plain values, no code
+    assert state["epoch"] == 1 and isinstance(state["rng"]["numpy"]["keys"], list)
+    # a checkpoint from before (numpy's random state as an array) resumes the same curve
+    legacy = tmp_path / "legacy.pt"
+    saved = state["rng"]["numpy"]
+    state["rng"]["numpy"] = (saved["name"], np.array(saved["keys"], np.uint32), saved["pos"], saved["has_gauss"],
+                             saved["gauss"])
+    state["rng"]["python"] = tuple(state["rng"]["python"])
+    torch.save(state, legacy)
+    resumed = Trainer(small_cnn, settings(epochs=2, resume=str(legacy)), dataset=small_data)
+    resumed.run()
+    assert resumed.losses == whole.losses
+    # anything else in the file is refused with a reason, and nothing in it runs
+    state["trap"] = _Trap()
+    torch.save(state, tmp_path / "trap.pt")
+    with pytest.raises(TrainingError) as e:
+        Trainer(small_cnn, settings(epochs=2, resume=str(tmp_path / "trap.pt")), dataset=small_data).run()
+    assert e.value.kind == "usage" and "holds Python objects other than weights and numbers, so it is not read" \
+        in str(e.value)
+    with pytest.raises(ExportError, match="holds Python objects other than weights"):
+        checkpoint_state(tmp_path / "trap.pt")
+    assert RAN == []
+    assert set(checkpoint_state(legacy)) == set(checkpoint_state(first["checkpoint"])) == set(state["model"])
+
+
 def test_a_failed_save_keeps_the_previous_checkpoint(small_cnn, small_data, tmp_path, monkeypatch):
     trainer = Trainer(small_cnn, settings(tmp_path, epochs=1), dataset=small_data)
     result = trainer.run()
