@@ -1,9 +1,14 @@
 """`python main.py train NET.json --dataset SPEC [options]`: train from the command line.
 
 Progress goes to stderr (a bar on a terminal, one line per epoch otherwise); the last line on stdout
-is one JSON object with the result. Exit status: 0 trained (or stopped with Ctrl+C, checkpoint
-kept); 1 training failed (the data does not fit the network, the loss became NaN, out of memory);
-2 the command line, the network file or the checkpoint cannot be used. Never a traceback.
+is one JSON object with the result. Exit status: 0 trained; 1 training failed (the data does not fit
+the network, the loss became NaN, out of memory); 2 the command line, the network file or the
+checkpoint cannot be used; 130 stopped with Ctrl+C. Never a traceback.
+
+Ctrl+C works in every phase: before training begins (importing torch, loading or downloading the
+data, building the model) it stops at once; during training the trainer stops within a batch, saves
+its checkpoint and the result is printed; a second Ctrl+C stops at once, keeping the last checkpoint.
+A download stopped half-way resumes next time.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import json
 import sys
 import time
 
-OK, FAILED, UNUSABLE = 0, 1, 2
+OK, FAILED, UNUSABLE, INTERRUPTED = 0, 1, 2, 130
 
 
 class _UsageError(Exception):
@@ -99,6 +104,17 @@ def main(args: list[str]) -> int:
         return UNUSABLE
     except SystemExit as e:
         return int(e.code or 0)
+    bar = ProgressBar()
+    control = _Interrupts()
+    try:
+        with control:
+            return _train(ns, bar, control)
+    except KeyboardInterrupt:
+        bar.line(control.stopped_message())
+        return INTERRUPTED
+
+
+def _train(ns, bar: ProgressBar, control: _Interrupts) -> int:
     import engine
     try:
         net = engine.load_network(ns.network)
@@ -110,12 +126,9 @@ def main(args: list[str]) -> int:
                              optimizer=ns.optimizer, weight_decay=ns.weight_decay, device=ns.device, seed=ns.seed,
                              val_split=ns.val_split, out=ns.out, data_dir=ns.data_dir, resume=ns.resume,
                              amp=not ns.no_amp, threads=ns.threads)
-    bar = ProgressBar()
-    control = _Interrupts()
     try:
-        trainer = Trainer(net, settings, emit=bar, control=control.queue, log=bar.line)
-        with control:
-            result = trainer.run()
+        control.trainer = Trainer(net, settings, emit=control.watch(bar), control=control.queue, log=bar.line)
+        result = control.trainer.run()
     except TrainingError as e:
         bar.line(f"netwright: {e}")
         return UNUSABLE if e.kind == "usage" else FAILED
@@ -123,19 +136,31 @@ def main(args: list[str]) -> int:
         bar.line(f"netwright: training failed unexpectedly ({type(e).__name__}: {e}).")
         return FAILED
     if result["stopped"]:
-        bar.line(f"Stopped after {result['steps']} steps; the checkpoint {result['checkpoint']} can be resumed with "
-                 f"--resume.")
+        bar.line(f"Stopped with Ctrl+C after {result['steps']} steps; the checkpoint {result['checkpoint']} can be "
+                 f"resumed with --resume.")
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
-    return OK
+    return INTERRUPTED if result["stopped"] else OK
 
 
 class _Interrupts:
-    """Ctrl+C becomes a STOP message: the trainer stops within a batch and saves its checkpoint."""
+    """Ctrl+C before training begins raises KeyboardInterrupt at once (whatever is running: an import,
+    a download, loading data); once training runs, the first one becomes a STOP message (the trainer
+    stops within a batch and saves its checkpoint) and a second one raises KeyboardInterrupt."""
 
     def __init__(self):
-        import queue
-        self.queue = queue.Queue()
+        self.queue = _Messages()
+        self.training = False         # the trainer has said STARTED
+        self.stopping = False         # a STOP was sent
+        self.trainer = None
+
+    def watch(self, emit):
+        """`emit`, noting when training starts."""
+        def watched(kind, payload):
+            if kind == "started":
+                self.training = True
+            emit(kind, payload)
+        return watched
 
     def __enter__(self):
         import signal
@@ -147,11 +172,53 @@ class _Interrupts:
         return self
 
     def _stop(self, *_):
+        if not self.training or self.stopping:
+            raise KeyboardInterrupt
         from .protocol import STOP
+        self.stopping = True
         self.queue.put((STOP, {}))
+
+    def stopped_message(self) -> str:
+        """One line for a Ctrl+C that stopped at once: what is kept."""
+        if not self.training:
+            return "netwright: stopped with Ctrl+C before training began (nothing was trained)."
+        path = getattr(self.trainer, "checkpoint_path", None)
+        if path is not None and path.exists():
+            return f"netwright: stopped with Ctrl+C; the last checkpoint {path} is kept (--resume continues from it)."
+        return "netwright: stopped with Ctrl+C before the first checkpoint was saved."
 
     def __exit__(self, *exc):
         import signal
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
         return False
+
+
+class _Messages:
+    """The control queue, without locks: the signal handler adds to it in the middle of whatever the main
+    thread does (a queue.Queue could be holding its lock there, and put() would wait for ever)."""
+
+    def __init__(self):
+        import collections
+        self.items = collections.deque()
+
+    def put(self, message) -> None:
+        self.items.append(message)
+
+    def get_nowait(self):
+        import queue
+        try:
+            return self.items.popleft()
+        except IndexError:
+            raise queue.Empty from None
+
+    def get(self, timeout: float = 0.0):
+        import queue
+        end = time.monotonic() + (timeout or 0.0)
+        while True:
+            try:
+                return self.get_nowait()
+            except queue.Empty:
+                if time.monotonic() >= end:
+                    raise
+                time.sleep(0.01)

@@ -3,8 +3,10 @@ folder is filled, exit codes say what happened, and no traceback ever reaches th
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,61 @@ def test_main_py_train_runs_as_a_command(net_file, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1])["epochs"] == 1
     assert "Training on cpu" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _ctrl_c():
+    signal.raise_signal(signal.SIGINT)        # its handler runs before this returns
+
+
+def test_ctrl_c_while_the_data_loads_stops_at_once_with_one_line(net_file, tmp_path, capsys, monkeypatch):
+    import engine.trainer
+
+    def slow_download(*args, **kwargs):            # Ctrl+C early in a download that would go on for a minute
+        _ctrl_c()
+        time.sleep(60)
+        raise AssertionError("Ctrl+C did not stop the download")
+    monkeypatch.setattr(engine.trainer, "prepare", slow_download)
+    code, out, err = run(capsys, net_file, "--dataset", "mnist", "--out", tmp_path / "run")
+    assert code == 130 and out == ""
+    assert err.strip() == "netwright: stopped with Ctrl+C before training began (nothing was trained)."
+
+
+def test_ctrl_c_while_torch_is_imported_gives_no_traceback(net_file):
+    script = ("import builtins, signal, sys\n"
+              "real = builtins.__import__\n"
+              "def hook(name, *a, **k):\n"
+              "    if name == 'torch' and 'torch' not in sys.modules:\n"
+              "        signal.raise_signal(signal.SIGINT)\n"
+              "    return real(name, *a, **k)\n"
+              "builtins.__import__ = hook\n"
+              "from engine import train_cli\n"
+              f"sys.exit(train_cli.main([{str(net_file)!r}, '--epochs', '1']))\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr == "netwright: stopped with Ctrl+C before training began (nothing was trained).\n"
+
+
+def test_ctrl_c_during_training_saves_and_a_second_stops_at_once(net_file, tmp_path, capsys, monkeypatch):
+    from engine.runs import load_checkpoint
+    from engine.trainer import Trainer
+    evaluate = Trainer.evaluate
+    presses = {1: 1}                     # after the first epoch's training: one Ctrl+C
+
+    def evaluate_and_press(self):
+        for _ in range(presses.get(self.epoch + 1, 0)):
+            _ctrl_c()
+        return evaluate(self)
+    monkeypatch.setattr(Trainer, "evaluate", evaluate_and_press)
+    code, out, err = run(capsys, net_file, "--epochs", "3", "--batch-size", "100", "--out", tmp_path / "a")
+    result = json.loads(out.splitlines()[-1])
+    assert code == 130 and result["stopped"] and result["epochs"] == 1     # the trainer stopped within a batch
+    assert f"Stopped with Ctrl+C after {result['steps']} steps; the checkpoint {tmp_path / 'a' / 'checkpoint.pt'}" \
+        in err and "Traceback" not in err
+    assert load_checkpoint(result["checkpoint"])["step"] == result["steps"]
+    presses.clear()
+    presses[2] = 2                       # during the second epoch's validation: two, the second stops at once
+    code, out, err = run(capsys, net_file, "--epochs", "3", "--batch-size", "100", "--out", tmp_path / "b")
+    assert code == 130 and out == ""
+    assert err.splitlines()[-1] == (f"netwright: stopped with Ctrl+C; the last checkpoint "
+                                    f"{tmp_path / 'b' / 'checkpoint.pt'} is kept (--resume continues from it).")
+    assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["epoch"] == 1
