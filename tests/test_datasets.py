@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import engine
-from engine.datasets import DataError, InputSpec, check_fit, load_dataset, prepare
+from engine.datasets import DataError, InputSpec, load_dataset, prepare
 from engine.datasets.generated import CLASSES
 
 
@@ -157,6 +157,12 @@ def test_class_count_mismatch_names_the_block_and_the_fix(chain):
                 ("prob", "Softmax", {}))
     with pytest.raises(DataError, match="output block 'prob' gives 5 values; set out_features of 'fc2' to 10"):
         prepare("shapes", net)
+    net = chain(("input", "Input", {"shape": [12, 12]}), ("fc", "Linear", {"out_features": 32}),
+                ("rnn", "LSTM", {"hidden_size": 64, "return_sequences": False}))  # the LSTM's hidden_size sets the size, not 'fc'
+    with pytest.raises(DataError) as e:
+        prepare("shapes", net)
+    assert "'rnn' gives 64 values" in str(e.value) and "'fc'" not in str(e.value)
+    assert "end the network with a Dense (Linear) block of 10" in str(e.value)
 
 
 def test_regression_target_shape_mismatch(chain):

@@ -64,18 +64,22 @@ def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_u
 
 def _sizing_block(net: Network, node_id: str) -> str | None:
     """The Linear block that decides the output's last size: the output itself or the nearest one
-    above it through blocks that keep the size (activations, dropout, softmax, norms)."""
+    above it through blocks that keep that size (activations, dropout, softmax, norms); None when
+    another block (an LSTM's hidden_size, a Flatten, a convolution) sets it."""
+    from ..shapes import infer_shapes
+    results = infer_shapes(net)
     seen = node_id
     while seen is not None:
         node = net.nodes[seen]
         if node.type in LINEAR_TYPES:
             return seen
         srcs = net.inputs_of(seen)
-        if len(srcs) != 1 or "out_features" in node.params or node.spec.param("out_channels") is not None:
+        if len(srcs) != 1 or net.nodes[srcs[0]].type == "Input":
+            return None
+        out, inp = results[seen].shape, results[srcs[0]].shape
+        if not out or not inp or out[-1] != inp[-1]:      # this block sets the size itself
             return None
         seen = srcs[0]
-        if net.nodes[seen].type == "Input":
-            return None
     return None
 
 
