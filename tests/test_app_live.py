@@ -2,28 +2,7 @@
 controller during a real run in the child process, following the canvas selection and the edits."""
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from PySide6.QtWidgets import QMessageBox
-
-from app.main_window import MainWindow
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("NETWRIGHT_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setattr(QMessageBox, "question",                 # closing with edits: discard them
-                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
-    w = MainWindow(recovery_folder=tmp_path / "recovery")
-    qtbot.addWidget(w)
-    assert w.files.open_path(EXAMPLES / "mnist_cnn.json", ask=False)
-    w.resize(1300, 850)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+from test_app import dialogs, window  # noqa: F401  (the main window on mnist_cnn, dialogs recorded)
 
 
 def test_live_views_are_a_dock_listed_in_the_view_menu_behind_the_summary(window, qtbot):
