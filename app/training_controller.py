@@ -99,7 +99,6 @@ class TrainingController(QObject):
         self.views_config = dict(config)
         self._send(protocol.VIEWS, dict(config))
 
-
     def stop(self) -> None:
         """Ask the run to stop (it saves a checkpoint); terminate it if it has not ended in time."""
         if not self.running or self.state == STOPPING:
@@ -229,6 +228,12 @@ class TrainingController(QObject):
             self.state_changed.emit(state)
 
 
+def threads_beside_window() -> int:
+    """Torch threads for a run started from the app: one core is left to the window (threads that wait
+    for a busy core crawl, and the window would stutter)."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
 def install_training(window) -> TrainingController:
     """Add the Training dock to the main window and wire it to a controller (window.training_controller);
     the live views attach to the same controller."""
@@ -263,8 +268,8 @@ def install_training(window) -> TrainingController:
         if panel.input is None:       # no single usable Input: the data cannot be shaped for it
             panel.refuse(panel.input_problem or "The network needs one Input block to train.")
             return
-        if not settings.get("threads"):  # leave a core to the window: threads that wait for a busy core crawl
-            settings = dict(settings, threads=max(1, (os.cpu_count() or 2) - 1))
+        if not settings.get("threads"):
+            settings = dict(settings, threads=threads_beside_window())
         if not settings.get("out"):      # runs live beside the app's other files, not in the current folder
             from engine.runs import default_run_dir
             settings = dict(settings, out=str(default_run_dir(doc.network.name, data_dir() / "runs")))
@@ -298,34 +303,31 @@ def install_training(window) -> TrainingController:
 
 
 def add_training_menu(window, panel, controller) -> None:
-    """A Training menu with the keys debuggers use: F5 starts (or resumes), F6 pauses, Shift+F5 stops."""
-    from PySide6.QtGui import QAction, QKeySequence
-
+    """A Training menu with the keys debuggers use: F5 starts (or resumes), F6 pauses, Shift+F5 stops.
+    Each entry is enabled exactly when the panel's button it presses is."""
     menu = window.add_menu("&Training")
     window.training_menu = menu
 
     def start_or_resume():
-        if controller.state == PAUSED:
+        if panel.resume_button.isEnabled():
             panel.resume_button.click()
-        elif controller.state == IDLE:
+        elif panel.start_button.isEnabled():
             window.training_dock.show()
             window.training_dock.raise_()
             panel.start_button.click()
 
-    items = [("&Start / Resume", start_or_resume, "F5", lambda st: st in (IDLE, PAUSED)),
-             ("&Pause", panel.pause_button.click, "F6", lambda st: st == RUNNING),
-             ("S&top", panel.stop_button.click, "Shift+F5", lambda st: st in (STARTING, RUNNING, PAUSED))]
+    items = [("&Start / Resume", start_or_resume, "F5", (panel.start_button, panel.resume_button)),
+             ("&Pause", panel.pause_button.click, "F6", (panel.pause_button,)),
+             ("S&top", panel.stop_button.click, "Shift+F5", (panel.stop_button,))]
     actions = []
-    for text, slot, key, enabled in items:
-        action = QAction(text, window)
-        action.setShortcut(QKeySequence(key))
-        action.triggered.connect(lambda _checked=False, slot=slot: slot())
+    for text, slot, key, buttons in items:
+        action = window._action(text, slot, key)
         menu.addAction(action)
-        actions.append((action, enabled))
+        actions.append((action, buttons))
 
-    def follow(state: str):
-        for action, enabled in actions:
-            action.setEnabled(enabled(state))
+    def follow(_state=None):          # after panel.set_state, which is connected first
+        for action, buttons in actions:
+            action.setEnabled(any(b.isEnabled() for b in buttons))
     controller.state_changed.connect(follow)
-    follow(controller.state)
+    follow()
     window.training_actions = [a for a, _ in actions]

@@ -137,6 +137,7 @@ def latency(seconds: float) -> None:
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from demo_views import ChildRun
+    from app.training_controller import threads_beside_window
     from widgets.live_views import TABS, LiveViews
     app = QApplication.instance() or QApplication([])
     net = load_network(NETWORK)
@@ -148,7 +149,7 @@ def latency(seconds: float) -> None:
     views.show()
     settings = {"dataset": "shapes", "epochs": 1000, "batch_size": BATCH, "lr": 1e-3, "save": False,
                 "live_views": views.views_settings(),
-                "threads": max(1, (os.cpu_count() or 2) - 1)}      # as the app starts runs: a core left to the window
+                "threads": threads_beside_window()}      # as the app starts runs: a core left to the window
     run = ChildRun(network_to_dict(net), settings)
     views.attach(run)
     lateness, state = [], {"measuring": False}

@@ -170,7 +170,7 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
     for e in net.edges:
         sources[e.target].append(e.source)
     sinks = set(net.sinks())
-    output = next((nid for nid in reversed(order) if nid in sinks), None)    # as net.output_node()
+    output = net.output_node()
     results: dict[str, ShapeResult] = {}
     new_memo = {} if memo is not None else None
     nodes, get = net.nodes, results.__getitem__
@@ -197,7 +197,7 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
             new_memo[nid] = (key, r)
         results[nid] = r
     if len(results) == len(nodes):          # no cycle: every node was reached
-        return new_memo, results if list(results) == list(nodes) else {nid: results[nid] for nid in nodes}
+        return new_memo, {nid: results[nid] for nid in nodes}
     left = [nid for nid in net.nodes if nid not in results]    # on a cycle (only a file can hold one), or after it
     for nid in left:
         spec = net.nodes[nid].spec

@@ -49,7 +49,6 @@ class LiveViews(QWidget):
         self.last_frame = None
         self._curves_drawn = 0.0
         self.run_dir: str | None = None      # the running run's folder (from its STARTED message)
-        self.run_key: str | None = None
         self.training = False
         self.tabs = QTabWidget()
         for name, title in TABS:
@@ -253,9 +252,8 @@ class LiveViews(QWidget):
         if key is not None and key not in curves.archive and self.run_dir:   # this session's first run of it
             from .run_history import load_earlier
             curves.archive[key] = load_earlier(Path(self.run_dir).parent, key, exclude=self.run_dir)
-        self.run_key = key
         curves.start_run(key, metric)
-        self.views["curves"].panels["metric"].plot.setVisible(metric == "accuracy")
+        curves.panels["metric"].plot.setVisible(metric == "accuracy")
         self.views["weights"].start_run()
         self.views["outcome"].start_run()
         self.pending = self.last_frame = None
@@ -280,10 +278,10 @@ class LiveViews(QWidget):
         self.refresh(force_curves=True)
         self.timer.stop()
         curves = self.views.get("curves")
-        if self.run_dir and self.run_key and curves is not None and curves.panels["loss"].smooth.n:
+        if self.run_dir and curves is not None and curves.run_key and curves.panels["loss"].smooth.n:
             from .run_history import save_curves
             try:          # the curves of this run, for the next session's comparison
-                save_curves(self.run_dir, self.run_key, curves.metric_name, curves.csv_text())
+                save_curves(self.run_dir, curves.run_key, curves.metric_name, curves.csv_text())
             except OSError:
                 pass      # a full disk or a removed folder costs only the faint curves later
         self.run_dir = None

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from engine.datasets import BUILT_IN, DataError, InputSpec, preview
 from engine.datasets.remote import REMOTE
 
-GENERATED = ("shapes", "sine", "recall")      # made in a moment: previewed at once, in the window's thread
+GENERATED = tuple(k for k in BUILT_IN if k not in REMOTE)    # made in a moment: previewed in the window's thread
 OPEN_FILE = "Open file (npz, csv, text)…"
 OPEN_FOLDER = "Open folder of class folders…"
 TILE = 56
@@ -40,7 +40,7 @@ def _make_preview(spec: str, inp: InputSpec, data_dir):
     except DataError as e:
         return str(e)
     except Exception as e:       # noqa: BLE001  (a preview must never take the window down)
-        return (f"No preview: the data could not be read ({e}). Check the file, or choose another data set.")
+        return f"No preview: the data could not be read ({e}). Check the file, or choose another data set."
 
 
 def image_tile(sample: np.ndarray, size: int = TILE) -> QImage:

@@ -62,12 +62,11 @@ def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_u
                     f"{', '.join(k + ':PATH' for k in FILE_KINDS)}.")
 
 
-def _sizing_block(net: Network, node_id: str) -> str | None:
+def _sizing_block(net: Network, results: dict, node_id: str) -> str | None:
     """The Linear block that decides the output's last size: the output itself or the nearest one
     above it through blocks that keep that size (activations, dropout, softmax, norms); None when
-    another block (an LSTM's hidden_size, a Flatten, a convolution) sets it."""
-    from ..shapes import infer_shapes
-    results = infer_shapes(net)
+    another block (an LSTM's hidden_size, a Flatten, a convolution) sets it. `results`: the
+    network's inferred shapes."""
     seen = node_id
     while seen is not None:
         node = net.nodes[seen]
@@ -83,8 +82,8 @@ def _sizing_block(net: Network, node_id: str) -> str | None:
     return None
 
 
-def _size_advice(net: Network, out_id: str, want: int, what: str) -> str:
-    block = _sizing_block(net, out_id)
+def _size_advice(net: Network, results: dict, out_id: str, want: int, what: str) -> str:
+    block = _sizing_block(net, results, out_id)
     if block == out_id:
         return f"set its out_features to {want}"
     if block is not None:
@@ -131,7 +130,7 @@ def check_fit(ds: Dataset, net: Network) -> list[str]:
                             f"recurrent block) and a Dense block of {k} units.")
         if shape[0] != k:
             raise DataError(f"The data has {k} classes but {label} gives {shape[0]} values; "
-                            f"{_size_advice(net, out, k, 'units')}.")
+                            f"{_size_advice(net, results, out, k, 'units')}.")
         if net.nodes[out].type == "Softmax":
             notes.append(f"'{out}' is a Softmax: cross-entropy already applies one, so training is slower; "
                          f"remove it (or use LogSoftmax).")
@@ -145,7 +144,7 @@ def check_fit(ds: Dataset, net: Network) -> list[str]:
         if shape != (t, v):
             if len(shape) == 2 and shape[0] == t:
                 raise DataError(f"The text has {v} distinct characters but {label} gives {shape[1]} values per "
-                                f"step; {_size_advice(net, out, v, 'units')}.")
+                                f"step; {_size_advice(net, results, out, v, 'units')}.")
             raise DataError(f"Character-level training needs an output of [{t}, {v}] (a score for each of the {v} "
                             f"characters at each of the {t} steps), but {label} gives {list(shape)}; keep "
                             f"return_sequences on and end with a Dense block of {v} units.")
@@ -153,7 +152,7 @@ def check_fit(ds: Dataset, net: Network) -> list[str]:
         want = ds.target_shape
         if shape != want:
             n = want[-1] if want else 1
-            advice = (_size_advice(net, out, n, "units") if len(shape) == len(want) == 1
+            advice = (_size_advice(net, results, out, n, "units") if len(shape) == len(want) == 1
                       else f"make it end in {list(want)}")
             raise DataError(f"The data has targets of shape {list(want)} per sample but {label} gives "
                             f"{list(shape)}; {advice}.")

@@ -4,7 +4,8 @@
   [1, H, W]. Integer `y` means classes 0..K-1; float `y` means regression, even when its values are
   whole numbers (as the spec says).
 - csv: numeric columns, the last one the label (whole numbers 0 or more → classes, otherwise
-  regression, e.g. when a label is negative or has a fraction); a header line is allowed. Input [F] with F = columns − 1.
+  regression, e.g. when a label is negative or has a fraction); a header line is allowed. Input [F]
+  with F = columns − 1.
 - folder: one sub-folder of images per class (PNG, JPEG, BMP, GIF); images are converted to the
   Input's channels (1 grey, 3 RGB) and resized to its height and width.
 - text: character-level language modelling. The vocabulary is the file's distinct characters; the
