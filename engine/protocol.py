@@ -18,7 +18,8 @@ Child → parent
 - PAUSED {"step", "epoch", "lr"} / RESUMED {"step", "lr"} / CHECKPOINT {"path"}
 - LOG       {"message"}: a note for the person (what was adapted, download progress)
 - DONE      the final result (the same dict `main.py train` prints as its last line)
-- ERROR     {"message": a sentence a person can act on, "kind": "nan" | "oom" | "data" | "usage" | "internal"}
+- ERROR     {"message": a sentence a person can act on, "kind": "usage" | "data" | "nan" | "diverged" | "oom" |
+             "io" | "internal"} (TrainingError below)
 
 Parent → child
 --------------
@@ -30,3 +31,15 @@ Parent → child
 STARTED, PROGRESS, SCALARS, EPOCH, FRAME = "started", "progress", "scalars", "epoch", "frame"
 PAUSED, RESUMED, CHECKPOINT, DONE, ERROR, LOG = "paused", "resumed", "checkpoint", "done", "error", "log"
 PAUSE, RESUME, STOP, SET_LR, VIEWS = "pause", "resume", "stop", "set_lr", "views"
+
+
+class TrainingError(Exception):
+    """A run that cannot start or failed, with a sentence for a person (the ERROR message's "message").
+    `kind`: "usage" (a setting, the run folder, the checkpoint), "data" (the data set, or its fit to the
+    network), "nan" (the loss became NaN or infinite), "diverged" (the loss exploded), "oom", "io" (a
+    file could not be written), "internal"."""
+    WHILE_TRAINING = ("nan", "diverged", "oom", "io", "internal")     # the run started and failed: exit 1, not 2
+
+    def __init__(self, message: str, kind: str = "internal"):
+        super().__init__(message)
+        self.kind = kind
