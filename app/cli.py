@@ -227,7 +227,7 @@ def export(path: str, output: str | None, weights: str | None) -> int:
     if target is None:
         sys.stdout.write(code)
         return OK
-    from engine.serialization import atomic_write_text
+    from engine.files import atomic_write_text
     try:
         if sidecar is not None:
             save_weights(state, sidecar)

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QObject, QTimer
 
 import engine
-from engine.serialization import atomic_write_text
+from engine.files import atomic_write_text
 
 DELAY_MS = 2000
 PATTERN = "recovery*.json"      # recovery-<pid>-<n>.json; "recovery.json" from older versions
