@@ -83,7 +83,7 @@ class CanvasMenus:
         feats = menu.addAction("Show its feature maps", lambda: w.show_block_view(node_id, "features"))
         filters = menu.addAction("Show its filters", lambda: w.show_block_view(node_id, "filters"))
         feats.setEnabled(live is not None)
-        filters.setEnabled(live is not None and "weight" in _param_names(net, node_id))
+        filters.setEnabled(live is not None and _has_filters(net.nodes[node_id].spec))
         code = block_code(net, w.doc.results, node_id)
         copy = menu.addAction("Copy as PyTorch code", lambda: self.copy_code(node_id))
         copy.setEnabled(code is not None)
@@ -128,7 +128,6 @@ class CanvasMenus:
         self.w.show_status(f"Copied the PyTorch code of '{node_id}': {code}")
 
 
-def _param_names(net, node_id: str) -> set[str]:
-    """Names of a block's learned tensors as its spec declares them (a block without any has no filters)."""
-    spec = net.nodes[node_id].spec
-    return set(getattr(spec, "weights", ()) or ()) | ({"weight"} if getattr(spec, "has_filters", False) else set())
+def _has_filters(spec) -> bool:
+    """Whether a block has filters to show: learned weights slid over its input as a kernel."""
+    return spec.learnable and spec.param("kernel_size") is not None and spec.param("out_channels") is not None

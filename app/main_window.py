@@ -317,7 +317,6 @@ class MainWindow(QMainWindow):
         s.drop_on_link_requested.connect(self.canvas_edits.drop_on_link)
         s.move_onto_link_requested.connect(self.canvas_edits.move_onto_link)
         s.context_menu_requested.connect(self.canvas_menus.show)
-        s.quick_add_requested.connect(self.view.open_quick_add)
         self.view.quick_add_chosen.connect(
             lambda t, at: self.canvas_edits.quick_add(t, (at.x(), at.y()), self.scene.selected_ids()))
         self.canvas_edits.reveal.connect(self._reveal_later)

@@ -46,7 +46,6 @@ class NetworkScene(QGraphicsScene):
     drop_on_link_requested = Signal(str, QPointF, str, str)     # block type, where, link source, link target
     move_onto_link_requested = Signal(dict, str, str)           # moves (as blocks_moved), link source, target
     context_menu_requested = Signal(object, object, QPointF)    # BlockItem / LinkItem / None, screen pos, scene pos
-    quick_add_requested = Signal(QPointF)                       # scene position under the mouse
     status_message = Signal(str)
     selection_ids_changed = Signal(list)
     block_activated = Signal(str)
@@ -394,6 +393,11 @@ class NetworkScene(QGraphicsScene):
             self._rect_pending = True
             QTimer.singleShot(0, self, self._update_rect)
 
+    def ensure_rect(self) -> None:
+        """Bring the scene rectangle up to date now (a view about to fit or scroll to every block)."""
+        if self._rect_pending:
+            self._update_rect()
+
     def _update_rect(self) -> None:
         self._rect_pending = False
         rect = self.blocks_rect()
@@ -490,8 +494,6 @@ class NetworkScene(QGraphicsScene):
             self._gesture = None
         elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_selection()
-        elif event.key() == Qt.Key.Key_Tab and self._gesture is None:
-            self.quick_add_requested.emit(self.cursor_scene_pos())
         elif event.key() in NUDGE and self.selected_ids():
             dx, dy = NUDGE[event.key()]
             step = 50.0 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 10.0

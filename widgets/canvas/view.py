@@ -72,6 +72,15 @@ class NetworkView(QGraphicsView):
         at = self.mapFromScene(scene_pos)
         self.quick_add.open_at(self.viewport().mapTo(self, at))
 
+    def event(self, event) -> bool:
+        # Tab over the canvas opens quick add (Qt would otherwise move the focus to the next widget).
+        if (event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Tab
+                and not event.modifiers() and hasattr(self.scene(), "cursor_scene_pos")):
+            self.open_quick_add(self.scene().cursor_scene_pos())
+            event.accept()
+            return True
+        return super().event(event)
+
     def _show_zoom(self) -> None:
         percent = round(self.zoom() * 100)
         if percent != self._shown_zoom:
@@ -118,6 +127,8 @@ class NetworkView(QGraphicsView):
 
     def fit_all(self) -> None:
         """Show the whole network, never larger than 100 %."""
+        if hasattr(self.scene(), "ensure_rect"):
+            self.scene().ensure_rect()
         rect = self.scene().blocks_rect()
         if rect.isNull():
             self.setTransform(QTransform())
