@@ -19,7 +19,8 @@ SWEEPS = 4
 
 def _layers(net: Network) -> dict[str, int]:
     order = net.topological_order()
-    order = order + [nid for nid in net.nodes if nid not in set(order)]   # nodes on a cycle go last
+    placed = set(order)
+    order = order + [nid for nid in net.nodes if nid not in placed]   # nodes on a cycle go last
     preds: dict[str, list[str]] = {nid: [] for nid in net.nodes}
     succs: dict[str, list[str]] = {nid: [] for nid in net.nodes}
     for e in net.edges:
@@ -166,7 +167,8 @@ def missing_positions(net: Network) -> dict[str, tuple[float, float]]:
     taken = {nid: tuple(n.position) for nid, n in net.nodes.items() if n.position is not None}
     shift = max(p[0] for p in taken.values()) + BLOCK_GAP * 1.5 - min(p[0] for p in auto.values())
     order = net.topological_order()
-    order = order + [nid for nid in net.nodes if nid not in set(order)]
+    placed = set(order)
+    order = order + [nid for nid in net.nodes if nid not in placed]
     out: dict[str, tuple[float, float]] = {}
     for nid in order:
         if nid in missing:
