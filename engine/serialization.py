@@ -7,13 +7,12 @@ unknown keys (top level and inside nodes) survive a load–save round trip. Save
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from .blocks import BLOCKS
 from .blocks.checks import excerpt
+from .files import atomic_write_text  # the one atomic write (engine/files.py), kept importable here
 from .graph import Edge, Network, Node, id_problem
 
 FORMAT = "netwright.network"
@@ -247,24 +246,6 @@ def load_network(path) -> Network:
 
 def dumps(net: Network) -> str:
     return json.dumps(network_to_dict(net), indent=2, ensure_ascii=False) + "\n"
-
-
-def atomic_write_text(path, text: str) -> None:
-    """Write to a temporary file beside `path`, flush it to disk, then replace `path` in one step."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def save_network(net: Network, path) -> None:
