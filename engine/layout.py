@@ -39,7 +39,8 @@ def _split(direction: str, p) -> tuple[float, float]:
 
 def _layers(net: Network) -> dict[str, int]:
     order = net.topological_order()
-    order = order + [nid for nid in net.nodes if nid not in set(order)]   # nodes on a cycle go last
+    placed = set(order)
+    order = order + [nid for nid in net.nodes if nid not in placed]   # nodes on a cycle go last
     preds: dict[str, list[str]] = {nid: [] for nid in net.nodes}
     succs: dict[str, list[str]] = {nid: [] for nid in net.nodes}
     for e in net.edges:
@@ -216,7 +217,8 @@ def missing_positions(net: Network, direction: str = "tb") -> dict[str, tuple[fl
     across_max = max(_split(direction, p)[1] for p in taken.values())
     shift = across_max + block_gap * 1.5 - min(_split(direction, p)[1] for p in auto.values())
     order = net.topological_order()
-    order = order + [nid for nid in net.nodes if nid not in set(order)]
+    placed = set(order)
+    order = order + [nid for nid in net.nodes if nid not in placed]
     out: dict[str, tuple[float, float]] = {}
     for nid in order:
         if nid in missing:
