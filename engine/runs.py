@@ -192,6 +192,8 @@ def weights_mismatch(expected: dict, got, few: int = 3) -> str | None:
 
 def check_run_folder(path) -> str | None:
     """Why `path` cannot become a run folder (a sentence), or None; creates nothing and leaves nothing."""
+    import os
+    import tempfile
     target = Path(path)
     if target.exists() and not target.is_dir():
         return f"The run folder {target} is a file, not a folder; give --out a folder (a new name is created)."
