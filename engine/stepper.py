@@ -127,11 +127,11 @@ class Stepper:
             inner = f"({n} + {pad} − {k})/{s}"
         else:
             inner = f"({n} + {pad} − {d}·({k} − 1) − 1)/{s}"
-        value = _fmt(Fraction(span, s))
+        value = fmt_value(Fraction(span, s))
         text = f"{name} = ⌊{inner}⌋ + 1 = ⌊{value}⌋ + 1 = {out}" if exact.denominator != 1 else \
             f"{name} = {inner} + 1 = {value} + 1 = {out}"
         if exact.denominator != 1:
-            text += f"  ({_fmt(exact)} does not fit: PyTorch rounds down)"
+            text += f"  ({fmt_value(exact)} does not fit: PyTorch rounds down)"
         last = (out - 1) * s + d * (k - 1) if out > 0 else -1
         unused = tuple(range(last + 1, n + before + after))
         return AxisSize(name, out, exact, text, unused)
@@ -178,12 +178,12 @@ class Stepper:
             text = " + ".join(f"{_factor(a)}·{_factor(w)}" for _, _, a, w in taps)
         elif self.mode == MAX:
             value = max(values)
-            text = "max(" + ", ".join(_fmt(a) for a in values) + ")"
+            text = "max(" + ", ".join(fmt_value(a) for a in values) + ")"
         else:
             total = sum(values)
             value = Fraction(total, len(values)) if all(isinstance(a, int) for a in values) else total / len(values)
             text = "(" + " + ".join(_factor(a) for a in values) + f")/{len(values)}"
-        return Step(i, j, tuple(taps), value, f"{text} = {_fmt(value)}")
+        return Step(i, j, tuple(taps), value, f"{text} = {fmt_value(value)}")
 
     @property
     def out_shape(self) -> tuple[int, int]:
@@ -220,11 +220,11 @@ def _pad(x, pads, fill, mark=None):
 
 
 def _factor(v) -> str:
-    t = _fmt(v)
+    t = fmt_value(v)
     return f"({t})" if t.startswith("−") and t != "−∞" else t
 
 
-def _fmt(v) -> str:
+def fmt_value(v) -> str:
     if isinstance(v, Fraction):
         return str(v.numerator) if v.denominator == 1 else f"{float(v):.4g}"
     if isinstance(v, float):
