@@ -3,9 +3,8 @@ convolution or pooling window, taken from the block's parameters and its input s
 arithmetic lines from shape inference, what each letter means, and a legend of axis orders."""
 from __future__ import annotations
 
-from html import escape
-
 from fractions import Fraction
+from html import escape
 
 from PySide6.QtCore import QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTextCursor, QTextDocument
@@ -67,15 +66,15 @@ def receptive_html(spec, field) -> str:
     centre = tuple(n // 2 for n in field.input_size)
     lines = "<br>".join(escape(line) for line in field.formula)
     parts = ["<h4>Receptive field</h4>",
-             f"<p>Each output unit depends on <b>{field.text()}</b> pixels of the {whole} input "
+             (f"<p>Each output unit depends on <b>{field.text()}</b> pixels of the {whole} input "
              f"(neighbouring units {'×'.join(str(num(v)) for v in field.jump)} pixels apart, the first unit's "
-             f"region centred at {', '.join(str(num(v)) for v in field.start)}).</p>",
-             "<p><code>r = r<sub>in</sub> + (k − 1)·d·j<sub>in</sub>,&nbsp; j = j<sub>in</sub>·s,&nbsp; start = "
-             "start<sub>in</sub> + ((k − 1)·d/2 − p)·j<sub>in</sub></code></p>",
+             f"region centred at {', '.join(str(num(v)) for v in field.start)}).</p>"),
+             ("<p><code>r = r<sub>in</sub> + (k − 1)·d·j<sub>in</sub>,&nbsp; j = j<sub>in</sub>·s,&nbsp; start = "
+             "start<sub>in</sub> + ((k − 1)·d/2 − p)·j<sub>in</sub></code></p>"),
              f"<p><code>{lines}</code></p>",
-             f"<p><img src='{PICTURE_URL}'><br><small>the region of the unit nearest the centre of the input "
+             (f"<p><img src='{PICTURE_URL}'><br><small>the region of the unit nearest the centre of the input "
              f"(around pixel {', '.join(map(str, centre))}) on the {whole} input; dashed where it reaches into the "
-             "padding</small></p>"]
+             "padding</small></p>")]
     parts += [f"<p style='color:#c98a12'>⚠ {escape(w)}</p>" for w in field.warnings]
     return "".join(parts)
 

@@ -4,14 +4,37 @@ the window on the padded input, the products and their sum with the numbers, the
 and the size formula with the numbers (a size that does not fit is said so, its dropped rows greyed)."""
 from __future__ import annotations
 
+import math
 from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from engine.stepper import (AVG, CONV, FIFTH_ROW, GRID, KERNEL, MAX, TRANSPOSED, StepError, Stepper)
+from engine.stepper import (
+    AVG,
+    CONV,
+    FIFTH_ROW,
+    GRID,
+    KERNEL,
+    MAX,
+    TRANSPOSED,
+    StepError,
+    Stepper,
+)
 
 MODES = [("Convolution", CONV), ("Max pooling", MAX), ("Average pooling", AVG),
          ("Transposed convolution", TRANSPOSED)]
@@ -47,7 +70,7 @@ def _number(text: str):
             value = float(text)
         except ValueError:
             return None
-        return value if value == value and abs(value) != float("inf") else None
+        return value if math.isfinite(value) else None
 
 
 class NumberGrid(QTableWidget):
@@ -242,7 +265,7 @@ class StepperPanel(QWidget):
         per axis; the lecture grid (repeated where the window needs more room) as the input."""
         kh, kw = kernel_size
         dh, dw = dilation
-        pads = padding if isinstance(padding, str) else padding
+        pads = padding
         need = [d * (k - 1) + 1 for k, d in ((kh, dh), (kw, dw))]
         rows = min(MAX_SIDE, max(len(GRID), need[0] + 1))
         cols = min(MAX_SIDE, max(len(GRID[0]), need[1] + 1))
