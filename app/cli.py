@@ -40,7 +40,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=prog, description="Design neural networks by hand: check, train and export "
                      "network files. With no command, `python main.py` opens the desktop app.")
     parser.add_argument("--version", action="version", version=f"netwright {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{check,train,export}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{check,train,export,import}", parser_class=_Parser)
     check = sub.add_parser("check", help="validate a network file and print every block's shape")
     check.add_argument("network", metavar="NET.json")
     check.add_argument("--json", action="store_true", help="print exactly one JSON object instead of a table")
@@ -49,6 +49,8 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("network", metavar="NET.json")
     export.add_argument("-o", "--output", metavar="model.py", help="file to write (default: print it)")
     export.add_argument("--weights", metavar="CHECKPOINT", help="a training checkpoint the file loads")
+    from engine import import_cli
+    import_cli.add_parser(sub)
     return parser
 
 
@@ -69,6 +71,9 @@ def main(argv=None) -> int:
         make_parser().print_help()
         return OK
     try:
+        if ns.command == "import":
+            from engine import import_cli
+            return import_cli.run(ns)
         return check(ns.network, ns.json) if ns.command == "check" else export(ns.network, ns.output, ns.weights)
     except KeyboardInterrupt:
         return 130

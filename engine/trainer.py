@@ -212,6 +212,9 @@ class Trainer:
             raise TrainingError(str(e), "usage") from None
         try:
             self.model.load_state_dict(state["model"])
+            if "rng" not in state:      # weights only (`import --weights-out`): a fresh run starts from them
+                self.log(f"Starting from the weights in {path}.")
+                return
             if state.get("settings", {}).get("optimizer") == self.settings.optimizer:
                 self.optimizer.load_state_dict(state["optimizer"])
             else:
