@@ -165,10 +165,7 @@ def weights_problem(code: str, state: dict) -> str | None:
 
 def save_weights(state: dict, path) -> None:
     """Write a bare state_dict (tensors only, loadable with weights_only=True), atomically."""
-    import os
-
     import torch
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save({k: v.detach().cpu() for k, v in state.items()}, tmp)
-    os.replace(tmp, path)
+
+    from .files import atomic_write
+    atomic_write(path, lambda f: torch.save({k: v.detach().cpu() for k, v in state.items()}, f))

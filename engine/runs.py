@@ -1,7 +1,7 @@
 """A training run's folder: manifest.json, metrics.csv (one row per epoch) and checkpoint.pt.
 
-Every write is atomic (a temporary file in the same folder, then os.replace), so a crash or a kill
-during a save leaves the previous checkpoint intact.
+Every write is atomic (engine/files.py: a temporary file in the same folder, then os.replace), so a
+crash or a kill during a save leaves the previous checkpoint intact.
 """
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import csv
 import hashlib
 import io
 import json
-import os
 import platform
-import tempfile
 import time
 from pathlib import Path
 
-from .serialization import atomic_write_text, network_to_dict
+from .files import atomic_write, atomic_write_text
+from .serialization import network_to_dict
 
 METRIC_COLUMNS = ("epoch", "step", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds",
                   "samples_per_sec")
@@ -80,19 +79,7 @@ class RunFolder:
 def save_checkpoint(state: dict, path) -> Path:
     """torch.save to a temporary file beside `path`, then replace it in one step."""
     import torch
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, lambda f: torch.save(state, f))
 
 
 def _numpy_array_globals() -> list:
