@@ -197,6 +197,15 @@ def format_table(net, results, total, fields=None) -> str:
 
 # ---- export ------------------------------------------------------------------------------------------
 
+def _warn_if_huge(net) -> None:
+    """Above the sane sizes (engine/sizes.py) the exported file may not run anywhere: say so on stderr."""
+    from engine import infer_shapes
+    from engine.sizes import estimate, size_warnings
+    for warnings in size_warnings(net, estimate(net, infer_shapes(net))).values():
+        for w in warnings:
+            sys.stderr.write(f"netwright: warning: {w}\n")
+
+
 def export(path: str, output: str | None, weights: str | None) -> int:
     """Write the network as Python; with a checkpoint, also its weights beside the file (MODEL.weights.pt:
     tensors only, so the exported file loads them with torch.load(weights_only=True))."""
@@ -210,6 +219,7 @@ def export(path: str, output: str | None, weights: str | None) -> int:
     net = _load(path)
     if net is None:
         return UNUSABLE
+    _warn_if_huge(net)
     from engine.export import ExportError, checkpoint_state, export_code, save_weights, weights_problem
     target = Path(output) if output else None
     sidecar = target.with_name(target.stem + ".weights.pt") if weights is not None else None

@@ -289,6 +289,12 @@ def install_training(window) -> TrainingController:
             panel.refuse("Fix the network before training: " + errors[0]
                          + (f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""))
             return
+        from engine.sizes import start_problem
+        too_big = start_problem(doc.network, doc.results, settings.get("device", "auto"),
+                                settings.get("batch_size", 64), settings.get("optimizer", "adam"))
+        if too_big:     # refused before a process starts or anything is allocated, with the estimate
+            panel.refuse(too_big)
+            return
         if panel.input is None:       # no single usable Input: the data cannot be shaped for it
             panel.refuse(panel.input_problem or "The network needs one Input block to train.")
             return
