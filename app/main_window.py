@@ -125,14 +125,15 @@ class MainWindow(QMainWindow):
         if self.extras_installed:
             return
         self.extras_installed = True
+        from engine.run_model import RunModel
         from widgets.live_views import LiveViews
 
         from .training_controller import install_training
-        self.live_views = LiveViews(self)
+        self.run = RunModel()             # the current run: the training panel, live views and menu mirror it
+        self.live_views = LiveViews(self.run, self.doc.network, self)
         self.live_views_dock = self.add_dock(self.live_views, "Live views", "bottom")
         self.tabifyDockWidget(self.summary_dock, self.live_views_dock)   # design first: Summary in front
         self.summary_dock.raise_()
-        self.live_views.set_network(self.doc.network)
         self.live_views_dock.visibilityChanged.connect(      # its tab raised: build the views a moment later
             lambda shown: shown and QTimer.singleShot(150, self.live_views.ensure_views_on_screen))
         self.scene.selection_ids_changed.connect(self._follow_selection_in_views)
