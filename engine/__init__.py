@@ -21,6 +21,13 @@ def build_model(net: Network):
     return _build(net)
 
 
+def from_module(module, input_shape, input_dtype: str = "float32", name: str | None = None) -> Network:
+    """The network of a torch.nn.Module, traced with torch.fx (spec §5); what has no block raises
+    engine.importer.ImportProblem naming the module path and the reason."""
+    from .importer import from_module as _from_module
+    return _from_module(module, input_shape, input_dtype, name)
+
+
 def train(network, dataset: str = "shapes", callbacks=(), log=None, **settings) -> dict:
     """Train `network` (a Network, a network dict or a file path) as `python main.py train` does:
     `settings` are its options (epochs, batch_size, lr, optimizer, weight_decay, device, seed,
@@ -36,5 +43,5 @@ def train(network, dataset: str = "shapes", callbacks=(), log=None, **settings) 
 
 __all__ = ["BLOCKS", "GROUPS", "BlockSpec", "Change", "Edge", "Fix", "GraphError", "Network", "NetworkFileError",
            "Node", "Param", "ShapeCache", "ShapeError", "ShapeResult", "TrainingError", "build_model", "dumps",
-           "fmt_shape", "infer_shapes", "load_network", "loads", "network_from_dict", "network_to_dict",
+           "fmt_shape", "from_module", "infer_shapes", "load_network", "loads", "network_from_dict", "network_to_dict",
            "save_network", "summary", "train"]
