@@ -181,11 +181,15 @@ def export(path: str, output: str | None, weights: str | None) -> int:
     net = _load(path)
     if net is None:
         return UNUSABLE
-    from engine.export import ExportError, checkpoint_state, export_code, save_weights, weights_problem
+    from engine.export import (ExportCodeError, ExportError, checkpoint_state, export_code, save_weights,
+                               weights_problem)
     target = Path(output) if output else None
     sidecar = target.with_name(target.stem + ".weights.pt") if weights is not None else None
     try:
-        code = export_code(net, sidecar.name if sidecar else None, source=Path(path).name)
+        code = export_code(net, sidecar.name if sidecar else None, source=Path(path).name)   # compiled, never run
+    except ExportCodeError as e:
+        sys.stderr.write(f"netwright: {e}\n")
+        return UNUSABLE
     except ExportError as e:
         sys.stderr.write(f"netwright: {e}\n")
         return NETWORK_ERRORS
@@ -198,7 +202,7 @@ def export(path: str, output: str | None, weights: str | None) -> int:
         except ExportError as e:
             sys.stderr.write(f"netwright: {e}\n")
             return UNUSABLE
-        problem = weights_problem(code, state)
+        problem = weights_problem(net, state)     # against engine's model: nothing exported runs
         if problem:
             sys.stderr.write(f"netwright: {weights}: {problem}; was the checkpoint trained on another version of "
                              f"this network?\n")
