@@ -40,19 +40,27 @@ def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=prog, description="Design neural networks by hand: check, train and export "
                      "network files. With no command, `python main.py` opens the desktop app.")
     parser.add_argument("--version", action="version", version=f"netwright {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{check,train,export}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{check,train,export,import}", parser_class=_Parser)
     check = sub.add_parser("check", help="validate a network file and print every block's shape")
     check.add_argument("network", metavar="NET.json")
     check.add_argument("--json", action="store_true", help="print exactly one JSON object instead of a table")
+    check.add_argument("--min-rf-share", type=_share, default=0.5, metavar="F",
+                       help="warn when the last spatial layer's receptive field covers less than this share of "
+                            "the input along an axis (0 to 1, default 0.5; 0 = never)")
     sub.add_parser("train", help="train a network (python main.py train --help for the options)", add_help=False)
     export = sub.add_parser("export", help="write the network as a PyTorch file with class Net(nn.Module)")
     export.add_argument("network", metavar="NET.json")
     export.add_argument("-o", "--output", metavar="model.py", help="file to write (default: print it)")
     export.add_argument("--weights", metavar="CHECKPOINT", help="a training checkpoint the file loads")
+    from engine import import_cli
+    import_cli.add_parser(sub)
     return parser
 
 
 def main(argv=None) -> int:
+    for stream in (sys.stdout, sys.stderr):       # an id a terminal cannot show is escaped, never a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "train":
         return _train(args[1:])
@@ -69,7 +77,10 @@ def main(argv=None) -> int:
         make_parser().print_help()
         return OK
     try:
-        return check(ns.network, ns.json) if ns.command == "check" else export(ns.network, ns.output, ns.weights)
+        if ns.command == "import":
+            from engine import import_cli
+            return import_cli.run(ns)
+        return check(ns.network, ns.json, min_rf_share=ns.min_rf_share) if ns.command == "check" else export(ns.network, ns.output, ns.weights)
     except KeyboardInterrupt:
         return 130
     except Exception as e:     # a bug of ours: one line a person can report, never a traceback
@@ -102,14 +113,27 @@ def _load(path: str):
 
 # ---- check -------------------------------------------------------------------------------------------
 
-def check(path: str, as_json: bool = False, out=None) -> int:
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {text!r}")
+    return value
+
+
+def check(path: str, as_json: bool = False, out=None, min_rf_share: float = 0.5) -> int:
     import engine
+    from engine.receptive import receptive_fields
     out = out or sys.stdout
     net = _load(path)
     if net is None:
         return UNUSABLE
     results = engine.infer_shapes(net)
     total = engine.summary(net, results)
+    fields = receptive_fields(net, results, min_rf_share)
+    total["warnings"] += sum(len(f.warnings) for f in fields.values() if f)
     if as_json:
         doc = {"valid": total["valid"], "name": net.name, "total_params": total["total_params"],
                "total_macs": total["total_macs"], "activation_bytes": total["activation_bytes"],
@@ -117,10 +141,13 @@ def check(path: str, as_json: bool = False, out=None) -> int:
         for nid, r in results.items():
             node = r.as_json(net.nodes[nid].type)
             node["macs"] = r.macs if r.shape is not None else None
+            f = fields[nid]
+            node["receptive_field"] = f.as_json() if f else None
+            node["warnings"] += list(f.warnings) if f else []
             doc["nodes"][nid] = node
         out.write(json.dumps(doc, ensure_ascii=False) + "\n")
     else:
-        out.write(format_table(net, results, total))
+        out.write(format_table(net, results, total, fields))
     return OK if total["valid"] else NETWORK_ERRORS
 
 
@@ -128,33 +155,35 @@ def _count(n) -> str:
     return "—" if n is None else f"{n:,}"
 
 
-def format_table(net, results, total) -> str:
-    """The per-block table of `check`: block, type, output shape, params, MACs, formula; warnings and
-    errors on the lines below their block; totals at the end."""
+def format_table(net, results, total, fields=None) -> str:
+    """The per-block table of `check`: block, type, output shape, receptive field, params, MACs, formula;
+    warnings and errors on the lines below their block; totals at the end."""
     from engine import BLOCKS, fmt_shape
-    head = ("block", "type", "output", "params", "MACs", "formula")
+    fields = fields or {}
+    head = ("block", "type", "output", "RF", "params", "MACs", "formula")
     rows = []
     for nid, r in results.items():
         node = net.nodes[nid]
         shape = fmt_shape(r.shape) if r.shape is not None else "—"
         formula = "; ".join(line for line in r.formula.splitlines() if line) if r.ok else ""
-        rows.append((nid, BLOCKS[node.type].label, shape, _count(r.params if r.ok else None),
+        rf = fields[nid].text() if fields.get(nid) else "—"
+        rows.append((nid, BLOCKS[node.type].label, shape, rf, _count(r.params if r.ok else None),
                      _count(r.macs if r.ok else None), formula))
-    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(5)]
-    right = (False, False, False, True, True)
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(6)]
+    right = (False, False, False, False, True, True)
 
     def line(cells):
         parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)]
-        return ("  ".join(parts) + "  " + cells[5]).rstrip()
+        return ("  ".join(parts) + "  " + cells[6]).rstrip()
 
     if not results:
         return f"{net.name}: no blocks. Add an Input block and connect the blocks of the network after it.\n"
     lines = [f"{net.name}: {len(results)} blocks", "", line(head), "  ".join("-" * w for w in widths) + "  --------"]
-    for row, r in zip(rows, results.values()):
+    for row, (nid, r) in zip(rows, results.items()):
         lines.append(line(row))
         if r.error:
             lines.append(f"    error: {r.error}")
-        lines += [f"    warning: {w}" for w in r.warnings]
+        lines += [f"    warning: {w}" for w in r.warnings + list(fields[nid].warnings if fields.get(nid) else ())]
     mib = total["activation_bytes"] / 2 ** 20
     lines += ["", f"total: {total['total_params']:,} trainable parameters, {total['total_macs']:,} MACs and "
               f"{mib:.2f} MiB of activations per sample"]
@@ -167,6 +196,15 @@ def format_table(net, results, total) -> str:
 
 
 # ---- export ------------------------------------------------------------------------------------------
+
+def _warn_if_huge(net) -> None:
+    """Above the sane sizes (engine/sizes.py) the exported file may not run anywhere: say so on stderr."""
+    from engine import infer_shapes
+    from engine.sizes import estimate, size_warnings
+    for warnings in size_warnings(net, estimate(net, infer_shapes(net))).values():
+        for w in warnings:
+            sys.stderr.write(f"netwright: warning: {w}\n")
+
 
 def export(path: str, output: str | None, weights: str | None) -> int:
     """Write the network as Python; with a checkpoint, also its weights beside the file (MODEL.weights.pt:
@@ -181,6 +219,7 @@ def export(path: str, output: str | None, weights: str | None) -> int:
     net = _load(path)
     if net is None:
         return UNUSABLE
+    _warn_if_huge(net)
     from engine.export import (ExportCodeError, ExportError, checkpoint_state, export_code, save_weights,
                                weights_problem)
     target = Path(output) if output else None
@@ -202,7 +241,11 @@ def export(path: str, output: str | None, weights: str | None) -> int:
         except ExportError as e:
             sys.stderr.write(f"netwright: {e}\n")
             return UNUSABLE
-        problem = weights_problem(net, state)     # against engine's model: nothing exported runs
+        try:
+            problem = weights_problem(net, state)     # against the engine's model: nothing exported runs
+        except ExportError as e:
+            sys.stderr.write(f"netwright: {e}\n")
+            return UNUSABLE
         if problem:
             sys.stderr.write(f"netwright: {weights}: {problem}; was the checkpoint trained on another version of "
                              f"this network?\n")
@@ -210,7 +253,7 @@ def export(path: str, output: str | None, weights: str | None) -> int:
     if target is None:
         sys.stdout.write(code)
         return OK
-    from engine.serialization import atomic_write_text
+    from engine.files import atomic_write_text
     try:
         if sidecar is not None:
             save_weights(state, sidecar)

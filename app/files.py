@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import engine
+from engine.layout import layered_layout
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 FILTER = "Netwright networks (*.json);;All files (*)"
@@ -65,6 +66,9 @@ class FileActions:
             if not path.exists():
                 self.w.settings.remove_recent(str(path))
             return False
+        if path.resolve().parent == EXAMPLES.resolve():     # examples come laid out in the canvas's direction
+            for node_id, xy in layered_layout(net, self.w.scene.direction).items():
+                net.nodes[node_id].position = xy
         self.doc.replace(net, path.resolve())
         self.w.recovery.discard()
         if remember:
@@ -150,8 +154,10 @@ class FileActions:
 
     # ---- crash recovery ---------------------------------------------------------------------
     def offer_recovery(self) -> bool:
-        """If the last session left unsaved work, ask whether to restore it."""
+        """If the last session left unsaved work, ask whether to restore it. A copy that cannot be read
+        is reported (it was kept under another name), never skipped in silence."""
         found = self.w.recovery.pending()
+        self._report_damaged(self.w.recovery.damaged)
         if found is None:
             return False
         net, original = found
@@ -170,3 +176,16 @@ class FileActions:
         self.w.show_network_start()
         self.w.show_status("Restored the unsaved network; save it to keep it.")
         return True
+
+    def _report_damaged(self, damaged: list[tuple[Path, str]]) -> None:
+        if not damaged:
+            return
+        lines = [f"• {path}: {why if len(why) <= 300 else why[:300] + '…'}" for path, why in damaged]
+        several = len(damaged) > 1
+        QMessageBox.warning(
+            self.w, "Unsaved work could not be restored",
+            f"Netwright did not close cleanly last time, but {'its recovery copies' if several else 'its recovery copy'} "
+            f"cannot be read, so {'they' if several else 'it'} cannot be restored:\n\n" + "\n".join(lines)
+            + f"\n\n{'They were' if several else 'It was'} kept, not deleted: open "
+            f"{'them' if several else 'it'} in a text editor to rescue what you can.")
+        self.w.show_status(f"A recovery copy could not be read; it was kept as {damaged[0][0]}.")

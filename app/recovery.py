@@ -1,19 +1,28 @@
-"""Crash recovery: a copy of the unsaved document, written a couple of seconds after each change,
-removed on a clean exit, and offered back on the next start."""
+"""Crash recovery: a copy of the unsaved document, written shortly after a change, removed on a
+clean exit, and offered back on the next start.
+
+The copy is debounced with a ceiling: it is written once edits pause for QUIET_MS, and at the latest
+CEILING_MS after the first change it does not hold yet, however often edits come, so steady editing
+never starves it. Writes are atomic (engine/files.py). A copy that cannot be read back is never
+deleted or skipped in silence: it is renamed aside (DAMAGED_PREFIX…) and reported to the user.
+"""
 from __future__ import annotations
 
 import itertools
 import json
 import os
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, QTimer
 
 import engine
-from engine.serialization import atomic_write_text
+from engine.files import atomic_write_text
 
-DELAY_MS = 2000
+QUIET_MS = 2000         # write when the edits pause this long …
+CEILING_MS = 5000       # … and at the latest this long after the first change the copy lacks
 PATTERN = "recovery*.json"      # recovery-<pid>-<n>.json; "recovery.json" from older versions
+DAMAGED_PREFIX = "unreadable-"  # a copy that could not be read, kept for the user (never offered again)
 
 
 class Recovery(QObject):
@@ -28,17 +37,27 @@ class Recovery(QObject):
         self.path = self.folder / f"recovery-{os.getpid()}-{next(Recovery._count)}.json"
         self.lock = _lock_for(self.path)
         self.found: tuple[Path, QLockFile] | None = None     # a crashed session's copy, while offered
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(DELAY_MS)
-        self.timer.timeout.connect(self.write)
+        self.damaged: list[tuple[Path, str]] = []            # unreadable copies found: (kept as, why)
+        self.timer = self._single_shot(QUIET_MS)             # restarted by every change
+        self.ceiling = self._single_shot(CEILING_MS)         # started by the first change, never restarted
         doc.undo_stack.indexChanged.connect(self._changed)
+
+    def _single_shot(self, ms: int) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.setInterval(ms)
+        timer.timeout.connect(self.write)
+        return timer
 
     def _changed(self, _index: int) -> None:
         self.timer.start()
+        if not self.ceiling.isActive():
+            self.ceiling.start()
 
     def write(self) -> None:
         """Save the document beside the app's data (not the user's file), or remove the copy when clean."""
+        self.timer.stop()
+        self.ceiling.stop()
         if not self.doc.modified:
             self.discard()
             return
@@ -55,14 +74,17 @@ class Recovery(QObject):
     def discard(self) -> None:
         """This window's copy is not needed (saved, or a clean exit)."""
         self.timer.stop()
+        self.ceiling.stop()
         _remove(self.path)
         if self.lock.isLocked():
             self.lock.unlock()
 
     def pending(self) -> tuple[engine.Network, Path | None] | None:
         """The newest network left by a session that did not end cleanly (its window is gone), and its
-        original file, if any. Copies of windows that are still open are left alone."""
+        original file, if any. Copies of windows that are still open are left alone; unreadable ones
+        are renamed aside and listed in `damaged` for the window to report."""
         self.forget_found()
+        self.damaged = []
         copies = sorted((p for p in self.folder.glob(PATTERN) if p != self.path),
                         key=lambda p: p.stat().st_mtime if p.exists() else 0, reverse=True)
         for path in copies:
@@ -70,15 +92,13 @@ class Recovery(QObject):
             if not lock.tryLock(0):          # its window is still running
                 continue
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                meta = data.pop("netwright_recovery", {}) or {}
-                net = engine.network_from_dict(data)
-            except (OSError, ValueError, engine.NetworkFileError):
+                net, original = read_copy(path)
+            except engine.NetworkFileError as e:
+                self.damaged.append((_set_aside(path), str(e)))
                 lock.unlock()
                 continue
             self.found = (path, lock)
-            original = meta.get("path")
-            return net, (Path(original) if original else None)
+            return net, original
         return None
 
     def drop_found(self) -> None:
@@ -93,6 +113,43 @@ class Recovery(QObject):
         if self.found is not None:
             self.found[1].unlock()
             self.found = None
+
+
+def read_copy(path: Path) -> tuple[engine.Network, Path | None]:
+    """The network in a recovery copy and its original file; NetworkFileError says why it is unusable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise engine.NetworkFileError(f"it cannot be read ({e.strerror or e})") from None
+    except UnicodeDecodeError:
+        raise engine.NetworkFileError("it is not text (not UTF-8)") from None
+    except ValueError as e:
+        raise engine.NetworkFileError(f"it is not valid JSON ({str(e)[:200]})") from None
+    except RecursionError:
+        raise engine.NetworkFileError("it is nested too deeply to be a network") from None
+    if not isinstance(data, dict):
+        raise engine.NetworkFileError("it does not hold a network")
+    meta = data.pop("netwright_recovery", None)
+    original = meta.get("path") if isinstance(meta, dict) else None
+    try:
+        net = engine.network_from_dict(data)
+    except RecursionError:
+        raise engine.NetworkFileError("it is nested too deeply to be a network") from None
+    return net, (Path(original) if isinstance(original, str) and original else None)
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename an unreadable copy so it is kept for the user but not offered again; its new path."""
+    target = path.with_name(f"{DAMAGED_PREFIX}{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = target.with_name(f"{DAMAGED_PREFIX}{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}-{n}{path.suffix}")
+    try:
+        os.replace(path, target)
+    except OSError:
+        return path           # cannot rename (read-only folder): it stays where it is, still reported
+    return target
 
 
 def _lock_for(path: Path) -> QLockFile:

@@ -201,8 +201,11 @@ def weights_problem(net: Network, state: dict) -> str | None:
     """Why a state_dict does not load into the exported Net (a sentence), or None when it loads. Checked
     against the engine's own model (build_model), whose attributes the exported Net has: the exported
     file is never run."""
-    from .build import build_model
-    model = build_model(net)
+    from .build import ModelError, build_model
+    try:
+        model = build_model(net)
+    except ModelError as e:        # e.g. too big for this computer's memory: say so, as an ExportError
+        raise ExportError(str(e)) from None
     try:
         result = model.load_state_dict(state, strict=False)
     except RuntimeError as e:
@@ -216,10 +219,7 @@ def weights_problem(net: Network, state: dict) -> str | None:
 
 def save_weights(state: dict, path) -> None:
     """Write a bare state_dict (tensors only, loadable with weights_only=True), atomically."""
-    import os
-
     import torch
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save({k: v.detach().cpu() for k, v in state.items()}, tmp)
-    os.replace(tmp, path)
+
+    from .files import atomic_write
+    atomic_write(path, lambda f: torch.save({k: v.detach().cpu() for k, v in state.items()}, f))

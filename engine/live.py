@@ -7,7 +7,10 @@ under `budget`, a share of training time — whichever is rarest. The app change
 
 Frame payload: {"step", "epoch", "serial", "overhead", "views": {name: data}} with the names below.
 The outcome of an epoch (confusion matrix, generated text) is repeated in every later frame, so a
-newest-frame-wins mailbox never loses it.
+newest-frame-wins mailbox never loses it. The last frame of a run ("final": true) holds every view
+(or those the `final` setting names), not only the ones on screen, unless every view is off. A VIEWS
+message during a run (another view on screen, another block) gets a frame at the next step, whatever
+the cadence and the budget say.
 """
 from __future__ import annotations
 
@@ -16,11 +19,12 @@ import time
 import numpy as np
 
 from . import protocol
+from .protocol import FRAME_VIEWS, View
 
-VIEWS = ("curves", "filters", "features", "gates", "weights", "outcome")
-FRAME_VIEWS = VIEWS[1:]          # curves come from SCALARS and EPOCH, not from frames
+VIEWS = tuple(View)
 DEFAULTS = {"every_steps": 20, "max_fps": 15.0, "budget": 0.05, "block": None, "filters_block": None,
-            "gates_block": None, "probe_index": 0, "temperature": 0.8, "text_length": 160, "confusion_samples": 1000}
+            "gates_block": None, "probe_index": 0, "temperature": 0.8, "text_length": 160, "confusion_samples": 1000,
+            "final": None}
 MAX_PROBE_SAMPLES = 16           # probe samples shown in the predictions grid
 MAX_PREVIEW_SIDE = 64            # larger preview images are subsampled to this size
 
@@ -45,6 +49,7 @@ class LiveCallback:
         self._outcome_cost = 0.0
         self._last_step = None
         self._due = False
+        self._requested = False         # the app asked for another view or block: a frame at the next step
         self._saw_backward = False
         self._steps_seen = 0
         self._weights = None
@@ -64,9 +69,12 @@ class LiveCallback:
         self.config["every_steps"] = max(1, int(self.config["every_steps"]))
         self.config["max_fps"] = max(0.1, float(self.config["max_fps"]))
         self.config["budget"] = min(1.0, max(0.005, float(self.config["budget"])))
-        self._last_end = -1e9       # show the change at the next step
+        self._last_end = -1e9
         trainer = self._trainer
-        if trainer is not None and getattr(trainer, "paused", False):
+        if trainer is None:
+            return
+        self._requested = True      # shown at the next step, whatever the cadence and the budget say
+        if getattr(trainer, "paused", False):
             self._emit(trainer, force=True)         # paused: show the new choice at once
 
     on_views = configure
@@ -89,8 +97,12 @@ class LiveCallback:
         self.blocks = _block_lists(model)
         self.layouts = _layouts(self.network if self.network is not None else getattr(trainer, "network", None))
         self.probes = probes
+        self._t0 = None             # no training time yet: this frame reports no overhead
         self._emit(trainer)
-        self._t0, self.spent = self.clock(), 0.0      # the overhead counts from the first step
+        # The overhead counts from the first step. This first frame paid for the probes' import and the
+        # first pass of the probe batch: kept as the price of the next frame it held the view on screen
+        # at step 0 for minutes (the budget allows 20 s of training per second spent on views).
+        self._t0, self.spent, self._last_cost = self.clock(), 0.0, 0.0
 
     def on_after_backward(self, trainer) -> None:
         self._saw_backward = True
@@ -112,24 +124,37 @@ class LiveCallback:
         # the outcome (confusion matrix, generated text) shares the overhead budget with the frames, so
         # with short epochs it skips some of them (the first one always comes)
         if self.enabled["outcome"] and (self._outcome_end < 0 or self._within_budget(self._outcome_cost)):
-            try:
-                self.sticky.update(self._outcome(trainer))
-                self.sticky.pop("problem", None)
-            except Exception as e:  # noqa: BLE001 - a view must never stop training
-                self.sticky["problem"] = _failed("outcome", e)
+            self._update_outcome(trainer)
             self._outcome_end = self.clock()
             self._outcome_cost = self._outcome_end - t
             self.spent += self._outcome_cost
             self._emit(trainer, force=True)
 
     def on_end(self, trainer) -> None:
-        self._emit(trainer, force=True)
+        """The run ended or was stopped: one last frame with every view, not only those on screen, so
+        each tab shows the trained network."""
+        final = self.config["final"]
+        names = [n for n in (FRAME_VIEWS if final is None else final) if n in FRAME_VIEWS]
+        if not self.any_frame_view():       # the views were switched off altogether
+            names = []
+        if "outcome" in names and self.sticky.get("epoch") != int(getattr(trainer, "epoch", 0)):
+            self._update_outcome(trainer)       # the outcome was off or skipped at the last epoch's end
+        self._emit(trainer, force=True, names=names)
         self._trainer = None
+
+    def _update_outcome(self, trainer) -> None:
+        try:
+            self.sticky.update(self._outcome(trainer))
+            self.sticky.pop("problem", None)
+        except Exception as e:  # noqa: BLE001 - a view must never stop training
+            self.sticky["problem"] = _failed("outcome", e)
 
     # ---------------------------------------------------------------------------------- cadence
     def _is_due(self, step: int) -> bool:
         if not self.any_frame_view():
             return False
+        if self._requested:
+            return True
         if self._last_step is not None and step - self._last_step < self.config["every_steps"]:
             return False
         if self.clock() - self._last_end < 1.0 / self.config["max_fps"]:
@@ -144,14 +169,17 @@ class LiveCallback:
         return self.spent + cost <= self.config["budget"] * (self.clock() - self._t0)
 
     # ------------------------------------------------------------------------------------ frames
-    def _emit(self, trainer, force: bool = False) -> None:
+    def _emit(self, trainer, force: bool = False, names=None) -> None:
         if not self.any_frame_view() and not force:
             return
         t = self.clock()
-        views = self.compute(trainer)
+        self._requested = False
+        views = self.compute(trainer, names)
         self.serial += 1
         payload = {"step": int(getattr(trainer, "step", 0)), "epoch": int(getattr(trainer, "epoch", 0)),
                    "serial": self.serial, "views": views}
+        if names is not None:
+            payload["final"] = True
         end = self.clock()
         self._last_cost = end - t + self._pending_cost
         self._pending_cost = 0.0
@@ -161,27 +189,28 @@ class LiveCallback:
         payload["overhead"] = self.overhead
         trainer.emit(protocol.FRAME, payload)
 
-    def compute(self, trainer) -> dict:
-        """Every enabled view's data for the current weights, on the probe batch. A view that cannot be
-        computed for this network says so in a note; training goes on either way."""
-        names = [n for n in FRAME_VIEWS if self.enabled[n]]
+    def compute(self, trainer, names=None) -> dict:
+        """Every enabled view's data (or the views named) for the current weights, on the probe batch. A
+        view that cannot be computed for this network says so in a note; training goes on either way."""
+        names = [n for n in FRAME_VIEWS if self.enabled[n]] if names is None else list(names)
         if not names:
             return {}
         try:
-            ctx = self._probe(trainer)
+            ctx = self._probe(trainer, set(names))
         except Exception as e:  # noqa: BLE001 - a view must never stop training
             return {n: {"note": _failed(n, e)} for n in names}
         views = {}
         for name in names:
             try:
-                views[name] = getattr(self, f"_{name}_view")(trainer, ctx)
+                views[name] = COMPUTE[name].compute(self, trainer, ctx)
             except Exception as e:  # noqa: BLE001
                 views[name] = {"note": _failed(name, e)}
         return views
 
-    def _probe(self, trainer) -> dict:
-        """One forward pass of the probe batch, keeping the outputs the enabled views need."""
-        p, cfg, on = self.probes, self.config, self.enabled
+    def _probe(self, trainer, names: set) -> dict:
+        """One forward pass of the probe batch, keeping the outputs the views named need."""
+        p, cfg = self.probes, self.config
+        on = {n: n in names for n in FRAME_VIEWS}
         x, y = trainer.probe_batch
         inputs = p.as_inputs(x)
         ctx = {"inputs": inputs, "y": y, "idx": min(max(0, int(cfg["probe_index"])), len(inputs[0]) - 1),
@@ -292,14 +321,28 @@ class LiveCallback:
         return out
 
 
+# ------------------------------------------------------------------------------- the registry
+
+class _Entry:
+    """How the engine makes one view's data: a label for its messages and the function (a method of
+    LiveCallback taking the trainer and the probe context)."""
+
+    def __init__(self, label: str, compute):
+        self.label, self.compute = label, compute
+
+
+COMPUTE = {View.FILTERS: _Entry("filters", LiveCallback._filters_view),
+           View.FEATURES: _Entry("feature-map", LiveCallback._features_view),
+           View.GATES: _Entry("gates", LiveCallback._gates_view),
+           View.WEIGHTS: _Entry("weights", LiveCallback._weights_view),
+           View.OUTCOME: _Entry("outcome", LiveCallback._outcome_view)}
+
+
 # ------------------------------------------------------------------------------------- helpers
 
-LABELS = {"filters": "filters", "features": "feature-map", "gates": "gates", "weights": "weights",
-          "outcome": "outcome"}
-
-
 def _failed(view: str, error: Exception) -> str:
-    return (f"The {LABELS.get(view, view)} view could not be computed for this network "
+    label = COMPUTE[view].label if view in COMPUTE else view
+    return (f"The {label} view could not be computed for this network "
             f"({type(error).__name__}: {error}); training goes on without it.")
 
 

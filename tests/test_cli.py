@@ -40,7 +40,7 @@ def test_check_prints_a_table_with_shapes_params_macs_formulas_and_totals():
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
     header = next(line for line in lines if line.startswith("block"))
-    assert header.split() == ["block", "type", "output", "params", "MACs", "formula"]
+    assert header.split() == ["block", "type", "output", "RF", "params", "MACs", "formula"]
     c1 = next(line for line in lines if line.startswith("c1 "))
     assert "Conv2d" in c1 and "6 × 28 × 28" in c1 and "156" in c1 and "117,600" in c1
     assert "⌊(32 − 5 + 2·0)/1⌋ + 1 = 28" in c1
@@ -54,7 +54,8 @@ def test_check_json_is_exactly_one_object_in_the_spec_layout():
     doc = json.loads(p.stdout)            # raises if there is anything besides one JSON object
     assert doc["valid"] is True and doc["total_params"] == 61706
     assert doc["nodes"]["c1"] == {"type": "Conv2d", "shape": [6, 28, 28], "params": 156, "error": None,
-                                  "warnings": [], "macs": 117600}
+                                  "warnings": [], "macs": 117600,
+                                  "receptive_field": {"size": [5, 5], "jump": [1, 1], "start": [2, 2]}}
     assert list(doc["nodes"]) == [n["id"] for n in json.loads(LENET.read_text())["nodes"]]
 
 

@@ -163,9 +163,9 @@ def test_views_keep_within_their_share_of_training_time():
                         clock=clock)
     original = live.compute
 
-    def costly(trainer):
+    def costly(trainer, names=None):
         clock.t += 0.01                       # a frame costs 10 ms
-        return original(trainer)
+        return original(trainer, names)
 
     live.compute = costly
     shares = []

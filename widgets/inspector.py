@@ -6,12 +6,17 @@ It never edits the network: edits go out as `param_edit_requested(node_id, name,
 """
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout,
                                QWidget)
 
 from engine import fmt_shape
+from engine.blocks import REQUIRED
+from engine.blocks.checks import shown_value
+from engine.receptive import num
 
 from .icons import group_icon
 from .param_editors import IntListEditor, make_editor
@@ -82,6 +87,11 @@ class Inspector(QScrollArea):
         self.output = QLabel("", body)
         self.output.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.output)
+        self.receptive = QLabel("", body)
+        self.receptive.setWordWrap(True)
+        self.receptive.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.receptive.setVisible(False)
+        lay.addWidget(self.receptive)
         self.error = _caption("", body, "color: #d9534f; font-weight: 600;")
         lay.addWidget(self.error)
         self.warnings = _caption("", body, "color: #c98a12;")
@@ -132,12 +142,25 @@ class Inspector(QScrollArea):
         self.set_values(node)
         self.show_result(result)
 
+    def show_receptive(self, field) -> None:
+        """The block's receptive field (engine.receptive.Field), or nothing where its spatial axes are gone."""
+        text = "" if field is None else (
+            f"<b>Receptive field</b>&nbsp; {field.text()} of the {'×'.join(map(str, field.input_size))} input"
+            f" · units {'×'.join(str(num(v)) for v in field.jump)} px apart"
+            + "".join(f"<br><span style='color:#c98a12'>⚠ {escape(w)}</span>" for w in field.warnings))
+        if self.receptive.text() != text:
+            self.receptive.setText(text)
+        self.receptive.setVisible(bool(text) and self.node_id is not None)
+
     def set_values(self, node) -> None:
         """Put the node's current parameters into the editors without sending edits back."""
         resolved = node.spec.resolved(node.params)
         for name, editor in self.editors.items():
             editor.blockSignals(True)
-            editor.set_value(resolved.get(name))
+            # A value of the wrong type from a file (its error is shown below) puts the default in the editor.
+            p = node.spec.param(name)
+            value = shown_value(p, resolved.get(name), 1 if node.type.endswith("1d") else 2)
+            editor.set_value(None if value is REQUIRED else value)
             editor.blockSignals(False)
 
     def show_result(self, result) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .arith import axis_out, by_axes, same_padding_formula
-from .spec import (BOOL, INT, INT_OR_PAIR, PADDING, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, call,
-                   fmt_shape, pair, prod)
+from .spec import (BOOL, INT, INT_OR_PAIR, PADDING, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, Window,
+                   call, fmt_shape, pair, prod)
 
 AXES = {1: ("L",), 2: ("H", "W")}
 LAYOUT = {1: ("signal", "[C, L]"), 2: ("image", "[C, H, W]")}
@@ -135,12 +135,26 @@ def make_conv(nd: int) -> BlockSpec:
                     {k: p[k] for k in ("kernel_size", "stride", "padding", "dilation", "groups", "bias")},
                     {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True})
 
+    def receptive(ins: list[Tensor], p: dict) -> tuple[Window, ...]:
+        return conv_windows(nd, p)
+
     rule = "[C, L] → [out_channels, L′]" if nd == 1 else "[C, H, W] → [out_channels, H′, W′]"
     what = ("Slides filters along a 1-D signal (audio, sensors, text features)." if nd == 1 else
             "Slides small filters over an image; each filter finds one kind of pattern.")
     return BlockSpec(label, label, "Convolution", what,
                      rule + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis", conv_params(nd), infer, build,
-                     learnable=True, code=code)
+                     learnable=True, code=code, receptive=receptive, arithmetic="conv")
+
+
+def conv_windows(nd: int, p: dict) -> tuple[Window, ...]:
+    """The window of a convolution per spatial axis; 'same' puts ⌊d·(k − 1)/2⌋ zeros first, as PyTorch does."""
+    k, s, d = pair(p["kernel_size"], nd), pair(p["stride"], nd), pair(p["dilation"], nd)
+    pad = p["padding"]
+    if pad == "same":
+        pads = tuple(d[i] * (k[i] - 1) // 2 for i in range(nd))
+    else:
+        pads = (0,) * nd if pad == "valid" else pair(pad, nd)
+    return tuple(Window(k[i], s[i], pads[i], d[i]) for i in range(nd))
 
 
 @lru_cache(maxsize=1024)

@@ -1,7 +1,7 @@
 """Input, Dense (Linear), Embedding and the blocks that only reshape: Flatten, Reshape, Permute."""
 from __future__ import annotations
 
-from .spec import (BOOL, CHOICE, DIMS, INT, SHAPE, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, call,
+from .spec import (BOOL, CHOICE, DIMS, INT, SHAPE, SOURCE, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, call,
                    fmt_shape, prod)
 
 LAYOUT_BY_RANK = {1: "vector", 2: None, 3: "image"}
@@ -24,7 +24,8 @@ INPUT = BlockSpec(
     "→ shape  ([C, H, W] image, [C, L] signal, [T, F] sequence, [T] token ids)",
     (Param("shape", SHAPE, help="Per-sample shape, e.g. [1, 28, 28].", starter=(1, 28, 28)),
      Param("dtype", CHOICE, "float32", "float32 for numbers, int64 for token ids.", choices=("float32", "int64"))),
-    _input, None, min_inputs=0, max_inputs=0)
+    _input, None, min_inputs=0, max_inputs=0,
+    receptive=lambda ins, p: SOURCE if p["dtype"] != "int64" and len(p["shape"]) in (2, 3) else None)
 
 
 def need_float(label, node_id, x: Tensor):

@@ -2,7 +2,7 @@
 token ids (accepts_int is False), which shape inference checks before calling them."""
 from __future__ import annotations
 
-from .spec import FLOAT, INT, BlockOut, BlockSpec, Param, ShapeError, Tensor, call, fmt_shape, prod
+from .spec import FLOAT, INT, KEEP, BlockOut, BlockSpec, Param, ShapeError, Tensor, call, fmt_shape, prod
 
 
 def _same(x: Tensor, **kw) -> BlockOut:
@@ -19,7 +19,8 @@ def activation(name: str, help: str, params=(), build_args=lambda p: {}, group="
         return getattr(nn, name)(**build_args(p))
 
     return BlockSpec(name, name, group, help, "unchanged", tuple(params), infer, build,
-                     output_warning=output_warning, code=lambda ins, p: call(f"nn.{name}", (), build_args(p)))
+                     output_warning=output_warning, code=lambda ins, p: call(f"nn.{name}", (), build_args(p)),
+                     receptive=KEEP)
 
 
 def _softmax_like(name: str, help: str, warning: str | None) -> BlockSpec:
@@ -38,9 +39,12 @@ def _softmax_like(name: str, help: str, warning: str | None) -> BlockSpec:
     def code(ins, p):
         return call(f"nn.{name}", (), {"dim": _batched_dim(p["dim"])})
 
+    def receptive(ins, p):       # over the channels each position stays its own; over an axis of space it mixes
+        return KEEP if p["dim"] % len(ins[0].shape) == 0 else None
+
     return BlockSpec(name, name, "Activations", help, "unchanged",
                      (Param("dim", INT, -1, "Axis whose values are turned into probabilities.", -8, 7),),
-                     infer, build, output_warning=warning, code=code)
+                     infer, build, output_warning=warning, code=code, receptive=receptive)
 
 
 def _batched_dim(d: int) -> int:
@@ -65,7 +69,7 @@ def _dropout(name: str, help: str, spatial: bool) -> BlockSpec:
 
     return BlockSpec(name, name, "Normalization and regularization", help, "unchanged",
                      (Param("p", FLOAT, 0.5, "Probability of zeroing each value while training.", 0.0, 1.0),),
-                     infer, build, code=code)
+                     infer, build, code=code, receptive=KEEP)
 
 
 def _batchnorm(nd: int) -> BlockSpec:
@@ -91,7 +95,7 @@ def _batchnorm(nd: int) -> BlockSpec:
     return BlockSpec(name, name, "Normalization and regularization",
                      "Normalizes each channel over the batch, then scales and shifts it; speeds up training.",
                      f"{text} unchanged", (), infer, build, learnable=True,
-                     code=lambda ins, p: call(f"nn.{name}", (ins[0].shape[0],)))
+                     code=lambda ins, p: call(f"nn.{name}", (ins[0].shape[0],)), receptive=KEEP)
 
 
 def _layernorm(node_id, ins, p):

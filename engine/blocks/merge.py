@@ -1,7 +1,7 @@
 """Blocks with several inputs: Add (residual connections) and Concat."""
 from __future__ import annotations
 
-from .spec import INT, BlockOut, BlockSpec, Param, ShapeError, Tensor, call, fmt_shape, prod
+from .spec import INT, KEEP, BlockOut, BlockSpec, Param, ShapeError, Tensor, call, fmt_shape, prod
 
 
 def _dtype(ins):
@@ -68,10 +68,11 @@ def _build_concat(ins, p):
 SPECS = [
     BlockSpec("Add", "Add", "Reshape and merge", "Adds its inputs element by element (residual connections).",
               "2+ inputs of equal shape → that shape", (), _add, _build_add, min_inputs=2, max_inputs=64,
-              accepts_int=True, code=lambda ins, p: "Add()", code_helpers=("Add",)),
+              accepts_int=True, code=lambda ins, p: "Add()", code_helpers=("Add",), receptive=KEEP),
     BlockSpec("Concat", "Concat", "Reshape and merge", "Joins its inputs along one axis (0 = channels).",
               "2+ inputs equal except along dim → sizes along dim add up",
               (Param("dim", INT, 0, "Axis to join along (per sample; 0 = channels).", -8, 7),),
               _concat, _build_concat, min_inputs=2, max_inputs=64, accepts_int=True,
-              code=lambda ins, p: call("Concat", (p["dim"] % len(ins[0].shape) + 1,)), code_helpers=("Concat",)),
+              code=lambda ins, p: call("Concat", (p["dim"] % len(ins[0].shape) + 1,)), code_helpers=("Concat",),
+              receptive=lambda ins, p: KEEP if p["dim"] % len(ins[0].shape) == 0 else None),
 ]

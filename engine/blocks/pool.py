@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from .arith import axis_out, by_axes
 from .conv import AXES, LAYOUT, expect_rank
-from .spec import (BOOL, INT, INT_OR_PAIR, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, call, pair,
-                   prod)
+from fractions import Fraction
+
+from .spec import (BOOL, INT, INT_OR_PAIR, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, Window, call,
+                   pair, prod)
 
 
 def pool_params(nd: int) -> tuple[Param, ...]:
@@ -66,7 +68,28 @@ def make_pool(kind: str, nd: int) -> BlockSpec:
     return BlockSpec(label, label, "Pooling", f"Keeps the {what} value of each window, shrinking the "
                      f"{'signal' if nd == 1 else 'image'} and adding tolerance to small shifts.",
                      dims + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis, s = k by default",
-                     pool_params(nd), infer, build, code=code)
+                     pool_params(nd), infer, build, code=code, receptive=lambda ins, p: pool_windows(nd, p),
+                     arithmetic=kind.lower())
+
+
+def pool_windows(nd: int, p: dict) -> tuple[Window, ...]:
+    k = pair(p["kernel_size"], nd)
+    s = pair(p["stride"] if p["stride"] is not None else p["kernel_size"], nd)
+    pads = pair(p["padding"], nd)
+    return tuple(Window(k[i], s[i], pads[i]) for i in range(nd))
+
+
+def adaptive_windows(sizes, output_size, nd: int) -> tuple[Window, ...]:
+    """Adaptive pooling's windows per axis: window i covers [⌊i·n/o⌋, ⌈(i + 1)·n/o⌉), so the stride is n/o
+    (a fraction when o does not divide n), k is the largest window, and the padding is chosen so that the
+    first window's centre comes out right ((k0 − 1)/2 for a first window of k0)."""
+    out = []
+    for n, o in zip(sizes, pair(output_size, nd)):
+        widths = [-((-(i + 1) * n) // o) - (i * n) // o for i in range(o)]
+        k = max(widths)
+        s = Fraction(n, o)
+        out.append(Window(k, s if s.denominator > 1 else int(s), Fraction(k - widths[0], 2) if k != widths[0] else 0))
+    return tuple(out)
 
 
 def make_adaptive(kind: str, nd: int) -> BlockSpec:
@@ -94,7 +117,8 @@ def make_adaptive(kind: str, nd: int) -> BlockSpec:
     return BlockSpec(label, label, "Pooling",
                      "Pools any input size down to a fixed output size (1 = global pooling).",
                      dims, (Param("output_size", kind_param, help="Output length per spatial axis (1 = global).",
-                                  min=1, max=4096, starter=1),), infer, build, code=code)
+                                  min=1, max=4096, starter=1),), infer, build, code=code,
+                     receptive=lambda ins, p: adaptive_windows(ins[0].shape[1:], p["output_size"], nd))
 
 
 SPECS = ([make_pool(k, nd) for nd in (1, 2) for k in ("Max", "Avg")]

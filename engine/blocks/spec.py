@@ -74,6 +74,21 @@ class BlockOut:
 
 
 @dataclass(frozen=True)
+class Window:
+    """One spatial axis of the window a block slides, as PyTorch applies it ('same' padding and adaptive
+    pooling resolved): kernel k, stride s, padding before the first position p, dilation d. Adaptive pooling
+    with uneven windows has a fractional stride and k its largest window."""
+    k: int
+    s: Any = 1          # int, or a Fraction for adaptive pooling
+    p: Any = 0
+    d: int = 1
+
+
+KEEP = "keep"           # receptive rule: output position i depends on position i of every input (union)
+SOURCE = "source"       # receptive rule: the input pixels themselves (an Input with spatial axes)
+
+
+@dataclass(frozen=True)
 class BlockSpec:
     type: str
     label: str
@@ -91,6 +106,11 @@ class BlockSpec:
     code: Callable[[list[Tensor], dict], str] | None = None   # (inputs, params) -> Python source building
     #                                                           the same module as `build`, for export
     code_helpers: tuple[str, ...] = ()  # classes of engine/modules.py that `code` uses
+    receptive: Callable[[list[Tensor], dict], Any] | str | None = None
+    #   how the block moves a receptive field (engine/receptive.py): KEEP, SOURCE, a function (inputs, params)
+    #   -> one Window per spatial axis (or KEEP/None), or None where the spatial axes end here
+    arithmetic: str | None = None       # what each window computes, for the Learn window's stepper:
+    #                                     "conv", "max", "avg" or "transposed"
 
     @cached_property
     def param_map(self) -> dict[str, Param]:

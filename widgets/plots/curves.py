@@ -8,10 +8,12 @@ import io
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QVBoxLayout,
                                QWidget)
+
+from engine.files import atomic_write_bytes, atomic_write_text
 
 from .common import Series, StickyRange, ema, info_label, set_title
 
@@ -210,8 +212,12 @@ class CurvesView(QWidget):
     # ---------------------------------------------------------------------------------- export
     def _ask_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export curves as PNG", "curves.png", "PNG image (*.png)")
-        if path and not self.export_png(path):
-            self._export_failed(path, "the image could not be written there")
+        if path:
+            try:
+                if not self.export_png(path):
+                    self._export_failed(path, "the image could not be encoded")
+            except OSError as e:
+                self._export_failed(path, e.strerror or str(e))
 
     def _ask_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export curves as CSV", "curves.csv", "CSV (*.csv)")
@@ -226,13 +232,19 @@ class CurvesView(QWidget):
                                                    "Choose a folder you can write to.")
 
     def export_png(self, path: str) -> bool:
+        """Write the plots as a PNG (atomically, with normal permissions); False when Qt cannot encode it."""
         self.refresh()
-        return self.graphics.grab().save(path, "PNG")
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        if not self.graphics.grab().save(buffer, "PNG"):
+            return False
+        atomic_write_bytes(path, bytes(data))
+        return True
 
     def export_csv(self, path: str) -> None:
         """One row per value: series (e.g. loss/step, loss/val), step, value."""
-        with open(path, "w", newline="") as f:
-            f.write(self.csv_text())
+        atomic_write_text(path, self.csv_text())
 
     def csv_text(self) -> str:
         buf = io.StringIO()
