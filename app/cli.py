@@ -241,11 +241,15 @@ def export(path: str, output: str | None, weights: str | None) -> int:
     if net is None:
         return UNUSABLE
     _warn_if_huge(net)
-    from engine.export import ExportError, checkpoint_state, export_code, save_weights, weights_problem
+    from engine.export import (ExportCodeError, ExportError, checkpoint_state, export_code, save_weights,
+                               weights_problem)
     target = Path(output) if output else None
     sidecar = target.with_name(target.stem + ".weights.pt") if weights is not None else None
     try:
-        code = export_code(net, sidecar.name if sidecar else None, source=Path(path).name)
+        code = export_code(net, sidecar.name if sidecar else None, source=Path(path).name)   # compiled, never run
+    except ExportCodeError as e:
+        sys.stderr.write(f"netwright: {e}\n")
+        return UNUSABLE
     except ExportError as e:
         sys.stderr.write(f"netwright: {e}\n")
         return NETWORK_ERRORS
@@ -258,7 +262,11 @@ def export(path: str, output: str | None, weights: str | None) -> int:
         except ExportError as e:
             sys.stderr.write(f"netwright: {e}\n")
             return UNUSABLE
-        problem = weights_problem(code, state)
+        try:
+            problem = weights_problem(net, state)     # against the engine's model: nothing exported runs
+        except ExportError as e:
+            sys.stderr.write(f"netwright: {e}\n")
+            return UNUSABLE
         if problem:
             sys.stderr.write(f"netwright: {weights}: {problem}; was the checkpoint trained on another version of "
                              f"this network?\n")
