@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QStyle
 
+from engine.receptive import fields_for
 from widgets.canvas import NetworkScene, NetworkView
 from widgets.explain import ExplainPanel
 from widgets.inspector import Inspector
@@ -21,6 +22,7 @@ from .canvas_menus import CanvasMenus
 from .document import Document
 from .editing import Editor
 from .files import FileActions
+from .learn import install_learn
 from .recovery import Recovery
 from .settings import Settings, data_dir
 from .theme import apply_theme
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.shape_status)
         self._build_actions()
         self._wire()
+        install_learn(self)
         self.extras_installed = False
         self._live_views_sized = False
         if not defer_extras:
@@ -373,6 +376,7 @@ class MainWindow(QMainWindow):
         results = self.doc.results
         self.inspector.show_node(self.doc.network, node_id, results.get(node_id) if node_id else None, len(ids))
         self.explain.show_node(self.doc.network, node_id, results)
+        self.inspector.show_receptive(fields_for(self.doc.network, results).get(node_id) if node_id else None)
 
     def _select_later(self, ids: list) -> None:
         self.scene.select_ids(ids)
