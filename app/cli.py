@@ -172,6 +172,13 @@ def check(path: str, as_json: bool = False, out=None, min_rf_share: float = 0.5)
     return OK if total["valid"] else NETWORK_ERRORS
 
 
+def _shown(text: str, limit: int = 200) -> str:
+    """A file's free text (the network's name) as a terminal may print it: control characters escaped
+    (no escape sequence from a file reaches the terminal), cut to `limit` characters."""
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text) if not text.isprintable() else text
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _count(n) -> str:
     return "—" if n is None else f"{n:,}"
 
@@ -198,8 +205,8 @@ def format_table(net, results, total, fields=None) -> str:
         return ("  ".join(parts) + "  " + cells[6]).rstrip()
 
     if not results:
-        return f"{net.name}: no blocks. Add an Input block and connect the blocks of the network after it.\n"
-    lines = [f"{net.name}: {len(results)} blocks", "", line(head), "  ".join("-" * w for w in widths) + "  --------"]
+        return f"{_shown(net.name)}: no blocks. Add an Input block and connect the blocks of the network after it.\n"
+    lines = [f"{_shown(net.name)}: {len(results)} blocks", "", line(head), "  ".join("-" * w for w in widths) + "  --------"]
     for row, (nid, r) in zip(rows, results.items()):
         lines.append(line(row))
         if r.error:
