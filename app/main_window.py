@@ -17,6 +17,7 @@ from widgets.palette import BlockPalette
 from widgets.problems import ProblemsPanel
 from widgets.summary import SummaryPanel
 
+from .bridge_actions import install_bridge
 from .canvas_edits import CanvasEdits
 from .canvas_menus import CanvasMenus
 from .document import Document
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.shape_status = QLabel(self)
         self.statusBar().addPermanentWidget(self.shape_status)
         self._build_actions()
+        install_bridge(self, self.file_menu, self.quit_action)     # File → Import / Export ▸, the Code panel
         self._wire()
         install_learn(self)
         self.extras_installed = False
@@ -219,6 +221,7 @@ class MainWindow(QMainWindow):
 
         bar = self.menuBar()
         m = bar.addMenu("&File")
+        self.file_menu = m
         for a in (self.new_action, self.open_action):
             m.addAction(a)
         self.recent_menu = m.addMenu("Open &Recent")
