@@ -10,8 +10,20 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QMenu, QMessageBox, QPushButton, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from widgets.code_panel import CodePanel
 
@@ -40,6 +52,7 @@ class ImportDialog(QDialog):
     def __init__(self, parent=None, folder: str = ""):
         super().__init__(parent)
         self.setWindowTitle("Import PyTorch model")
+        self.setMinimumWidth(560)
         self.folder = folder
         self.file = QLineEdit(self)
         self.file.setPlaceholderText("models.py")

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import torch
 from PySide6.QtWidgets import QApplication, QFileDialog
+from test_app import EXAMPLES, dialogs, window  # noqa: F401  (fixtures)
 
 import engine
 from app.bridge_actions import ImportDialog, candidates
 from engine.export import export_code
-from test_app import EXAMPLES, dialogs, window  # noqa: F401  (fixtures)
 
 MODELS = Path(__file__).with_name("import_models.py")
 
