@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 import engine
-from engine.graph import Change
+from engine.graph import Change, ChangeKind
 
 
 def needs_layout(net: engine.Network) -> bool:
@@ -68,7 +68,7 @@ class Document(QObject):
     # ---- shapes -----------------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
         self.network_changed.emit(change)
-        if change.kind == "node_moved":
+        if change.kind == ChangeKind.NODE_MOVED:
             return
         if self._batch:
             self._dirty = True

@@ -10,6 +10,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox
 
+from engine.receptive import fields_for
 from widgets import folders
 from widgets.action_icons import themed_icon
 from widgets.canvas import NetworkScene, NetworkView
@@ -24,6 +25,7 @@ from .canvas_menus import CanvasMenus
 from .document import Document
 from .editing import Editor
 from .files import FileActions
+from .learn import install_learn
 from .recovery import Recovery
 from .settings import Settings, data_dir
 from .theme import apply_theme
@@ -100,6 +102,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.shape_status)
         self._build_actions()
         self._wire()
+        install_learn(self)
         self.extras_installed = False
         self._live_views_sized = False
         if not defer_extras:
@@ -132,14 +135,15 @@ class MainWindow(QMainWindow):
         if self.extras_installed:
             return
         self.extras_installed = True
+        from engine.run_model import RunModel
         from widgets.live_views import LiveViews
 
         from .training_controller import install_training
-        self.live_views = LiveViews(self)
+        self.run = RunModel()             # the current run: the training panel, live views and menu mirror it
+        self.live_views = LiveViews(self.run, self.doc.network, self)
         self.live_views_dock = self.add_dock(self.live_views, "Live views", "bottom")
         self.tabifyDockWidget(self.summary_dock, self.live_views_dock)   # design first: Summary in front
         self.summary_dock.raise_()
-        self.live_views.set_network(self.doc.network)
         self.live_views_dock.visibilityChanged.connect(      # its tab raised: build the views a moment later
             lambda shown: shown and QTimer.singleShot(150, self.live_views.ensure_views_on_screen))
         self.scene.selection_ids_changed.connect(self._follow_selection_in_views)
@@ -157,11 +161,12 @@ class MainWindow(QMainWindow):
         actions = getattr(self, "training_actions", [])
         for action, name in zip(actions, ("play", "pause", "stop")):
             action.setIcon(themed_icon(name))
+        from engine.run_model import RunEvent
         self.training_toolbar = TrainingToolbar(self.training_panel, actions, self)
-        self.training_controller.state_changed.connect(self.training_toolbar.follow_state)
-        self.training_controller.progress.connect(self._show_run_progress)
-        self.training_controller.finished.connect(lambda _r: self._run_status_done())
-        self.training_controller.failed.connect(lambda _m: self._run_status_done())
+        self.run.subscribe(RunEvent.STATE, self.training_toolbar.follow_state)    # after the panel's
+        self.run.subscribe(RunEvent.PROGRESS, self._show_run_progress)
+        self.run.subscribe(RunEvent.FINISHED, lambda _r: self._run_status_done())
+        self.run.subscribe(RunEvent.FAILED, lambda _m: self._run_status_done())
         self.addToolBar(self.training_toolbar)
 
     def show_live_views(self) -> None:
@@ -204,7 +209,7 @@ class MainWindow(QMainWindow):
         self.open_action = self._action("&Open…", f.open_dialog, KS.Open, "open")
         self.save_action = self._action("&Save", f.save, KS.Save, "save")
         self.save_as_action = self._action("Save &As…", f.save_as, KS.SaveAs)
-        self.quit_action = self._action("&Quit", self.close, KS.Quit)
+        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
         self.undo_action = self.doc.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(KS.Undo)
         self.set_themed_icon(self.undo_action, "undo")
@@ -433,6 +438,7 @@ class MainWindow(QMainWindow):
         results = self.doc.results
         self.inspector.show_node(self.doc.network, node_id, results.get(node_id) if node_id else None, len(ids))
         self.explain.show_node(self.doc.network, node_id, results)
+        self.inspector.show_receptive(fields_for(self.doc.network, results).get(node_id) if node_id else None)
 
     def _select_later(self, ids: list) -> None:
         self.scene.select_ids(ids)
@@ -555,23 +561,31 @@ class MainWindow(QMainWindow):
             action.setIcon(themed_icon(name))
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
-        """Every key the window answers to, for Help → Keyboard Shortcuts."""
-        return [("Ctrl+N / Ctrl+O / Ctrl+S / Ctrl+Shift+S", "New, open, save, save as"), ("Ctrl+Q", "Quit"),
-                ("Ctrl+Z", "Undo"), ("Ctrl+Shift+Z, Ctrl+Y", "Redo"),
-                ("Ctrl+X / Ctrl+C / Ctrl+V", "Cut, copy, paste blocks (paste lands beside the copied blocks)"),
-                ("Ctrl+D", "Duplicate the selection"), ("Del / Backspace", "Delete the selection"),
-                ("Ctrl+Backspace", "Delete the selected block and reconnect its input to what it fed"),
-                ("Ctrl+A", "Select all"), ("Arrow keys (Shift: further)", "Move the selected blocks"),
-                ("Tab (over the canvas)", "Quick add: type a block's name, Enter adds it at the mouse"),
-                ("F / Home", "Fit the network in view"), ("1 / Ctrl+0", "Zoom to 100 %"),
-                ("Ctrl++ / Ctrl+- / Ctrl+=", "Zoom in, out"), ("Ctrl+L", "Auto layout"),
-                ("Wheel / middle drag / Space+drag", "Zoom / pan the canvas"),
-                ("Drag from an output port", "Link a block's output to another's input"),
-                ("Drop a block on a link", "Insert it into the link"),
-                ("Right-click", "Menu of the block, link or canvas under the mouse"),
-                ("Double-click a palette entry", "Add it after the selected block"),
-                ("F5", "Start training (or resume)"), ("F6", "Pause training"), ("Shift+F5", "Stop training"),
-                ("F1", "This list")]
+        """Every key the window answers to, for Help → Keyboard Shortcuts: each menu entry with keys
+        (read from the menus, so none is forgotten) and the canvas's own keys and gestures."""
+        rows, seen = [], set()
+
+        def walk(menu):
+            for action in menu.actions():
+                if action.menu() is not None:
+                    walk(action.menu())
+                    continue
+                keys = " / ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+                if keys and keys not in seen:
+                    seen.add(keys)
+                    rows.append((keys, action.text().replace("&", "").replace("…", "")))
+        for action in self.menuBar().actions():
+            if action.menu() is not None:
+                walk(action.menu())
+        return rows + [
+            ("Backspace", "Delete the selection (as Del)"),
+            ("Arrow keys (Shift: further)", "Move the selected blocks"),
+            ("Tab (over the canvas)", "Quick add: type a block's name, Enter adds it at the mouse"),
+            ("Wheel / middle drag / Space+drag", "Zoom / pan the canvas"),
+            ("Drag from an output port", "Link a block's output to another's input"),
+            ("Drop a block on a link", "Insert it into the link (also a lone block dragged there)"),
+            ("Right-click", "Menu of the block, link or canvas under the mouse"),
+            ("Double-click a palette entry", "Add it after the selected block")]
 
     def show_shortcuts(self) -> None:
         rows = self.shortcut_rows()
@@ -640,8 +654,8 @@ class MainWindow(QMainWindow):
         return box.clickedButton() is stop
 
     def running(self) -> bool:
-        controller = getattr(self, "training_controller", None)
-        return controller is not None and controller.running
+        run = getattr(self, "run", None)
+        return run is not None and run.active
 
     def _show_run_progress(self, p: dict) -> None:
         """The run's progress in the status bar's right corner while it trains."""

@@ -11,6 +11,7 @@ import heapq
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Callable
 
 from .blocks import BLOCKS
@@ -60,11 +61,22 @@ class Edge:
     target: str
 
 
+class ChangeKind(StrEnum):
+    """What one edit did; a str, so it also compares equal to its name."""
+    NODE_ADDED = "node_added"
+    NODE_REMOVED = "node_removed"
+    EDGE_ADDED = "edge_added"
+    EDGE_REMOVED = "edge_removed"
+    PARAM_CHANGED = "param_changed"
+    NODE_MOVED = "node_moved"
+    NODE_RENAMED = "node_renamed"
+    RESET = "reset"              # everything may have changed (another network was opened)
+
+
 @dataclass(frozen=True)
 class Change:
-    """One edit: kind is node_added, node_removed, edge_added, edge_removed, param_changed,
-    node_moved, node_renamed, or reset (everything may have changed)."""
-    kind: str
+    """One edit of the network (listeners get it through Network.subscribe)."""
+    kind: ChangeKind
     node_id: str | None = None
     edge: Edge | None = None
     name: str | None = None
@@ -91,7 +103,7 @@ class Network:
             self._listeners.remove(callback)
 
     def _emit(self, change: Change) -> None:
-        if change.kind not in ("param_changed", "node_moved"):
+        if change.kind not in (ChangeKind.PARAM_CHANGED, ChangeKind.NODE_MOVED):
             self._order = self._links = None
             self.structure_revision += 1
         for cb in list(self._listeners):
@@ -230,14 +242,14 @@ class Network:
             items = list(self.nodes.items())
             items.insert(max(index, 0), (node_id, node))
             self.nodes = dict(items)
-        self._emit(Change("node_added", node_id))
+        self._emit(Change(ChangeKind.NODE_ADDED, node_id))
         return node_id
 
     def remove_node(self, node_id: str) -> None:
         for e in [e for e in self.edges if e.source == node_id or e.target == node_id]:
             self.disconnect(e.source, e.target)
         del self.nodes[node_id]
-        self._emit(Change("node_removed", node_id))
+        self._emit(Change(ChangeKind.NODE_REMOVED, node_id))
 
     def connect(self, source: str, target: str, index: int | None = None, check: bool = True) -> Edge:
         """Link source → target; `check=False` restores a link exactly as it was (undo), even one the
@@ -250,7 +262,7 @@ class Network:
             self.edges.append(edge)
         else:
             self.edges.insert(index, edge)
-        self._emit(Change("edge_added", target, edge))
+        self._emit(Change(ChangeKind.EDGE_ADDED, target, edge))
         return edge
 
     def disconnect(self, source: str, target: str) -> int:
@@ -258,7 +270,7 @@ class Network:
         edge = Edge(source, target)
         index = self.edges.index(edge)
         del self.edges[index]
-        self._emit(Change("edge_removed", target, edge))
+        self._emit(Change(ChangeKind.EDGE_REMOVED, target, edge))
         return index
 
     def set_param(self, node_id: str, name: str, value: Any) -> None:
@@ -269,11 +281,11 @@ class Network:
         else:
             node.params[name] = value
         node.revision += 1
-        self._emit(Change("param_changed", node_id, name=name, value=value))
+        self._emit(Change(ChangeKind.PARAM_CHANGED, node_id, name=name, value=value))
 
     def move(self, node_id: str, position: tuple[float, float]) -> None:
         self.nodes[node_id].position = (float(position[0]), float(position[1]))
-        self._emit(Change("node_moved", node_id, value=self.nodes[node_id].position))
+        self._emit(Change(ChangeKind.NODE_MOVED, node_id, value=self.nodes[node_id].position))
 
     def rename(self, node_id: str, new_id: str) -> None:
         if not new_id or new_id in self.nodes:
@@ -285,14 +297,14 @@ class Network:
         self.nodes[new_id].id = new_id
         self.edges = [Edge(new_id if e.source == node_id else e.source, new_id if e.target == node_id else e.target)
                       for e in self.edges]
-        self._emit(Change("node_renamed", new_id, name=node_id))
+        self._emit(Change(ChangeKind.NODE_RENAMED, new_id, name=node_id))
 
     def replace_with(self, other: "Network") -> None:
         """Take over another network's content (keeps listeners); emits one reset."""
         self.name, self.extra = other.name, copy.deepcopy(other.extra)
         self.nodes = {k: copy.deepcopy(v) for k, v in other.nodes.items()}
         self.edges = list(other.edges)
-        self._emit(Change("reset"))
+        self._emit(Change(ChangeKind.RESET))
 
     def copy(self) -> "Network":
         net = Network(self.name)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButto
 
 from app.main_window import MainWindow
 from app.theme import apply_theme
-from app.training_controller import RUNNING
+from app.training_controller import IDLE, RUNNING
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "resources" / "examples"
@@ -31,7 +31,7 @@ def window(qtbot, tmp_path, monkeypatch):
     qtbot.waitExposed(w)
     yield w
     if w.training_controller.state == RUNNING:
-        w.training_controller._set_state("idle")
+        w.training_controller._set_state(IDLE)
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_the_training_toolbar_mirrors_the_panel_both_ways(window):
     window.training_controller._set_state(RUNNING)
     assert not start.isEnabled() and pause.isEnabled() and stop.isEnabled()
     assert not bar.epochs.isEnabled()          # the panel locks its settings during a run
-    window.training_controller._set_state("idle")
+    window.training_controller._set_state(IDLE)
     assert start.isEnabled() and bar.epochs.isEnabled()
     bar.epochs.setValue(7)
     assert panel.epochs.value() == 7
@@ -148,7 +148,7 @@ def test_run_progress_shows_in_the_status_bar(window):
 
 def test_f1_lists_every_shortcut_including_the_training_keys(window):
     keys = " ".join(k for k, _ in window.shortcut_rows())
-    for key in ("F5", "F6", "Shift+F5", "Tab", "Ctrl+Backspace", "Ctrl+Q", "F1"):
+    for key in ("F5", "F6", "Shift+F5", "Tab", "Ctrl+Backspace", "Ctrl+Q", "F1", "Ctrl+Z", "Home"):
         assert key in keys
     menu_keys = {a.shortcut().toString() for m in window.menuBar().findChildren(type(window.view_menu))
                  for a in m.actions() if not a.shortcut().isEmpty()}
