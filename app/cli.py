@@ -40,7 +40,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=prog, description="Design neural networks by hand: check, train and export "
                      "network files. With no command, `python main.py` opens the desktop app.")
     parser.add_argument("--version", action="version", version=f"netwright {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{check,train,export}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{check,train,export,import}", parser_class=_Parser)
     check = sub.add_parser("check", help="validate a network file and print every block's shape")
     check.add_argument("network", metavar="NET.json")
     check.add_argument("--json", action="store_true", help="print exactly one JSON object instead of a table")
@@ -52,6 +52,12 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("network", metavar="NET.json")
     export.add_argument("-o", "--output", metavar="model.py", help="file to write (default: print it)")
     export.add_argument("--weights", metavar="CHECKPOINT", help="a training checkpoint the file loads")
+    export.add_argument("--script", metavar="train.py", help="write a standalone training script instead (torch and "
+                        "numpy; runs as python train.py or torchrun --nproc_per_node=N train.py)")
+    export.add_argument("--onnx", metavar="model.onnx", help="write ONNX with a dynamic batch axis instead (needs "
+                        "pip install 'netwright[onnx]'); --weights gives it trained weights")
+    from engine import import_cli
+    import_cli.add_parser(sub)
     return parser
 
 
@@ -75,6 +81,11 @@ def main(argv=None) -> int:
         make_parser().print_help()
         return OK
     try:
+        if ns.command == "import":
+            from engine import import_cli
+            return import_cli.run(ns)
+        if ns.command == "export" and (ns.script or ns.onnx):
+            return _export_other(ns)
         return check(ns.network, ns.json, min_rf_share=ns.min_rf_share) if ns.command == "check" else export(ns.network, ns.output, ns.weights)
     except KeyboardInterrupt:
         return 130
@@ -94,6 +105,21 @@ def _train(args: list[str]) -> int:
                          "missing).\n")
         return UNUSABLE
     return train_cli.main(args)
+
+
+def _export_other(ns) -> int:
+    """`export --script` or `export --onnx` (app/export_cli.py)."""
+    from app import export_cli
+    if ns.script and ns.onnx or (ns.script or ns.onnx) and ns.output:
+        sys.stderr.write("netwright: give one of -o, --script and --onnx.\n")
+        return UNUSABLE
+    if ns.script and ns.weights:
+        sys.stderr.write("netwright: --weights goes with -o or --onnx; the training script trains its own.\n")
+        return UNUSABLE
+    net = _load(ns.network)
+    if net is None:
+        return UNUSABLE
+    return export_cli.script(net, ns.network, ns.script) if ns.script else export_cli.onnx(net, ns.onnx, ns.weights)
 
 
 def _load(path: str):
@@ -146,6 +172,13 @@ def check(path: str, as_json: bool = False, out=None, min_rf_share: float = 0.5)
     return OK if total["valid"] else NETWORK_ERRORS
 
 
+def _shown(text: str, limit: int = 200) -> str:
+    """A file's free text (the network's name) as a terminal may print it: control characters escaped
+    (no escape sequence from a file reaches the terminal), cut to `limit` characters."""
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text) if not text.isprintable() else text
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _count(n) -> str:
     return "—" if n is None else f"{n:,}"
 
@@ -172,8 +205,8 @@ def format_table(net, results, total, fields=None) -> str:
         return ("  ".join(parts) + "  " + cells[6]).rstrip()
 
     if not results:
-        return f"{net.name}: no blocks. Add an Input block and connect the blocks of the network after it.\n"
-    lines = [f"{net.name}: {len(results)} blocks", "", line(head), "  ".join("-" * w for w in widths) + "  --------"]
+        return f"{_shown(net.name)}: no blocks. Add an Input block and connect the blocks of the network after it.\n"
+    lines = [f"{_shown(net.name)}: {len(results)} blocks", "", line(head), "  ".join("-" * w for w in widths) + "  --------"]
     for row, (nid, r) in zip(rows, results.items()):
         lines.append(line(row))
         if r.error:
@@ -192,6 +225,15 @@ def format_table(net, results, total, fields=None) -> str:
 
 # ---- export ------------------------------------------------------------------------------------------
 
+def _warn_if_huge(net) -> None:
+    """Above the sane sizes (engine/sizes.py) the exported file may not run anywhere: say so on stderr."""
+    from engine import infer_shapes
+    from engine.sizes import estimate, size_warnings
+    for warnings in size_warnings(net, estimate(net, infer_shapes(net))).values():
+        for w in warnings:
+            sys.stderr.write(f"netwright: warning: {w}\n")
+
+
 def export(path: str, output: str | None, weights: str | None) -> int:
     """Write the network as Python; with a checkpoint, also its weights beside the file (MODEL.weights.pt:
     tensors only, so the exported file loads them with torch.load(weights_only=True))."""
@@ -205,11 +247,16 @@ def export(path: str, output: str | None, weights: str | None) -> int:
     net = _load(path)
     if net is None:
         return UNUSABLE
-    from engine.export import ExportError, checkpoint_state, export_code, save_weights, weights_problem
+    _warn_if_huge(net)
+    from engine.export import (ExportCodeError, ExportError, checkpoint_state, export_code, save_weights,
+                               weights_problem)
     target = Path(output) if output else None
     sidecar = target.with_name(target.stem + ".weights.pt") if weights is not None else None
     try:
-        code = export_code(net, sidecar.name if sidecar else None, source=Path(path).name)
+        code = export_code(net, sidecar.name if sidecar else None, source=Path(path).name)   # compiled, never run
+    except ExportCodeError as e:
+        sys.stderr.write(f"netwright: {e}\n")
+        return UNUSABLE
     except ExportError as e:
         sys.stderr.write(f"netwright: {e}\n")
         return NETWORK_ERRORS
@@ -222,7 +269,11 @@ def export(path: str, output: str | None, weights: str | None) -> int:
         except ExportError as e:
             sys.stderr.write(f"netwright: {e}\n")
             return UNUSABLE
-        problem = weights_problem(code, state)
+        try:
+            problem = weights_problem(net, state)     # against the engine's model: nothing exported runs
+        except ExportError as e:
+            sys.stderr.write(f"netwright: {e}\n")
+            return UNUSABLE
         if problem:
             sys.stderr.write(f"netwright: {weights}: {problem}; was the checkpoint trained on another version of "
                              f"this network?\n")

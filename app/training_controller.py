@@ -290,6 +290,12 @@ def install_training(window) -> TrainingController:
             panel.refuse("Fix the network before training: " + errors[0]
                          + (f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""))
             return
+        from engine.sizes import start_problem
+        too_big = start_problem(doc.network, doc.results, settings.get("device", "auto"),
+                                settings.get("batch_size", 64), settings.get("optimizer", "adam"))
+        if too_big:     # refused before a process starts or anything is allocated, with the estimate
+            panel.refuse(too_big)
+            return
         fit = panel.current_fit()
         if fit is not None and fit.ok is False:     # data and network do not fit: said at once, no process
             panel.refuse(fit.text)

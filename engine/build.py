@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import keyword
 import re
+import unicodedata
 
 from torch import nn
 
+from . import sizes
 from .graph import Network
 from .shapes import infer_shapes
 
@@ -14,18 +16,36 @@ class ModelError(ValueError):
     """The network has errors, so no model can be built; the message lists them."""
 
 
+MAX_NAME = 60     # characters of an id kept in its attribute name (a suffix keeps names unique)
+
+
 def attribute_name(node_id: str, taken: set[str]) -> str:
-    """A Python attribute name for a node id: 'conv1' stays 'conv1'; 'conv-1' becomes 'conv_1'."""
-    name = re.sub(r"\W", "_", node_id)
-    if not name or name[0].isdigit():
-        name = "n_" + name
-    if keyword.iskeyword(name) or name in _reserved() or name.startswith("_"):
-        name = name.lstrip("_") + "_block"
+    """A Python attribute name for a node id: 'conv1' stays 'conv1'; 'conv-1' becomes 'conv_1'.
+
+    The name is already in Python's own normal form (NFKC), so the identifier an exported file spells
+    is the attribute it sets: 'ﬁ' becomes 'fi' (then 'fi_2' if 'fi' is taken), 'a²' becomes 'a2'."""
+    name = identifier(identifier(node_id)[:MAX_NAME])
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in _reserved() or name.startswith("_"):
+        name = identifier((name.lstrip("_") or "n") + "_block")
     base, i = name, 2
     while name in taken:
         name, i = f"{base}_{i}", i + 1
     taken.add(name)
     return name
+
+
+def identifier(text: str) -> str:
+    """`text` as a valid identifier that is its own NFKC form: characters Python refuses become '_', and
+    a name that cannot start an identifier (a digit) gets 'n_' in front."""
+    name = unicodedata.normalize("NFKC", text)
+    for _ in range(3):      # replacing a character can make a neighbour normalise differently
+        name = "".join(c if ("_" + c).isidentifier() else "_" for c in name)
+        if not name[:1].isidentifier():
+            name = "n_" + name
+        if unicodedata.normalize("NFKC", name) == name:
+            return name
+        name = unicodedata.normalize("NFKC", name)
+    return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
 _RESERVED: set[str] = set()
@@ -52,6 +72,11 @@ class NetwrightModel(nn.Module):
         output = net.output_node()
         if output is None:
             raise ModelError("The network has no output block: connect at least one block after the Input.")
+        est = sizes.estimate(net, results)          # the weights are made on the CPU: refuse before allocating
+        problem = sizes.memory_problem(net, est, est.weight_bytes, sizes.available_ram(), "Building this network",
+                                       "this computer")
+        if problem:
+            raise ModelError(problem)
         self.input_ids = net.input_nodes()
         self.output_id = output
         taken: set[str] = set()
@@ -90,4 +115,34 @@ class NetwrightModel(nn.Module):
 
 
 def build_model(net: Network) -> NetwrightModel:
+    """The network as a torch module on the CPU; a ModelError (before anything is allocated) when it has
+    errors or its weights would not fit in this computer's available memory."""
     return NetwrightModel(net)
+
+
+def device_memory(device) -> int | None:
+    """Bytes free on a torch device: CUDA's own count, the computer's available memory for the CPU and for
+    Apple's unified memory; None when unknown."""
+    import torch
+    device = torch.device(device)
+    if device.type == "cuda":
+        try:
+            return torch.cuda.mem_get_info(device)[0]
+        except (RuntimeError, AssertionError):
+            return None
+    return sizes.available_ram()
+
+
+def training_memory_problem(net: Network, device, batch_size: int, optimizer: str = "adam") -> str | None:
+    """Why a training run of `net` cannot fit on `device` (a sentence with the estimate and the biggest
+    blocks), or None. Pure arithmetic on the shapes plus one question to the device: call it before any data
+    or weights are allocated. A network with errors is left to build_model, which names them."""
+    results = infer_shapes(net)
+    if any(r.error for r in results.values()):
+        return None
+    est = sizes.estimate(net, results)
+    needed = est.training_bytes(batch_size, optimizer)
+    kind = getattr(device, "type", str(device).split(":")[0])
+    where = {"cpu": "this computer", "mps": "this Mac's unified memory"}.get(kind, f"the GPU {device}")
+    return sizes.memory_problem(net, est, needed, device_memory(device),
+                                f"Training with batch size {batch_size} and {optimizer}", where)

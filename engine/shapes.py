@@ -14,6 +14,7 @@ from .blocks.checks import INT64_MAX, check_bounds, excerpt, type_problem
 from .blocks.spec import FLOAT, INT, INT_OR_PAIR, PADDING
 
 PLAIN_NUMBER_OK = {INT: (int,), INT_OR_PAIR: (int,), PADDING: (int,), FLOAT: (int, float)}
+from . import sizes
 from .graph import Network
 
 _stamps = itertools.count(1)
@@ -76,7 +77,7 @@ def param_problem(node) -> ShapeResult | None:
         p = known.get(name)
         if p is None:
             names = ", ".join(known) or "none"
-            return _error(f"{spec.label} '{node.id}' has no parameter '{name}' (it takes: {names}).")
+            return _error(f"{spec.label} '{node.id}' has no parameter {excerpt(name)} (it takes: {names}).")
         if type(value) in PLAIN_NUMBER_OK.get(p.kind, ()):      # the common case, no sentence built
             if ((p.min is None or value >= p.min) and (p.max is None or value <= p.max)
                     and -INT64_MAX <= value <= INT64_MAX):
@@ -201,7 +202,7 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
             new_memo[nid] = (key, r)
         results[nid] = r
     if len(results) == len(nodes):          # no cycle: every node was reached
-        return new_memo, {nid: results[nid] for nid in nodes}
+        return new_memo, _with_size_warnings(net, {nid: results[nid] for nid in nodes})
     left = [nid for nid in net.nodes if nid not in results]    # on a cycle (only a file can hold one), or after it
     for nid in _on_cycles(left, sources):
         spec = net.nodes[nid].spec
@@ -218,7 +219,22 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
             src = next(s for s in sources[nid] if s in waiting)
             results[nid] = _error(f"{spec.label} '{nid}' has no shape: its input is missing because '{src}' has "
                                   "no shape; fix the problem there first.", blocked=True)
-    return new_memo, {nid: results[nid] for nid in net.nodes}
+    return new_memo, _with_size_warnings(net, {nid: results[nid] for nid in net.nodes})
+
+
+def _with_size_warnings(net: Network, results: dict[str, ShapeResult]) -> dict[str, ShapeResult]:
+    """Above the sane limits (engine/sizes.py), warnings on the biggest blocks; not kept in the cache's memo,
+    so they follow the whole network's size, which no single block's key holds."""
+    params = memory = 0
+    for r in results.values():
+        if r.shape is not None:
+            params += r.params or 0
+            memory += r.memory
+    if params <= sizes.PARAM_LIMIT and memory <= sizes.ACTIVATION_LIMIT:
+        return results
+    for nid, extra in sizes.size_warnings(net, sizes.estimate(net, results)).items():
+        results[nid] = _with_warnings(results[nid], extra)
+    return results
 
 
 def _on_cycles(left: list[str], sources: dict[str, list[str]]) -> set[str]:
