@@ -151,6 +151,13 @@ def check(path: str, as_json: bool = False, out=None, min_rf_share: float = 0.5)
     return OK if total["valid"] else NETWORK_ERRORS
 
 
+def _shown(text: str, limit: int = 200) -> str:
+    """A file's free text (the network's name) as a terminal may print it: control characters escaped
+    (no escape sequence from a file reaches the terminal), cut to `limit` characters."""
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text) if not text.isprintable() else text
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _count(n) -> str:
     return "—" if n is None else f"{n:,}"
 
@@ -177,8 +184,8 @@ def format_table(net, results, total, fields=None) -> str:
         return ("  ".join(parts) + "  " + cells[6]).rstrip()
 
     if not results:
-        return f"{net.name}: no blocks. Add an Input block and connect the blocks of the network after it.\n"
-    lines = [f"{net.name}: {len(results)} blocks", "", line(head), "  ".join("-" * w for w in widths) + "  --------"]
+        return f"{_shown(net.name)}: no blocks. Add an Input block and connect the blocks of the network after it.\n"
+    lines = [f"{_shown(net.name)}: {len(results)} blocks", "", line(head), "  ".join("-" * w for w in widths) + "  --------"]
     for row, (nid, r) in zip(rows, results.items()):
         lines.append(line(row))
         if r.error:
@@ -220,11 +227,15 @@ def export(path: str, output: str | None, weights: str | None) -> int:
     if net is None:
         return UNUSABLE
     _warn_if_huge(net)
-    from engine.export import ExportError, checkpoint_state, export_code, save_weights, weights_problem
+    from engine.export import (ExportCodeError, ExportError, checkpoint_state, export_code, save_weights,
+                               weights_problem)
     target = Path(output) if output else None
     sidecar = target.with_name(target.stem + ".weights.pt") if weights is not None else None
     try:
-        code = export_code(net, sidecar.name if sidecar else None, source=Path(path).name)
+        code = export_code(net, sidecar.name if sidecar else None, source=Path(path).name)   # compiled, never run
+    except ExportCodeError as e:
+        sys.stderr.write(f"netwright: {e}\n")
+        return UNUSABLE
     except ExportError as e:
         sys.stderr.write(f"netwright: {e}\n")
         return NETWORK_ERRORS
@@ -237,7 +248,11 @@ def export(path: str, output: str | None, weights: str | None) -> int:
         except ExportError as e:
             sys.stderr.write(f"netwright: {e}\n")
             return UNUSABLE
-        problem = weights_problem(code, state)
+        try:
+            problem = weights_problem(net, state)     # against the engine's model: nothing exported runs
+        except ExportError as e:
+            sys.stderr.write(f"netwright: {e}\n")
+            return UNUSABLE
         if problem:
             sys.stderr.write(f"netwright: {weights}: {problem}; was the checkpoint trained on another version of "
                              f"this network?\n")

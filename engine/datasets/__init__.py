@@ -9,7 +9,7 @@ names the file or block, the rule and the numbers, and suggests a fix.
 from __future__ import annotations
 
 from ..graph import Network
-from .base import CLASSIFICATION, REGRESSION, TEXT, DataError, Dataset, InputSpec
+from .base import CLASSIFICATION, REGRESSION, TEXT, DataError, Dataset, InputSpec, non_finite
 
 BUILT_IN = {
     "shapes": "Generated shapes (circle, square, triangle, bars), any image size; no download",
@@ -40,7 +40,10 @@ def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_u
     """Load the data named by `spec`, shaped for `inp` (see the module docstring)."""
     from . import files, generated, remote, sequences
     spec = (spec or "shapes").strip()
-    kind, _, path = spec.partition(":")
+    kind, colon, path = spec.partition(":")
+    if colon and kind in FILE_KINDS and not path.strip():
+        raise DataError(f"'{spec}' names no file; give the path after the colon, e.g. {kind}:data.{kind}"
+                        + ("" if kind != "folder" else " (a folder)") + ".")
     if path:
         loader = {"npz": files.load_npz, "csv": files.load_csv, "folder": files.load_folder,
                   "text": files.load_text}.get(kind)
@@ -162,10 +165,26 @@ def check_fit(ds: Dataset, net: Network) -> list[str]:
 def prepare(spec: str, net: Network, data_dir=None, seed: int = 0, base_url=None, progress=None) -> Dataset:
     """Load `spec` for `net` and check that they fit; the data set's notes say what was adapted."""
     ds = load_dataset(spec, input_spec(net), data_dir, seed, base_url, progress)
+    check_usable(ds)
     ds.notes.extend(check_fit(ds, net))
-    if ds.task != TEXT and ds.task == CLASSIFICATION and len(ds) and ds.num_classes < 2:
-        raise DataError(f"{ds.name} has only one class; classification needs at least two.")
     return ds
+
+
+def check_usable(ds: Dataset) -> None:
+    """Raise DataError for data nothing can be trained on, whatever the network: no samples, NaN or
+    infinite values, a single class."""
+    if len(ds) == 0:
+        raise DataError(f"{ds.name} holds no samples; training needs at least two.")
+    problem = non_finite(ds)
+    if problem:
+        raise DataError(problem)
+    if ds.task == CLASSIFICATION:
+        import numpy as np
+        labels = np.unique(ds.y)
+        if len(labels) < 2:
+            raise DataError(f"{ds.name}: all {len(ds):,} samples have the label {labels[0]}, so there is nothing to "
+                            f"tell apart; classification needs at least two classes (if y holds measurements, "
+                            f"save it as float values for regression).")
 
 
 def preview(spec: str, inp: InputSpec, data_dir=None, n: int = 8, seed: int = 0) -> tuple[str, list, str]:
@@ -186,4 +205,4 @@ def preview(spec: str, inp: InputSpec, data_dir=None, n: int = 8, seed: int = 0)
 
 
 __all__ = ["BUILT_IN", "CLASSIFICATION", "REGRESSION", "TEXT", "DataError", "Dataset", "InputSpec", "check_fit",
-           "input_spec", "load_dataset", "prepare", "preview"]
+           "check_usable", "input_spec", "load_dataset", "non_finite", "prepare", "preview"]
