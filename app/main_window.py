@@ -26,7 +26,7 @@ from .canvas_menus import CanvasMenus
 from .document import Document
 from .editing import Editor
 from .files import FileActions
-from .learn import install_learn
+from .learn import install_learn, open_filter
 from .recovery import Recovery
 from .settings import Settings, data_dir
 from .theme import apply_theme
@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         self.run = RunModel()             # the current run: the training panel, live views and menu mirror it
         self.live_views = LiveViews(self.run, self.doc.network, self)
         self.live_views_dock = self.add_dock(self.live_views, "Live views", "bottom")
+        self.live_views.open_in_lab.connect(lambda name, weights: open_filter(self, name, weights))
         self.tabifyDockWidget(self.summary_dock, self.live_views_dock)   # design first: Summary in front
         self.summary_dock.raise_()
         self.live_views_dock.visibilityChanged.connect(      # its tab raised: build the views a moment later
