@@ -13,7 +13,9 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 import engine
 from engine.layout import layered_layout
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
+from . import RESOURCES
+
+EXAMPLES = RESOURCES / "examples"
 FILTER = "Netwright networks (*.json);;All files (*)"
 
 
