@@ -1,8 +1,8 @@
-"""Netwright: `python main.py` opens the desktop app; `python main.py check|train|export ...` runs the
+"""Netwright: `python main.py` opens the desktop app; `python main.py check|train|export|import ...` runs the
 command line (which never imports Qt)."""
 import sys
 
-COMMANDS = ("check", "train", "export", "-h", "--help", "--version")
+COMMANDS = ("check", "train", "export", "import", "-h", "--help", "--version")
 
 
 def main(argv=None) -> int:

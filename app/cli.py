@@ -40,7 +40,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=prog, description="Design neural networks by hand: check, train and export "
                      "network files. With no command, `python main.py` opens the desktop app.")
     parser.add_argument("--version", action="version", version=f"netwright {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{check,train,export}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{check,train,export,import}", parser_class=_Parser)
     check = sub.add_parser("check", help="validate a network file and print every block's shape")
     check.add_argument("network", metavar="NET.json")
     check.add_argument("--json", action="store_true", help="print exactly one JSON object instead of a table")
@@ -52,10 +52,15 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("network", metavar="NET.json")
     export.add_argument("-o", "--output", metavar="model.py", help="file to write (default: print it)")
     export.add_argument("--weights", metavar="CHECKPOINT", help="a training checkpoint the file loads")
+    from engine import import_cli
+    import_cli.add_parser(sub)
     return parser
 
 
 def main(argv=None) -> int:
+    for stream in (sys.stdout, sys.stderr):       # an id a terminal cannot show is escaped, never a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "train":
         return _train(args[1:])
@@ -72,6 +77,9 @@ def main(argv=None) -> int:
         make_parser().print_help()
         return OK
     try:
+        if ns.command == "import":
+            from engine import import_cli
+            return import_cli.run(ns)
         return check(ns.network, ns.json, min_rf_share=ns.min_rf_share) if ns.command == "check" else export(ns.network, ns.output, ns.weights)
     except KeyboardInterrupt:
         return 130
@@ -189,6 +197,15 @@ def format_table(net, results, total, fields=None) -> str:
 
 # ---- export ------------------------------------------------------------------------------------------
 
+def _warn_if_huge(net) -> None:
+    """Above the sane sizes (engine/sizes.py) the exported file may not run anywhere: say so on stderr."""
+    from engine import infer_shapes
+    from engine.sizes import estimate, size_warnings
+    for warnings in size_warnings(net, estimate(net, infer_shapes(net))).values():
+        for w in warnings:
+            sys.stderr.write(f"netwright: warning: {w}\n")
+
+
 def export(path: str, output: str | None, weights: str | None) -> int:
     """Write the network as Python; with a checkpoint, also its weights beside the file (MODEL.weights.pt:
     tensors only, so the exported file loads them with torch.load(weights_only=True))."""
@@ -202,6 +219,7 @@ def export(path: str, output: str | None, weights: str | None) -> int:
     net = _load(path)
     if net is None:
         return UNUSABLE
+    _warn_if_huge(net)
     from engine.export import ExportError, checkpoint_state, export_code, save_weights, weights_problem
     target = Path(output) if output else None
     sidecar = target.with_name(target.stem + ".weights.pt") if weights is not None else None

@@ -11,6 +11,7 @@ from PySide6.QtCore import QMimeData
 from engine import BLOCKS, GraphError
 from engine.serialization import NODE_KEYS
 
+from .commands import AddBlocks
 from .validation import checked_position, short
 
 BLOCKS_MIME = "application/x-netwright-blocks"
@@ -99,6 +100,30 @@ def paste_plan(net, data: dict, offset=OFFSET) -> tuple[list[dict], list[tuple[s
             raise GraphError(f"the link {short(e)} on the clipboard does not join two of its blocks.")
         edges.append((rename[e[0]], rename[e[1]]))
     return nodes, edges
+
+
+def paste_command(doc, data: dict, offset=OFFSET, verb: str = "paste"):
+    """The undo command that adds the copies (AddBlocks); GraphError says why when they cannot be
+    pasted as they are. Never any other exception, whatever the clipboard held."""
+    try:
+        nodes, edges = paste_plan(doc.network, data, offset)
+        if not nodes:
+            raise GraphError("the clipboard holds no blocks.")
+        return AddBlocks(doc, nodes, edges, text=verb)
+    except RecursionError:
+        raise GraphError("the clipboard's blocks hold values nested too deeply.") from None
+
+
+def positions(data: dict) -> list[tuple]:
+    """The places of the copied blocks that are places (two finite numbers)."""
+    nodes = data.get("nodes") if isinstance(data, dict) else None
+    out = []
+    for n in nodes if isinstance(nodes, list) else []:
+        try:
+            out.append(checked_position("", n.get("position")) if isinstance(n, dict) else None)
+        except GraphError:
+            pass
+    return [p for p in out if p is not None]
 
 
 def _fresh_id(old: str, taken: set) -> str:

@@ -47,7 +47,8 @@ class AddBlock(_Command):
             raise GraphError(f"There is already a block named '{self.node_id}'.")
         label = doc.network.nodes[source].spec.label if source in doc.network else None
         super().__init__(doc, f"add {type_name} '{self.node_id}'" + (f" after {label}" if label else ""))
-        [block] = checked_blocks([{"id": self.node_id, "type": type_name, "params": params, "position": position}])
+        [block] = checked_blocks([{"id": self.node_id, "type": type_name, "params": params, "position": position}],
+                                 typed=True)
         self.type_name, self.params, self.position, self.source = type_name, block["params"], block["position"], source
 
     def _redo(self):
@@ -248,7 +249,7 @@ class InsertBefore(_Command):
         self.index = net.edges.index(Edge(self.source, node_id)) if self.source else None
         order = list(net.nodes)
         [block] = checked_blocks([{"id": self.new_id, "type": type_name, "params": params,
-                                   "position": _between(net, self.source, node_id)}])
+                                   "position": _between(net, self.source, node_id)}], typed=True)
         self.node_id, self.type_name, self.params, self.position = node_id, type_name, block["params"], block["position"]
         self.order_index = order.index(node_id)
 

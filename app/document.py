@@ -14,18 +14,18 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 import engine
-from engine.graph import Change
+from engine.graph import Change, ChangeKind
 
 
 def needs_layout(net: engine.Network) -> bool:
     return any(n.position is None for n in net.nodes.values())
 
 
-def apply_layout(net: engine.Network) -> None:
+def apply_layout(net: engine.Network, direction: str = "tb") -> None:
     """Give every block without a position one (files written by hand may leave them out), leaving
-    the blocks the file placed where they are."""
+    the blocks the file placed where they are; `direction`: the canvas's, "lr" or "tb"."""
     from engine.layout import missing_positions
-    for node_id, xy in missing_positions(net).items():
+    for node_id, xy in missing_positions(net, direction).items():
         net.nodes[node_id].position = (float(xy[0]), float(xy[1]))
 
 
@@ -40,6 +40,7 @@ class Document(QObject):
         self.network = network or engine.Network()
         self.undo_stack = QUndoStack(self)
         self.path: Path | None = None
+        self.layout_direction = "tb"        # the canvas's ("lr" or "tb"), for blocks a file leaves unplaced
         self.cache = engine.ShapeCache()
         self.results: dict[str, engine.ShapeResult] = {}
         self._batch = 0
@@ -67,7 +68,7 @@ class Document(QObject):
     # ---- shapes -----------------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
         self.network_changed.emit(change)
-        if change.kind == "node_moved":
+        if change.kind == ChangeKind.NODE_MOVED:
             return
         if self._batch:
             self._dirty = True
@@ -94,7 +95,7 @@ class Document(QObject):
     def replace(self, net: engine.Network, path: Path | None) -> None:
         """Show another network (opened or new): clears the undo history."""
         if needs_layout(net):
-            apply_layout(net)
+            apply_layout(net, self.layout_direction)
         with self.batch():
             self.network.replace_with(net)
         self.undo_stack.clear()

@@ -13,7 +13,7 @@ from engine.blocks import starter_params
 from engine.layout import layered_layout, place_near
 
 from . import clipboard
-from .commands import (AddBlock, AddBlocks, Connect, Disconnect, MoveBlocks, RemoveBlocks, Rename, SetParams,
+from .commands import (AddBlock, Connect, Disconnect, MoveBlocks, RemoveBlocks, Rename, SetParams,
                        apply_fix)
 from .validation import same
 
@@ -168,8 +168,8 @@ class Editor(QObject):
         self.status.emit(f"Applied: {fix.label}.")
         return True
 
-    def auto_layout(self) -> None:
-        new = layered_layout(self.net)
+    def auto_layout(self, direction: str = "tb") -> None:
+        new = layered_layout(self.net, direction)
         moves = {nid: (self.net.nodes[nid].position, xy) for nid, xy in new.items()
                  if self.net.nodes[nid].position != tuple(xy)}
         if moves:
@@ -216,18 +216,9 @@ class Editor(QObject):
 
     def _add_copies(self, data: dict, verb: str, times: int = 1) -> list[str]:
         step = clipboard.OFFSET
-        try:
-            nodes, edges = clipboard.paste_plan(self.net, data, (step[0] * times, step[1] * times))
-            cmd = AddBlocks(self.doc, nodes, edges, text=verb) if nodes else None
-        except GraphError as e:
-            self.status.emit(f"Cannot {verb}: {e}")
-            return []
-        except RecursionError:
-            self.status.emit(f"Cannot {verb}: the clipboard's blocks hold values nested too deeply.")
-            return []
+        cmd = self.attempt(lambda: clipboard.paste_command(self.doc, data, (step[0] * times, step[1] * times), verb),
+                           f"Cannot {verb}")
         if cmd is None:
-            self.status.emit("The clipboard holds no blocks to paste.")
             return []
-        self.push(cmd)
         self.select.emit(cmd.node_ids)
         return cmd.node_ids

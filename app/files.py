@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import engine
+from engine.layout import layered_layout
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 FILTER = "Netwright networks (*.json);;All files (*)"
@@ -65,6 +66,9 @@ class FileActions:
             if not path.exists():
                 self.w.settings.remove_recent(str(path))
             return False
+        if path.resolve().parent == EXAMPLES.resolve():     # examples come laid out in the canvas's direction
+            for node_id, xy in layered_layout(net, self.w.scene.direction).items():
+                net.nodes[node_id].position = xy
         self.doc.replace(net, path.resolve())
         self.w.recovery.discard()
         if remember:

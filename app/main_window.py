@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QTransform
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QStyle
 
 from widgets.canvas import NetworkScene, NetworkView
@@ -16,6 +16,8 @@ from widgets.palette import BlockPalette
 from widgets.problems import ProblemsPanel
 from widgets.summary import SummaryPanel
 
+from .canvas_edits import CanvasEdits
+from .canvas_menus import CanvasMenus
 from .document import Document
 from .editing import Editor
 from .files import FileActions
@@ -25,11 +27,10 @@ from .theme import apply_theme
 
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
-READABLE_ZOOM = 0.75
 LARGE_NETWORK = 120        # blocks; above this the summary and problems follow edits after a pause
 TABLES_DELAY_MS = 150
-WELCOME = ("Drag blocks from the palette onto the canvas, link them by dragging from a block's bottom port to "
-           "another's top port, and select a block to edit it. Shapes update as you type.")
+WELCOME = ("Drag blocks from the palette onto the canvas (or press Tab over it), link them by dragging from a "
+           "block's output port to another's input port, and select a block to edit it. Shapes update as you type.")
 
 
 class _StepAction(QAction):
@@ -57,8 +58,12 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.doc = Document(parent=self)
         self.editor = Editor(self.doc, self)
-        self.scene = NetworkScene(self.doc.network, self)
+        self.doc.layout_direction = self.settings.layout_direction
+        self.scene = NetworkScene(self.doc.network, self, direction=self.settings.layout_direction)
         self.view = NetworkView(self.scene, self)
+        self.view.set_minimap_enabled(self.settings.show_minimap)
+        self.canvas_edits = CanvasEdits(self.editor, self.scene.block_positions, lambda: self.scene.direction, self)
+        self.canvas_menus = CanvasMenus(self)
         self.setCentralWidget(self.view)
         self.setDockNestingEnabled(True)
         self.setAcceptDrops(True)
@@ -117,14 +122,15 @@ class MainWindow(QMainWindow):
         if self.extras_installed:
             return
         self.extras_installed = True
+        from engine.run_model import RunModel
         from widgets.live_views import LiveViews
 
         from .training_controller import install_training
-        self.live_views = LiveViews(self)
+        self.run = RunModel()             # the current run: the training panel, live views and menu mirror it
+        self.live_views = LiveViews(self.run, self.doc.network, self)
         self.live_views_dock = self.add_dock(self.live_views, "Live views", "bottom")
         self.tabifyDockWidget(self.summary_dock, self.live_views_dock)   # design first: Summary in front
         self.summary_dock.raise_()
-        self.live_views.set_network(self.doc.network)
         self.live_views_dock.visibilityChanged.connect(      # its tab raised: build the views a moment later
             lambda shown: shown and QTimer.singleShot(150, self.live_views.ensure_views_on_screen))
         self.scene.selection_ids_changed.connect(self._follow_selection_in_views)
@@ -184,22 +190,27 @@ class MainWindow(QMainWindow):
         self.redo_action.setIcon(self.style().standardIcon(SP.SP_ArrowForward))
         sel = self.scene.selected_ids
         ed = self.editor
+        ce = self.canvas_edits
         self.cut_action = self._action("Cu&t", lambda: ed.cut(sel()), KS.Cut)
         self.copy_action = self._action("&Copy", lambda: ed.copy(sel()), KS.Copy)
-        self.paste_action = self._action("&Paste", ed.paste, KS.Paste)
-        self.duplicate_action = self._action("&Duplicate", lambda: ed.duplicate(sel()), "Ctrl+D")
+        self.paste_action = self._action("&Paste", ce.paste, KS.Paste)
+        self.duplicate_action = self._action("&Duplicate", lambda: ce.duplicate(sel()), "Ctrl+D")
+        self.dissolve_action = self._action("Delete and &Reconnect", self._dissolve_selection, "Ctrl+Backspace",
+                                            tip="Delete the selected block and link its input to what it fed")
+        self.quick_add_action = self._action("&Quick Add…", self._quick_add_here, tip="Search for a block and add "
+                                             "it at the mouse (Tab over the canvas)")
         self.delete_action = self._action("De&lete", self.scene.delete_selection, KS.Delete)
         self.select_all_action = self._action("Select &All", lambda: self.scene.select_ids(self.doc.network.nodes),
                                               KS.SelectAll)
         self.zoom_in_action = self._action("Zoom &In", self.view.zoom_in, KS.ZoomIn)
         self.zoom_out_action = self._action("Zoom &Out", self.view.zoom_out, KS.ZoomOut)
-        self.reset_zoom_action = self._action("&Actual Size", self.view.reset_zoom, "Ctrl+0")
-        self.fit_action = self._action("&Fit All", self.view.fit_all, "F", SP.SP_TitleBarMaxButton,
+        self.reset_zoom_action = self._action("&Actual Size (100 %)", self.view.reset_zoom, ["Ctrl+0", "1"])
+        self.fit_action = self._action("&Fit All", self.view.fit_all, ["F", "Home"], SP.SP_TitleBarMaxButton,
                                        "Show the whole network")
         self.layout_action = self._action("Auto &Layout", self._auto_layout, "Ctrl+L", SP.SP_BrowserReload,
                                           "Arrange the blocks in layers (undoable)")
         for a in (self.cut_action, self.copy_action, self.paste_action, self.duplicate_action, self.delete_action,
-                  self.select_all_action, self.fit_action):
+                  self.select_all_action, self.fit_action, self.reset_zoom_action, self.dissolve_action):
             a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.view.addAction(a)
 
@@ -222,9 +233,11 @@ class MainWindow(QMainWindow):
         m.addAction(self.undo_action)
         m.addAction(self.redo_action)
         m.addSeparator()
-        for a in (self.cut_action, self.copy_action, self.paste_action, self.duplicate_action, self.delete_action):
+        for a in (self.cut_action, self.copy_action, self.paste_action, self.duplicate_action, self.delete_action,
+                  self.dissolve_action):
             m.addAction(a)
         m.addSeparator()
+        m.addAction(self.quick_add_action)
         m.addAction(self.select_all_action)
 
         m = bar.addMenu("&View")
@@ -233,6 +246,20 @@ class MainWindow(QMainWindow):
             m.addAction(a)
         m.addSeparator()
         m.addAction(self.layout_action)
+        direction_menu = m.addMenu("Layout &Direction")
+        group = QActionGroup(self)
+        self.direction_actions = {}
+        for name, title in (("lr", "&Left to Right"), ("tb", "&Top to Bottom")):
+            a = QAction(title, self, checkable=True)
+            a.setChecked(self.scene.direction == name)
+            a.triggered.connect(lambda _c=False, n=name: self.set_direction(n))
+            group.addAction(a)
+            direction_menu.addAction(a)
+            self.direction_actions[name] = a
+        self.minimap_action = QAction("Show &Minimap", self, checkable=True)
+        self.minimap_action.setChecked(self.view.minimap_enabled)
+        self.minimap_action.toggled.connect(self._show_minimap)
+        m.addAction(self.minimap_action)
         m.addSeparator()
         m.addSection("Panels")
         for dock in self.docks:
@@ -288,17 +315,23 @@ class MainWindow(QMainWindow):
         s.unlink_requested.connect(ed.unlink)
         s.blocks_moved.connect(ed.move)
         s.block_dropped.connect(ed.add_block)
+        s.drop_on_link_requested.connect(self.canvas_edits.drop_on_link)
+        s.move_onto_link_requested.connect(self.canvas_edits.move_onto_link)
+        s.context_menu_requested.connect(self.canvas_menus.show)
+        self.view.quick_add_chosen.connect(
+            lambda t, at: self.canvas_edits.quick_add(t, (at.x(), at.y()), self.scene.selected_ids()))
+        self.canvas_edits.reveal.connect(self._reveal_later)
         s.delete_requested.connect(ed.delete)
         s.status_message.connect(self.show_status)
         s.selection_ids_changed.connect(lambda _ids: self._show_selection())
         s.block_activated.connect(self._activate_block)
         ed.status.connect(self.show_status)
         ed.select.connect(self._select_later)
-        self.block_palette.add_requested.connect(lambda t: ed.add_after(t, self.scene.selected_ids()))
+        self.block_palette.add_requested.connect(lambda t: self.canvas_edits.add_after(t, self.scene.selected_ids()))
         self.inspector.param_edit_requested.connect(ed.set_param)
         self.inspector.rename_requested.connect(ed.rename)
         self.problems.block_selected.connect(self.select_block)
-        self.problems.fix_requested.connect(ed.fix)
+        self.problems.fix_requested.connect(self.canvas_edits.fix)
         self.summary.block_selected.connect(self.select_block)
         self.summary.batch_size_changed.connect(lambda b: setattr(self.settings, "batch_size", b))
         doc.results_changed.connect(self._results_changed)
@@ -351,15 +384,66 @@ class MainWindow(QMainWindow):
             self.view.ensureVisible(item_rect, 40, 40)
 
     def show_network_start(self) -> None:
-        """Fit the network in view; a long one that would shrink to unreadable cards is shown from its
-        input at a readable zoom instead (scroll or press F for all of it)."""
+        """Fit the network in view (zoomed out, cards show their type and shape in large letters)."""
         self.view.fit_all()
-        rect = self.scene.blocks_rect()
-        if rect.isNull() or self.view.zoom() >= READABLE_ZOOM:
+
+    def _reveal_later(self, node_id: str) -> None:
+        """Scroll a block just placed into view, once the scene has its item."""
+        QTimer.singleShot(0, self, lambda: self.reveal_block(node_id))
+
+    def reveal_block(self, node_id: str) -> None:
+        if node_id in self.doc.network:
+            self.view.ensureVisible(self.scene.block_rect(node_id), 60, 60)
+
+    def set_direction(self, direction: str) -> None:
+        """Lay the network out left to right or top to bottom (remembered; the re-layout is one undo step)."""
+        self.settings.layout_direction = direction
+        self.doc.layout_direction = direction
+        self.direction_actions[direction].setChecked(True)
+        if direction != self.scene.direction:
+            self.scene.set_direction(direction)
+            self._auto_layout()
+        self.show_status("Layout: " + ("left to right." if direction == "lr" else "top to bottom."))
+
+    def _show_minimap(self, on: bool) -> None:
+        self.settings.show_minimap = on
+        self.view.set_minimap_enabled(on)
+
+    def _dissolve_selection(self) -> None:
+        ids = self.scene.selected_ids()
+        if len(ids) == 1:
+            self.canvas_edits.dissolve(ids[0])
+        else:
+            self.show_status("Select one block to delete and reconnect.")
+
+    def _quick_add_here(self) -> None:
+        self.view.setFocus()
+        self.view.open_quick_add(self.scene.cursor_scene_pos())
+
+    def rename_block(self, node_id: str) -> None:
+        """Rename from the canvas: the inspector's name field, focused and selected (Enter applies it)."""
+        self.select_block(node_id)
+        self._show_selection()
+        self._activate_block(node_id)
+        self.inspector.id_edit.selectAll()
+
+    def show_block_view(self, node_id: str, view: str) -> None:
+        """The live view of one block (its feature maps or its filters), brought to the front."""
+        live = getattr(self, "live_views", None)
+        if live is None:
             return
-        self.view.setTransform(QTransform.fromScale(READABLE_ZOOM, READABLE_ZOOM))
-        visible_h = self.view.viewport().height() / READABLE_ZOOM
-        self.view.centerOn(rect.center().x(), rect.top() - 30 + visible_h / 2)
+        self.live_views_dock.show()
+        self.live_views_dock.raise_()
+        live.set_block(node_id)
+        from widgets.live_views import TABS
+        tabs = getattr(live, "tabs", None)
+        names = [name for name, _ in TABS]
+        if tabs is not None and view in names:
+            tabs.setCurrentIndex(names.index(view))
+        if view == "filters" and hasattr(live, "_request"):
+            live._request(filters_block=node_id)
+        self.show_status(f"Live views: the {'filters' if view == 'filters' else 'feature maps'} of '{node_id}' "
+                         "(shown while a run trains).")
 
     def _activate_block(self, node_id: str) -> None:
         self.inspector_dock.show()
@@ -367,7 +451,7 @@ class MainWindow(QMainWindow):
         self.inspector.id_edit.setFocus()
 
     def _auto_layout(self) -> None:
-        self.editor.auto_layout()
+        self.editor.auto_layout(self.scene.direction)
         QTimer.singleShot(0, self, self.view.fit_all)
 
     def show_status(self, text: str) -> None:

@@ -55,6 +55,24 @@ class Settings:
     def batch_size(self, value: int) -> None:
         self.q.setValue("summary/batch_size", int(value))
 
+    @property
+    def layout_direction(self) -> str:
+        """How the canvas lays networks out: "lr" (left to right, the default) or "tb" (top to bottom)."""
+        value = self.q.value("canvas/layout_direction", "lr")
+        return value if value in ("lr", "tb") else "lr"
+
+    @layout_direction.setter
+    def layout_direction(self, value: str) -> None:
+        self.q.setValue("canvas/layout_direction", value)
+
+    @property
+    def show_minimap(self) -> bool:
+        return str(self.q.value("canvas/show_minimap", "true")).lower() not in ("false", "0")
+
+    @show_minimap.setter
+    def show_minimap(self, value: bool) -> None:
+        self.q.setValue("canvas/show_minimap", "true" if value else "false")
+
     # ---- recent files -------------------------------------------------------------------------
     def recent_files(self) -> list[str]:
         value = self.q.value("recent_files", [])

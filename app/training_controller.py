@@ -15,8 +15,11 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine import protocol
+from engine.protocol import RunState
+from engine.run_model import RunEvent, RunModel
 
-IDLE, STARTING, RUNNING, PAUSED, STOPPING = "idle", "starting", "running", "paused", "stopping"
+IDLE, STARTING, RUNNING, PAUSED, STOPPING = (RunState.IDLE, RunState.STARTING, RunState.RUNNING, RunState.PAUSED,
+                                             RunState.STOPPING)
 POLL_MS = 33
 READ_BUDGET_S = 0.012          # stop reading the pipe after this long in one tick; the rest waits
 
@@ -35,8 +38,10 @@ class TrainingController(QObject):
     failed = Signal(str)           # a sentence for the person
     state_changed = Signal(str)
 
-    def __init__(self, parent=None, stop_timeout: float = 3.0, poll_ms: int = POLL_MS):
+    def __init__(self, parent=None, stop_timeout: float = 3.0, poll_ms: int = POLL_MS, run: RunModel | None = None):
         super().__init__(parent)
+        self.run = run if run is not None else RunModel()     # what the views mirror
+        self._feed_run_model()
         self.stop_timeout = stop_timeout
         self.state = IDLE
         self.process = None
@@ -50,6 +55,16 @@ class TrainingController(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(poll_ms)
         self.timer.timeout.connect(self.poll)
+
+    def _feed_run_model(self) -> None:
+        """Every message also goes to the run model, which the views follow (the signals stay for
+        scripts and tests that want one kind of message)."""
+        r = self.run
+        for signal, slot in ((self.started, r.on_started), (self.progress, r.on_progress), (self.scalars, r.on_scalars),
+                             (self.epoch_finished, r.on_epoch), (self.frame, r.on_frame), (self.log, r.on_log),
+                             (self.finished, r.on_finished), (self.failed, r.on_failed),
+                             (self.state_changed, r.set_state)):
+            signal.connect(slot)
 
     # ---- commands -------------------------------------------------------------------------------
     @property
@@ -78,6 +93,7 @@ class TrainingController(QObject):
         finally:
             child_conn.close()
         self.snapshot_time = time.time()
+        self.run.begin(network_dict, settings)
         self.last_checkpoint = self.last_frame = None
         self._ended = False
         self._stop_deadline = None
@@ -132,8 +148,12 @@ class TrainingController(QObject):
                 kind, payload = self.conn.recv()
                 if kind == protocol.FRAME:
                     newest_frame = payload
-                else:
-                    self._dispatch(kind, payload)
+                    continue
+                if kind in (protocol.DONE, protocol.ERROR) and newest_frame is not None:
+                    self.last_frame = newest_frame        # the run's last frame comes before its end
+                    self.frame.emit(newest_frame)
+                    newest_frame = None
+                self._dispatch(kind, payload)
         except (EOFError, OSError):
             self._child_gone()
         if newest_frame is not None:
@@ -240,12 +260,16 @@ def install_training(window) -> TrainingController:
     from PySide6.QtWidgets import QApplication
 
     from engine.datasets import DataError, input_spec
+    from engine.graph import ChangeKind
+    from widgets.live_views import OTHER_NETWORK
     from widgets.training_panel import TrainingPanel
 
     from .settings import data_dir
 
-    panel = TrainingPanel(window)
-    controller = TrainingController(window)
+    run = getattr(window, "run", None)
+    controller = TrainingController(window, run=run)
+    window.run = controller.run
+    panel = TrainingPanel(window, run=controller.run)
     window.training_panel, window.training_controller = panel, controller
     window.training_dock = window.add_dock(panel, "Training", "right")
     beside = getattr(window, "explain_dock", None)
@@ -265,6 +289,12 @@ def install_training(window) -> TrainingController:
             panel.refuse("Fix the network before training: " + errors[0]
                          + (f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""))
             return
+        from engine.sizes import start_problem
+        too_big = start_problem(doc.network, doc.results, settings.get("device", "auto"),
+                                settings.get("batch_size", 64), settings.get("optimizer", "adam"))
+        if too_big:     # refused before a process starts or anything is allocated, with the estimate
+            panel.refuse(too_big)
+            return
         if panel.input is None:       # no single usable Input: the data cannot be shaped for it
             panel.refuse(panel.input_problem or "The network needs one Input block to train.")
             return
@@ -276,6 +306,11 @@ def install_training(window) -> TrainingController:
         if controller.start(doc.snapshot(), settings):
             panel.show_snapshot(controller.snapshot_time)
 
+    def follow_network(change):          # another network opened: the last run's views no longer apply
+        if change.kind == ChangeKind.RESET:
+            controller.run.clear(OTHER_NETWORK)
+
+    doc.network.subscribe(follow_network)
     doc.results_changed.connect(follow_input)
     follow_input()
     panel.start_requested.connect(start)
@@ -283,13 +318,6 @@ def install_training(window) -> TrainingController:
     panel.resume_requested.connect(controller.resume)
     panel.stop_requested.connect(controller.stop)
     panel.lr_change_requested.connect(controller.set_lr)
-    controller.state_changed.connect(panel.set_state)
-    controller.started.connect(panel.on_started)
-    controller.progress.connect(panel.on_progress)
-    controller.paused.connect(panel.on_paused)
-    controller.finished.connect(panel.on_finished)
-    controller.failed.connect(panel.on_failed)
-    controller.log.connect(panel.on_log)
     controller.failed.connect(lambda message: window.show_status(message))
     live = getattr(window, "live_views", None)
     if live is not None and hasattr(live, "attach"):
@@ -325,9 +353,9 @@ def add_training_menu(window, panel, controller) -> None:
         menu.addAction(action)
         actions.append((action, buttons))
 
-    def follow(_state=None):          # after panel.set_state, which is connected first
+    def follow(_state=None):          # after the panel's, which subscribed first
         for action, buttons in actions:
             action.setEnabled(any(b.isEnabled() for b in buttons))
-    controller.state_changed.connect(follow)
+    controller.run.subscribe(RunEvent.STATE, follow)
     follow()
     window.training_actions = [a for a, _ in actions]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from engine import GraphError, NetworkFileError
+from engine import BLOCKS, GraphError, NetworkFileError
 from engine import serialization
 from engine.blocks.checks import type_problem
 from engine.graph import Network, Node
@@ -40,11 +40,13 @@ def same(a, b) -> bool:
     return a == b
 
 
-def checked_blocks(blocks: list[dict]) -> list[dict]:
+def checked_blocks(blocks: list[dict], typed: bool = False) -> list[dict]:
     """Blocks ({"id", "type", "params", "position", "extra"}, all but id and type optional) as the
     document may hold them: each as a save writes it and the loader reads it back (numbers, lists and
     text exactly as a reopened file has them). Raises GraphError with the reason when a save could not
-    write one or the loader would refuse it."""
+    write one or the loader would refuse it. `typed`: also refuse parameters that are unknown, of the
+    wrong type or not finite (what the app itself brings in; pasted blocks are taken like a file, whose
+    wrong values are errors on the block)."""
     mini = Network("check")
     for b in blocks:
         nid, params, extra = b.get("id"), b.get("params"), b.get("extra")
@@ -60,6 +62,9 @@ def checked_blocks(blocks: list[dict]) -> list[dict]:
         if not isinstance(extra, dict):
             raise GraphError(f"Block '{short(nid)}': its extra keys must be an object, not {short(extra)}.")
         position = b.get("position")
+        if typed and isinstance(b.get("type"), str) and b["type"] in BLOCKS:
+            for name, value in params.items():
+                _check_value(nid, b["type"], name, value)
         mini.nodes[nid] = Node(nid, b.get("type"), dict(params),
                                None if position is None else checked_position(nid, position),
                                {k: v for k, v in extra.items() if k not in serialization.NODE_KEYS})
@@ -88,25 +93,31 @@ def checked_values(node, values: dict) -> dict:
     hold them: a known parameter, of its type, finite, and loadable. GraphError says why not."""
     if not isinstance(values, dict):
         raise GraphError(f"Parameters must be given as name: value, not {short(values)}.")
-    spec = node.spec
-    spatial = 1 if node.type.endswith("1d") else 2
     params = dict(node.params)
     for name, value in values.items():
-        param = spec.param(name) if isinstance(name, str) else None
         if value is None:
             params.pop(name, None)
             continue
-        if param is None:
-            raise GraphError(f"{spec.label} '{node.id}' has no parameter {short(name)}.")
-        why = type_problem(param, value, spatial)
-        if why:
-            raise GraphError(f"{spec.label} '{node.id}': {name} must be {why}, not {short(value)}.")
-        if not all(_finite_number(v) for v in (value if isinstance(value, list) else [value])
-                   if isinstance(v, (int, float)) and not isinstance(v, bool)):
-            raise GraphError(f"{spec.label} '{node.id}': {name} must be a finite number, not {short(value)}.")
+        _check_value(node.id, node.type, name, value)
         params[name] = value
     [block] = checked_blocks([{"id": node.id, "type": node.type, "params": params}])
     return {name: block["params"].get(name) for name in values}
+
+
+def _check_value(node_id: str, type_name: str, name, value) -> None:
+    """GraphError unless `value` is one the block's parameter `name` can hold: known, typed, finite."""
+    spec = BLOCKS[type_name]
+    param = spec.param(name) if isinstance(name, str) else None
+    if param is None:
+        raise GraphError(f"{spec.label} '{node_id}' has no parameter {short(name)}.")
+    if value is None and param.default is None:
+        return
+    why = type_problem(param, value, 1 if type_name.endswith("1d") else 2)
+    if why:
+        raise GraphError(f"{spec.label} '{node_id}': {name} must be {why}, not {short(value)}.")
+    if not all(_finite_number(v) for v in (value if isinstance(value, list) else [value])
+               if isinstance(v, (int, float)) and not isinstance(v, bool)):
+        raise GraphError(f"{spec.label} '{node_id}': {name} must be a finite number, not {short(value)}.")
 
 
 def _finite_number(c) -> bool:

@@ -20,7 +20,14 @@ def build_model(net: Network):
     return _build(net)
 
 
+def from_module(module, input_shape, input_dtype: str = "float32", name: str | None = None) -> Network:
+    """The network of a torch.nn.Module, traced with torch.fx (spec §5); what has no block raises
+    engine.importer.ImportProblem naming the module path and the reason."""
+    from .importer import from_module as _from_module
+    return _from_module(module, input_shape, input_dtype, name)
+
+
 __all__ = ["BLOCKS", "GROUPS", "BlockSpec", "Change", "Edge", "Fix", "GraphError", "Network", "NetworkFileError",
            "Node", "Param", "ShapeCache", "ShapeError", "ShapeResult", "build_model", "dumps", "fmt_shape",
-           "infer_shapes", "load_network", "loads", "network_from_dict", "network_to_dict", "save_network",
+           "from_module", "infer_shapes", "load_network", "loads", "network_from_dict", "network_to_dict", "save_network",
            "summary"]

@@ -6,6 +6,7 @@ import re
 
 from torch import nn
 
+from . import sizes
 from .graph import Network
 from .shapes import infer_shapes
 
@@ -52,6 +53,11 @@ class NetwrightModel(nn.Module):
         output = net.output_node()
         if output is None:
             raise ModelError("The network has no output block: connect at least one block after the Input.")
+        est = sizes.estimate(net, results)          # the weights are made on the CPU: refuse before allocating
+        problem = sizes.memory_problem(net, est, est.weight_bytes, sizes.available_ram(), "Building this network",
+                                       "this computer")
+        if problem:
+            raise ModelError(problem)
         self.input_ids = net.input_nodes()
         self.output_id = output
         taken: set[str] = set()
@@ -90,4 +96,34 @@ class NetwrightModel(nn.Module):
 
 
 def build_model(net: Network) -> NetwrightModel:
+    """The network as a torch module on the CPU; a ModelError (before anything is allocated) when it has
+    errors or its weights would not fit in this computer's available memory."""
     return NetwrightModel(net)
+
+
+def device_memory(device) -> int | None:
+    """Bytes free on a torch device: CUDA's own count, the computer's available memory for the CPU and for
+    Apple's unified memory; None when unknown."""
+    import torch
+    device = torch.device(device)
+    if device.type == "cuda":
+        try:
+            return torch.cuda.mem_get_info(device)[0]
+        except (RuntimeError, AssertionError):
+            return None
+    return sizes.available_ram()
+
+
+def training_memory_problem(net: Network, device, batch_size: int, optimizer: str = "adam") -> str | None:
+    """Why a training run of `net` cannot fit on `device` (a sentence with the estimate and the biggest
+    blocks), or None. Pure arithmetic on the shapes plus one question to the device: call it before any data
+    or weights are allocated. A network with errors is left to build_model, which names them."""
+    results = infer_shapes(net)
+    if any(r.error for r in results.values()):
+        return None
+    est = sizes.estimate(net, results)
+    needed = est.training_bytes(batch_size, optimizer)
+    kind = getattr(device, "type", str(device).split(":")[0])
+    where = {"cpu": "this computer", "mps": "this Mac's unified memory"}.get(kind, f"the GPU {device}")
+    return sizes.memory_problem(net, est, needed, device_memory(device),
+                                f"Training with batch size {batch_size} and {optimizer}", where)

@@ -7,8 +7,11 @@ single-input block) with a `GraphError` whose message says why.
 from __future__ import annotations
 
 import copy
+import heapq
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Callable
 
 from .blocks import BLOCKS
@@ -19,6 +22,24 @@ class GraphError(ValueError):
 
 
 _ABSENT = object()
+MAX_ID_LENGTH = 200
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def id_problem(node_id) -> str | None:
+    """Why a block id is unusable (a sentence), or None: ids are non-empty strings of at most
+    MAX_ID_LENGTH characters without control characters, line breaks or text-direction overrides (which
+    would garble a table or terminal, or show one id as another)."""
+    if not isinstance(node_id, str) or not node_id:
+        return "a block id must be a non-empty string"
+    if len(node_id) > MAX_ID_LENGTH:
+        return f"a block id may have at most {MAX_ID_LENGTH} characters, this one has {len(node_id):,}"
+    if not node_id.isprintable() or not _BIDI.isdisjoint(node_id):
+        for ch in node_id:
+            if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _BIDI:
+                return (f"a block id may not contain control characters, line breaks or text-direction marks "
+                        f"(it holds U+{ord(ch):04X})")
+    return None
 
 
 @dataclass
@@ -41,11 +62,22 @@ class Edge:
     target: str
 
 
+class ChangeKind(StrEnum):
+    """What one edit did; a str, so it also compares equal to its name."""
+    NODE_ADDED = "node_added"
+    NODE_REMOVED = "node_removed"
+    EDGE_ADDED = "edge_added"
+    EDGE_REMOVED = "edge_removed"
+    PARAM_CHANGED = "param_changed"
+    NODE_MOVED = "node_moved"
+    NODE_RENAMED = "node_renamed"
+    RESET = "reset"              # everything may have changed (another network was opened)
+
+
 @dataclass(frozen=True)
 class Change:
-    """One edit: kind is node_added, node_removed, edge_added, edge_removed, param_changed,
-    node_moved, node_renamed, or reset (everything may have changed)."""
-    kind: str
+    """One edit of the network (listeners get it through Network.subscribe)."""
+    kind: ChangeKind
     node_id: str | None = None
     edge: Edge | None = None
     name: str | None = None
@@ -60,6 +92,7 @@ class Network:
         self.extra: dict = {}            # unknown top-level keys of the file
         self._listeners: list[Callable[[Change], None]] = []
         self._order: list[str] | None = None
+        self._links: tuple | None = None    # (edges, sources per node, targets per node) until the next edit
         self.structure_revision = 0
 
     # ---- events -------------------------------------------------------------------------------
@@ -71,8 +104,8 @@ class Network:
             self._listeners.remove(callback)
 
     def _emit(self, change: Change) -> None:
-        if change.kind not in ("param_changed", "node_moved"):
-            self._order = None
+        if change.kind not in (ChangeKind.PARAM_CHANGED, ChangeKind.NODE_MOVED):
+            self._order = self._links = None
             self.structure_revision += 1
         for cb in list(self._listeners):
             cb(change)
@@ -87,9 +120,21 @@ class Network:
     def node(self, node_id: str) -> Node:
         return self.nodes[node_id]
 
+    def _adjacency(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Sources and targets of every node, built once per structure (so a walk is linear, not quadratic)."""
+        links = self._links
+        if links is None or links[0] is not self.edges or links[1] != len(self.edges):
+            ins: dict[str, list[str]] = {}
+            outs: dict[str, list[str]] = {}
+            for e in self.edges:
+                ins.setdefault(e.target, []).append(e.source)
+                outs.setdefault(e.source, []).append(e.target)
+            links = self._links = (self.edges, len(self.edges), ins, outs)
+        return links[2], links[3]
+
     def inputs_of(self, node_id: str) -> list[str]:
         """Sources feeding `node_id`, in the order of the edge list (the order Add/Concat take them)."""
-        return [e.source for e in self.edges if e.target == node_id]
+        return list(self._adjacency()[0].get(node_id, ()))
 
     def ancestors(self, node_id: str) -> set[str]:
         """`node_id` and every node it depends on (what the block's output needs computed)."""
@@ -102,7 +147,7 @@ class Network:
         return seen
 
     def outputs_of(self, node_id: str) -> list[str]:
-        return [e.target for e in self.edges if e.source == node_id]
+        return list(self._adjacency()[1].get(node_id, ()))
 
     def input_nodes(self) -> list[str]:
         return [n.id for n in self.nodes.values() if n.type == "Input"]
@@ -122,20 +167,16 @@ class Network:
     def topological_order(self) -> list[str]:
         """Node ids, every node after its inputs; ties keep the file's order. Cached until the next edit."""
         if self._order is None:
-            indeg = {nid: 0 for nid in self.nodes}
-            succ: dict[str, list[str]] = {nid: [] for nid in self.nodes}
-            for e in self.edges:
-                indeg[e.target] += 1
-                succ[e.source].append(e.target)
+            ins, succ = self._adjacency()
+            indeg = {nid: len(ins.get(nid, ())) for nid in self.nodes}
             position = {nid: i for i, nid in enumerate(self.nodes)}
-            import heapq
             ready = [(position[n], n) for n, d in indeg.items() if d == 0]
             heapq.heapify(ready)
             order = []
             while ready:
                 _, nid = heapq.heappop(ready)
                 order.append(nid)
-                for t in succ[nid]:
+                for t in succ.get(nid, ()):
                     indeg[t] -= 1
                     if indeg[t] == 0:
                         heapq.heappush(ready, (position[t], t))
@@ -144,9 +185,7 @@ class Network:
 
     def reaches(self, start: str, goal: str) -> bool:
         """Is there a path start → … → goal?"""
-        succ: dict[str, list[str]] = {}
-        for e in self.edges:
-            succ.setdefault(e.source, []).append(e.target)
+        succ = self._adjacency()[1]
         seen, stack = set(), [start]
         while stack:
             n = stack.pop()
@@ -174,7 +213,7 @@ class Network:
         tspec = self.nodes[target].spec
         if tspec.max_inputs == 0:
             return f"'{target}' is an Input: nothing can feed it."
-        if Edge(source, target) in self.edges:
+        if target in self._adjacency()[1].get(source, ()):
             return f"'{source}' already feeds '{target}'."
         if len(self.inputs_of(target)) >= tspec.max_inputs:
             return (f"{tspec.label} '{target}' takes one input and already has one; use Add or Concat to "
@@ -191,8 +230,9 @@ class Network:
         if type_name not in BLOCKS:
             raise GraphError(f"Unknown block type '{type_name}'.")
         node_id = node_id or self.unique_id(type_name)
-        if not isinstance(node_id, str) or not node_id:
-            raise GraphError("A block id must be a non-empty string.")
+        problem = id_problem(node_id)
+        if problem:
+            raise GraphError(problem[0].upper() + problem[1:] + ".")
         if node_id in self.nodes:
             raise GraphError(f"There is already a block named '{node_id}'.")
         node = Node(node_id, type_name, dict(params or {}),
@@ -203,14 +243,14 @@ class Network:
             items = list(self.nodes.items())
             items.insert(max(index, 0), (node_id, node))
             self.nodes = dict(items)
-        self._emit(Change("node_added", node_id))
+        self._emit(Change(ChangeKind.NODE_ADDED, node_id))
         return node_id
 
     def remove_node(self, node_id: str) -> None:
-        for e in [e for e in self.edges if node_id in (e.source, e.target)]:
+        for e in [e for e in self.edges if e.source == node_id or e.target == node_id]:
             self.disconnect(e.source, e.target)
         del self.nodes[node_id]
-        self._emit(Change("node_removed", node_id))
+        self._emit(Change(ChangeKind.NODE_REMOVED, node_id))
 
     def connect(self, source: str, target: str, index: int | None = None, check: bool = True) -> Edge:
         """Link source → target; `check=False` restores a link exactly as it was (undo), even one the
@@ -223,7 +263,7 @@ class Network:
             self.edges.append(edge)
         else:
             self.edges.insert(index, edge)
-        self._emit(Change("edge_added", target, edge))
+        self._emit(Change(ChangeKind.EDGE_ADDED, target, edge))
         return edge
 
     def disconnect(self, source: str, target: str) -> int:
@@ -231,7 +271,7 @@ class Network:
         edge = Edge(source, target)
         index = self.edges.index(edge)
         del self.edges[index]
-        self._emit(Change("edge_removed", target, edge))
+        self._emit(Change(ChangeKind.EDGE_REMOVED, target, edge))
         return index
 
     def set_param(self, node_id: str, name: str, value: Any) -> None:
@@ -242,7 +282,7 @@ class Network:
         else:
             node.params[name] = value
         node.revision += 1
-        self._emit(Change("param_changed", node_id, name=name, value=value))
+        self._emit(Change(ChangeKind.PARAM_CHANGED, node_id, name=name, value=value))
 
     def set_params(self, node_id: str, params: dict) -> None:
         """Give a block exactly these parameters, in this order (an edit and its undo: values, types and
@@ -253,28 +293,31 @@ class Network:
         for name in dict.fromkeys([*old, *params]):
             a, b = old.get(name, _ABSENT), params.get(name, _ABSENT)
             if type(a) is not type(b) or a != b:
-                self._emit(Change("param_changed", node_id, name=name, value=params.get(name)))
+                self._emit(Change(ChangeKind.PARAM_CHANGED, node_id, name=name, value=params.get(name)))
 
     def move(self, node_id: str, position: tuple[float, float]) -> None:
         """Place a block; the numbers are kept as given (an undo puts back [0, 100], not [0.0, 100.0])."""
         self.nodes[node_id].position = (position[0], position[1])
-        self._emit(Change("node_moved", node_id, value=self.nodes[node_id].position))
+        self._emit(Change(ChangeKind.NODE_MOVED, node_id, value=self.nodes[node_id].position))
 
     def rename(self, node_id: str, new_id: str) -> None:
         if not new_id or new_id in self.nodes:
             raise GraphError(f"'{new_id}' is empty or already used by another block.")
+        problem = id_problem(new_id)
+        if problem:
+            raise GraphError(problem[0].upper() + problem[1:] + ".")
         self.nodes = {(new_id if k == node_id else k): v for k, v in self.nodes.items()}
         self.nodes[new_id].id = new_id
         self.edges = [Edge(new_id if e.source == node_id else e.source, new_id if e.target == node_id else e.target)
                       for e in self.edges]
-        self._emit(Change("node_renamed", new_id, name=node_id))
+        self._emit(Change(ChangeKind.NODE_RENAMED, new_id, name=node_id))
 
     def replace_with(self, other: "Network") -> None:
         """Take over another network's content (keeps listeners); emits one reset."""
         self.name, self.extra = other.name, copy.deepcopy(other.extra)
         self.nodes = {k: copy.deepcopy(v) for k, v in other.nodes.items()}
         self.edges = list(other.edges)
-        self._emit(Change("reset"))
+        self._emit(Change(ChangeKind.RESET))
 
     def copy(self) -> "Network":
         net = Network(self.name)

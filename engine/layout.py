@@ -1,25 +1,46 @@
-"""Automatic placement of blocks on the canvas: layers from top to bottom, pure Python (no Qt).
+"""Automatic placement of blocks on the canvas: layers from left to right ("lr", the app's default:
+chains are long and screens are wide) or from top to bottom ("tb"), pure Python (no Qt).
 
-`layered_layout(net)` gives every node a position: its layer is the longest path from the
-network's sources (so each block sits below all of its inputs), links that skip layers get
+`layered_layout(net, direction)` gives every node a position: its layer is the longest path from
+the network's sources (so each block sits after all of its inputs), links that skip layers get
 placeholder slots so they run beside the blocks they skip instead of under them, and a few
 barycenter sweeps reorder each layer to reduce crossings. Positions are block centres.
 
-`missing_positions(net)` places only the nodes whose `position` is None, next to the blocks
-they are linked to, without moving anything the user placed.
+`missing_positions(net, direction)` places only the nodes whose `position` is None, next to the
+blocks they are linked to, without moving anything the user placed. `place_near` and `after`
+find one free spot (after a block, in the layout direction).
 """
 from __future__ import annotations
 
 from .graph import Network
 
-LAYER_GAP = 110.0   # vertical distance between layers
-BLOCK_GAP = 220.0   # horizontal distance between neighbours in a layer
+LAYER_GAP = 110.0   # top to bottom: vertical distance between layers
+BLOCK_GAP = 220.0   # top to bottom: horizontal distance between neighbours in a layer
+LR_LAYER_GAP = 240.0    # left to right: horizontal distance between layers (a card is 176 wide)
+LR_BLOCK_GAP = 100.0    # left to right: vertical distance between neighbours in a layer (a card is 68 high)
+DIRECTIONS = ("lr", "tb")
 SWEEPS = 4
+
+
+def gaps(direction: str = "tb") -> tuple[float, float]:
+    """(distance between layers, distance between neighbours in a layer) for a direction."""
+    return (LR_LAYER_GAP, LR_BLOCK_GAP) if direction == "lr" else (LAYER_GAP, BLOCK_GAP)
+
+
+def _xy(direction: str, along: float, across: float) -> tuple[float, float]:
+    """A point from its coordinate along the flow (layers) and across it."""
+    return (along, across) if direction == "lr" else (across, along)
+
+
+def _split(direction: str, p) -> tuple[float, float]:
+    """(along, across) of a point: the inverse of `_xy`."""
+    return (p[0], p[1]) if direction == "lr" else (p[1], p[0])
 
 
 def _layers(net: Network) -> dict[str, int]:
     order = net.topological_order()
-    order = order + [nid for nid in net.nodes if nid not in set(order)]   # nodes on a cycle go last
+    placed = set(order)
+    order = order + [nid for nid in net.nodes if nid not in placed]   # nodes on a cycle go last
     preds: dict[str, list[str]] = {nid: [] for nid in net.nodes}
     succs: dict[str, list[str]] = {nid: [] for nid in net.nodes}
     for e in net.edges:
@@ -97,24 +118,25 @@ def _order(full: dict, up: dict, down: dict, first_seen: dict) -> list[list]:
     return best
 
 
-def _coordinates(rows: list[list], up: dict) -> dict:
+def _coordinates(rows: list[list], up: dict, gap: float = BLOCK_GAP) -> dict:
     x: dict = {}
     for row in rows:
         wanted = []
         for i, n in enumerate(row):
             near = [x[m] for m in up[n] if m in x]
-            wanted.append(sum(near) / len(near) if near else (i - (len(row) - 1) / 2) * BLOCK_GAP)
+            wanted.append(sum(near) / len(near) if near else (i - (len(row) - 1) / 2) * gap)
         placed = []
         for w in wanted:
-            placed.append(w if not placed else max(w, placed[-1] + BLOCK_GAP))
+            placed.append(w if not placed else max(w, placed[-1] + gap))
         shift = sum(w - p for w, p in zip(wanted, placed)) / len(placed) if placed else 0.0
         for n, p in zip(row, placed):
             x[n] = p + shift
     return x
 
 
-def layered_layout(net: Network) -> dict[str, tuple[float, float]]:
-    """A position (block centre) for every node: layers top to bottom, crossings reduced."""
+def layered_layout(net: Network, direction: str = "tb") -> dict[str, tuple[float, float]]:
+    """A position (block centre) for every node: layers left to right ("lr") or top to bottom ("tb"),
+    crossings reduced."""
     if not net.nodes:
         return {}
     layer = _layers(net)
@@ -124,51 +146,83 @@ def layered_layout(net: Network) -> dict[str, tuple[float, float]]:
         if n not in first_seen:      # a placeholder sorts after the block its link comes from
             first_seen[n] = (full[n], len(net.nodes) + n[1])
     rows = _order(full, up, down, first_seen)
-    x = _coordinates(rows, up)
-    return {nid: (round(x[nid], 1), layer[nid] * LAYER_GAP) for nid in net.nodes}
+    layer_gap, block_gap = gaps(direction)
+    x = _coordinates(rows, up, block_gap)
+    return {nid: _xy(direction, layer[nid] * layer_gap, round(x[nid], 1)) for nid in net.nodes}
 
 
-def _crowded(p: tuple[float, float], taken: list[tuple[float, float]]) -> bool:
-    return any(abs(p[0] - q[0]) < BLOCK_GAP * 0.9 and abs(p[1] - q[1]) < LAYER_GAP * 0.9 for q in taken)
+def crowded(p, taken, direction: str = "tb") -> bool:
+    """Whether a card centred at p would overlap (or nearly touch) one centred at a point of `taken`."""
+    layer_gap, block_gap = gaps(direction)
+    a0, c0 = _split(direction, p)
+    for q in taken:
+        a1, c1 = _split(direction, q)
+        if abs(a0 - a1) < layer_gap * 0.9 and abs(c0 - c1) < block_gap * 0.9:
+            return True
+    return False
+
+
+def free_spot(p, taken, direction: str = "tb") -> tuple[float, float]:
+    """p, or the nearest spot across the flow (right of it top to bottom, below it left to right) where
+    a card overlaps none of `taken`."""
+    _, block_gap = gaps(direction)
+    taken = list(taken)
+    along, across = _split(direction, p)
+    for _ in range(10_000):
+        if not crowded(_xy(direction, along, across), taken, direction):
+            break
+        across += block_gap
+    return _xy(direction, along, across)
+
+
+def after(p, direction: str = "tb") -> tuple[float, float]:
+    """The spot one layer after p in the layout direction."""
+    along, across = _split(direction, p)
+    return _xy(direction, along + gaps(direction)[0], across)
 
 
 def place_near(net: Network, node_id: str, taken: dict[str, tuple[float, float]],
-               fallback: tuple[float, float] | None = None) -> tuple[float, float]:
-    """A free spot for one node: below its placed inputs, else above its placed outputs, else at
-    `fallback` (default: below the lowest placed block), moved right until it overlaps nothing."""
-    ins = [taken[s] for s in net.inputs_of(node_id) if s in taken]
-    outs = [taken[t] for t in net.outputs_of(node_id) if t in taken]
+               fallback: tuple[float, float] | None = None, direction: str = "tb") -> tuple[float, float]:
+    """A free spot for one node: one layer after its placed inputs, else one layer before its placed
+    outputs, else at `fallback` (default: after the last placed block), moved across the flow until
+    it overlaps nothing."""
+    layer_gap, _ = gaps(direction)
+    ins = [_split(direction, taken[s]) for s in net.inputs_of(node_id) if s in taken]
+    outs = [_split(direction, taken[t]) for t in net.outputs_of(node_id) if t in taken]
     if ins:
-        p = (sum(q[0] for q in ins) / len(ins), max(q[1] for q in ins) + LAYER_GAP)
+        p = _xy(direction, max(q[0] for q in ins) + layer_gap, sum(q[1] for q in ins) / len(ins))
     elif outs:
-        p = (sum(q[0] for q in outs) / len(outs), min(q[1] for q in outs) - LAYER_GAP)
+        p = _xy(direction, min(q[0] for q in outs) - layer_gap, sum(q[1] for q in outs) / len(outs))
     elif fallback is not None:
         p = fallback
     elif taken:
-        low = max(taken.values(), key=lambda q: (q[1], -q[0]))
-        p = (low[0], low[1] + LAYER_GAP)
+        last = max((_split(direction, q) for q in taken.values()), key=lambda q: (q[0], -q[1]))
+        p = _xy(direction, last[0] + layer_gap, last[1])
     else:
         p = (0.0, 0.0)
     others = [q for nid, q in taken.items() if nid != node_id]
-    while _crowded(p, others):
-        p = (p[0] + BLOCK_GAP, p[1])
-    return p
+    return free_spot(p, others, direction)
 
 
-def missing_positions(net: Network) -> dict[str, tuple[float, float]]:
+def missing_positions(net: Network, direction: str = "tb") -> dict[str, tuple[float, float]]:
     """Positions for the nodes that have none, leaving placed nodes where they are."""
     missing = {nid for nid, n in net.nodes.items() if n.position is None}
     if not missing:
         return {}
     if len(missing) == len(net.nodes):
-        return layered_layout(net)
-    auto = layered_layout(net)
+        return layered_layout(net, direction)
+    auto = layered_layout(net, direction)
     taken = {nid: tuple(n.position) for nid, n in net.nodes.items() if n.position is not None}
-    shift = max(p[0] for p in taken.values()) + BLOCK_GAP * 1.5 - min(p[0] for p in auto.values())
+    _, block_gap = gaps(direction)
+    across_max = max(_split(direction, p)[1] for p in taken.values())
+    shift = across_max + block_gap * 1.5 - min(_split(direction, p)[1] for p in auto.values())
     order = net.topological_order()
-    order = order + [nid for nid in net.nodes if nid not in set(order)]
+    placed = set(order)
+    order = order + [nid for nid in net.nodes if nid not in placed]
     out: dict[str, tuple[float, float]] = {}
     for nid in order:
         if nid in missing:
-            taken[nid] = out[nid] = place_near(net, nid, taken, (shift + auto[nid][0], auto[nid][1]))
+            along, across = _split(direction, auto[nid])
+            fallback = _xy(direction, along, shift + across)
+            taken[nid] = out[nid] = place_near(net, nid, taken, fallback, direction)
     return out

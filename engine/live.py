@@ -19,9 +19,9 @@ import time
 import numpy as np
 
 from . import protocol
+from .protocol import FRAME_VIEWS, View
 
-VIEWS = ("curves", "filters", "features", "gates", "weights", "outcome")
-FRAME_VIEWS = VIEWS[1:]          # curves come from SCALARS and EPOCH, not from frames
+VIEWS = tuple(View)
 DEFAULTS = {"every_steps": 20, "max_fps": 15.0, "budget": 0.05, "block": None, "filters_block": None,
             "gates_block": None, "probe_index": 0, "temperature": 0.8, "text_length": 160, "confusion_samples": 1000,
             "final": None}
@@ -202,7 +202,7 @@ class LiveCallback:
         views = {}
         for name in names:
             try:
-                views[name] = getattr(self, f"_{name}_view")(trainer, ctx)
+                views[name] = COMPUTE[name].compute(self, trainer, ctx)
             except Exception as e:  # noqa: BLE001
                 views[name] = {"note": _failed(name, e)}
         return views
@@ -321,14 +321,28 @@ class LiveCallback:
         return out
 
 
+# ------------------------------------------------------------------------------- the registry
+
+class _Entry:
+    """How the engine makes one view's data: a label for its messages and the function (a method of
+    LiveCallback taking the trainer and the probe context)."""
+
+    def __init__(self, label: str, compute):
+        self.label, self.compute = label, compute
+
+
+COMPUTE = {View.FILTERS: _Entry("filters", LiveCallback._filters_view),
+           View.FEATURES: _Entry("feature-map", LiveCallback._features_view),
+           View.GATES: _Entry("gates", LiveCallback._gates_view),
+           View.WEIGHTS: _Entry("weights", LiveCallback._weights_view),
+           View.OUTCOME: _Entry("outcome", LiveCallback._outcome_view)}
+
+
 # ------------------------------------------------------------------------------------- helpers
 
-LABELS = {"filters": "filters", "features": "feature-map", "gates": "gates", "weights": "weights",
-          "outcome": "outcome"}
-
-
 def _failed(view: str, error: Exception) -> str:
-    return (f"The {LABELS.get(view, view)} view could not be computed for this network "
+    label = COMPUTE[view].label if view in COMPUTE else view
+    return (f"The {label} view could not be computed for this network "
             f"({type(error).__name__}: {error}); training goes on without it.")
 
 

@@ -27,6 +27,32 @@ Parent → child
 - VIEWS    {"enabled": {view name: bool}, "every_steps": int, "max_fps": float, "block": node id
             or None, "probe_index": int, ...}   (live-view configuration; see engine/live.py)
 """
+from enum import StrEnum
+
 STARTED, PROGRESS, SCALARS, EPOCH, FRAME = "started", "progress", "scalars", "epoch", "frame"
 PAUSED, RESUMED, CHECKPOINT, DONE, ERROR, LOG = "paused", "resumed", "checkpoint", "done", "error", "log"
 PAUSE, RESUME, STOP, SET_LR, VIEWS = "pause", "resume", "stop", "set_lr", "views"
+
+
+class RunState(StrEnum):
+    """The one vocabulary for where a run stands, used by the trainer's host, the app's run model, the
+    training panel, the Training menu and the status bar (a str, so it compares equal to its value)."""
+    IDLE = "idle"
+    STARTING = "starting"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+
+
+class View(StrEnum):
+    """The live views, declared once: the engine maps each to its compute function (engine.live.COMPUTE),
+    the GUI to its widget class (widgets.live_views.WIDGETS). A str: it is its own name in messages."""
+    CURVES = "curves"
+    FILTERS = "filters"
+    FEATURES = "features"
+    GATES = "gates"
+    WEIGHTS = "weights"
+    OUTCOME = "outcome"
+
+
+FRAME_VIEWS = tuple(v for v in View if v is not View.CURVES)   # curves come from SCALARS and EPOCH, not frames

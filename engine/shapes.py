@@ -10,14 +10,14 @@ import itertools
 from dataclasses import dataclass, field
 
 from .blocks import Fix, ShapeError, Tensor, fmt_shape, prod
-from .blocks.checks import check_bounds, type_problem
+from .blocks.checks import INT64_MAX, check_bounds, excerpt, type_problem
 from .blocks.spec import FLOAT, INT, INT_OR_PAIR, PADDING
 
 PLAIN_NUMBER_OK = {INT: (int,), INT_OR_PAIR: (int,), PADDING: (int,), FLOAT: (int, float)}
+from . import sizes
 from .graph import Network
 
 _stamps = itertools.count(1)
-_INF = float("inf")
 
 
 @dataclass(slots=True)
@@ -79,14 +79,15 @@ def param_problem(node) -> ShapeResult | None:
             names = ", ".join(known) or "none"
             return _error(f"{spec.label} '{node.id}' has no parameter '{name}' (it takes: {names}).")
         if type(value) in PLAIN_NUMBER_OK.get(p.kind, ()):      # the common case, no sentence built
-            if (p.min is None or value >= p.min) and (p.max is None or value <= p.max) and -_INF < value < _INF:
-                continue                                        # (NaN and ±Infinity go on to check_bounds)
+            if ((p.min is None or value >= p.min) and (p.max is None or value <= p.max)
+                    and -INT64_MAX <= value <= INT64_MAX):
+                continue          # (NaN, ±Infinity and numbers beyond 64 bits go on to check_bounds)
         elif value is None and p.default is None:
             continue
         else:
             why = type_problem(p, value, 1 if spec.type.endswith("1d") else 2)
             if why:
-                return _error(f"{spec.label} '{node.id}': {name} must be {why}, not {value!r}.")
+                return _error(f"{spec.label} '{node.id}': {name} must be {why}, not {excerpt(value)}.")
         try:
             check_bounds(spec.label, node.id, p, value)
         except ShapeError as e:
@@ -132,12 +133,16 @@ def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeRe
         out = spec.infer(node.id, tensors, params)
     except ShapeError as e:
         return _error(e.message, e.fixes)
-    except (TypeError, ValueError, ZeroDivisionError, KeyError, IndexError) as e:
-        return _error(f"{spec.label} '{node.id}': its parameters cannot be used ({e}).")
+    except (TypeError, ValueError, ZeroDivisionError, KeyError, IndexError, OverflowError) as e:
+        return _error(f"{spec.label} '{node.id}': its parameters cannot be used ({excerpt(str(e), 120)[1:-1]}).")
     t = out.tensor
     if t.shape and min(t.shape) < 1:
         return _error(f"{spec.label} '{node.id}': the output {fmt_shape(t.shape)} would be empty; an output size "
                       "below 1 means the input is too small for these settings.")
+    if prod(t.shape) > INT64_MAX or (out.params or 0) > INT64_MAX:
+        what = "output" if prod(t.shape) > INT64_MAX else "parameter count"
+        return _error(f"{spec.label} '{node.id}': its {what} would hold more than {INT64_MAX:,} numbers, more than "
+                      "PyTorch can count (its sizes are 64-bit); make the sizes smaller.")
     r = ShapeResult(t.shape, t.dtype, t.layout, out.params, out.macs,
                     prod(t.shape) * (8 if t.dtype == "int64" else 4), "\n".join(out.formula), None,
                     out.warnings, out.fixes, False, next(_stamps), t)
@@ -197,20 +202,84 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
             new_memo[nid] = (key, r)
         results[nid] = r
     if len(results) == len(nodes):          # no cycle: every node was reached
-        return new_memo, {nid: results[nid] for nid in nodes}
+        return new_memo, _with_size_warnings(net, {nid: results[nid] for nid in nodes})
     left = [nid for nid in net.nodes if nid not in results]    # on a cycle (only a file can hold one), or after it
-    for nid in left:
+    for nid in _on_cycles(left, sources):
         spec = net.nodes[nid].spec
-        if any(net.reaches(t, nid) for t in net.outputs_of(nid)):
+        if nid in sources[nid]:
+            results[nid] = _error(f"{spec.label} '{nid}' feeds itself: a block cannot take its own output as input; "
+                                  "remove the link from it to itself.")
+        else:
             results[nid] = _error(f"{spec.label} '{nid}' is part of a cycle: a block cannot (even indirectly) "
                                   "feed itself; remove one of the links in the loop.")
+    waiting = set(left)
     for nid in left:
         if nid not in results:
             spec = net.nodes[nid].spec
-            src = next(s for s in sources[nid] if s in left)
+            src = next(s for s in sources[nid] if s in waiting)
             results[nid] = _error(f"{spec.label} '{nid}' has no shape: its input is missing because '{src}' has "
                                   "no shape; fix the problem there first.", blocked=True)
-    return new_memo, {nid: results[nid] for nid in net.nodes}
+    return new_memo, _with_size_warnings(net, {nid: results[nid] for nid in net.nodes})
+
+
+def _with_size_warnings(net: Network, results: dict[str, ShapeResult]) -> dict[str, ShapeResult]:
+    """Above the sane limits (engine/sizes.py), warnings on the biggest blocks; not kept in the cache's memo,
+    so they follow the whole network's size, which no single block's key holds."""
+    params = memory = 0
+    for r in results.values():
+        if r.shape is not None:
+            params += r.params or 0
+            memory += r.memory
+    if params <= sizes.PARAM_LIMIT and memory <= sizes.ACTIVATION_LIMIT:
+        return results
+    for nid, extra in sizes.size_warnings(net, sizes.estimate(net, results)).items():
+        results[nid] = _with_warnings(results[nid], extra)
+    return results
+
+
+def _on_cycles(left: list[str], sources: dict[str, list[str]]) -> set[str]:
+    """The nodes of `left` that lie on a cycle: strongly connected components of more than one node, or a
+    node that feeds itself (Tarjan's algorithm without recursion, linear in the links)."""
+    inside = set(left)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: set[str] = set()
+    for root in left:
+        if root in index:
+            continue
+        work = [(root, iter([s for s in sources[root] if s in inside]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            nid, it = work[-1]
+            nxt = next(it, None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter([s for s in sources[nxt] if s in inside])))
+                elif nxt in on_stack:
+                    low[nid] = min(low[nid], index[nxt])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[nid])
+            if low[nid] == index[nid]:
+                component = []
+                while True:
+                    top = stack.pop()
+                    on_stack.discard(top)
+                    component.append(top)
+                    if top == nid:
+                        break
+                if len(component) > 1 or nid in sources[nid]:
+                    found.update(component)
+    return found
 
 
 def _role_warnings(node, role: int, output: str | None) -> list[str]:

@@ -103,6 +103,10 @@ class Trainer:
         random.seed(s.seed)
         np.random.seed(s.seed % (2 ** 32))
         torch.manual_seed(s.seed)
+        from .build import training_memory_problem
+        too_big = training_memory_problem(self.network, self.device, s.batch_size, s.optimizer)
+        if too_big:            # before any data or weights are allocated
+            raise TrainingError(too_big, "usage")
         if self.dataset is None:
             try:
                 self.dataset = prepare(s.dataset, self.network, s.data_dir, s.seed, progress=self._download_progress)
@@ -212,6 +216,9 @@ class Trainer:
             raise TrainingError(str(e), "usage") from None
         try:
             self.model.load_state_dict(state["model"])
+            if "rng" not in state:      # weights only (`import --weights-out`): a fresh run starts from them
+                self.log(f"Starting from the weights in {path}.")
+                return
             if state.get("settings", {}).get("optimizer") == self.settings.optimizer:
                 self.optimizer.load_state_dict(state["optimizer"])
             else:

@@ -339,16 +339,21 @@ def test_deleting_blocks_and_links_together_is_one_undo_step(window):
     assert snapshot(window) == before
 
 
-def test_pasting_the_same_copy_again_steps_further(window):
+def test_pasting_the_same_copy_again_lands_beside_it_each_time_clear_of_every_block(window):
+    from engine.layout import crowded
     window.scene.select_ids(["conv1"])
     window.copy_action.trigger()
     window.paste_action.trigger()
     first = window.scene.selected_ids()[0]
     window.paste_action.trigger()
     second = window.scene.selected_ids()[0]
-    x0 = window.doc.network.nodes["conv1"].position[0]
-    xs = [window.doc.network.nodes[n].position[0] - x0 for n in (first, second)]
-    assert xs == [40.0, 80.0]
+    net = window.doc.network
+    assert window.scene.selected_ids() == [second]
+    for nid in (first, second):
+        others = [n.position for k, n in net.nodes.items() if k != nid]
+        assert not crowded(net.nodes[nid].position, others, window.scene.direction), nid
+    # beside the original: at its place along the flow (left to right: the same x), next to it across
+    assert net.nodes[first].position[0] == net.nodes["conv1"].position[0] == net.nodes[second].position[0]
 
 
 def test_on_a_large_network_the_tables_follow_after_a_pause(window, chain, qtbot):

@@ -310,28 +310,23 @@ def test_the_rubber_link_shows_whether_the_link_would_be_accepted_and_escape_can
     assert rec.calls == []
 
 
-def test_context_menu_on_a_block_offers_delete(canvas, monkeypatch):
+def test_right_click_asks_for_the_menu_of_the_block_link_or_canvas_under_the_mouse(canvas):
     from PySide6.QtGui import QContextMenuEvent
-    from PySide6.QtWidgets import QMenu
-    _, scene, view, rec = canvas
-    shown = []
+    _, scene, view, _ = canvas
+    asked = []
+    scene.context_menu_requested.connect(lambda item, screen, at: asked.append(item))
 
-    def pick_first(scene_, menu, pos):
-        assert isinstance(menu, QMenu)
-        shown.append([a.text() for a in menu.actions()])
-        menu.actions()[0].trigger()
-    monkeypatch.setattr(NetworkScene, "show_menu", pick_first)
-    at = view.mapFromScene(scene.block_rect("flat").center())
-    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at,
-                                                              view.viewport().mapToGlobal(at)))
-    assert shown == [["Delete block"]]
-    assert rec.named("delete_requested") == [(["flat"], [])]
+    def right_click(scene_point):
+        at = view.mapFromScene(scene_point)
+        QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at,
+                                                                  view.viewport().mapToGlobal(at)))
+    right_click(scene.block_rect("flat").center())
     link = scene.link_item("conv", "relu")
-    at = view.mapFromScene(link.mapToScene(link.path().pointAtPercent(0.25)))
-    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at,
-                                                              view.viewport().mapToGlobal(at)))
-    assert shown[-1] == ["Remove link conv → relu"]
-    assert rec.named("unlink_requested") == [("conv", "relu")]
+    right_click(link.mapToScene(link.path().pointAtPercent(0.25)))
+    right_click(scene.block_rect("flat").center() + QPointF(0, 400))
+    assert asked == [scene.block_item("flat"), link, None]
+    assert scene.selected_ids() == []           # the link was selected for its menu, the block before it not
+    assert link.isSelected()
 
 
 def test_zoomed_far_out_a_drag_from_the_middle_of_a_block_moves_it(canvas):

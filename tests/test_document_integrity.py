@@ -343,3 +343,28 @@ def test_random_edits_keep_the_document_loadable_and_undo_exact(qapp, tmp_path):
     run_state_machine_as_test(DocumentMachine, settings=settings(
         max_examples=20, stateful_step_count=25, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]))
+
+
+def test_the_windows_paste_and_insert_paths_refuse_hostile_data_too(qtbot, tmp_path, monkeypatch):
+    """The canvas's own paste (beside the originals, or at the mouse) and its inserts use the same checks."""
+    monkeypatch.setenv("NETWRIGHT_CONFIG_DIR", str(tmp_path / "config"))
+    from app.main_window import MainWindow
+    window = MainWindow(recovery_folder=tmp_path / "config")
+    qtbot.addWidget(window)
+    window.doc.replace(engine.network_from_dict(json.loads(json.dumps(SMALL))), None)
+    said: list[str] = []
+    window.editor.status.connect(said.append)
+    before = text(window.doc.network)
+    for node in ({"id": "p", "type": "ReLU", "position": ["a", 1]}, {"id": "p", "type": "ReLU", "params": [1]},
+                 {"id": "p", "type": "ReLU", "position": [1e308, 1e308]}):
+        put_on_clipboard(blocks(node))
+        assert window.canvas_edits.paste() == [] and window.canvas_edits.paste((10.0, 10.0)) == []
+    put_on_clipboard("[" * 50000)
+    assert window.canvas_edits.paste() == []
+    assert window.canvas_edits.insert_new("Linear", "f1", "fc", {"out_features": "x"}) is None
+    assert text(window.doc.network) == before and window.doc.undo_stack.count() == 0
+    assert len(said) >= 8 and all("Cannot" in s or "no blocks" in s for s in said)
+    put_on_clipboard(blocks({"id": "p", "type": "ReLU", "position": [3, 4]}))
+    assert window.canvas_edits.paste() == ["p"]
+    assert reopens_equal(window.doc.network, tmp_path / "w.json")
+    window.doc.undo_stack.setClean()           # closing asks nothing

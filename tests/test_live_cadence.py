@@ -4,8 +4,9 @@ the price of the next frame while the overhead budget (5 % of training time) sta
 With a 2 s first frame the next one was due only after 40 s of training, so the tab on screen kept its
 step-0 picture and the meter read "view overhead (step 0) 100%". Visiting Curves switched to cheap
 frames (outcome only), which is why another tab "unfroze" it."""
-from engine.live import FRAME_VIEWS, LiveCallback
 from test_live_support import CNN, MiniTrainer, shapes_dataset
+
+from engine.live import FRAME_VIEWS, LiveCallback
 
 
 class ManualClock:

@@ -22,8 +22,8 @@ ALL_ON = {"every_steps": 2, "max_fps": 1000, "budget": 1.0}
 def train_into(views, network, dataset, epochs=2, live=None, **settings):
     """Train for real, sending each message to the views' slots as the training controller does."""
     live = live or LiveCallback(ALL_ON, network)
-    slots = {protocol.STARTED: views.on_started, protocol.SCALARS: views.on_scalars,
-             protocol.EPOCH: views.on_epoch, protocol.FRAME: views.on_frame, protocol.DONE: views.on_finished}
+    slots = {protocol.STARTED: views.run.on_started, protocol.SCALARS: views.run.on_scalars,
+             protocol.EPOCH: views.run.on_epoch, protocol.FRAME: views.run.on_frame, protocol.DONE: views.run.on_finished}
     frames = []
 
     def emit(kind, payload):
@@ -34,7 +34,7 @@ def train_into(views, network, dataset, epochs=2, live=None, **settings):
 
     s = TrainSettings(epochs=epochs, batch_size=32, lr=3e-3, save=False, read_every=2, **settings)
     result = Trainer(network, s, [live], emit=emit, dataset=dataset).run()
-    views.on_finished(result)
+    views.run.on_finished(result)
     return frames
 
 
@@ -139,10 +139,10 @@ def test_a_removed_block_clears_its_view_with_a_note(views):
     net.remove_node("conv2")
     assert not features.note.isHidden() and "conv2" in features.note.text() and "removed" in features.note.text()
     # a frame from the old run that still names the block, and one of a run without it: both only say so
-    views.on_frame({"step": 1, "views": {"features": {"block": "conv2", "missing": True, "sample": {}}}})
+    views.run.on_frame({"step": 1, "views": {"features": {"block": "conv2", "missing": True, "sample": {}}}})
     views.refresh()
     assert "not in the running network" in features.note.text()
-    views.on_frame({"step": 2, "views": {"gates": {"note": "The running network has no LSTM."}}})
+    views.run.on_frame({"step": 2, "views": {"gates": {"note": "The running network has no LSTM."}}})
     show(views, "gates")
     assert "no LSTM" in views.views["gates"].note.text()
 
@@ -189,7 +189,7 @@ def test_dense_outputs_show_as_bars_and_sequences_as_heatmaps(views, network, bl
     views.set_network(engine.network_from_dict(network))
     live = LiveCallback(dict(ALL_ON, block=block), network)
     trainer = MiniTrainer(network, ds, [live]).run(epochs=1)
-    views.on_frame(trainer.frames()[-1])
+    views.run.on_frame(trainer.frames()[-1])
     features = show(views, "features")
     data = trainer.frames()[-1]["views"]["features"]
     assert data["kind"] == kind
@@ -203,10 +203,10 @@ def test_dense_outputs_show_as_bars_and_sequences_as_heatmaps(views, network, bl
 def test_every_view_shows_a_note_instead_of_data(views):
     from widgets.live_views import TABS
     names = [n for n, _ in TABS if n != "curves"]
-    views.on_frame({"step": 1, "views": {n: {"note": f"The {n} view could not be computed."} for n in names}})
+    views.run.on_frame({"step": 1, "views": {n: {"note": f"The {n} view could not be computed."} for n in names}})
     for name in names:
         view = show(views, name)
-        views.on_frame(views.last_frame)
+        views.run.on_frame(views.last_frame)
         views.refresh()
         assert not view.note.isHidden() and view.note.text() == f"The {name} view could not be computed."
 
@@ -239,20 +239,20 @@ def test_curves_are_redrawn_at_most_ten_times_a_second_and_at_the_end(views, mon
     import widgets.live_views as lv
     clock = {"t": 100.0}
     monkeypatch.setattr(lv.time, "monotonic", lambda: clock["t"])
-    views.on_started({"task": "classification"})
+    views.run.on_started({"task": "classification"})
     curves = views.views["curves"]
-    views.on_scalars({"step": [1, 2], "loss": [2.0, 1.9], "accuracy": [0.1, 0.2]})
+    views.run.on_scalars({"step": [1, 2], "loss": [2.0, 1.9], "accuracy": [0.1, 0.2]})
     views.refresh()
     assert curves.panels["loss"].raw_item.xData.tolist() == [1, 2]
-    views.on_scalars({"step": [3], "loss": [1.8], "accuracy": [0.3]})
+    views.run.on_scalars({"step": [3], "loss": [1.8], "accuracy": [0.3]})
     clock["t"] += 0.05
     views.refresh()                                   # 50 ms later: the curves wait
     assert curves.panels["loss"].raw_item.xData.tolist() == [1, 2]
     clock["t"] += 0.06
     views.refresh()
     assert curves.panels["loss"].raw_item.xData.tolist() == [1, 2, 3]
-    views.on_scalars({"step": [4], "loss": [1.7], "accuracy": [0.4]})
-    views.on_finished({})                             # the end of a run always shows the last steps
+    views.run.on_scalars({"step": [4], "loss": [1.7], "accuracy": [0.4]})
+    views.run.on_finished({})                             # the end of a run always shows the last steps
     assert curves.panels["loss"].raw_item.xData.tolist() == [1, 2, 3, 4]
 
 
@@ -284,10 +284,10 @@ def test_earlier_runs_of_the_same_network_come_back_in_the_next_session(qtbot, t
         qtbot.addWidget(views)
         views.set_network(net)
         (runs / run_name).mkdir(parents=True)
-        views.on_started({"task": "classification", "run_dir": str(runs / run_name)})
-        views.on_scalars({"step": list(range(1, len(losses) + 1)), "loss": losses,
+        views.run.on_started({"task": "classification", "run_dir": str(runs / run_name)})
+        views.run.on_scalars({"step": list(range(1, len(losses) + 1)), "loss": losses,
                           "accuracy": [0.5] * len(losses)})
-        views.on_finished({})
+        views.run.on_finished({})
         return views
 
     session("first", [2.0, 1.5, 1.0])

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEd
                                QWidget)
 
 from engine import fmt_shape
+from engine.blocks import REQUIRED
+from engine.blocks.checks import shown_value
 
 from .icons import group_icon
 from .param_editors import IntListEditor, make_editor
@@ -137,7 +139,10 @@ class Inspector(QScrollArea):
         resolved = node.spec.resolved(node.params)
         for name, editor in self.editors.items():
             editor.blockSignals(True)
-            editor.set_value(resolved.get(name))
+            # A value of the wrong type from a file (its error is shown below) puts the default in the editor.
+            p = node.spec.param(name)
+            value = shown_value(p, resolved.get(name), 1 if node.type.endswith("1d") else 2)
+            editor.set_value(None if value is REQUIRED else value)
             editor.blockSignals(False)
 
     def show_result(self, result) -> None:

@@ -1,29 +1,52 @@
 """The live views the app docks: tabs for curves, filters, feature maps, gates, weights and outcome,
-fed by the training controller's signals, with an overhead meter and the views' on/off and cadence.
+with an overhead meter and the views' on/off and cadence. They mirror the run model (engine/run_model.py)
+they are given and follow the network they show; nothing pushes data into them from outside.
 
 Cheap to import: pyqtgraph and the plot views (`widgets.plots`) are imported the first time the
 views are shown or get data, so the main window appears without paying for them.
 
-Inputs (slots, usually connected by `attach(controller)`): on_started, on_scalars, on_epoch, on_frame,
-on_finished. Output: `views_requested(dict)`, a VIEWS payload for the training process (see
-engine/live.py). `set_block(node_id)` shows a block's feature maps (the app wires canvas selection to
-it); `set_network(network)` follows edits, so a view of a removed block is cleared with a note.
+Each view is one entry of WIDGETS (name → tab title and widget class), keyed by engine.live.View, whose
+compute functions are the engine's side of the same names. A view that comes on screen shows the
+newest data the run model holds for it at once; the one on screen follows the run at its cadence.
+Output: `views_requested(dict)`, a VIEWS payload for the training process (see engine/live.py).
+`set_block(node_id)` shows a block's feature maps (the app wires canvas selection to it);
+`set_network(network)` follows edits, so a view of a removed block is cleared with a note and a removed
+block leaves every chooser.
 """
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QMenu, QProgressBar, QSpinBox, QTabWidget,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QSpinBox,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-TABS = [("curves", "Curves"), ("filters", "Filters"), ("features", "Feature maps"), ("gates", "LSTM/GRU gates"),
-        ("weights", "Weights"), ("outcome", "Outcome")]
+from engine.protocol import View
+from engine.run_model import RunEvent, RunModel
+
+# name → (tab title, "module:class" under widgets.plots), imported when first shown
+WIDGETS = {View.CURVES: ("Curves", "curves:CurvesView"), View.FILTERS: ("Filters", "filters:FiltersView"),
+           View.FEATURES: ("Feature maps", "features:FeaturesView"), View.GATES: ("LSTM/GRU gates", "gates:GatesView"),
+           View.WEIGHTS: ("Weights", "weights:WeightsView"), View.OUTCOME: ("Outcome", "outcome:OutcomeView")}
+TABS = [(name, title) for name, (title, _) in WIDGETS.items()]
 REFRESH_MS = 33
 CURVES_HZ = 10           # curves need no more: a step's loss is a dot among thousands
+OTHER_NETWORK = ("Another network was opened: these views showed the run of the one before. Train this network "
+                 "to see its own.")
 
 
 def network_hash(network) -> str:
@@ -34,24 +57,36 @@ def network_hash(network) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
+def widget_class(name: str):
+    module, _, cls = WIDGETS[name][1].partition(":")
+    return getattr(importlib.import_module(f"widgets.plots.{module}"), cls)
+
+
 class LiveViews(QWidget):
     views_requested = Signal(dict)
 
-    def __init__(self, parent=None):
+    def __init__(self, run: RunModel | None = None, network=None, parent=None):
         super().__init__(parent)
         self.views: dict[str, QWidget] = {}
         self.config = {"every_steps": 20, "max_fps": 15.0, "block": None, "probe_index": 0,
                        "filters_block": None, "gates_block": None}
-        self.enabled = {name: True for name, _ in TABS}
+        self.enabled = {name: True for name in WIDGETS}
         self.network = None
-        self._block_ids: list[str] | None = None     # the block list the feature view offers
-        self.pending = None          # newest frame not shown yet
-        self.last_frame = None
+        self._shown: dict[str, int] = {}      # view → serial of the frame it shows
+        self._frames_shown: dict[str, int] = {}   # view → how many frames it has drawn (for tests and the meter)
+        self._dirty = False                   # the run model holds frames not drawn yet
         self._curves_drawn = 0.0
         self.run_dir: str | None = None      # the running run's folder (from its STARTED message)
         self.training = False
+        self._build()
+        self.run = None
+        self.follow(run if run is not None else RunModel())
+        if network is not None:
+            self.set_network(network)
+
+    def _build(self) -> None:
         self.tabs = QTabWidget()
-        for name, title in TABS:
+        for _name, title in TABS:
             holder = QWidget()
             QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
             self.tabs.addTab(holder, title)
@@ -61,7 +96,8 @@ class LiveViews(QWidget):
         self.on_box.setToolTip("Compute live views in the training process (curves always update).")
         self.screen_box = QCheckBox("only the view on screen")
         self.screen_box.setChecked(True)
-        self.screen_box.setToolTip("Compute only the view you are looking at, so the others cost nothing.")
+        self.screen_box.setToolTip("Compute only the view you are looking at while training, so the others cost "
+                                   "nothing; every view gets a last frame when the run ends.")
         self.every_box = QSpinBox()
         self.every_box.setRange(1, 10000)
         self.every_box.setValue(self.config["every_steps"])
@@ -108,7 +144,7 @@ class LiveViews(QWidget):
         menu = QMenu(button)
         self.view_actions = {}
         for name, title in TABS:
-            if name == "curves":         # the curves come with every step's scalars, at no cost
+            if name == View.CURVES:         # the curves come with every step's scalars, at no cost
                 continue
             action = menu.addAction(title)
             action.setCheckable(True)
@@ -140,25 +176,16 @@ class LiveViews(QWidget):
         """Create the plot views (imports pyqtgraph) the first time they are needed."""
         if self.views:
             return
-        from .plots.curves import CurvesView
-        from .plots.features import FeaturesView
-        from .plots.filters import FiltersView
-        from .plots.gates import GatesView
-        from .plots.outcome import OutcomeView
-        from .plots.weights import WeightsView
-        classes = {"curves": CurvesView, "filters": FiltersView, "features": FeaturesView, "gates": GatesView,
-                   "weights": WeightsView, "outcome": OutcomeView}
         for k, (name, _title) in enumerate(TABS):
-            view = classes[name]()
+            view = widget_class(name)()
             self.views[name] = view
             self.tabs.widget(k).layout().addWidget(view)
             if hasattr(view, "config_requested"):
                 view.config_requested.connect(lambda change: self._request(**change))
-        if self.network is not None:
-            self._block_ids = list(self.network.nodes)
-            self.views["features"].set_blocks(self._block_ids)
+        self._follow_blocks(force=True)
         if self.config["block"]:
-            self.views["features"].select(self.config["block"])
+            self.views[View.FEATURES].select(self.config["block"])
+        self._dirty = True
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -170,56 +197,70 @@ class LiveViews(QWidget):
         importing pyqtgraph and building six views holds the window for about half a second)."""
         if not self.views and self.isVisible() and not self.visibleRegion().isEmpty():
             self.ensure_views()
+            self.refresh()
 
     # ---------------------------------------------------------------------------- configuration
-    def current_view(self) -> str:
+    def current_view(self) -> View:
         return TABS[max(0, self.tabs.currentIndex())][0]
 
     def views_settings(self) -> dict:
         """The VIEWS configuration: what to pass as the run's `live_views` setting and in VIEWS messages."""
         on = self.on_box.isChecked()
         if self.screen_box.isChecked():
-            enabled = {name: on and name == self.current_view() for name, _ in TABS}
-            enabled["outcome"] = on and self.current_view() in ("outcome", "curves")
+            enabled = {name: on and name == self.current_view() for name in WIDGETS}
+            enabled[View.OUTCOME] = on and self.current_view() in (View.OUTCOME, View.CURVES)
+            final = None                               # every view gets the run's last frame
         else:
-            enabled = {name: on and self.enabled[name] for name, _ in TABS}
-        return {"enabled": enabled, **self.config}
+            enabled = {name: on and self.enabled[name] for name in WIDGETS}
+            final = [name for name, v in enabled.items() if v and name != View.CURVES]
+        return {"enabled": {str(k): v for k, v in enabled.items()}, **self.config, "final": final}
 
     def _request(self, **change) -> None:
         self.config.update(change)
         self.views_requested.emit(self.views_settings())
 
     def _tab_changed(self, _index: int) -> None:
+        """Another view on screen: it shows the newest data the run holds for it at once, and the run is
+        asked for a fresh frame of it."""
         self.ensure_views()
         if self.screen_box.isChecked():
             self._request()
-        if self.pending is None:
-            self.pending = self.last_frame
+        self._show(self.current_view())
 
     def set_block(self, node_id: str | None) -> None:
         """Show this block's activations in the feature-map view (from the canvas selection)."""
         if not node_id:
             return
         if self.views:              # not yet created: ensure_views selects config["block"] when they are
-            self.views["features"].select(node_id)
+            self.views[View.FEATURES].select(node_id)
         self._request(block=node_id)
 
+    # ---------------------------------------------------------------------------------- network
     def set_network(self, network) -> None:
-        """Follow this network's edits (blocks removed or renamed clear the views that showed them)."""
+        """Follow this network's edits (blocks removed or renamed leave the choosers and clear the views
+        that showed them)."""
         if self.network is not None:
             self.network.unsubscribe(self._network_changed)
         self.network = network
         if network is not None:
             network.subscribe(self._network_changed)
-        self._network_changed(None)
+        self._follow_blocks()
+
+    def block_ids(self) -> list[str]:
+        return list(self.network.nodes) if self.network is not None else []
 
     def _network_changed(self, _change) -> None:
-        """Runs on every edit: cheap unless blocks were added, removed or renamed."""
-        ids = list(self.network.nodes) if self.network is not None else []
-        if not self.views or ids == self._block_ids:
+        self._follow_blocks()
+
+    def _follow_blocks(self, force: bool = False) -> None:
+        """The choosers offer the network's blocks, read from the network each time (no copy to go stale);
+        cheap unless blocks were added, removed or renamed."""
+        if not self.views:
             return
-        self._block_ids = ids
-        features = self.views["features"]
+        ids = self.block_ids()
+        features, filters = self.views[View.FEATURES], self.views[View.FILTERS]
+        if not force and ids == [features.block_box.itemText(i) for i in range(features.block_box.count())]:
+            return
         features.set_blocks(ids)
         for block in {self.config.get("block"), features.shown_block} - {None}:
             if block not in ids:
@@ -228,56 +269,67 @@ class LiveViews(QWidget):
                 features.shown_block = None
                 if self.config.get("block") == block:
                     self.config["block"] = None
+        for k in reversed(range(filters.choice.count())):
+            if filters.choice.itemText(k) not in ids:
+                filters.choice.removeItem(k)
 
-    # ---------------------------------------------------------------------------- controller
+    # ------------------------------------------------------------------------------- run model
+    def follow(self, run: RunModel) -> None:
+        """Mirror this run model from now on."""
+        if self.run is not None:
+            for kind, fn in self._listeners():
+                self.run.unsubscribe(kind, fn)
+        self.run = run
+        for kind, fn in self._listeners():
+            run.subscribe(kind, fn)
+
+    def _listeners(self):
+        return [(RunEvent.STARTED, self._started), (RunEvent.SCALARS, self._scalars), (RunEvent.EPOCH, self._epoch),
+                (RunEvent.FRAME, self._frame), (RunEvent.FINISHED, self._ended), (RunEvent.FAILED, self._ended),
+                (RunEvent.CLEARED, self._cleared)]
+
     def attach(self, controller) -> None:
-        """Connect a training controller's signals (started, scalars, epoch_finished, frame, finished,
-        failed) and, where it has one, its way to send VIEWS messages."""
-        pairs = [("started", self.on_started), ("scalars", self.on_scalars), ("epoch_finished", self.on_epoch),
-                 ("frame", self.on_frame), ("finished", self.on_finished), ("failed", self.on_finished)]
-        for signal, slot in pairs:
-            if hasattr(controller, signal):
-                getattr(controller, signal).connect(slot)
-        if hasattr(controller, "send_views"):
-            self.views_requested.connect(controller.send_views)
-            controller.send_views(self.views_settings())     # the next run starts with these
+        """Mirror a training controller's run model and send it the VIEWS configuration."""
+        self.follow(controller.run)
+        self.views_requested.connect(controller.send_views)
+        controller.send_views(self.views_settings())     # the next run starts with these
 
-    def on_started(self, payload: dict) -> None:
+    def _started(self, payload: dict) -> None:
         self.ensure_views()
         key = network_hash(self.network) if self.network is not None else None
         task = payload.get("task")
         metric = "accuracy" if task in ("classification", "text", None) else "metric"
-        curves = self.views["curves"]
+        curves = self.views[View.CURVES]
         self.run_dir = payload.get("run_dir")
         if key is not None and key not in curves.archive and self.run_dir:   # this session's first run of it
             from .run_history import load_earlier
             curves.archive[key] = load_earlier(Path(self.run_dir).parent, key, exclude=self.run_dir)
         curves.start_run(key, metric)
         curves.panels["metric"].plot.setVisible(metric == "accuracy")
-        self.views["weights"].start_run()
-        self.views["outcome"].start_run()
-        self.pending = self.last_frame = None
+        self.views[View.WEIGHTS].start_run()
+        self.views[View.OUTCOME].start_run()
+        self._shown, self._frames_shown = {}, {}
         self.training = True
         self.timer.start()
 
-    def on_scalars(self, payload: dict) -> None:
+    def _scalars(self, payload: dict) -> None:
         self.ensure_views()
-        self.views["curves"].add_scalars(payload)
+        self.views[View.CURVES].add_scalars(payload)
 
-    def on_epoch(self, payload: dict) -> None:
+    def _epoch(self, payload: dict) -> None:
         self.ensure_views()
-        self.views["curves"].add_epoch(payload)
+        self.views[View.CURVES].add_epoch(payload)
 
-    def on_frame(self, payload: dict) -> None:
-        self.pending = payload
-        if not self.timer.isActive():
-            self.timer.start()
+    def _frame(self, _frame: dict) -> None:
+        self._dirty = True
+        if not self.training:          # the run's last frame comes after its end: draw it now
+            self.refresh()
 
-    def on_finished(self, _payload=None) -> None:
+    def _ended(self, _payload=None) -> None:
         self.training = False
         self.refresh(force_curves=True)
         self.timer.stop()
-        curves = self.views.get("curves")
+        curves = self.views.get(View.CURVES)
         if self.run_dir and curves is not None and curves.run_key and curves.panels["loss"].smooth.n:
             from .run_history import save_curves
             try:          # the curves of this run, for the next session's comparison
@@ -286,33 +338,69 @@ class LiveViews(QWidget):
                 pass      # a full disk or a removed folder costs only the faint curves later
         self.run_dir = None
 
+    def _cleared(self, reason: str) -> None:
+        """Another network: nothing of the previous one's run stays on screen."""
+        self._shown, self._frames_shown = {}, {}
+        self.meter.setValue(0)
+        self.meter_label.setText("view overhead")
+        if not self.views:
+            return
+        self.views[View.CURVES].start_run(None)
+        self.views[View.WEIGHTS].start_run()
+        self.views[View.OUTCOME].start_run()
+        for name in WIDGETS:
+            if name != View.CURVES:
+                self.views[name].clear(reason or OTHER_NETWORK)
+        self._follow_blocks(force=True)
+
     # ------------------------------------------------------------------------------- drawing
     def refresh(self, force_curves: bool = False) -> None:
-        """Apply the newest frame to the view on screen (called ~30 times a second); the curves,
-        whose repaint grows with the run, are redrawn at most CURVES_HZ times a second."""
+        """Draw what is new (called ~30 times a second during a run): the view on screen gets the run
+        model's newest frame for it; the curves, whose repaint grows with the run, are redrawn at most
+        CURVES_HZ times a second."""
         self.ensure_views()
         now = time.monotonic()
         if force_curves or now - self._curves_drawn >= 1.0 / CURVES_HZ:
             self._curves_drawn = now
-            self.views["curves"].refresh()
-        frame, self.pending = self.pending, None
-        if frame is None:
+            self.views[View.CURVES].refresh()
+        if not self._dirty:
             return
-        self.last_frame = frame
-        overhead = float(frame.get("overhead", 0.0))
-        if self.meter.value() != int(round(100 * overhead)):
-            self.meter.setValue(int(round(100 * overhead)))
-        self.meter_label.setText(f"view overhead (step {frame.get('step', 0)})")
-        self.show_frame(frame, self.current_view())
+        self._dirty = False
+        run = self.run
+        if run.frame_step is not None:
+            percent = int(round(100 * run.overhead))
+            if self.meter.value() != percent:
+                self.meter.setValue(percent)
+            self.meter_label.setText(f"view overhead (step {run.frame_step})")
+        self._show(self.current_view())
 
-    def show_frame(self, frame: dict, name: str) -> None:
-        data = frame.get("views", {}).get(name)
-        view = self.views.get(name)
-        if view is None or name == "curves":
+    def _show(self, name: str) -> None:
+        """Give this view the run model's newest data for it, if it does not show that already."""
+        view, frame = self.views.get(name), self.run.frame_of(name) if self.run is not None else None
+        if view is None or frame is None or self._shown.get(name) == frame.serial:
             return
-        if data is None:
-            return
+        self._shown[name] = frame.serial
+        self._frames_shown[name] = self._frames_shown.get(name, 0) + 1
+        data = frame.data
         if "note" in data:
             view.clear(data["note"])
-        else:
-            view.show_frame(data)
+            return
+        if name == View.FILTERS and self.network is not None:      # the chooser offers only blocks still there
+            ids = self.block_ids()
+            if data.get("block") not in ids:
+                view.clear(f"Block '{data.get('block')}' was removed from the network, so its filters are not "
+                           f"shown; pick another convolution.")
+                return
+            data = dict(data, choices=[c for c in data.get("choices", []) if c in ids])
+        view.show_frame(data)
+
+    def frames_shown(self, name: str) -> int:
+        """How many frames this view has drawn since the run started."""
+        return self._frames_shown.get(name, 0)
+
+    @property
+    def last_frame(self) -> dict | None:
+        """The newest frame's views, as the run model holds them (for tests and scripts)."""
+        if self.run is None or not self.run.latest:
+            return None
+        return {"step": self.run.frame_step, "views": {n: f.data for n, f in self.run.latest.items()}}

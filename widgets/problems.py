@@ -48,7 +48,8 @@ class ProblemsPanel(QWidget):
     def show_results(self, network, results: dict) -> None:
         """List the errors (not those caused only by a broken input) and warnings, inputs first."""
         order = network.topological_order()
-        ids = order + [n for n in network.nodes if n not in order]
+        placed = set(order)
+        ids = order + [n for n in network.nodes if n not in placed]
         entries = []
         for nid in ids:
             r = results.get(nid)

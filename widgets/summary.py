@@ -167,7 +167,8 @@ class SummaryPanel(QWidget):
         """Fill the table; after an edit only the rows whose result changed are rewritten."""
         self._results = results
         order = network.topological_order()
-        ids = order + [n for n in network.nodes if n not in order]
+        placed = set(order)
+        ids = order + [n for n in network.nodes if n not in placed]
         self.table.blockSignals(True)
         if ids != self._rows or [network.nodes[n].type for n in ids] != self._types:
             self._rows = ids

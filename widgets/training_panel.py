@@ -15,12 +15,30 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSizePolicy,
-                               QSpinBox, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.datasets import BUILT_IN, DataError, InputSpec, preview
 from engine.datasets.remote import REMOTE
+from engine.protocol import RunState
+from engine.run_model import RunEvent, RunModel
 
 GENERATED = tuple(k for k in BUILT_IN if k not in REMOTE)    # made in a moment: previewed in the window's thread
 OPEN_FILE = "Open file (npz, csv, text)…"
@@ -85,7 +103,7 @@ class TrainingPanel(QWidget):
     stop_requested = Signal()
     lr_change_requested = Signal(float)
 
-    def __init__(self, parent=None, devices: list[str] | None = None):
+    def __init__(self, parent=None, devices: list[str] | None = None, run: RunModel | None = None):
         super().__init__(parent)
         self.input: InputSpec | None = None
         self.input_problem = "No network yet."
@@ -125,6 +143,8 @@ class TrainingPanel(QWidget):
         layout.addWidget(self._settings_box(devices))
         layout.addStretch(1)
         self.set_state("idle")
+        if run is not None:
+            self.follow(run)
         # Never narrower than the buttons and fields: the panel scrolls down, not sideways.
         scroll.setMinimumWidth(body.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
 
@@ -336,7 +356,20 @@ class TrainingPanel(QWidget):
         self.preview_label.clear()
         self.preview_text.setText(text)
 
-    # ---- state from the controller -------------------------------------------------------------
+    # ---- state from the run model ---------------------------------------------------------------
+    def follow(self, run: RunModel) -> None:
+        """Mirror a run model: its state enables the buttons, its messages fill the progress lines."""
+        self.run = run
+        for kind, fn in ((RunEvent.STATE, self._state_changed), (RunEvent.STARTED, self.on_started),
+                         (RunEvent.PROGRESS, self.on_progress), (RunEvent.FINISHED, self.on_finished),
+                         (RunEvent.FAILED, self.on_failed), (RunEvent.LOG, self.on_log)):
+            run.subscribe(kind, fn)
+
+    def _state_changed(self, state: RunState) -> None:
+        self.set_state(state)
+        if state is RunState.PAUSED:
+            self.on_paused({})
+
     def set_state(self, state: str) -> None:
         """idle, starting, running, paused or stopping: enables the buttons that make sense."""
         self.state = state
@@ -425,7 +458,7 @@ class DeviceCombo(QComboBox):
     """auto, then what torch detects (cpu, cuda:N, mps); asks torch when first opened, so building the
     panel never waits for torch to load."""
 
-    def __init__(self, parent=None, devices: list[str] | None = None):
+    def __init__(self, parent=None, devices: list[str] | None = None, run: RunModel | None = None):
         super().__init__(parent)
         self.addItems(["auto", "cpu"])
         self.detected = False

@@ -3,7 +3,9 @@
 The item is dumb: it knows its node id, its block spec and the last shape result it was given,
 nothing about the network. `set_result` only decides whether anything shown changed; the texts are
 formatted and elided once, when the card is next painted, and Qt caches the painted card as a pixmap
-until the next change. Zoomed far out, cards are drawn without text.
+until the next change. Ports sit left and right when the network flows left to right (`horizontal`),
+top and bottom otherwise. Zoomed far out, a card shows only its type and output shape, in a font
+that fills the card so it stays legible; it is never blank.
 """
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ from engine import fmt_shape
 from .style import BLOCK_H, BLOCK_W, MULTI_PORT_W, PORT_HIT, PORT_R, RADIUS, STRIPE_W, Fonts, group_colour, theme
 
 PAD = 12.0
-DETAIL_LOD = 0.35    # below this zoom, cards are drawn without text and ports
+DETAIL_LOD = 0.5     # below this zoom, cards show only their type and shape, large, and no ports
 CARD = QRectF(-BLOCK_W / 2, -BLOCK_H / 2, BLOCK_W, BLOCK_H)
-BOUNDS = CARD.adjusted(-4, -PORT_R - 4, 4, PORT_R + 4)      # the card, its halo and its ports
+BOUNDS = CARD.adjusted(-PORT_R - 4, -PORT_R - 4, PORT_R + 4, PORT_R + 4)      # the card, its halo and its ports
+OVERVIEW_TYPE_PX, OVERVIEW_SHAPE_PX = 30, 24     # the overview texts' largest sizes (scene pixels)
 
 
 def _stripe_path() -> QPainterPath:
@@ -44,7 +47,17 @@ class Metrics:
             Fonts.ensure()
             cls.title, cls.kind = QFontMetricsF(Fonts.title), QFontMetricsF(Fonts.kind)
             cls.shape, cls.detail = QFontMetricsF(Fonts.shape), QFontMetricsF(Fonts.detail)
+            cls._fits = {}
             cls._made = True
+
+    @classmethod
+    def fit(cls, text: str, size: int, bold: bool, width: float) -> int:
+        """The largest pixel size (at most `size`) at which `text` fits in `width`."""
+        key = (text, size, bold)
+        if key not in cls._fits:
+            advance = QFontMetricsF(Fonts.overview(size, bold)).horizontalAdvance(text)
+            cls._fits[key] = max(8, min(size, int(size * width / advance))) if advance > width else size
+        return cls._fits[key]
 
 
 def _elide(metrics: QFontMetricsF, text: str, width: float = BLOCK_W - 2 * PAD - STRIPE_W) -> str:
@@ -95,8 +108,9 @@ class BlockItem(QGraphicsItem):
 
     STRIPE = None
 
-    def __init__(self, node_id: str, spec):
+    def __init__(self, node_id: str, spec, horizontal: bool = False):
         super().__init__()
+        self.horizontal = horizontal    # ports left and right (left-to-right layout), else top and bottom
         Metrics.ensure()
         if BlockItem.STRIPE is None:
             BlockItem.STRIPE = _stripe_path()
@@ -212,35 +226,51 @@ class BlockItem(QGraphicsItem):
         return super().toolTip()
 
     # ---- geometry --------------------------------------------------------------------------------
+    def set_horizontal(self, horizontal: bool) -> None:
+        """Put the ports left and right (True) or top and bottom (False); the scene re-routes the links."""
+        if horizontal != self.horizontal:
+            self.prepareGeometryChange()
+            self.horizontal = horizontal
+            self.update()
+
     def boundingRect(self) -> QRectF:
         return BOUNDS
+
+    def _port_point(self, port: str, offset: float = 0.0) -> QPointF:
+        """A port's centre in item coordinates (`offset` along the edge, for the wide port)."""
+        if self.horizontal:
+            return QPointF(CARD.right() if port == "out" else CARD.left(), offset)
+        return QPointF(offset, CARD.bottom() if port == "out" else CARD.top())
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
         path.addRoundedRect(CARD, RADIUS, RADIUS)
-        path.addEllipse(QPointF(0, CARD.bottom()), PORT_HIT, PORT_HIT)
+        path.addEllipse(self._port_point("out"), PORT_HIT, PORT_HIT)
         if self._has_input:
-            path.addEllipse(QPointF(0, CARD.top()), PORT_HIT, PORT_HIT)
+            path.addEllipse(self._port_point("in"), PORT_HIT, PORT_HIT)
         return path
 
     def input_anchor(self, link=None) -> QPointF:
         """Where a link arrives, in scene coordinates (spread along the wide port of Add/Concat)."""
-        x = 0.0
+        offset = 0.0
         if self._multi and link in self.links_in and len(self.links_in) > 1:
             i, n = self.links_in.index(link), len(self.links_in)
-            x = -MULTI_PORT_W / 2 + (i + 1) * MULTI_PORT_W / (n + 1)
-        return self.mapToScene(QPointF(x, CARD.top()))
+            offset = -MULTI_PORT_W / 2 + (i + 1) * MULTI_PORT_W / (n + 1)
+        return self.mapToScene(self._port_point("in", offset))
 
     def output_anchor(self) -> QPointF:
-        return self.mapToScene(QPointF(0, CARD.bottom()))
+        return self.mapToScene(self._port_point("out"))
 
     def port_at(self, scene_pos: QPointF, reach: float = PORT_HIT) -> str | None:
         """'in' or 'out' when scene_pos is on one of the ports, else None."""
         p = self.mapFromScene(scene_pos)
-        if abs(p.x()) <= reach and abs(p.y() - CARD.bottom()) <= reach:
+        along, across = (p.y(), p.x()) if self.horizontal else (p.x(), p.y())
+        out_edge = CARD.right() if self.horizontal else CARD.bottom()
+        in_edge = CARD.left() if self.horizontal else CARD.top()
+        if abs(along) <= reach and abs(across - out_edge) <= reach:
             return "out"
         half = MULTI_PORT_W / 2 + reach if self._multi else reach
-        if self._has_input and abs(p.x()) <= half and abs(p.y() - CARD.top()) <= reach:
+        if self._has_input and abs(along) <= half and abs(across - in_edge) <= reach:
             return "in"
         return None
 
@@ -276,9 +306,35 @@ class BlockItem(QGraphicsItem):
         painter.setBrush(self.colour)
         painter.drawPath(self.STRIPE)
         if option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_LOD:
-            return          # zoomed far out: text would be unreadable specks, and costs the most
+            self._paint_overview(painter, t)    # zoomed out: the normal texts would be specks
+            return
         self._paint_text(painter, t)
         self._paint_ports(painter, t)
+
+    def overview_texts(self) -> tuple[str, str]:
+        """What a card shows zoomed out: its type, and its output shape (or what is wrong)."""
+        r = self.result
+        if r is None:
+            return self.spec.label, "…"
+        if r.blocked:
+            return self.spec.label, "no shape"
+        if r.error:
+            return self.spec.label, "error"
+        return self.spec.label, fmt_shape(r.shape)
+
+    def _paint_overview(self, painter, t) -> None:
+        """Type and shape in fonts as large as the card allows (drawn only zoomed out)."""
+        kind, shape = self.overview_texts()
+        left = CARD.left() + STRIPE_W + 6
+        width = BLOCK_W - STRIPE_W - 12
+        for text, size, bold, top, height, colour in (
+                (kind, OVERVIEW_TYPE_PX, True, CARD.top() + 2, 34, t.text),
+                (shape, OVERVIEW_SHAPE_PX, False, CARD.top() + 35, 30,
+                 t.error if self.state == "error" else t.muted if self.state in ("blocked", "none") else t.text)):
+            f = Fonts.overview(size, bold, Metrics.fit(text, size, bold, width))
+            painter.setFont(f)
+            painter.setPen(colour)
+            painter.drawText(QRectF(left, top, width, height), Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_text(self, painter, t) -> None:
         left = CARD.left() + STRIPE_W + PAD
@@ -328,9 +384,10 @@ class BlockItem(QGraphicsItem):
             painter.setPen(hot if lit else normal)
             painter.setBrush(t.accent if lit else t.port_fill)
             r = PORT_R + 1.5 if lit else PORT_R
-            y = CARD.bottom() if port == "out" else CARD.top()
+            c = self._port_point(port)
             if port == "in" and self._multi:
                 w = MULTI_PORT_W + (3 if lit else 0)
-                painter.drawRoundedRect(QRectF(-w / 2, y - r, w, 2 * r), r, r)
+                box = QRectF(c.x() - r, -w / 2, 2 * r, w) if self.horizontal else QRectF(-w / 2, c.y() - r, w, 2 * r)
+                painter.drawRoundedRect(box, r, r)
             else:
-                painter.drawEllipse(QPointF(0, y), r, r)
+                painter.drawEllipse(c, r, r)

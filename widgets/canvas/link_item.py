@@ -1,12 +1,13 @@
-"""Links on the canvas: a smooth curve from an output port down to an input port, labelled with the
-shape of the tensor it carries; and the rubber link that follows the mouse while linking."""
+"""Links on the canvas: a smooth curve from an output port to an input port (rightwards when the
+network flows left to right, downwards when it flows top to bottom), labelled with the shape of the
+tensor it carries where there is room; and the rubber link that follows the mouse while linking."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainterPath, QPainterPathStroker, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
-from engine.layout import LAYER_GAP
+from engine.layout import LAYER_GAP, LR_LAYER_GAP
 
 from .block_item import DETAIL_LOD, BlockItem
 from .style import Fonts, theme
@@ -14,27 +15,38 @@ from .style import Fonts, theme
 ARROW = 5.0
 LABEL_MAX_W = 150.0
 LABEL_CHECK_W = 96.0   # a typical label's width, for finding a free spot on long links
-SKIP_DY = 1.6 * LAYER_GAP   # links longer than this (vertically) skip past other blocks
+SKIP_DY = 1.6 * LAYER_GAP   # links longer than this (along the flow) skip past other blocks
+SKIP_DX = 1.6 * LR_LAYER_GAP
 BEND = 40.0            # height of the bends of a link that goes around blocks
 LANE_GAP = 36.0        # distance between a detouring link and the blocks it passes
 LABEL_LOD = DETAIL_LOD   # below this zoom, shape labels on links are not drawn (nor repainted when they change)
 
 
-def curve(p0: QPointF, p1: QPointF) -> QPainterPath:
-    """A cubic curve leaving p0 downwards and entering p1 from above."""
-    bend = max(36.0, abs(p1.y() - p0.y()) * 0.5, abs(p1.x() - p0.x()) * 0.25)
+def _t(p: QPointF, horizontal: bool) -> QPointF:
+    """Swap x and y for a left-to-right link: the curves below are written for top to bottom."""
+    return QPointF(p.y(), p.x()) if horizontal else p
+
+
+def curve(p0: QPointF, p1: QPointF, horizontal: bool = False) -> QPainterPath:
+    """A cubic curve leaving p0 downwards and entering p1 from above (rightwards, from the left, when
+    `horizontal`)."""
+    a, b = _t(p0, horizontal), _t(p1, horizontal)
+    bend = max(36.0, abs(b.y() - a.y()) * 0.5, abs(b.x() - a.x()) * 0.25)
     path = QPainterPath(p0)
-    path.cubicTo(QPointF(p0.x(), p0.y() + bend), QPointF(p1.x(), p1.y() - bend), p1)
+    path.cubicTo(_t(QPointF(a.x(), a.y() + bend), horizontal), _t(QPointF(b.x(), b.y() - bend), horizontal), p1)
     return path
 
 
-def detour(p0: QPointF, p1: QPointF, x: float) -> QPainterPath:
-    """Down from p0, over to the lane at x, along it, and back into p1 from above."""
-    y0, y1 = p0.y() + BEND, p1.y() - BEND
+def detour(p0: QPointF, p1: QPointF, x: float, horizontal: bool = False) -> QPainterPath:
+    """Down from p0, over to the lane at x, along it, and back into p1 from above (for a horizontal
+    link: right from p0, to the lane at y = x, along it and into p1 from the left)."""
+    a, b = _t(p0, horizontal), _t(p1, horizontal)
+    y0, y1 = a.y() + BEND, b.y() - BEND
     path = QPainterPath(p0)
-    path.cubicTo(QPointF(p0.x(), p0.y() + BEND * 0.7), QPointF(x, y0 - BEND * 0.7), QPointF(x, y0))
-    path.lineTo(x, y1)
-    path.cubicTo(QPointF(x, y1 + BEND * 0.7), QPointF(p1.x(), p1.y() - BEND * 0.7), p1)
+    path.cubicTo(_t(QPointF(a.x(), a.y() + BEND * 0.7), horizontal), _t(QPointF(x, y0 - BEND * 0.7), horizontal),
+                 _t(QPointF(x, y0), horizontal))
+    path.lineTo(_t(QPointF(x, y1), horizontal))
+    path.cubicTo(_t(QPointF(x, y1 + BEND * 0.7), horizontal), _t(QPointF(b.x(), b.y() - BEND * 0.7), horizontal), p1)
     return path
 
 
@@ -55,6 +67,7 @@ class LinkItem(QGraphicsItem):
         self._rect = QRectF()
         self._mid = QPointF()
         self._label_rect: QRectF | None = None
+        self.lit = False                # a block dragged over the link would be inserted into it
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(0)
         self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton | Qt.MouseButton.RightButton)
@@ -103,27 +116,36 @@ class LinkItem(QGraphicsItem):
     def _route(self, p0: QPointF, p1: QPointF) -> QPainterPath:
         """The plain curve; for a long link that would run hidden under other blocks, a lane beside them
         (so a skip connection is never mistaken for the chain it skips)."""
-        path = curve(p0, p1)
-        if self.scene() is None or p1.y() - p0.y() < SKIP_DY:
+        h = self.horizontal
+        path = curve(p0, p1, h)
+        if self.scene() is None or not self._long(p0, p1):
             return path
         blocked = self._blockers(path)
-        middle = (p0.x() + p1.x()) / 2
+        middle = (p0.y() + p1.y()) / 2 if h else (p0.x() + p1.x()) / 2
         for _ in range(3):
             if not blocked:
                 return path
-            right = max(r.right() for r in blocked) + LANE_GAP
-            left = min(r.left() for r in blocked) - LANE_GAP
+            right = max(r.bottom() if h else r.right() for r in blocked) + LANE_GAP
+            left = min(r.top() if h else r.left() for r in blocked) - LANE_GAP
             x = right if right - middle <= middle - left else left
-            path = detour(p0, p1, x)
+            path = detour(p0, p1, x, h)
             blocked = self._blockers(path)
         return path
+
+    @property
+    def horizontal(self) -> bool:
+        return self.source.horizontal
+
+    def _long(self, p0: QPointF, p1: QPointF) -> bool:
+        """Whether a link skips past other blocks (longer than a step from one layer to the next)."""
+        return p1.x() - p0.x() >= SKIP_DX if self.horizontal else p1.y() - p0.y() >= SKIP_DY
 
     def _label_spot(self, path: QPainterPath, p0: QPointF, p1: QPointF) -> QPointF:
         """The middle of the path, or for a link that skips past blocks, the point nearest the middle
         where the label does not sit on a block."""
         middle = path.pointAtPercent(0.5)
         scene = self.scene()
-        if scene is None or abs(p1.y() - p0.y()) < SKIP_DY:
+        if scene is None or not self._long(p0, p1):
             return middle
         for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88):
             p = path.pointAtPercent(t)
@@ -138,27 +160,47 @@ class LinkItem(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return self._rect
 
+    def set_lit(self, lit: bool) -> None:
+        """Light the link up (a block dropped here now would be inserted into it)."""
+        if lit != self.lit:
+            self.lit = lit
+            self.update()
+
+    def label_shown(self) -> bool:
+        """Whether the shape label has room: between two cards side by side there may be too little
+        (the card before it shows the same shape)."""
+        if not self.label:
+            return False
+        if not self.horizontal:
+            return True
+        p0, p1 = self.source.output_anchor(), self.target.input_anchor(self)
+        return self._long(p0, p1) or abs(p1.x() - p0.x()) >= self.label_rect().width() + 2 * ARROW + 6
+
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
         stroker.setWidth(10)
         out = stroker.createStroke(self._path)
-        if self.label:
+        if self.label_shown():
             out.addRect(self.label_rect())
         return out
 
     def paint(self, painter, option, widget=None) -> None:
         t = theme()
-        colour = t.accent if self.isSelected() else t.link
+        colour = t.accent if self.isSelected() or self.lit else t.link
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(colour, 2.4 if self.isSelected() else 1.6))
+        painter.setPen(QPen(colour, 4.0 if self.lit else 2.4 if self.isSelected() else 1.6))
         painter.drawPath(self._path)
         end = self._path.currentPosition()
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
-        painter.drawPolygon(QPolygonF([QPointF(end.x() - ARROW, end.y() - ARROW - 4),
-                                       QPointF(end.x() + ARROW, end.y() - ARROW - 4),
-                                       QPointF(end.x(), end.y() - 3)]))
-        if self.label and option.levelOfDetailFromTransform(painter.worldTransform()) >= LABEL_LOD:
+        if self.horizontal:
+            tip = [QPointF(end.x() - ARROW - 4, end.y() - ARROW), QPointF(end.x() - ARROW - 4, end.y() + ARROW),
+                   QPointF(end.x() - 3, end.y())]
+        else:
+            tip = [QPointF(end.x() - ARROW, end.y() - ARROW - 4), QPointF(end.x() + ARROW, end.y() - ARROW - 4),
+                   QPointF(end.x(), end.y() - 3)]
+        painter.drawPolygon(QPolygonF(tip))
+        if self.label_shown() and option.levelOfDetailFromTransform(painter.worldTransform()) >= LABEL_LOD:
             painter.setPen(QPen(t.link if not self.isSelected() else t.accent, 1.0))
             painter.setBrush(t.link_label_bg)
             box = self.label_rect()
@@ -171,10 +213,11 @@ class LinkItem(QGraphicsItem):
 class RubberLink(QGraphicsItem):
     """The link being drawn: from a port to the mouse, green over a port that accepts it, red otherwise."""
 
-    def __init__(self, anchor: QPointF, from_output: bool):
+    def __init__(self, anchor: QPointF, from_output: bool, horizontal: bool = False):
         super().__init__()
         self.anchor = anchor
         self.from_output = from_output
+        self.horizontal = horizontal
         self.verdict: bool | None = None      # None: over nothing; True: would link; False: refused
         self._path = QPainterPath()
         self.setZValue(3)
@@ -183,7 +226,8 @@ class RubberLink(QGraphicsItem):
     def set_end(self, pos: QPointF, verdict: bool | None = None) -> None:
         self.prepareGeometryChange()
         self.verdict = verdict
-        self._path = curve(self.anchor, pos) if self.from_output else curve(pos, self.anchor)
+        h = self.horizontal
+        self._path = curve(self.anchor, pos, h) if self.from_output else curve(pos, self.anchor, h)
         self.update()
 
     def boundingRect(self) -> QRectF:

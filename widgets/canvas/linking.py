@@ -17,7 +17,7 @@ class LinkGesture:
         self.port = port                    # the port the drag started from: "out" or "in"
         self._lit = None                    # the block whose port would take the link
         anchor = block.output_anchor() if port == "out" else block.input_anchor()
-        self.rubber = RubberLink(anchor, from_output=port == "out")
+        self.rubber = RubberLink(anchor, from_output=port == "out", horizontal=block.horizontal)
         scene.addItem(self.rubber)
 
     def _judge(self, pos: QPointF) -> tuple[tuple[str, str] | None, str | None]:
@@ -29,7 +29,7 @@ class LinkGesture:
         if port == self.port and other is not self.block:
             ends = "outputs" if port == "out" else "inputs"
             return None, (f"'{self.block.node_id}' and '{other.node_id}': both ends are {ends}; drag from a "
-                          "block's output port (bottom) to another block's input port (top).")
+                          "block's output port to another block's input port.")
         if self.port == "out":
             pair = (self.block.node_id, other.node_id)
         else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import weakref
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QGraphicsScene, QMenu
 
 from engine import Network, fmt_shape
@@ -42,13 +43,18 @@ class NetworkScene(QGraphicsScene):
     blocks_moved = Signal(dict)
     block_dropped = Signal(str, QPointF)
     delete_requested = Signal(list, list)     # block ids; other links [source, target]; one step
+    drop_on_link_requested = Signal(str, QPointF, str, str)     # block type, where, link source, link target
+    move_onto_link_requested = Signal(dict, str, str)           # moves (as blocks_moved), link source, target
+    context_menu_requested = Signal(object, object, QPointF)    # BlockItem / LinkItem / None, screen pos, scene pos
     status_message = Signal(str)
     selection_ids_changed = Signal(list)
     block_activated = Signal(str)
 
-    def __init__(self, network: Network | None = None, parent=None):
+    def __init__(self, network: Network | None = None, parent=None, direction: str = "tb"):
         super().__init__(parent)
         self.network: Network | None = None
+        self.direction = direction      # "lr": ports left and right; "tb": top and bottom
+        self._lit_link: LinkItem | None = None
         self._blocks: dict[str, BlockItem] = {}
         self._links: dict[tuple[str, str], LinkItem] = {}
         self._gesture: LinkGesture | None = None
@@ -73,6 +79,18 @@ class NetworkScene(QGraphicsScene):
         network.subscribe(self._listener)
         self._rebuild()
 
+    def set_direction(self, direction: str) -> None:
+        """Flow left to right ("lr") or top to bottom ("tb"): moves the ports and re-routes the links
+        (the blocks stay where they are; Auto Layout arranges them in the new direction)."""
+        if direction == self.direction:
+            return
+        self.direction = direction
+        for item in self._blocks.values():
+            item.set_horizontal(direction == "lr")
+        for link in self._links.values():
+            link.update_path()
+        self.update()
+
     def show_results(self, results: dict) -> list[str]:
         """Show shape results; returns the ids of the blocks whose shown content changed. Only what is
         in view is repainted now; a changed card or link out of view (or too small to read, zoomed far
@@ -91,7 +109,7 @@ class NetworkScene(QGraphicsScene):
             changed.append(nid)
             if (state == "error") != (item.state == "error"):
                 self.overview_revision += 1
-            if readable is None or item in readable or (item.state != state and item in coarse):
+            if readable is None or item in readable or item in coarse:   # zoomed out a card still shows its shape
                 item.update()
             else:
                 stale.add(item)
@@ -125,13 +143,17 @@ class NetworkScene(QGraphicsScene):
         """Called by a view about to paint `rect` (scene coordinates) at `scale`: cards and links whose
         change was not drawn yet are repainted there (their cached pictures are dropped at once, so this
         very paint shows them as they are). Zoomed far out their text is not drawn, so they wait."""
-        if not self._stale or scale < DETAIL_LOD:
+        if not self._stale:
             return
         stale = self._stale
         for item in self.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
-            if item in stale:
+            if item in stale and (scale >= DETAIL_LOD or isinstance(item, BlockItem)):
                 stale.discard(item)
                 item.update()
+
+    def block_positions(self) -> dict[str, tuple[float, float]]:
+        """Where every block is shown (centres), those the file left unplaced included."""
+        return {nid: (item.pos().x(), item.pos().y()) for nid, item in self._blocks.items()}
 
     def selected_ids(self) -> list[str]:
         return [nid for nid, item in self._blocks.items() if item.isSelected()]
@@ -211,9 +233,51 @@ class NetworkScene(QGraphicsScene):
                     return item, "body"
         return None, None
 
+    def link_at(self, pos: QPointF, exclude: BlockItem | None = None) -> LinkItem | None:
+        """The link under a scene position (within a few screen pixels), not one of `exclude`'s own."""
+        views = self.views()
+        scale = views[0].transform().m11() if views else 1.0
+        reach = max(6.0, 8.0 / max(scale, 1e-3))
+        box = QRectF(pos.x() - reach, pos.y() - reach, 2 * reach, 2 * reach)
+        for item in self.items(box, Qt.ItemSelectionMode.IntersectsItemShape):
+            if isinstance(item, LinkItem) and exclude not in (item.source, item.target):
+                return item
+        return None
+
+    def _light_link(self, link: LinkItem | None) -> None:
+        """Light up the link a block would be inserted into (None: none)."""
+        if link is self._lit_link:
+            return
+        if self._lit_link is not None and self._lit_link.scene() is self:
+            self._lit_link.set_lit(False)
+        self._lit_link = link
+        if link is not None:
+            link.set_lit(True)
+
+    def _insertable(self) -> BlockItem | None:
+        """The one block being dragged, when it could go into a link: it has no links of its own."""
+        if self._press is None or len(self._press) != 1:
+            return None
+        item = self._blocks.get(next(iter(self._press)))
+        if item is None or item.links_in or item.links_out:
+            return None
+        return item
+
+    def cursor_scene_pos(self) -> QPointF:
+        """The mouse in scene coordinates when it is over a view, else the middle of the first view."""
+        for view in self.views():
+            p = view.viewport().mapFromGlobal(QCursor.pos())
+            if view.viewport().rect().contains(p):
+                return view.mapToScene(p)
+        if self.views():
+            view = self.views()[0]
+            return view.mapToScene(view.viewport().rect().center())
+        return QPointF()
+
     # ---- mirroring the network -----------------------------------------------------------------
     def _rebuild(self) -> None:
         self._gesture = None
+        self._lit_link = None
         self._hovered = None
         had_selection = bool(self.selected_ids())
         self._quiet = True
@@ -224,7 +288,7 @@ class NetworkScene(QGraphicsScene):
         self._links.clear()
         self.block_geometry_changed()
         net = self.network
-        placed = missing_positions(net)
+        placed = missing_positions(net, self.direction)
         for nid, node in net.nodes.items():
             self._add_block(nid, node.position if node.position is not None else placed[nid])
         for edge in net.edges:
@@ -240,7 +304,7 @@ class NetworkScene(QGraphicsScene):
             pos = node.position
             if pos is None:
                 taken = {k: (i.pos().x(), i.pos().y()) for k, i in self._blocks.items()}
-                pos = place_near(self.network, nid, taken)
+                pos = place_near(self.network, nid, taken, direction=self.direction)
             self._add_block(nid, pos)
         elif kind == "node_removed":
             self._remove_block(nid)
@@ -260,7 +324,7 @@ class NetworkScene(QGraphicsScene):
             self._rebuild()
 
     def _add_block(self, nid: str, pos) -> None:
-        item = BlockItem(nid, self.network.nodes[nid].spec)
+        item = BlockItem(nid, self.network.nodes[nid].spec, horizontal=self.direction == "lr")
         item.setPos(QPointF(float(pos[0]), float(pos[1])))
         self._blocks[nid] = item
         self.addItem(item)
@@ -298,6 +362,8 @@ class NetworkScene(QGraphicsScene):
         if link in link.target.links_in:
             link.target.links_in.remove(link)
         self._stale.discard(link)
+        if link is self._lit_link:
+            self._lit_link = None
         self.removeItem(link)
         self._order_inputs(link.target)
 
@@ -326,6 +392,11 @@ class NetworkScene(QGraphicsScene):
         if not self._rect_pending:
             self._rect_pending = True
             QTimer.singleShot(0, self, self._update_rect)
+
+    def ensure_rect(self) -> None:
+        """Bring the scene rectangle up to date now (a view about to fit or scroll to every block)."""
+        if self._rect_pending:
+            self._update_rect()
 
     def _update_rect(self) -> None:
         self._rect_pending = False
@@ -361,6 +432,9 @@ class NetworkScene(QGraphicsScene):
         if event.buttons() == Qt.MouseButton.NoButton:
             self._hover(event.scenePos())
         super().mouseMoveEvent(event)
+        dragged = self._insertable()
+        if dragged is not None:
+            self._light_link(self.link_at(dragged.scenePos(), exclude=dragged))
 
     def _hover(self, pos: QPointF) -> None:
         """Light up the port under the mouse and show a cross cursor: a link can be dragged from here."""
@@ -390,6 +464,9 @@ class NetworkScene(QGraphicsScene):
             return
         super().mouseReleaseEvent(event)
         press, self._press = self._press, None
+        link, self._lit_link = self._lit_link, None
+        if link is not None:
+            link.set_lit(False)
         if press:
             moved = {}
             for nid, old in press.items():
@@ -398,7 +475,10 @@ class NetworkScene(QGraphicsScene):
                     moved[nid] = ((old.x(), old.y()), (item.pos().x(), item.pos().y()))
             if moved:
                 self.block_geometry_changed()       # exact extents again
-                self.blocks_moved.emit(moved)
+                if link is not None and link.scene() is self:
+                    self.move_onto_link_requested.emit(moved, *link.ends)
+                else:
+                    self.blocks_moved.emit(moved)
 
     def mouseDoubleClickEvent(self, event) -> None:
         block, _ = self.block_and_port_at(event.scenePos())
@@ -444,20 +524,16 @@ class NetworkScene(QGraphicsScene):
             self.delete_requested.emit(ids, links)
 
     def contextMenuEvent(self, event) -> None:
-        item = self.itemAt(event.scenePos(), self.views()[0].transform()) if self.views() else None
-        if not isinstance(item, (BlockItem, LinkItem)):
-            super().contextMenuEvent(event)
-            return
-        if not item.isSelected():
+        """Right-click: the block, link or empty canvas under the mouse asks for its menu (the app
+        builds it: every entry is an undo step)."""
+        block, _ = self.block_and_port_at(event.scenePos())
+        item = block if block is not None else self.link_at(event.scenePos())
+        if item is not None and not item.isSelected():
             self.select_ids([])
             item.setSelected(True)
-        menu = QMenu(event.widget())
-        if isinstance(item, BlockItem):
-            n = len(self.selected_ids())
-            menu.addAction("Delete block" if n == 1 else f"Delete {n} blocks", self.delete_selection)
-        else:
-            menu.addAction(f"Remove link {item.ends[0]} → {item.ends[1]}", lambda: self.unlink_requested.emit(*item.ends))
-        self.show_menu(menu, event.screenPos())
+            if isinstance(item, LinkItem):
+                self._on_selection()
+        self.context_menu_requested.emit(item, event.screenPos(), event.scenePos())
         event.accept()
 
     def show_menu(self, menu: QMenu, screen_pos) -> None:
@@ -481,13 +557,23 @@ class NetworkScene(QGraphicsScene):
     def dragMoveEvent(self, event) -> None:
         if event.mimeData().hasFormat(BLOCK_MIME):
             event.acceptProposedAction()
+            self._light_link(self.link_at(event.scenePos()))       # dropped here, it goes into this link
         else:
             super().dragMoveEvent(event)
+
+    def dragLeaveEvent(self, event) -> None:
+        self._light_link(None)
+        super().dragLeaveEvent(event)
 
     def dropEvent(self, event) -> None:
         if event.mimeData().hasFormat(BLOCK_MIME):
             type_name = bytes(event.mimeData().data(BLOCK_MIME)).decode("utf-8")
             event.acceptProposedAction()
-            self.block_dropped.emit(type_name, event.scenePos())
+            link = self.link_at(event.scenePos())
+            self._light_link(None)
+            if link is not None:
+                self.drop_on_link_requested.emit(type_name, event.scenePos(), *link.ends)
+            else:
+                self.block_dropped.emit(type_name, event.scenePos())
         else:
             super().dropEvent(event)

@@ -112,4 +112,14 @@ class Fonts:
         cls.shape = font(14, bold=True)
         cls.detail = font(11)
         cls.link = font(10)
+        cls._sized = {}
         cls._made = True
+
+    @classmethod
+    def overview(cls, size: int, bold: bool, fitted: int | None = None) -> QFont:
+        """A font of `fitted` (else `size`) pixels for the zoomed-out cards, made once per size."""
+        cls.ensure()
+        key = (fitted or size, bold)
+        if key not in cls._sized:
+            cls._sized[key] = font(key[0], bold=bold)
+        return cls._sized[key]

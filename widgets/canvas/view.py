@@ -1,16 +1,19 @@
 """The canvas view: zoom with the wheel around the cursor, pan with the middle button or space+drag,
-rubber-band selection on empty space, fit-to-view, scrolling while a drag nears the edge, and a minimap
-for networks larger than the view."""
+rubber-band selection on empty space, fit-to-view, scrolling while a drag nears the edge, a zoom
+indicator in the bottom-left corner, quick add (a search field at the mouse), and a minimap for
+networks larger than the view (it can be switched off, and steps aside while something is dragged
+under it)."""
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QPainter, QPen, QTransform
-from PySide6.QtWidgets import QGraphicsView
+from PySide6.QtWidgets import QGraphicsView, QToolButton
 
 from .autoscroll import EdgeScroller
 from .minimap import Minimap
+from .quick_add import QuickAdd
 from .style import refresh_theme, theme
 
 GRID = 24.0
@@ -23,6 +26,7 @@ class NetworkView(QGraphicsView):
     MIN_SCALE = 0.1
     MAX_SCALE = 3.0
     draws_stale = True      # paintEvent brings cards changed out of view up to date (NetworkScene.draw_stale)
+    quick_add_chosen = Signal(str, QPointF)     # block type picked in quick add, scene point it was opened at
 
     def __init__(self, scene, parent=None):
         super().__init__(scene, parent)
@@ -46,7 +50,53 @@ class NetworkView(QGraphicsView):
         self.minimap = Minimap(self)
         self.minimap.hide()
         self._minimap_key = None
+        self.minimap_enabled = True
+        self._minimap_ducked = False    # hidden while something is dragged under it
         self._edge = EdgeScroller(self)
+        self.zoom_button = QToolButton(self)
+        self.zoom_button.setObjectName("zoom_indicator")
+        self.zoom_button.setAutoRaise(True)
+        self.zoom_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.zoom_button.setToolTip("Zoom. Click for 100 % (Ctrl+0); F fits the whole network.")
+        self.zoom_button.clicked.connect(self.reset_zoom)
+        self._shown_zoom = None
+        self._show_zoom()
+        self.quick_add = QuickAdd(self)
+        self._quick_at = QPointF()
+        self.quick_add.chosen.connect(lambda type_name: self.quick_add_chosen.emit(type_name, self._quick_at))
+
+    # ---- quick add and the zoom indicator ----------------------------------------------------------
+    def open_quick_add(self, scene_pos: QPointF) -> None:
+        """The quick-add field at a scene point (where the mouse was when Tab was pressed)."""
+        self._quick_at = QPointF(scene_pos)
+        at = self.mapFromScene(scene_pos)
+        self.quick_add.open_at(self.viewport().mapTo(self, at))
+
+    def event(self, event) -> bool:
+        # Tab over the canvas opens quick add (Qt would otherwise move the focus to the next widget).
+        if (event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Tab
+                and not event.modifiers() and hasattr(self.scene(), "cursor_scene_pos")):
+            self.open_quick_add(self.scene().cursor_scene_pos())
+            event.accept()
+            return True
+        return super().event(event)
+
+    def _show_zoom(self) -> None:
+        percent = round(self.zoom() * 100)
+        if percent != self._shown_zoom:
+            self._shown_zoom = percent
+            self.zoom_button.setText(f"{percent} %")
+            self.zoom_button.adjustSize()
+            self._place_zoom_button()
+
+    def _place_zoom_button(self) -> None:
+        area = self.viewport().geometry()
+        self.zoom_button.move(area.left() + 8, area.bottom() - self.zoom_button.height() - 8)
+
+    def set_minimap_enabled(self, enabled: bool) -> None:
+        self.minimap_enabled = bool(enabled)
+        self._minimap_key = None
+        self._refresh_minimap()
 
     # ---- zoom ------------------------------------------------------------------------------------
     def zoom(self) -> float:
@@ -77,6 +127,8 @@ class NetworkView(QGraphicsView):
 
     def fit_all(self) -> None:
         """Show the whole network, never larger than 100 %."""
+        if hasattr(self.scene(), "ensure_rect"):
+            self.scene().ensure_rect()
         rect = self.scene().blocks_rect()
         if rect.isNull():
             self.setTransform(QTransform())
@@ -129,9 +181,16 @@ class NetworkView(QGraphicsView):
         super().mouseMoveEvent(event)
         if event.buttons() & Qt.MouseButton.LeftButton:
             self._edge.track(event.position())
+            if self.minimap.isVisible() and self.minimap.geometry().adjusted(-30, -30, 30, 30).contains(
+                    event.position().toPoint()):
+                self._minimap_ducked = True        # out of the way of what is being dragged
+                self.minimap.hide()
 
     def mouseReleaseEvent(self, event) -> None:
         self._edge.stop()
+        if self._minimap_ducked:
+            self._minimap_ducked = False
+            self._minimap_key = None
         if self._pan is not None:
             self._pan = None
             if self._space:
@@ -195,7 +254,7 @@ class NetworkView(QGraphicsView):
         self._refresh_minimap()
 
     def drawForeground(self, painter, rect) -> None:
-        # Every repaint of the canvas may change what the minimap shows; it redraws from a cache.
+        # Every repaint of the canvas may change what the minimap and the zoom indicator show.
         self._refresh_minimap()
 
     def changeEvent(self, event) -> None:
@@ -207,6 +266,7 @@ class NetworkView(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._place_minimap()
+        self._place_zoom_button()
 
     def _place_minimap(self) -> None:
         area = self.viewport().geometry()
@@ -216,12 +276,14 @@ class NetworkView(QGraphicsView):
         """Show the minimap when the network does not fit, and repaint it when what it shows (the
         blocks' picture or the visible area) changed: it is see-through, so each of its repaints also
         repaints the canvas under it."""
+        self._show_zoom()
         scene = self.scene()
         if scene is None:
             return
         visible = self.mapToScene(self.viewport().rect()).boundingRect()
         rect = scene.blocks_rect()
-        needed = not rect.isNull() and not visible.contains(rect)
+        needed = (self.minimap_enabled and not self._minimap_ducked and not rect.isNull()
+                  and not visible.contains(rect))
         key = (id(scene), getattr(scene, "overview_revision", None), visible, rect)
         if needed != self.minimap.isVisible():
             self._place_minimap()

@@ -67,9 +67,11 @@ class FeaturesView(QWidget):
         self.block_box.blockSignals(False)
 
     def select(self, node_id: str) -> None:
-        if self.block_box.findText(node_id) < 0:
-            self.block_box.addItem(node_id)
-        self.block_box.setCurrentText(node_id)
+        """Pick a block of the chooser (a block not in the network, such as one removed since the run
+        started, is never added back)."""
+        index = self.block_box.findText(node_id)
+        if index >= 0:
+            self.block_box.setCurrentIndex(index)
 
     def clear(self, note: str) -> None:
         self.note.setText(note)

@@ -77,7 +77,12 @@ class OutcomeView(QWidget):
         self.graphics.hide()
 
     def start_run(self) -> None:
+        """A new run (or another network): nothing of the last run's outcome stays."""
         self.text_box.clear()
+        self.text_box.hide()
+        self.text_controls.hide()
+        self.pred_list.setText("")
+        self.graphics.hide()
         self._cm_epoch = self._text_epoch = None
 
     def show_frame(self, data: dict) -> None:
