@@ -52,6 +52,10 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("network", metavar="NET.json")
     export.add_argument("-o", "--output", metavar="model.py", help="file to write (default: print it)")
     export.add_argument("--weights", metavar="CHECKPOINT", help="a training checkpoint the file loads")
+    export.add_argument("--script", metavar="train.py", help="write a standalone training script instead (torch and "
+                        "numpy; runs as python train.py or torchrun --nproc_per_node=N train.py)")
+    export.add_argument("--onnx", metavar="model.onnx", help="write ONNX with a dynamic batch axis instead (needs "
+                        "pip install 'netwright[onnx]'); --weights gives it trained weights")
     from engine import import_cli
     import_cli.add_parser(sub)
     return parser
@@ -80,6 +84,8 @@ def main(argv=None) -> int:
         if ns.command == "import":
             from engine import import_cli
             return import_cli.run(ns)
+        if ns.command == "export" and (ns.script or ns.onnx):
+            return _export_other(ns)
         return check(ns.network, ns.json, min_rf_share=ns.min_rf_share) if ns.command == "check" else export(ns.network, ns.output, ns.weights)
     except KeyboardInterrupt:
         return 130
@@ -99,6 +105,21 @@ def _train(args: list[str]) -> int:
                          "missing).\n")
         return UNUSABLE
     return train_cli.main(args)
+
+
+def _export_other(ns) -> int:
+    """`export --script` or `export --onnx` (app/export_cli.py)."""
+    from app import export_cli
+    if ns.script and ns.onnx or (ns.script or ns.onnx) and ns.output:
+        sys.stderr.write("netwright: give one of -o, --script and --onnx.\n")
+        return UNUSABLE
+    if ns.script and ns.weights:
+        sys.stderr.write("netwright: --weights goes with -o or --onnx; the training script trains its own.\n")
+        return UNUSABLE
+    net = _load(ns.network)
+    if net is None:
+        return UNUSABLE
+    return export_cli.script(net, ns.network, ns.script) if ns.script else export_cli.onnx(net, ns.onnx, ns.weights)
 
 
 def _load(path: str):
@@ -151,6 +172,13 @@ def check(path: str, as_json: bool = False, out=None, min_rf_share: float = 0.5)
     return OK if total["valid"] else NETWORK_ERRORS
 
 
+def _shown(text: str, limit: int = 200) -> str:
+    """A file's free text (the network's name) as a terminal may print it: control characters escaped
+    (no escape sequence from a file reaches the terminal), cut to `limit` characters."""
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text) if not text.isprintable() else text
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _count(n) -> str:
     return "—" if n is None else f"{n:,}"
 
@@ -177,8 +205,8 @@ def format_table(net, results, total, fields=None) -> str:
         return ("  ".join(parts) + "  " + cells[6]).rstrip()
 
     if not results:
-        return f"{net.name}: no blocks. Add an Input block and connect the blocks of the network after it.\n"
-    lines = [f"{net.name}: {len(results)} blocks", "", line(head), "  ".join("-" * w for w in widths) + "  --------"]
+        return f"{_shown(net.name)}: no blocks. Add an Input block and connect the blocks of the network after it.\n"
+    lines = [f"{_shown(net.name)}: {len(results)} blocks", "", line(head), "  ".join("-" * w for w in widths) + "  --------"]
     for row, (nid, r) in zip(rows, results.items()):
         lines.append(line(row))
         if r.error:
@@ -220,11 +248,15 @@ def export(path: str, output: str | None, weights: str | None) -> int:
     if net is None:
         return UNUSABLE
     _warn_if_huge(net)
-    from engine.export import ExportError, checkpoint_state, export_code, save_weights, weights_problem
+    from engine.export import (ExportCodeError, ExportError, checkpoint_state, export_code, save_weights,
+                               weights_problem)
     target = Path(output) if output else None
     sidecar = target.with_name(target.stem + ".weights.pt") if weights is not None else None
     try:
-        code = export_code(net, sidecar.name if sidecar else None, source=Path(path).name)
+        code = export_code(net, sidecar.name if sidecar else None, source=Path(path).name)   # compiled, never run
+    except ExportCodeError as e:
+        sys.stderr.write(f"netwright: {e}\n")
+        return UNUSABLE
     except ExportError as e:
         sys.stderr.write(f"netwright: {e}\n")
         return NETWORK_ERRORS
@@ -237,7 +269,11 @@ def export(path: str, output: str | None, weights: str | None) -> int:
         except ExportError as e:
             sys.stderr.write(f"netwright: {e}\n")
             return UNUSABLE
-        problem = weights_problem(code, state)
+        try:
+            problem = weights_problem(net, state)     # against the engine's model: nothing exported runs
+        except ExportError as e:
+            sys.stderr.write(f"netwright: {e}\n")
+            return UNUSABLE
         if problem:
             sys.stderr.write(f"netwright: {weights}: {problem}; was the checkpoint trained on another version of "
                              f"this network?\n")

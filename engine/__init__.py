@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .blocks import BLOCKS, GROUPS, BlockSpec, Fix, Param, ShapeError, fmt_shape
 from .graph import Change, Edge, GraphError, Network, Node
+from .protocol import TrainingError
 from .serialization import (NetworkFileError, dumps, load_network, loads, network_from_dict, network_to_dict,
                             save_network)
 from .shapes import ShapeCache, ShapeResult, infer_shapes, summary
@@ -27,7 +28,20 @@ def from_module(module, input_shape, input_dtype: str = "float32", name: str | N
     return _from_module(module, input_shape, input_dtype, name)
 
 
+def train(network, dataset: str = "shapes", callbacks=(), log=None, **settings) -> dict:
+    """Train `network` (a Network, a network dict or a file path) as `python main.py train` does:
+    `settings` are its options (epochs, batch_size, lr, optimizer, weight_decay, device, seed,
+    val_split, out, data_dir, resume, threads, save, ...). Returns the result dict the command prints;
+    a bad setting, unusable data, a checkpoint of another network or a run that diverges raises
+    TrainingError with the same sentence the command line and the app show (`.kind` says which)."""
+    from .trainer import Trainer, TrainSettings
+    if isinstance(network, (str, bytes)) or hasattr(network, "__fspath__"):
+        network = load_network(network)
+    return Trainer(network, TrainSettings.from_dict({"dataset": dataset, **settings}), callbacks,
+                   log=log).run()
+
+
 __all__ = ["BLOCKS", "GROUPS", "BlockSpec", "Change", "Edge", "Fix", "GraphError", "Network", "NetworkFileError",
-           "Node", "Param", "ShapeCache", "ShapeError", "ShapeResult", "build_model", "dumps", "fmt_shape",
-           "from_module", "infer_shapes", "load_network", "loads", "network_from_dict", "network_to_dict", "save_network",
-           "summary"]
+           "Node", "Param", "ShapeCache", "ShapeError", "ShapeResult", "TrainingError", "build_model", "dumps",
+           "fmt_shape", "from_module", "infer_shapes", "load_network", "loads", "network_from_dict", "network_to_dict",
+           "save_network", "summary", "train"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import unicodedata
 
 from torch import nn
 
@@ -15,18 +16,36 @@ class ModelError(ValueError):
     """The network has errors, so no model can be built; the message lists them."""
 
 
+MAX_NAME = 60     # characters of an id kept in its attribute name (a suffix keeps names unique)
+
+
 def attribute_name(node_id: str, taken: set[str]) -> str:
-    """A Python attribute name for a node id: 'conv1' stays 'conv1'; 'conv-1' becomes 'conv_1'."""
-    name = re.sub(r"\W", "_", node_id)
-    if not name or name[0].isdigit():
-        name = "n_" + name
-    if keyword.iskeyword(name) or name in _reserved() or name.startswith("_"):
-        name = name.lstrip("_") + "_block"
+    """A Python attribute name for a node id: 'conv1' stays 'conv1'; 'conv-1' becomes 'conv_1'.
+
+    The name is already in Python's own normal form (NFKC), so the identifier an exported file spells
+    is the attribute it sets: 'ﬁ' becomes 'fi' (then 'fi_2' if 'fi' is taken), 'a²' becomes 'a2'."""
+    name = identifier(identifier(node_id)[:MAX_NAME])
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in _reserved() or name.startswith("_"):
+        name = identifier((name.lstrip("_") or "n") + "_block")
     base, i = name, 2
     while name in taken:
         name, i = f"{base}_{i}", i + 1
     taken.add(name)
     return name
+
+
+def identifier(text: str) -> str:
+    """`text` as a valid identifier that is its own NFKC form: characters Python refuses become '_', and
+    a name that cannot start an identifier (a digit) gets 'n_' in front."""
+    name = unicodedata.normalize("NFKC", text)
+    for _ in range(3):      # replacing a character can make a neighbour normalise differently
+        name = "".join(c if ("_" + c).isidentifier() else "_" for c in name)
+        if not name[:1].isidentifier():
+            name = "n_" + name
+        if unicodedata.normalize("NFKC", name) == name:
+            return name
+        name = unicodedata.normalize("NFKC", name)
+    return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
 _RESERVED: set[str] = set()

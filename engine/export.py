@@ -8,6 +8,8 @@ Each block writes its own constructor line (`BlockSpec.code`); the few helper mo
 from __future__ import annotations
 
 import ast
+import builtins
+import keyword
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,17 +43,42 @@ def attribute_names(net: Network) -> dict[str, str]:
     return {nid: attribute_name(nid, taken) for nid in net.nodes}
 
 
-def _variable(name: str) -> str:
-    return name + "_" if name == "self" else name
+# Names the exported file itself defines or uses at module level (besides the helper classes).
+FILE_NAMES = ("torch", "nn", "F", "Path", "Net", "NAME", "DESCRIPTION", "SOURCE", "WEIGHTS", "load_trained",
+              "model", "y")
 
 
-def _docstring(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"""', "'''")
+def variable_names(attr: dict[str, str]) -> dict[str, str]:
+    """Node id → the local variable of its tensor in `forward`: the attribute name, unless that is `self`,
+    a keyword, a builtin or a name the file uses, which get a suffix that no other variable has."""
+    forbidden = (set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins)) | {"self"}
+                 | set(FILE_NAMES) | set(_module_classes()))
+    used = {a for a in attr.values() if a not in forbidden}
+    names = {}
+    for nid, a in attr.items():
+        if a in forbidden:
+            base = candidate = a + "_"
+            i = 2
+            while candidate in used or candidate in forbidden:
+                candidate, i = f"{base}{i}", i + 1
+            used.add(candidate)
+            a = candidate
+        names[nid] = a
+    return names
+
+
+def literal(value) -> str:
+    """A Python literal for text from a file: quoted and escaped, so it can never become code."""
+    return repr(str(value))
 
 
 def export_code(net: Network, weights: str | None = None, source: str | None = None) -> str:
     """Python source of the network as `class Net(nn.Module)`. `weights`: a file holding the state_dict
-    (see `save_weights`), relative to the exported file's folder, that `load_trained()` and `__main__` load."""
+    (see `save_weights`), relative to the exported file's folder, that `load_trained()` and `__main__` load.
+
+    Text from the file (name, description, ids, file names) appears only as string literals; the
+    attribute and variable names are identifiers made from the ids (see build.attribute_name). The
+    result is compiled (never run) before it is returned: ExportCodeError if that fails."""
     results = infer_shapes(net)
     errors = [r.error for r in results.values() if r.error]
     if errors:
@@ -60,6 +87,7 @@ def export_code(net: Network, weights: str | None = None, source: str | None = N
     if output is None:
         raise ExportError("The network has no output block: connect at least one block after the Input.")
     attr = attribute_names(net)
+    var = variable_names(attr)
     inputs = net.input_nodes()
     order = [nid for nid in net.topological_order() if net.nodes[nid].type != "Input"]
     needed = net.ancestors(output)
@@ -83,11 +111,11 @@ def export_code(net: Network, weights: str | None = None, source: str | None = N
     forward = []
     for nid in order:
         if nid in needed:
-            args = ", ".join(_variable(attr[s]) for s in net.inputs_of(nid))
-            forward.append(f"        {_variable(attr[nid])} = self.{attr[nid]}({args})")
-    forward.append(f"        return {_variable(attr[output])}")
+            args = ", ".join(var[s] for s in net.inputs_of(nid))
+            forward.append(f"        {var[nid]} = self.{attr[nid]}({args})")
+    forward.append(f"        return {var[output]}")
 
-    shapes_in = ", ".join(f"{i} {list(results[i].shape)}" + (" int64" if results[i].dtype == "int64" else "")
+    shapes_in = ", ".join(f"{var[i]} {list(results[i].shape)}" + (" int64" if results[i].dtype == "int64" else "")
                           for i in inputs)
     vocab = min([n.spec.resolved(n.params)["num_embeddings"] for n in net.nodes.values()
                  if n.type == "Embedding"] or [2])
@@ -97,23 +125,28 @@ def export_code(net: Network, weights: str | None = None, source: str | None = N
         samples.append(f"torch.randint(0, {vocab}, ({shape}))" if results[i].dtype == "int64"
                        else f"torch.randn({shape})")
 
-    name = net.name or "Untitled"
-    out = [f'"""{_docstring(name)}: exported from Netwright' + (f" ({_docstring(source)})" if source else "")
-           + ". Needs only PyTorch.", "",
+    out = ['"""A network exported from Netwright (its name is NAME below). Needs only PyTorch.', "",
            f"Input: {shapes_in} per sample; output: {list(results[output].shape)}; "
            f"{total:,} trainable parameters.",
            "Shapes are per sample; the batch axis comes first. Running this file does one forward pass.",
            '"""']
     out += (["from pathlib import Path", ""] if weights is not None else []) + ["import torch", "from torch import nn", ""]
+    out += [f"NAME = {literal(net.name or 'Untitled')}"]
+    description = net.extra.get("description")
+    if isinstance(description, str) and description:
+        out += [f"DESCRIPTION = {literal(description)}"]
+    if source:
+        out += [f"SOURCE = {literal(source)}   # the network file this was exported from"]
+    out += [""]
     for src in helper_sources(helpers):
         out += ["", src, ""]
     out += ["", "class Net(nn.Module):", "    def __init__(self):", "        super().__init__()"]
     out += init
-    out += ["", f"    def forward(self, {', '.join(_variable(attr[i]) for i in inputs)}):"]
+    out += ["", f"    def forward(self, {', '.join(var[i] for i in inputs)}):"]
     out += forward
     out += [""]
     if weights is not None:
-        out += ["", f"WEIGHTS = Path(__file__).resolve().parent / {str(weights)!r}   # the trained state_dict",
+        out += ["", f"WEIGHTS = Path(__file__).resolve().parent / {literal(weights)}   # the trained state_dict",
                 "", "",
                 "def load_trained(path=WEIGHTS) -> Net:",
                 '    """A Net with the trained weights."""',
@@ -126,7 +159,23 @@ def export_code(net: Network, weights: str | None = None, source: str | None = N
             "    with torch.no_grad():",
             f"        y = model({', '.join(samples)})",
             '    print("output shape:", tuple(y.shape))', ""]
-    return "\n".join(out)
+    code = "\n".join(out)
+    check_compiles(code)
+    return code
+
+
+class ExportCodeError(ExportError):
+    """The generated code does not compile: a bug of the exporter, never written to disk."""
+
+
+def check_compiles(code: str) -> None:
+    """Compile the generated text (this runs none of it); ExportCodeError with Python's reason if it fails."""
+    try:
+        compile(code, "<exported>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as e:
+        where = f" (line {e.lineno}: {e.msg})" if isinstance(e, SyntaxError) else f" ({e})"
+        raise ExportCodeError(f"The generated code does not compile{where}, so nothing was written. This is a bug "
+                              "in Netwright's exporter: please report it with the network file.") from None
 
 
 def checkpoint_state(path) -> dict:
@@ -148,12 +197,17 @@ def checkpoint_state(path) -> dict:
     return state
 
 
-def weights_problem(code: str, state: dict) -> str | None:
-    """Why a state_dict does not load into the exported Net (a sentence), or None when it loads."""
-    namespace = {"__name__": "netwright_export", "__file__": "model.py"}
-    exec(compile(code, "<export>", "exec"), namespace)
+def weights_problem(net: Network, state: dict) -> str | None:
+    """Why a state_dict does not load into the exported Net (a sentence), or None when it loads. Checked
+    against the engine's own model (build_model), whose attributes the exported Net has: the exported
+    file is never run."""
+    from .build import ModelError, build_model
     try:
-        result = namespace["Net"]().load_state_dict(state, strict=False)
+        model = build_model(net)
+    except ModelError as e:        # e.g. too big for this computer's memory: say so, as an ExportError
+        raise ExportError(str(e)) from None
+    try:
+        result = model.load_state_dict(state, strict=False)
     except RuntimeError as e:
         return f"the weights do not fit this network ({str(e).strip().splitlines()[-1].strip()})"
     if result.missing_keys or result.unexpected_keys:

@@ -18,7 +18,8 @@ Child → parent
 - PAUSED {"step", "epoch", "lr"} / RESUMED {"step", "lr"} / CHECKPOINT {"path"}
 - LOG       {"message"}: a note for the person (what was adapted, download progress)
 - DONE      the final result (the same dict `main.py train` prints as its last line)
-- ERROR     {"message": a sentence a person can act on, "kind": "nan" | "oom" | "data" | "usage" | "internal"}
+- ERROR     {"message": a sentence a person can act on, "kind": "usage" | "data" | "nan" | "diverged" | "oom" |
+             "io" | "internal"} (TrainingError below)
 
 Parent → child
 --------------
@@ -56,3 +57,15 @@ class View(StrEnum):
 
 
 FRAME_VIEWS = tuple(v for v in View if v is not View.CURVES)   # curves come from SCALARS and EPOCH, not frames
+
+
+class TrainingError(Exception):
+    """A run that cannot start or failed, with a sentence for a person (the ERROR message's "message").
+    `kind`: "usage" (a setting, the run folder, the checkpoint), "data" (the data set, or its fit to the
+    network), "nan" (the loss became NaN or infinite), "diverged" (the loss exploded), "oom", "io" (a
+    file could not be written), "internal"."""
+    WHILE_TRAINING = ("nan", "diverged", "oom", "io", "internal")     # the run started and failed: exit 1, not 2
+
+    def __init__(self, message: str, kind: str = "internal"):
+        super().__init__(message)
+        self.kind = kind

@@ -192,3 +192,32 @@ def _union(net: Network, nid: str, ins: list[Field]) -> Field:
                        f"→ r = {_n(hi - lo + 1)}, j = {_n(max(jumps))}, start = {_n((lo + hi) / 2)}")
     return Field(tuple(size), tuple(jump), tuple(start), first.source, first.input_size, tuple(formula),
                  tuple(warnings))
+
+
+_last: list = [None, None, None]       # (network, results, fields) of the last call of fields_for
+
+
+def fields_for(net: Network, results: dict) -> dict[str, Field | None]:
+    """receptive_fields for the panels that show the same results (inspector, Shapes explained, Summary):
+    computed once per new results dict."""
+    if _last[0] is net and _last[1] is results:
+        return _last[2]
+    fields = receptive_fields(net, results)
+    _last[:] = [net, results, fields]
+    return fields
+
+
+def field_table(net) -> dict[str, dict]:
+    """Per block with spatial axes, its field as JSON plus the input's spatial size (for the live views,
+    which draw a unit's region on the probe image). `net` a Network or its dict; {} for None."""
+    from .serialization import network_from_dict
+    from .shapes import infer_shapes
+    if net is None:
+        return {}
+    if isinstance(net, dict):
+        net = network_from_dict(net)
+    out = {}
+    for nid, f in receptive_fields(net, infer_shapes(net), 0).items():
+        if f is not None:
+            out[nid] = {**f.as_json(), "input_size": list(f.input_size), "source": f.source}
+    return out

@@ -96,24 +96,36 @@ def _numpy_array_globals() -> list:
 def torch_load(path):
     """torch.load(weights_only=True): tensors and plain values only, so reading a file never runs code.
     Older Netwright checkpoints (numpy's random state as an array) are read with numpy arrays allowed too.
-    A file holding anything else raises ValueError saying why it is not read."""
+    A file that holds code (a pickled class or function weights_only refuses) raises ValueError saying so;
+    a damaged file raises pickle.UnpicklingError with torch's reason in one line."""
     import pickle
+    import warnings
+
     import torch
     refused = "Unsupported global"        # torch's words for a class or function it does not allow
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        if refused not in str(e):
-            raise _damaged(e) from None
-    try:
-        with torch.serialization.safe_globals(_numpy_array_globals()):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Detected pickle protocol")   # torch's note on foreign files
+        try:
             return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        if refused not in str(e):
-            raise _damaged(e) from None
-        raise ValueError(f"{path} holds Python objects other than weights and numbers, so it is not read (loading "
-                         f"them could run any code); use a checkpoint written by Netwright or a file that holds "
-                         f"only a state_dict.") from None
+        except pickle.UnpicklingError as e:
+            if refused not in str(e):
+                raise _damaged(e) from None
+        try:
+            with torch.serialization.safe_globals(_numpy_array_globals()):
+                return torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as e:
+            if refused not in str(e):
+                raise _damaged(e) from None
+            raise ValueError(f"{path} holds code ({_refused_global(str(e))}), so it was refused: it holds Python "
+                             f"objects other than weights and numbers, and loading them could run any program; use "
+                             f"a checkpoint written by Netwright or a file that holds only a state_dict.") from None
+
+
+def _refused_global(text: str) -> str:
+    """The class or function torch refused, from its message ("Unsupported global: GLOBAL os.system ...")."""
+    import re
+    found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+    return f"it asks for {found.group(1)[:80]}" if found else "a pickled class or function"
 
 
 def _damaged(e: Exception) -> Exception:
@@ -121,20 +133,79 @@ def _damaged(e: Exception) -> Exception:
     import pickle
     text = str(e)
     reason = text.partition("WeightsUnpickler error:")[2].strip().splitlines()
-    return pickle.UnpicklingError(reason[0].strip() if reason else text.strip().splitlines()[0])
+    return pickle.UnpicklingError((reason[0].strip() if reason else (text.strip().splitlines() or ["?"])[0])[:200])
 
 
 def load_checkpoint(path) -> dict:
     """A checkpoint written by the trainer; a missing, damaged or unsafe file raises ValueError naming it."""
     import pickle
+    import struct
     import zipfile
     path = Path(path)
     if not path.exists():
         raise ValueError(f"The checkpoint {path} does not exist; check the path.")
+    if not path.is_file():
+        raise ValueError(f"The checkpoint {path} is a folder, not a file; give the checkpoint.pt inside it.")
     try:
         state = torch_load(path)
-    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as e:
-        raise ValueError(f"The checkpoint {path} is damaged or not a Netwright checkpoint ({e}).") from None
+    except ValueError as e:
+        raise ValueError(f"The checkpoint {e}") from None
+    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, KeyError, TypeError,
+            IndexError, struct.error, MemoryError) as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+        raise ValueError(f"The checkpoint {path} is damaged (cut short or not a PyTorch file: {first}); use "
+                         f"another checkpoint or train again.") from None
     if not isinstance(state, dict) or "model" not in state or "network" not in state:
-        raise ValueError(f"{path} is not a Netwright checkpoint (it has no 'model' and 'network').")
+        raise ValueError(f"{path} is not a Netwright checkpoint (it has no 'model' and 'network'); to start from "
+                         f"other weights, import them with the network they belong to.")
     return state
+
+
+def weights_mismatch(expected: dict, got, few: int = 3) -> str | None:
+    """Why the state_dict `got` does not fit a model whose state_dict is `expected`: the missing,
+    unexpected and shape-mismatched keys, a few of each, with the counts; None when it fits."""
+    import torch
+    if not isinstance(got, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in got.items()):
+        return "it holds no state_dict of weights (names and tensors)"
+
+    def name(key: str) -> str:
+        return repr(key) if len(key) <= 60 else repr(key[:57] + "…")
+
+    def listed(keys: list[str]) -> str:
+        shown = ", ".join(name(k) for k in keys[:few])
+        return shown + (f" and {len(keys) - few} more" if len(keys) > few else "")
+    missing = [k for k in expected if k not in got]
+    unexpected = [k for k in got if k not in expected]
+    reshaped = [k for k in expected if k in got and tuple(got[k].shape) != tuple(expected[k].shape)]
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} missing: {listed(missing)}")
+    if unexpected:
+        parts.append(f"{len(unexpected)} unexpected: {listed(unexpected)}")
+    if reshaped:
+        shown = ", ".join(f"{name(k)} is {list(got[k].shape)} in the checkpoint but {list(expected[k].shape)} here"
+                          for k in reshaped[:few])
+        parts.append(f"{len(reshaped)} of another shape: {shown}" + (f" and {len(reshaped) - few} more"
+                                                                     if len(reshaped) > few else ""))
+    return "; ".join(parts) or None
+
+
+def check_run_folder(path) -> str | None:
+    """Why `path` cannot become a run folder (a sentence), or None; creates nothing and leaves nothing."""
+    import os
+    import tempfile
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        return f"The run folder {target} is a file, not a folder; give --out a folder (a new name is created)."
+    probe = target
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"The run folder {target} cannot be created: {probe} is a file, not a folder."
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".netwright-probe-", dir=probe)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as e:
+        return f"The run folder {target} cannot be written ({e.strerror or e} in {probe}); choose another --out."
+    return None

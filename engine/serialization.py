@@ -123,6 +123,11 @@ def network_from_dict(data) -> Network:
     net = Network(name if isinstance(name, str) else str(name))
     net.extra = {k: v for k, v in data.items() if k not in TOP_KEYS}
     _check_depth(net.extra, 1)
+    if "training" in net.extra:          # the run the network is meant for (spec §1), checked like the rest
+        from .training_object import training_problem
+        problem = training_problem(net.extra["training"])
+        if problem:
+            _refuse(problem)
     for i, nd in enumerate(nodes):
         _add_node(net, nd, i)
     links = set()

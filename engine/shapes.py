@@ -77,7 +77,7 @@ def param_problem(node) -> ShapeResult | None:
         p = known.get(name)
         if p is None:
             names = ", ".join(known) or "none"
-            return _error(f"{spec.label} '{node.id}' has no parameter '{name}' (it takes: {names}).")
+            return _error(f"{spec.label} '{node.id}' has no parameter {excerpt(name)} (it takes: {names}).")
         if type(value) in PLAIN_NUMBER_OK.get(p.kind, ()):      # the common case, no sentence built
             if ((p.min is None or value >= p.min) and (p.max is None or value <= p.max)
                     and -INT64_MAX <= value <= INT64_MAX):

@@ -1,9 +1,12 @@
 """`python main.py train NET.json --dataset SPEC [options]`: train from the command line.
 
 Progress goes to stderr (a bar on a terminal, one line per epoch otherwise); the last line on stdout
-is one JSON object with the result. Exit status: 0 trained; 1 training failed (the data does not fit
-the network, the loss became NaN, out of memory); 2 the command line, the network file or the
-checkpoint cannot be used; 130 stopped with Ctrl+C. Never a traceback.
+is one JSON object with the result, or, when the run cannot start or fails, `{"error": reason,
+"kind": ..., "exit_status": ...}` (with the epochs, steps and checkpoint a failed run leaves). Exit
+status: 0 trained; 1 training failed while it ran (the loss became NaN or diverged, out of memory);
+2 the command line, the network file, the data (or its fit to the network) or the checkpoint cannot
+be used; 130 stopped with Ctrl+C. The reason is one line on stderr, never a traceback, never a raw
+numpy or torch warning.
 
 Ctrl+C works in every phase: before training begins (importing torch, loading or downloading the
 data, building the model) it stops at once; during training the trainer stops within a batch, saves
@@ -16,6 +19,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 OK, FAILED, UNUSABLE, INTERRUPTED = 0, 1, 2, 130
 
@@ -26,7 +30,7 @@ class _UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
-        raise _UsageError(f"{self.format_usage()}{self.prog}: error: {message}\n")
+        raise _UsageError(f"{self.prog}: {message} (`{self.prog} --help` lists the options).")
 
     def exit(self, status=0, message=None):
         if message:
@@ -39,15 +43,15 @@ def make_parser() -> argparse.ArgumentParser:
                 "(default, generated), sine, recall, mnist, fashion-mnist, cifar10, npz:PATH, csv:PATH, "
                 "folder:PATH, text:PATH.")
     p.add_argument("network", metavar="NET.json")
-    p.add_argument("--dataset", default="shapes", metavar="SPEC", help="the data set (default: shapes)")
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 0.001)")
-    p.add_argument("--optimizer", choices=("adam", "adamw", "sgd"), default="adam")
-    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--dataset", metavar="SPEC", help="the data set (default: the network's training.dataset, else shapes)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float, help="learning rate (default 0.001)")
+    p.add_argument("--optimizer", choices=("adam", "adamw", "sgd"))
+    p.add_argument("--weight-decay", type=float)
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--val-split", type=float, default=0.1, help="share of the data kept for validation")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--val-split", type=float, help="share of the data kept for validation")
     p.add_argument("--out", metavar="DIR", help="run folder (default: runs/<network name>-<timestamp>)")
     p.add_argument("--data-dir", metavar="DIR", help="read mnist/fashion-mnist/cifar10 files from DIR")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint (epochs = the total)")
@@ -100,8 +104,7 @@ def main(args: list[str]) -> int:
     try:
         ns = make_parser().parse_args(args)
     except _UsageError as e:
-        sys.stderr.write(str(e))
-        return UNUSABLE
+        return fail(str(e), "usage", UNUSABLE, prefix="")
     except SystemExit as e:
         return int(e.code or 0)
     bar = ProgressBar()
@@ -110,8 +113,24 @@ def main(args: list[str]) -> int:
         with control:
             return _train(ns, bar, control)
     except KeyboardInterrupt:
-        bar.line(control.stopped_message())
-        return INTERRUPTED
+        message = control.stopped_message()
+        return fail(message.removeprefix("netwright: "), "interrupted", INTERRUPTED, stream=bar,
+                    extra={"stopped": True, "checkpoint": control.kept_checkpoint()})
+
+
+def fail(message: str, kind: str, status: int, stream=None, prefix: str = "netwright: ", extra=None) -> int:
+    """The reason on stderr, one JSON object with an "error" key as the last line on stdout (the spec's
+    promise for a run that cannot start or fails); returns the exit status."""
+    line = f"{prefix}{message}"
+    if stream is not None:
+        stream.line(line)
+    else:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    doc = {"error": message, "kind": kind, "exit_status": status, **(extra or {})}
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    return status
 
 
 def _train(ns, bar: ProgressBar, control: _Interrupts) -> int:
@@ -119,8 +138,9 @@ def _train(ns, bar: ProgressBar, control: _Interrupts) -> int:
     try:
         net = engine.load_network(ns.network)
     except engine.NetworkFileError as e:
-        sys.stderr.write(f"netwright: {e}\n")
-        return UNUSABLE
+        return fail(str(e), "network", UNUSABLE)
+    from .training_object import fill_from_network
+    fill_from_network(ns, net, Path(ns.network).parent)     # what the command line leaves out, from the file
     from .trainer import TrainingError, TrainSettings, Trainer
     settings = TrainSettings(dataset=ns.dataset, epochs=ns.epochs, batch_size=ns.batch_size, lr=ns.lr,
                              optimizer=ns.optimizer, weight_decay=ns.weight_decay, device=ns.device, seed=ns.seed,
@@ -130,17 +150,28 @@ def _train(ns, bar: ProgressBar, control: _Interrupts) -> int:
         control.trainer = Trainer(net, settings, emit=control.watch(bar), control=control.queue, log=bar.line)
         result = control.trainer.run()
     except TrainingError as e:
-        bar.line(f"netwright: {e}")
-        return UNUSABLE if e.kind == "usage" else FAILED
+        status = FAILED if e.kind in TrainingError.WHILE_TRAINING else UNUSABLE
+        return fail(str(e), e.kind, status, stream=bar, extra=_partial(control.trainer))
     except Exception as e:   # noqa: BLE001 - a sentence, never a traceback
-        bar.line(f"netwright: training failed unexpectedly ({type(e).__name__}: {e}).")
-        return FAILED
+        first = (str(e).strip().splitlines() or [""])[0][:300]
+        return fail(f"training failed unexpectedly ({type(e).__name__}: {first}); please report it with the "
+                    f"network file and the command.", "internal", FAILED, stream=bar, extra=_partial(control.trainer))
     if result["stopped"]:
         bar.line(f"Stopped with Ctrl+C after {result['steps']} steps; the checkpoint {result['checkpoint']} can be "
                  f"resumed with --resume.")
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
     return INTERRUPTED if result["stopped"] else OK
+
+
+def _partial(trainer) -> dict:
+    """What a failed run leaves: epochs and steps done, the last checkpoint kept (or None)."""
+    if trainer is None:
+        return {}
+    path = trainer.checkpoint_path
+    return {"epochs": trainer.epoch, "steps": trainer.step,
+            "checkpoint": str(path) if trainer.checkpoint_saved and path.exists() else None,
+            "run_dir": str(trainer.run_folder.path) if trainer.run_folder is not None else None}
 
 
 class _Interrupts:
@@ -177,6 +208,10 @@ class _Interrupts:
         from .protocol import STOP
         self.stopping = True
         self.queue.put((STOP, {}))
+
+    def kept_checkpoint(self) -> str | None:
+        path = getattr(self.trainer, "checkpoint_path", None)
+        return str(path) if path is not None and path.exists() else None
 
     def stopped_message(self) -> str:
         """One line for a Ctrl+C that stopped at once: what is kept."""

@@ -4,6 +4,7 @@ that carries PAUSE / RESUME / STOP / SET_LR into the loop."""
 from __future__ import annotations
 
 import math
+import os
 import queue
 import time
 from dataclasses import asdict, dataclass, fields
@@ -12,15 +13,10 @@ import torch
 import torch.nn.functional as F
 
 from . import protocol
+from .protocol import TrainingError
 from .datasets import CLASSIFICATION, TEXT
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
-
-
-class TrainingError(Exception):
-    def __init__(self, message: str, kind: str = "internal"):
-        super().__init__(message)
-        self.kind = kind
 
 
 @dataclass
@@ -45,32 +41,97 @@ class TrainSettings:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainSettings":
+        if not isinstance(d, dict):
+            raise TrainingError(f"The training settings must be a dict of names and values, not {_show(d)}.",
+                                "usage")
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
+        unknown = sorted(set(d) - known, key=str)
         if unknown:
-            raise TrainingError(f"Unknown training setting(s): {', '.join(unknown)}.", "usage")
+            raise TrainingError(f"Unknown training setting(s): {', '.join(_show(k) for k in unknown)}.", "usage")
         return cls(**d)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     def check(self) -> None:
+        """Raise TrainingError ("usage") with one sentence for the first setting that cannot be used.
+        The same rules hold for the command line, the app and scripts (settings from a dict or a
+        network file's `training` object: wrong types are named too)."""
         def bad(what):
             raise TrainingError(what, "usage")
-        if self.epochs < 1:
-            bad(f"epochs must be at least 1, not {self.epochs}.")
-        if self.batch_size < 1:
-            bad(f"The batch size must be at least 1, not {self.batch_size}.")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            bad(f"The learning rate must be a positive number, not {self.lr}.")
+        for name, low, high, what in _WHOLE_NUMBERS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                bad(f"{what} must be a whole number, not {_show(value)}.")
+            top = high() if callable(high) else high
+            if not low <= value <= top:
+                bad(f"{what} must be {_range_text(name, low, top)}, not {_show(value)}.")
+        for name, low, what in (("lr", None, "The learning rate"), ("weight_decay", 0.0, "The weight decay"),
+                                ("val_split", 0.0, "The validation split")):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                bad(f"{what} must be a number, not {_show(value)}.")
+            if not math.isfinite(value):
+                bad(f"{what} must be a finite number, not {_show(value)}.")
+        if not self.lr > 0:
+            bad(f"The learning rate must be a positive number (e.g. 0.001), not {_show(self.lr)}.")
         if self.weight_decay < 0:
-            bad(f"The weight decay must be 0 or more, not {self.weight_decay}.")
+            bad(f"The weight decay must be 0 or more, not {_show(self.weight_decay)}.")
         if not 0 <= self.val_split < 1:
-            bad(f"The validation split must be a fraction from 0 up to (not including) 1, not {self.val_split}.")
-        if self.threads < 0:
-            bad(f"threads must be 0 (automatic) or more, not {self.threads}.")
-        if self.optimizer not in OPTIMIZERS:
-            bad(f"Unknown optimizer '{self.optimizer}'; use one of {', '.join(OPTIMIZERS)}.")
+            bad(f"The validation split must be a fraction from 0 up to (not including) 1, not "
+                f"{_show(self.val_split)}.")
+        if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZERS:
+            bad(f"Unknown optimizer {_show(self.optimizer)}; use one of {', '.join(OPTIMIZERS)}.")
+        for name, what in (("dataset", "The data set"), ("device", "The device")):
+            if not isinstance(getattr(self, name), str):
+                bad(f"{what} must be given as text (e.g. 'shapes', 'cpu'), not {_show(getattr(self, name))}.")
+        for name, what in (("out", "The run folder"), ("data_dir", "The data folder"), ("resume", "The checkpoint")):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, (str, os.PathLike)):
+                bad(f"{what} must be a path, not {_show(value)}.")
+            if isinstance(value, str) and (not value.strip() or "\x00" in value):
+                bad(f"{what} path {_show(value)} is not a usable path.")
+        for name in ("amp", "save"):
+            if not isinstance(getattr(self, name), bool):
+                bad(f"The setting {name} must be true or false, not {_show(getattr(self, name))}.")
+        if self.live_views is not None and not isinstance(self.live_views, dict):
+            bad(f"The live-view settings must be a dict, not {_show(self.live_views)}.")
+
+
+SEED_MAX = 2 ** 63 - 1               # what every generator the run seeds (python, numpy, torch) takes
+EPOCHS_MAX = 1_000_000
+BATCH_MAX = 2 ** 31 - 1
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+_WHOLE_NUMBERS = (("epochs", 1, EPOCHS_MAX, "The number of epochs"),
+                  ("batch_size", 1, BATCH_MAX, "The batch size"),
+                  ("seed", 0, SEED_MAX, "The seed"),
+                  ("threads", 0, cpu_count, "The number of threads"),
+                  ("read_every", 1, 1_000_000, "read_every"))
+
+
+def _range_text(name: str, low: int, high: int) -> str:
+    if name == "threads":
+        return (f"from 0 (torch's choice) to {high:,}, the CPU cores this machine gives the run "
+                f"(more would only slow it down)")
+    if name == "seed":
+        return f"a whole number from 0 to {high:,} (2**63 - 1)"
+    return f"from {low:,} to {high:,}"
+
+
+def _show(value) -> str:
+    """A value in a message: short, one line, whatever it is (it may come from a file)."""
+    text = repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and len(text) > 24:
+        return f"a number of {len(text.lstrip('-'))} digits ({text[:8]}…)"
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def available_devices() -> list[str]:

@@ -20,14 +20,15 @@ from __future__ import annotations
 import math
 import random
 import time
+import warnings
 
 import numpy as np
 import torch
 
 from . import protocol
-from .datasets import CLASSIFICATION, TEXT, DataError, Dataset, prepare
+from .datasets import CLASSIFICATION, TEXT, DataError, Dataset, check_usable, prepare
 from .graph import Network
-from .runs import RunFolder, default_run_dir, load_checkpoint
+from .runs import RunFolder, check_run_folder, default_run_dir, load_checkpoint, weights_mismatch
 from .serialization import NetworkFileError, network_from_dict, network_to_dict
 from .train_setup import (OPTIMIZERS, Control, TrainingError, TrainSettings, available_devices, loss_function,
                           resolve_device)
@@ -37,6 +38,9 @@ __all__ = ["OPTIMIZERS", "Trainer", "TrainingError", "TrainSettings", "available
 
 PROGRESS_INTERVAL = 0.1            # seconds between PROGRESS messages
 PROBE_SIZE = 16
+DIVERGED = 1e4                     # a loss this many times its first value (at least 1) means the run diverged
+RISING = 10.0                      # an epoch's loss this many times the first (at least 1): noted as rising
+LARGE_INPUT = 1e4                  # input values beyond this are named as the likely cause of a NaN loss
 
 
 class _Stop(Exception):
@@ -65,6 +69,9 @@ class Trainer:
         self.run_folder = None
         self.checkpoint_path = None
         self.notes: list[str] = []
+        self.data_scale = 0.0          # the largest input value (float data)
+        self._first_loss = None       # the run's first loss: the reference for "diverged"
+        self.checkpoint_saved = False  # this run has written its checkpoint
 
     # ---- plumbing ------------------------------------------------------------------------------
     def emit(self, kind: str, payload: dict) -> None:
@@ -98,7 +105,12 @@ class Trainer:
     def setup(self) -> None:
         s = self.settings
         self.device = resolve_device(s.device)
-        if s.threads:
+        if s.save:           # before loading data or building anything: a run folder that cannot be written
+            problem = check_run_folder(s.out or default_run_dir(self.network.name))
+            if problem:
+                raise TrainingError(problem, "usage")
+        resume_state = self._read_checkpoint(s.resume) if s.resume else None
+        if s.threads:        # at most the CPU count (TrainSettings.check): torch crashes on absurd counts
             torch.set_num_threads(s.threads)
         random.seed(s.seed)
         np.random.seed(s.seed % (2 ** 32))
@@ -113,11 +125,16 @@ class Trainer:
             except DataError as e:
                 raise TrainingError(str(e), "data") from None
         ds = self.dataset
+        try:
+            check_usable(ds)          # a data set given directly (scripts) is checked like a loaded one
+        except DataError as e:
+            raise TrainingError(str(e), "data") from None
         self.task = ds.task
         self.notes.extend(ds.notes)
         for note in ds.notes:
             self.log(note)
         self._split(ds)
+        self.data_scale = float(np.abs(ds.x).max()) if ds.x.dtype.kind == "f" and ds.x.size else 0.0
         from .build import ModelError, build_model
         try:
             self.model = build_model(self.network).to(self.device)
@@ -135,8 +152,8 @@ class Trainer:
         self.perm_generator = torch.Generator().manual_seed(s.seed)
         self._epoch_perm_state = self.perm_generator.get_state()
         self._partial = {"loss": 0.0, "correct": 0.0, "count": 0, "seconds": 0.0}
-        if s.resume:
-            self._restore(s.resume)
+        if resume_state is not None:
+            self._restore(resume_state, s.resume)
         if s.save:
             self.run_folder = RunFolder(s.out or default_run_dir(self.network.name))
             self.checkpoint_path = self.run_folder.checkpoint_path
@@ -207,32 +224,53 @@ class Trainer:
     def save_checkpoint(self) -> None:
         if self.run_folder is not None:
             self.run_folder.save_checkpoint(self.state())
+            self.checkpoint_saved = True
             self.emit(protocol.CHECKPOINT, {"path": str(self.checkpoint_path)})
 
-    def _restore(self, path) -> None:
+    def _read_checkpoint(self, path) -> dict:
         try:
-            state = load_checkpoint(path)
+            return load_checkpoint(path)
         except ValueError as e:
             raise TrainingError(str(e), "usage") from None
+
+    def _restore(self, state: dict, path) -> None:
+        problem = weights_mismatch(self.model.state_dict(), state["model"])
+        if problem:
+            made_for = state["network"].get("name") if isinstance(state["network"], dict) else None
+            made_for = f" ('{str(made_for)[:60]}')" if isinstance(made_for, str) and made_for else ""
+            raise TrainingError(f"The checkpoint {path} was saved for another network{made_for}: its weights do "
+                                f"not fit this one ({problem}); resume with the network it was made for.",
+                                "usage")
         try:
-            self.model.load_state_dict(state["model"])
-            if "rng" not in state:      # weights only (`import --weights-out`): a fresh run starts from them
-                self.log(f"Starting from the weights in {path}.")
-                return
-            if state.get("settings", {}).get("optimizer") == self.settings.optimizer:
-                self.optimizer.load_state_dict(state["optimizer"])
-            else:
-                self.log(f"The checkpoint was trained with {state.get('settings', {}).get('optimizer')}; "
-                         f"{self.settings.optimizer} starts with fresh optimizer state.")
-        except (RuntimeError, ValueError, KeyError) as e:
-            raise TrainingError(f"The checkpoint {path} was saved for a different network (its weights do not fit "
-                                f"this one: {str(e).splitlines()[0]}); resume with the network it was made "
-                                f"for.", "usage") from None
+            self._apply_checkpoint(state)
+        except (RuntimeError, ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+            first = (str(e).strip().splitlines() or [""])[0][:160]
+            raise TrainingError(f"The checkpoint {path} is damaged: its weights fit, but its training state "
+                                f"cannot be read ({type(e).__name__}: {first}); train again without --resume.",
+                                "usage") from None
+        if self.epoch >= self.settings.epochs:
+            self.log(f"The checkpoint has already done {self.epoch} epoch(s); raise epochs above that to train on.")
+
+    def _apply_checkpoint(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        if "rng" not in state:      # weights only (`import --weights-out`): a fresh run starts from them
+            self.log(f"Starting from the weights in {self.settings.resume}.")
+            return
+        settings = state.get("settings") if isinstance(state.get("settings"), dict) else {}
+        if settings.get("optimizer") == self.settings.optimizer:
+            self.optimizer.load_state_dict(state["optimizer"])
+        else:
+            self.log(f"The checkpoint was trained with {str(settings.get('optimizer'))[:20]}; "
+                     f"{self.settings.optimizer} starts with fresh optimizer state.")
         self.set_lr(self.settings.lr)
         self.scaler.load_state_dict(state.get("scaler") or {})
+        for key in ("epoch", "batch", "step"):
+            value = state[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2 ** 62:
+                raise ValueError(f"its {key} is {str(value)[:20]!r}, not a count")
         self.epoch, self.batch, self.step = state["epoch"], state["batch"], state["step"]
         self.history = list(state.get("history", []))
-        self.losses = list(state.get("losses", []))
+        self.losses = [float(v) for v in state.get("losses", [])]
         self._partial = dict(state.get("partial") or self._partial)
         rng = state["rng"]
         torch.set_rng_state(rng["torch"])
@@ -247,8 +285,6 @@ class Trainer:
             torch.cuda.set_rng_state(rng["cuda"], self.device)
         self._epoch_perm_state = rng["perm"]
         self.perm_generator.set_state(rng["perm"])
-        if self.epoch >= self.settings.epochs:
-            self.log(f"The checkpoint has already done {self.epoch} epoch(s); raise epochs above that to train on.")
 
     # ---- control -------------------------------------------------------------------------------
     def _handle(self, message) -> None:
@@ -286,10 +322,31 @@ class Trainer:
 
     # ---- the loop ------------------------------------------------------------------------------
     def run(self) -> dict:
-        """Train; returns the result dict (the one `main.py train` prints). Raises TrainingError."""
+        """Train; returns the result dict (the one `main.py train` prints). Raises TrainingError.
+        Warnings from torch or numpy become log notes (one each), never raw lines on stderr."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = self._note_warning
+            return self._run()
+
+    def _note_warning(self, message, category, filename, lineno, file=None, line=None) -> None:
+        text = (str(message).strip().splitlines() or [category.__name__])[0][:300]
+        seen = self.__dict__.setdefault("_warned", set())
+        if text not in seen:
+            seen.add(text)
+            self.log(f"Note: {text}")
+
+    def _run(self) -> dict:
         try:
             self.setup()
             return self._train()
+        except OSError as e:
+            where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+            if self.run_folder is None:
+                raise TrainingError(f"A file could not be read or written: {e.strerror or e}{where}.", "io") from None
+            raise TrainingError(f"Writing the run folder {self.run_folder.path} failed: {e.strerror or e}{where}. "
+                                f"The last checkpoint saved before is kept; free some space or choose another --out.",
+                                "io") from None
         except torch.cuda.OutOfMemoryError:
             raise TrainingError(self._oom_message(), "oom") from None
         except RuntimeError as e:
@@ -324,6 +381,7 @@ class Trainer:
         self._step_hooks = [cb.on_step for cb in self.callbacks if hasattr(cb, "on_step")]
         self._run_started = time.perf_counter()
         self._run_steps = 0
+        self._first_loss = self.losses[0] if self.losses else None     # a resumed run keeps its reference
         try:
             while self.epoch < s.epochs:
                 self._train_epoch()
@@ -421,18 +479,53 @@ class Trainer:
         for k, v in enumerate(values):
             if not math.isfinite(v):
                 self._nan(first + k, v)
+        if self._first_loss is None and values:
+            self._first_loss = values[0]
+        recent = sum(values) / len(values)
+        if recent > self._diverged_above():
+            self._diverged(self.step, recent, "the training loss")
         self.losses.extend(values)
         self._partial["loss"] += sum(v * n for v, n in zip(values, sizes))
         self._partial["count"] += sum(sizes)
         losses.clear(), corrects.clear(), sizes.clear()
         self.emit(protocol.SCALARS, payload)
 
-    def _nan(self, step: int, value: float) -> None:
-        lr = self.lr
-        kept = (f" The last good checkpoint ({self.checkpoint_path}, epoch {self.epoch}) is kept."
+    def _kept(self) -> str:
+        return (f" The last checkpoint ({self.checkpoint_path}, epoch {self.epoch}) is kept."
                 if self.history and self.checkpoint_path else "")
-        raise TrainingError(f"The loss became {value} at step {step} (epoch {self.epoch + 1}), so training stopped: "
-                            f"the learning rate {lr:g} is probably too high; try {lr / 10:g}.{kept}", "nan")
+
+    def _cause(self) -> str:
+        """The likely cause of a loss that became NaN or exploded (the data's values are checked already)."""
+        lr = self.lr
+        if self.data_scale > LARGE_INPUT:
+            return (f"the input values reach {self.data_scale:.3g}; scale the data to about -1 to 1 (or mean 0, "
+                    f"std 1), or lower the learning rate {lr:g}")
+        return f"the learning rate {lr:g} is probably too high; try {lr / 10:g} or less"
+
+    def _nan(self, step: int, value: float) -> None:
+        raise TrainingError(f"The loss became {value} at step {step} (epoch {self.epoch + 1}), so training stopped "
+                            f"(the data itself has no NaN or infinite values: that is checked before training); "
+                            f"{self._cause()}.{self._kept()}", "nan")
+
+    def _diverged_above(self) -> float:
+        """The loss above which the run has diverged: DIVERGED times its first value (at least 1)."""
+        return DIVERGED * max(1.0, self._first_loss) if self._first_loss is not None else math.inf
+
+    def _flag_rising(self, train_loss: float) -> None:
+        """An epoch's loss far above the first one, but not yet diverged: a note (once) that says so."""
+        if self._first_loss is None or getattr(self, "_flagged_rising", False):
+            return
+        if train_loss > RISING * max(1.0, self._first_loss):
+            self._flagged_rising = True
+            note = (f"The training loss rose from {self._first_loss:.4g} at the start to {train_loss:.4g} in epoch "
+                    f"{self.epoch + 1}: the run may be diverging; {self._cause()}.")
+            self.notes.append(note)
+            self.log(note)
+
+    def _diverged(self, step: int, value: float, what: str) -> None:
+        raise TrainingError(f"The run diverged: {what} grew from {self._first_loss:.4g} at the start to "
+                            f"{value:.4g} at step {step} (epoch {self.epoch + 1}), so training stopped; "
+                            f"{self._cause()}.{self._kept()}", "diverged")
 
     def _progress(self, now: float) -> None:
         elapsed = max(1e-9, now - self._run_started - self._paused_seconds)
@@ -478,6 +571,9 @@ class Trainer:
         val_loss, val_acc = self.evaluate()
         if val_loss is not None and not math.isfinite(val_loss):
             self._nan(self.step, val_loss)
+        if val_loss is not None and val_loss > self._diverged_above():
+            self._diverged(self.step, val_loss, "the validation loss")
+        self._flag_rising(train_loss)
         self.epoch += 1
         self.batch = 0
         self._epoch_perm_state = self.perm_generator.get_state()
@@ -503,7 +599,7 @@ class Trainer:
                 "samples_per_sec": samples / seconds if seconds > 0 else None, "device": str(self.device),
                 "checkpoint": str(self.checkpoint_path) if self.checkpoint_path and self.checkpoint_path.exists()
                 else None, "run_dir": str(self.run_folder.path) if self.run_folder else None,
-                "stopped": self.stopped, "dataset": self.dataset.name if self.dataset else self.settings.dataset,
+                "stopped": self.stopped, "diverging": getattr(self, "_flagged_rising", False), "dataset": self.dataset.name if self.dataset else self.settings.dataset,
                 "task": getattr(self, "task", None), "notes": list(self.notes)}
 
 

@@ -52,7 +52,7 @@ def test_exported_file_is_readable_needs_only_torch_and_runs(tmp_path):
     assert imports == {"torch"}
     assert "class Net(nn.Module):" in code and "def __init__(self):" in code
     assert "self.c1 = nn.Conv2d(1, 6, kernel_size=5)  # → 6 × 28 × 28, 156 params" in code
-    assert "self.f6 = nn.Linear(120, 84)" in code and "c1 = self.c1(input)" in code
+    assert "self.f6 = nn.Linear(120, 84)" in code and "c1 = self.c1(input_)" in code
     p = subprocess.run([sys.executable, str(out)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "output shape: (2, 10)"

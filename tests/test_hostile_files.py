@@ -99,6 +99,7 @@ def test_a_wrongly_typed_parameter_is_an_error_on_its_block(tmp_path, capsys, va
     ({"padding": "full"}, "padding must be a whole number, a list of 2, 'same' or 'valid'"),
     ({"stride": [1, 10 ** 30]}, "too large for PyTorch"),
     ({"colour": "red"}, "has no parameter 'colour'"),
+    ({"\x1b[2J": 1}, "has no parameter '\\x1b[2J'"),        # found by the stress script: escaped, not sent raw
     ({"stride": "NaN"}, "stride must be a whole number"),
 ])
 def test_other_bad_parameters_are_block_errors(tmp_path, capsys, params, reason):
@@ -166,3 +167,10 @@ def test_twenty_thousand_blocks_load_and_check(tmp_path, capsys):
     results = engine.infer_shapes(net)
     assert "part of a cycle" in results["r0"].error and "part of a cycle" in results["r19999"].error
     assert results["in"].ok
+
+
+def test_a_name_cannot_send_escape_sequences_to_the_terminal(tmp_path, capsys):
+    code, out, _ = run_check(tmp_path, capsys, net_text([INPUT], name="evil\x1b[2J\x07" + "n" * 1000))
+    assert code == 0 and "\x1b" not in out and "\x07" not in out
+    first = out.splitlines()[0]
+    assert first.startswith("evil\\x1b[2J\\x07nnn") and first.endswith("…: 1 blocks") and len(first) <= 211

@@ -76,15 +76,16 @@ def test_regression_has_null_accuracy(chain, tmp_path, capsys):
 
 def test_exit_codes_and_messages(net_file, tmp_path, capsys):
     code, out, err = run(capsys, net_file, "--dataset", "recall", "--out", tmp_path / "a")
-    assert code == 1 and out == "" and "The 'recall' task gives sequences [T, F]" in err
+    assert code == 2 and "The 'recall' task gives sequences [T, F]" in err       # data that does not fit: 2
+    assert "The 'recall' task gives sequences [T, F]" in json.loads(out.splitlines()[-1])["error"]
     code, _, err = run(capsys, net_file, "--dataset", "npz:/nowhere/data.npz", "--out", tmp_path / "b")
-    assert code == 1 and "/nowhere/data.npz does not exist" in err
+    assert code == 2 and "/nowhere/data.npz does not exist" in err
     code, _, err = run(capsys, net_file, "--optimizer", "rmsprop")
     assert code == 2 and "invalid choice: 'rmsprop'" in err
     code, _, err = run(capsys, tmp_path / "missing.json")
     assert code == 2 and "missing.json" in err
     code, _, err = run(capsys, net_file, "--epochs", "0")
-    assert code == 2 and "epochs must be at least 1" in err
+    assert code == 2 and "The number of epochs must be from 1" in err
     code, _, err = run(capsys, net_file, "--resume", tmp_path / "none.pt", "--out", tmp_path / "c")
     assert code == 2 and "none.pt does not exist" in err
     assert "Traceback" not in err
@@ -111,7 +112,7 @@ def test_ctrl_c_while_the_data_loads_stops_at_once_with_one_line(net_file, tmp_p
         raise AssertionError("Ctrl+C did not stop the download")
     monkeypatch.setattr(engine.trainer, "prepare", slow_download)
     code, out, err = run(capsys, net_file, "--dataset", "mnist", "--out", tmp_path / "run")
-    assert code == 130 and out == ""
+    assert code == 130 and json.loads(out)["error"] == "stopped with Ctrl+C before training began (nothing was trained)."
     assert err.strip() == "netwright: stopped with Ctrl+C before training began (nothing was trained)."
 
 
@@ -150,7 +151,7 @@ def test_ctrl_c_during_training_saves_and_a_second_stops_at_once(net_file, tmp_p
     presses.clear()
     presses[2] = 2                       # during the second epoch's validation: two, the second stops at once
     code, out, err = run(capsys, net_file, "--epochs", "3", "--batch-size", "100", "--out", tmp_path / "b")
-    assert code == 130 and out == ""
+    assert code == 130 and json.loads(out)["checkpoint"] == str(tmp_path / "b" / "checkpoint.pt")
     assert err.splitlines()[-1] == (f"netwright: stopped with Ctrl+C; the last checkpoint "
                                     f"{tmp_path / 'b' / 'checkpoint.pt'} is kept (--resume continues from it).")
     assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["epoch"] == 1

@@ -3,13 +3,15 @@ convolution or pooling window, taken from the block's parameters and its input s
 arithmetic lines from shape inference, what each letter means, and a legend of axis orders."""
 from __future__ import annotations
 
+from fractions import Fraction
 from html import escape
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextCursor
+from PySide6.QtCore import QRectF, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QTextBrowser
 
 from engine import fmt_shape
+from engine.receptive import fields_for, num
 
 LAYOUTS = {
     "image": ("C × H × W", "an image: channels, height, width"),
@@ -50,6 +52,69 @@ def window_table(spec, params: dict, in_shape) -> str:
                                      for c in cells) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("axis", "n", "k", "p", "s", "d"))
     return f"<table cellspacing='0' cellpadding='3' border='1'><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+PICTURE_URL = "netwright-rf://unit"
+STEP_URL = "netwright-step://layer"
+
+
+def receptive_html(spec, field) -> str:
+    """The receptive field section: the three rules, this block's numbers, a picture of one unit's region."""
+    if field is None:
+        return ""
+    whole = "×".join(map(str, field.input_size))
+    centre = tuple(n // 2 for n in field.input_size)
+    lines = "<br>".join(escape(line) for line in field.formula)
+    parts = ["<h4>Receptive field</h4>",
+             (f"<p>Each output unit depends on <b>{field.text()}</b> pixels of the {whole} input "
+             f"(neighbouring units {'×'.join(str(num(v)) for v in field.jump)} pixels apart, the first unit's "
+             f"region centred at {', '.join(str(num(v)) for v in field.start)}).</p>"),
+             ("<p><code>r = r<sub>in</sub> + (k − 1)·d·j<sub>in</sub>,&nbsp; j = j<sub>in</sub>·s,&nbsp; start = "
+             "start<sub>in</sub> + ((k − 1)·d/2 − p)·j<sub>in</sub></code></p>"),
+             f"<p><code>{lines}</code></p>",
+             (f"<p><img src='{PICTURE_URL}'><br><small>the region of the unit nearest the centre of the input "
+             f"(around pixel {', '.join(map(str, centre))}) on the {whole} input; dashed where it reaches into the "
+             "padding</small></p>")]
+    parts += [f"<p style='color:#c98a12'>⚠ {escape(w)}</p>" for w in field.warnings]
+    return "".join(parts)
+
+
+def unit_picture(field, side: int = 132) -> QImage:
+    """The input as a grey frame and the region of the unit nearest its centre in blue."""
+    dims = list(field.input_size) if len(field.input_size) == 2 else [1, field.input_size[0]]
+    scale = side / max(dims)
+    w, h = max(4, round(dims[1] * scale)), max(4, round(dims[0] * scale))
+    margin = 10
+    img = QImage(w + 2 * margin, h + 2 * margin, QImage.Format.Format_ARGB32)
+    img.fill(QColor(0, 0, 0, 0))
+    p = QPainter(img)
+    p.fillRect(QRectF(margin, margin, w, h), QColor(235, 235, 235))
+    p.setPen(QPen(QColor(120, 120, 120)))
+    p.drawRect(QRectF(margin, margin, w, h))
+    unit = unit_near_centre(field)
+    region = field.region(unit)
+    if len(region) == 1:
+        region = [(Fraction(0), Fraction(0)), region[0]]
+    (r0, r1), (c0, c1) = region
+    box = QRectF(margin + float(c0) * scale, margin + float(r0) * scale, float(c1 - c0 + 1) * scale,
+                 float(r1 - r0 + 1) * scale)
+    inside = box.intersected(QRectF(margin, margin, w, h))
+    p.fillRect(inside, QColor(40, 120, 220, 110))
+    pen = QPen(QColor(40, 120, 220), 1.5)
+    if inside != box:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    p.setPen(pen)
+    p.drawRect(box)
+    p.end()
+    return img
+
+
+def unit_near_centre(field) -> tuple:
+    """The output unit whose region's centre lies nearest the centre of the input, per axis."""
+    out = []
+    for n, j, s in zip(field.input_size, field.jump, field.start):
+        out.append(max(0, round((Fraction(n - 1, 2) - s) / j)))
+    return tuple(out)
 
 
 def explain_html(network, node_id: str | None, results: dict) -> str:
@@ -93,24 +158,41 @@ def explain_html(network, node_id: str | None, results: dict) -> str:
         parts.append(f"<h4>With this block's numbers</h4><p><code>{lines}</code></p>")
     if r is not None and r.error:
         parts.append(f"<p style='color:#d9534f'><b>Problem:</b> {escape(r.error)}</p>")
+    if spec.arithmetic and r is not None and r.ok:
+        parts.append(f"<p><a href='{STEP_URL}'>Step through this layer</a> in the Learn window: its window on a "
+                     "small grid of numbers, one output cell at a time.</p>")
+    if r is not None and r.ok:
+        parts.append(receptive_html(spec, fields_for(network, results).get(node_id)))
     return "".join(parts) + legend_html
 
 
 class ExplainPanel(QTextBrowser):
+    step_requested = Signal(str)          # "Step through this layer": the block's id
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setOpenLinks(False)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.anchorClicked.connect(self._link)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.document().setUndoRedoEnabled(False)
         self._html = None
         self._node_id = None
         self.show_node(None, None, {})
+
+    def _link(self, url: QUrl) -> None:
+        if url.toString() == STEP_URL and self._node_id is not None:
+            self.step_requested.emit(self._node_id)
 
     def show_node(self, network, node_id: str | None, results: dict) -> None:
         html = explain_html(network, node_id, results)
         if html == self._html:          # an edit elsewhere in the network leaves this text as it is
             return
         self._html = html
+        if PICTURE_URL in html:
+            field = fields_for(network, results).get(node_id)
+            self.document().addResource(QTextDocument.ResourceType.ImageResource, QUrl(PICTURE_URL),
+                                        unit_picture(field))
         if node_id is None or node_id != self._node_id:
             self._node_id = node_id
             self.setHtml(html)          # another block: from the top

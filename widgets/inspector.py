@@ -6,15 +6,27 @@ It never edits the network: edits go out as `param_edit_requested(node_id, name,
 """
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine import fmt_shape
 from engine.blocks import REQUIRED
 from engine.blocks.checks import shown_value
+from engine.receptive import num
 
+from .bounded_spin import install_wheel_guard
 from .icons import group_icon
 from .param_editors import IntListEditor, make_editor
 
@@ -38,6 +50,7 @@ class Inspector(QScrollArea):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        install_wheel_guard()        # the wheel over a box here scrolls the inspector, never sets a value
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -84,6 +97,11 @@ class Inspector(QScrollArea):
         self.output = QLabel("", body)
         self.output.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.output)
+        self.receptive = QLabel("", body)
+        self.receptive.setWordWrap(True)
+        self.receptive.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.receptive.setVisible(False)
+        lay.addWidget(self.receptive)
         self.error = _caption("", body, "color: #d9534f; font-weight: 600;")
         lay.addWidget(self.error)
         self.warnings = _caption("", body, "color: #c98a12;")
@@ -133,6 +151,16 @@ class Inspector(QScrollArea):
         self.rule.setText(spec.rule_text)
         self.set_values(node)
         self.show_result(result)
+
+    def show_receptive(self, field) -> None:
+        """The block's receptive field (engine.receptive.Field), or nothing where its spatial axes are gone."""
+        text = "" if field is None else (
+            f"<b>Receptive field</b>&nbsp; {field.text()} of the {'×'.join(map(str, field.input_size))} input"
+            f" · units {'×'.join(str(num(v)) for v in field.jump)} px apart"
+            + "".join(f"<br><span style='color:#c98a12'>⚠ {escape(w)}</span>" for w in field.warnings))
+        if self.receptive.text() != text:
+            self.receptive.setText(text)
+        self.receptive.setVisible(bool(text) and self.node_id is not None)
 
     def set_values(self, node) -> None:
         """Put the node's current parameters into the editors without sending edits back."""

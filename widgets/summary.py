@@ -12,10 +12,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHBoxL
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine import fmt_shape
+from engine.receptive import fields_for, num
 
 from .icons import block_icon
 
-COLUMNS = ("Block", "Type", "Output", "Params", "MACs", "Memory / sample")
+COLUMNS = ("Block", "Type", "Output", "Params", "MACs", "Memory / sample", "Receptive field")
+RF_COLUMN = 6
 OPTIMIZER_STATE = {"Adam": 2, "SGD with momentum": 1, "SGD": 0}   # extra copies of the weights kept
 
 
@@ -183,8 +185,8 @@ class SummaryPanel(QWidget):
                 name.setIcon(block_icon(node.type))
                 self.table.setItem(row, 0, name)
                 self.table.setItem(row, 1, _item(node.spec.label))
-                for col in (2, 3, 4, 5):
-                    self.table.setItem(row, col, _item("", col > 2))
+                for col in (2, 3, 4, 5, RF_COLUMN):
+                    self.table.setItem(row, col, _item("", 2 < col < RF_COLUMN))
         colours = {"error": QColor("#d9534f"), "muted": self.palette().color(QPalette.ColorRole.PlaceholderText),
                    "text": self.palette().color(QPalette.ColorRole.Text)}
         for row, nid in enumerate(ids):
@@ -193,6 +195,7 @@ class SummaryPanel(QWidget):
             if self._stamps.get(nid) != stamp:
                 self._stamps[nid] = stamp
                 self._fill_row(row, r, colours)
+        self._fill_receptive(network, results, ids)
         self.table.blockSignals(False)
         total_params = sum(r.params or 0 for r in results.values())
         total_macs = sum(r.macs for r in results.values() if r.shape is not None)
@@ -230,6 +233,20 @@ class SummaryPanel(QWidget):
             if before is None or before[i] != shown[i]:
                 self.table.item(row, col).setText(shown[i])
         self._shown[row] = shown
+
+    def _fill_receptive(self, network, results: dict, ids: list) -> None:
+        """The receptive field column: it follows every edit before a block (a kernel can grow while the
+        shapes after it stay as they were), so it is compared on its own, cell by cell."""
+        fields = fields_for(network, results)
+        for row, nid in enumerate(ids):
+            f = fields.get(nid)
+            text = f.text() if f is not None else "—"
+            item = self.table.item(row, RF_COLUMN)
+            if item.text() != text:
+                item.setText(text)
+                item.setToolTip("" if f is None else
+                                f"each unit sees {text} input pixels; neighbouring units are "
+                                f"{'×'.join(str(num(v)) for v in f.jump)} pixels apart")
 
     def update_estimate(self) -> None:
         m = training_memory(self._results, self.batch.value(), self.optimizer.currentText())

@@ -143,7 +143,7 @@ def make_conv(nd: int) -> BlockSpec:
             "Slides small filters over an image; each filter finds one kind of pattern.")
     return BlockSpec(label, label, "Convolution", what,
                      rule + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis", conv_params(nd), infer, build,
-                     learnable=True, code=code, receptive=receptive)
+                     learnable=True, code=code, receptive=receptive, arithmetic="conv")
 
 
 def conv_windows(nd: int, p: dict) -> tuple[Window, ...]:

@@ -68,7 +68,8 @@ def make_pool(kind: str, nd: int) -> BlockSpec:
     return BlockSpec(label, label, "Pooling", f"Keeps the {what} value of each window, shrinking the "
                      f"{'signal' if nd == 1 else 'image'} and adding tolerance to small shifts.",
                      dims + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis, s = k by default",
-                     pool_params(nd), infer, build, code=code, receptive=lambda ins, p: pool_windows(nd, p))
+                     pool_params(nd), infer, build, code=code, receptive=lambda ins, p: pool_windows(nd, p),
+                     arithmetic=kind.lower())
 
 
 def pool_windows(nd: int, p: dict) -> tuple[Window, ...]:

@@ -109,6 +109,8 @@ class BlockSpec:
     receptive: Callable[[list[Tensor], dict], Any] | str | None = None
     #   how the block moves a receptive field (engine/receptive.py): KEEP, SOURCE, a function (inputs, params)
     #   -> one Window per spatial axis (or KEEP/None), or None where the spatial axes end here
+    arithmetic: str | None = None       # what each window computes, for the Learn window's stepper:
+    #                                     "conv", "max", "avg" or "transposed"
 
     @cached_property
     def param_map(self) -> dict[str, Param]:

@@ -9,7 +9,7 @@ names the file or block, the rule and the numbers, and suggests a fix.
 from __future__ import annotations
 
 from ..graph import Network
-from .base import CLASSIFICATION, REGRESSION, TEXT, DataError, Dataset, InputSpec
+from .base import CLASSIFICATION, REGRESSION, TEXT, DataError, Dataset, InputSpec, non_finite
 
 BUILT_IN = {
     "shapes": "Generated shapes (circle, square, triangle, bars), any image size; no download",
@@ -18,6 +18,8 @@ BUILT_IN = {
     "mnist": "Handwritten digits 28×28, 10 classes (downloaded once, 11 MB)",
     "fashion-mnist": "Clothing images 28×28, 10 classes (downloaded once, 30 MB)",
     "cifar10": "Colour photos 3×32×32, 10 classes (downloaded once, 163 MB)",
+    "waves": "Generated signals [C, L] of four kinds (sine, square, triangle, sawtooth), 4 classes; no download",
+    "shakespeare": "Tiny Shakespeare for character models (from a data folder; else four built-in sonnets)",
 }
 FILE_KINDS = ("npz", "csv", "folder", "text")
 LINEAR_TYPES = ("Linear",)
@@ -38,9 +40,16 @@ def input_spec(net: Network) -> InputSpec:
 
 def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_url=None, progress=None) -> Dataset:
     """Load the data named by `spec`, shaped for `inp` (see the module docstring)."""
-    from . import files, generated, remote, sequences
+    from . import files, generated, named, remote, sequences
     spec = (spec or "shapes").strip()
-    kind, _, path = spec.partition(":")
+    if "\x00" in spec:
+        raise DataError(f"The data set {spec[:60]!r} holds a NUL character, which no file name can hold.")
+    if data_dir is not None and spec in remote.REMOTE:      # only they read it
+        _check_data_dir(data_dir)
+    kind, colon, path = spec.partition(":")
+    if colon and kind in FILE_KINDS and not path.strip():
+        raise DataError(f"'{spec}' names no file; give the path after the colon, e.g. {kind}:data.{kind}"
+                        + ("" if kind != "folder" else " (a folder)") + ".")
     if path:
         loader = {"npz": files.load_npz, "csv": files.load_csv, "folder": files.load_folder,
                   "text": files.load_text}.get(kind)
@@ -54,12 +63,26 @@ def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_u
         return sequences.make_sine(inp, seed=seed)
     if spec == "recall":
         return sequences.make_recall(inp, seed=seed)
+    if spec == "waves":
+        return named.make_waves(inp, seed=seed)
+    if spec == "shakespeare":
+        return named.load_shakespeare(inp, data_dir)
     if spec in remote.IDX_SETS:
         return remote.load_idx_set(spec, inp, data_dir, base_url, progress)
     if spec == "cifar10":
         return remote.load_cifar10(inp, data_dir, base_url, progress)
     raise DataError(f"Unknown data set '{spec}'; use one of {', '.join(BUILT_IN)}, or "
                     f"{', '.join(k + ':PATH' for k in FILE_KINDS)}.")
+
+
+def _check_data_dir(data_dir) -> None:
+    from pathlib import Path
+    folder = Path(data_dir)
+    if "\x00" in str(data_dir) or not folder.exists():
+        raise DataError(f"The data folder {str(data_dir)[:200]} does not exist; check --data-dir.")
+    if not folder.is_dir():
+        raise DataError(f"The data folder {folder} is a file; --data-dir takes the folder that holds the data set's "
+                        f"files.")
 
 
 def _sizing_block(net: Network, results: dict, node_id: str) -> str | None:
@@ -162,19 +185,36 @@ def check_fit(ds: Dataset, net: Network) -> list[str]:
 def prepare(spec: str, net: Network, data_dir=None, seed: int = 0, base_url=None, progress=None) -> Dataset:
     """Load `spec` for `net` and check that they fit; the data set's notes say what was adapted."""
     ds = load_dataset(spec, input_spec(net), data_dir, seed, base_url, progress)
+    check_usable(ds)
     ds.notes.extend(check_fit(ds, net))
-    if ds.task != TEXT and ds.task == CLASSIFICATION and len(ds) and ds.num_classes < 2:
-        raise DataError(f"{ds.name} has only one class; classification needs at least two.")
     return ds
+
+
+def check_usable(ds: Dataset) -> None:
+    """Raise DataError for data nothing can be trained on, whatever the network: no samples, NaN or
+    infinite values, a single class."""
+    if len(ds) == 0:
+        raise DataError(f"{ds.name} holds no samples; training needs at least two.")
+    problem = non_finite(ds)
+    if problem:
+        raise DataError(problem)
+    if ds.task == CLASSIFICATION:
+        import numpy as np
+        labels = np.unique(ds.y)
+        if len(labels) < 2:
+            raise DataError(f"{ds.name}: all {len(ds):,} samples have the label {labels[0]}, so there is nothing to "
+                            f"tell apart; classification needs at least two classes (if y holds measurements, "
+                            f"save it as float values for regression).")
 
 
 def preview(spec: str, inp: InputSpec, data_dir=None, n: int = 8, seed: int = 0) -> tuple[str, list, str]:
     """(kind, [(sample, label)], description) for a few samples, cheaply: generated sets make only
     these; downloadable sets are shown only once they are on disk (nothing is downloaded here)."""
-    from . import generated, remote, sequences
+    from . import generated, named, remote, sequences
     from ..download import cache_dir
     spec = (spec or "shapes").strip()
-    makers = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall}
+    makers = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall,
+              "waves": named.make_waves}
     if spec in makers:
         ds = makers[spec](inp, n=max(n, 10), seed=seed)
         return ds.kind, ds.examples(n), BUILT_IN[spec]
@@ -186,4 +226,4 @@ def preview(spec: str, inp: InputSpec, data_dir=None, n: int = 8, seed: int = 0)
 
 
 __all__ = ["BUILT_IN", "CLASSIFICATION", "REGRESSION", "TEXT", "DataError", "Dataset", "InputSpec", "check_fit",
-           "input_spec", "load_dataset", "prepare", "preview"]
+           "check_usable", "input_spec", "load_dataset", "non_finite", "prepare", "preview"]

@@ -123,3 +123,46 @@ def need_float_input(inp: InputSpec, source: str) -> None:
     if inp.dtype != "float32":
         raise DataError(f"{source} gives float values but Input '{inp.node_id}' takes token ids ({inp.dtype}); "
                         f"set its dtype to float32.")
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+MAX_CLASSES = 100_000
+
+
+def dtype_text(dtype: np.dtype) -> str:
+    """What an array holds, in words, for a message about an array that does not hold numbers."""
+    return {"U": "text (strings)", "S": "bytes (strings)", "O": "Python objects", "c": "complex numbers",
+            "M": "dates", "m": "time spans", "V": "records (a structured array)"}.get(dtype.kind, f"{dtype} values")
+
+
+def finite_problem(a: np.ndarray, source: str, what: str, unit: str = "sample", numbers=None) -> str | None:
+    """Why `a` cannot be trained on because of NaN, infinite or float32-overflowing values (a sentence
+    naming `source`, how many of each and the first sample or row), or None. Only float arrays can hold
+    them. `numbers[i]`: how to number sample i in the message (e.g. a csv line); default i."""
+    if a.dtype.kind != "f" or a.size == 0:
+        return None
+    nan = np.isnan(a)
+    inf = np.isinf(a)
+    huge = (np.abs(np.where(nan | inf, 0, a)) > FLOAT32_MAX) if a.dtype.itemsize > 4 else None
+    parts, bad = [], nan | inf
+    if nan.any():
+        parts.append(f"{int(nan.sum()):,} NaN value(s)")
+    if inf.any():
+        parts.append(f"{int(inf.sum()):,} infinite value(s)")
+    if huge is not None and huge.any():
+        parts.append(f"{int(huge.sum()):,} value(s) too large for float32 (beyond ±{FLOAT32_MAX:.3g})")
+        bad = bad | huge
+    if not parts:
+        return None
+    rows = bad.reshape(len(bad), -1).any(1) if bad.ndim else bad.reshape(1)
+    first = int(np.argmax(rows))
+    first = numbers[first] if numbers is not None else first
+    count = int(rows.sum())
+    return (f"{source} has {' and '.join(parts)} in {what} ({count:,} {unit}{'s' if count > 1 else ''}, the first "
+            f"is {unit} {first:,}); they make the loss NaN at once, so remove those {unit}s or replace the values "
+            f"(e.g. with np.nan_to_num) before training.")
+
+
+def non_finite(ds: Dataset) -> str | None:
+    """finite_problem for a whole data set (inputs, then targets)."""
+    return finite_problem(ds.x, ds.name, "the input x") or finite_problem(ds.y, ds.name, "the target y")

@@ -1,0 +1,101 @@
+"""Wiring of the Learn window: Help → Learn, "Step through this layer" from Shapes explained (with the
+selected block's settings), "Open in the kernel lab" from the Filters view, and the current data set's
+samples for the kernel lab. The window is made on first use."""
+from __future__ import annotations
+
+from engine.blocks.spec import pair
+
+
+def install_learn(window) -> None:
+    window.learn_window = None
+    action = window._action("&Learn: Convolutions and Kernels…", lambda: learn_window(window).show_stepper(),
+                            "Ctrl+Shift+L", tip="Step through a convolution on a small grid; try kernels on a picture")
+    window.learn_action = action
+    first = window.help_menu.actions()[0] if window.help_menu.actions() else None
+    window.help_menu.insertAction(first, action)
+    window.help_menu.insertSeparator(first)
+    window.explain.step_requested.connect(lambda nid: step_through(window, nid))
+
+
+def learn_window(window):
+    if window.learn_window is None:
+        from widgets.learn.window import LearnWindow
+        window.learn_window = LearnWindow(window)
+        window.learn_window.lab.sample_provider = lambda: data_samples(window)
+    return window.learn_window
+
+
+def step_through(window, node_id: str) -> None:
+    """The stepper set to the block's own window: kernel size, padding, stride and dilation per axis."""
+    net = window.doc.network
+    if node_id not in net:
+        return
+    node = net.nodes[node_id]
+    spec = node.spec
+    results = window.doc.results
+    srcs = net.inputs_of(node_id)
+    if not spec.arithmetic or not callable(spec.receptive) or not srcs or results.get(srcs[0]) is None \
+            or results[srcs[0]].shape is None:
+        window.show_status(f"'{node_id}' has no window to step through.")
+        return
+    p = spec.resolved(node.params)
+    windows = spec.receptive([results[srcs[0]].tensor], p)
+    if len(windows) == 1:                   # a 1-D block: one row of numbers
+        w = windows[0]
+        k, s, d, pad = (1, w.k), (1, w.s), (1, w.d), (0, w.p)
+    else:
+        k, s, d = (windows[0].k, windows[1].k), (windows[0].s, windows[1].s), (windows[0].d, windows[1].d)
+        pad = (windows[0].p, windows[1].p)
+    padding = p.get("padding", 0)
+    if isinstance(padding, str):
+        pad = padding
+    elif len(windows) == 2:
+        pad = pair(padding, 2)
+    learn = learn_window(window)
+    learn.stepper.configure(spec.arithmetic, k, pad, s, d)
+    learn.show_stepper()
+    window.show_status(f"The stepper has {spec.label} '{node_id}''s settings on a small grid.")
+
+
+def open_filter(window, name: str, kernel, probe=None) -> None:
+    """A learned filter in the kernel lab, applied to the probe image (the Feature maps view's last one)."""
+    learn = learn_window(window)
+    if probe is None:
+        probe = probe_image(window)
+    if probe is not None:
+        learn.lab.add_picture("Probe image", probe)
+        learn.lab.choose_picture("Probe image")
+    learn.lab.set_kernel(kernel, name)
+    learn.show_lab()
+
+
+def data_samples(window, n: int = 6) -> list:
+    """A few samples of the data set chosen in the training panel (image data sets only)."""
+    import numpy as np
+
+    from engine.datasets import input_spec, preview
+    panel = getattr(window, "training_panel", None)
+    spec = panel.dataset_spec() if panel is not None else "shapes"
+    data_dir = panel.data_dir() if panel is not None else None
+    kind, examples, _text = preview(spec, input_spec(window.doc.network), data_dir, n=n)
+    if kind != "image":
+        return []
+    out = []
+    for i, (x, label) in enumerate(examples):
+        a = np.asarray(x, np.float32)
+        if a.ndim == 3 and a.shape[0] in (1, 3):
+            out.append((f"{spec} sample {i + 1} ({label})", a[0] if a.shape[0] == 1 else a))
+    return out
+
+
+def probe_image(window):
+    """The probe image the Feature maps view shows last, (H, W) or (C, H, W), or None."""
+    views = getattr(getattr(window, "live_views", None), "views", {})
+    features = views.get("features")
+    frame = getattr(getattr(features, "receptive", None), "frame", None) or {}
+    image = frame.get("sample", {}).get("image")
+    if image is None:
+        return None
+    import numpy as np
+    a = np.asarray(image, np.float32)
+    return np.transpose(a, (2, 0, 1)) if a.ndim == 3 else a

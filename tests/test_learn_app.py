@@ -1,0 +1,78 @@
+"""Receptive fields and the Learn window in the main window: the inspector, Shapes explained and the
+Summary show the selected block's field; Help → Learn opens the stepper; "Step through this layer" sets
+it to the block's own settings."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QUrl
+from test_app import dialogs, window  # noqa: F401  (the main window on mnist_cnn, dialogs recorded)
+
+from widgets.explain import PICTURE_URL, STEP_URL
+from widgets.summary import RF_COLUMN
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
+                                        "This plugin does not support raise")
+
+
+def test_the_selected_blocks_receptive_field_is_shown_everywhere(window):
+    window.select_block("conv2")
+    assert "<b>Receptive field</b>&nbsp; 8×8 of the 28×28 input" in window.inspector.receptive.text()
+    assert window.inspector.receptive.isVisible()
+    html = window.explain.toHtml()
+    assert "Receptive field" in html and "8×8" in window.explain.toPlainText()
+    assert "H: r = 4 + (3 − 1)·1·2 = 8" in window.explain.toPlainText()
+    picture = window.explain.document().resource(2, QUrl(PICTURE_URL))       # 2 = an image resource
+    assert picture is not None and not picture.isNull()
+    rows = {window.summary.table.item(r, 0).text(): window.summary.table.item(r, RF_COLUMN).text()
+            for r in range(window.summary.table.rowCount())}
+    assert rows["conv1"] == "3×3" and rows["pool2"] == "10×10" and rows["dense1"] == "—"
+    window.select_block("pool2")
+    assert "units see 10×10 of the 28×28 input each" in window.inspector.receptive.text()
+    window.select_block("dense1")
+    assert not window.inspector.receptive.isVisible()
+
+
+def test_an_edit_before_a_block_updates_its_receptive_field(window):
+    window.select_block("conv1")
+    window.editor.set_param("conv1", "kernel_size", 5)
+    window.editor.set_param("conv1", "padding", 2)
+    rows = {window.summary.table.item(r, 0).text(): window.summary.table.item(r, RF_COLUMN).text()
+            for r in range(window.summary.table.rowCount())}
+    assert rows["conv1"] == "5×5" and rows["pool2"] == "12×12"      # the shapes after conv1 did not change
+    window.doc.undo_stack.undo()
+    window.doc.undo_stack.undo()
+    rows = {window.summary.table.item(r, 0).text(): window.summary.table.item(r, RF_COLUMN).text()
+            for r in range(window.summary.table.rowCount())}
+    assert rows["pool2"] == "10×10"
+
+
+def test_help_learn_opens_the_stepper_on_the_lecture_grid(window, qtbot):
+    assert window.learn_action in window.help_menu.actions()
+    window.learn_action.trigger()
+    learn = window.learn_window
+    qtbot.waitExposed(learn)
+    assert learn.tabs.currentWidget() is learn.stepper and learn.stepper.stepper.out_shape == (2, 3)
+
+
+def test_step_through_this_layer_uses_the_blocks_settings(window, qtbot):
+    window.select_block("pool1")
+    assert "Step through this layer" in window.explain.toPlainText()
+    window.explain.anchorClicked.emit(QUrl(STEP_URL))
+    s = window.learn_window.stepper
+    assert s.mode == "max" and s.window_rows.value() == 2 and s.stride_edit.text() == "2"
+    assert s.stepper.out_shape == (2, 2)
+    window.select_block("conv1")
+    window.explain.anchorClicked.emit(QUrl(STEP_URL))
+    assert s.mode == "conv" and s.padding_number.text() == "1" and s.stepper.out_shape == (4, 5)
+    window.select_block("dense1")
+    assert "Step through this layer" not in window.explain.toPlainText()
+
+
+def test_a_filter_from_the_filters_view_opens_in_the_kernel_lab(window, qtbot):
+    import numpy as np
+    weights = np.arange(9, dtype=np.float64).reshape(3, 3) - 4
+    window.live_views.open_in_lab.emit("conv1: filter 2", weights)
+    learn = window.learn_window
+    assert learn.tabs.currentWidget() is learn.lab
+    assert learn.lab.preset_box.currentText() == "conv1: filter 2"
+    assert learn.lab.editor.toPlainText().splitlines()[0].split() == ["-4", "-3", "-2"]
