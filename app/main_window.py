@@ -322,6 +322,8 @@ class MainWindow(QMainWindow):
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for a in (self.new_action, self.open_action, self.save_action):
             tb.addAction(a)
+            tb.widgetForAction(a).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)   # room for the training bar
+            a.setToolTip(f"{a.text().replace('&', '').replace('…', '')} ({a.shortcut().toString()})")
         tb.addSeparator()
         stack = self.doc.undo_stack
         self.undo_step = _StepAction(self.undo_action.icon(), "Undo", self, stack.undo, stack.canUndoChanged,
@@ -613,7 +615,7 @@ class MainWindow(QMainWindow):
     def _default_dock_sizes(self) -> None:
         """Most of the window for the canvas: narrow side panels, a low strip of tabs below."""
         h, w = self.height(), self.width()
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [max(160, int(w * 0.11)), max(300, int(w * 0.2))],
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [max(190, int(w * 0.12)), max(300, int(w * 0.2))],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.summary_dock], [max(180, int(h * 0.25))], Qt.Orientation.Vertical)
         self.resizeDocks([self.inspector_dock, self.explain_dock], [int(h * 0.4), int(h * 0.3)],
