@@ -10,6 +10,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox
 
+from engine.layout import best_wrap
 from engine.receptive import fields_for
 from widgets import folders
 from widgets.action_icons import themed_icon
@@ -520,8 +521,24 @@ class MainWindow(QMainWindow):
         self.inspector_dock.raise_()
         self.inspector.id_edit.setFocus()
 
+    def canvas_size(self) -> tuple[int, int]:
+        """The canvas's size in pixels, or an estimate from the screen before the window is shown."""
+        vp = self.view.viewport()
+        if self.isVisible() and vp.width() > 300 and vp.height() > 200:
+            return vp.width(), vp.height()
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is None or screen.width() <= 0:
+            return 1000, 600
+        return int(screen.width() * 0.6), int(screen.height() * 0.55)
+
+    def wrap_for(self, net) -> int | None:
+        """Layers per band for a long network laid out left to right, so it fits the canvas readably."""
+        if self.scene.direction != "lr":
+            return None
+        return best_wrap(net, *self.canvas_size())
+
     def _auto_layout(self) -> None:
-        self.editor.auto_layout(self.scene.direction)
+        self.editor.auto_layout(self.scene.direction, self.wrap_for(self.doc.network))
         QTimer.singleShot(0, self, self.view.fit_all)
 
     def show_status(self, text: str) -> None:
