@@ -385,10 +385,12 @@ class MainWindow(QMainWindow):
 
     def _results_changed(self, results: dict) -> None:
         """Shapes changed: the canvas and the inspector follow at once; on a large network the tables
-        follow once typing pauses, so each keystroke stays quick."""
+        follow once typing pauses, so each keystroke stays quick (with "Shapes explained" and the receptive
+        fields, which walk the whole network)."""
         self.scene.show_results(results)
-        self._show_selection()
-        if len(results) > LARGE_NETWORK:
+        large = len(results) > LARGE_NETWORK
+        self._show_selection(explain=not large)
+        if large:
             self.tables_timer.start()
         else:
             self._refresh_tables()
@@ -412,6 +414,8 @@ class MainWindow(QMainWindow):
         self.show_status(text)
 
     def _refresh_tables(self) -> None:
+        if len(self.doc.results) > LARGE_NETWORK:      # deferred with the tables (see _results_changed)
+            self._show_explanations()
         self.tables_timer.stop()
         self.problems.show_results(self.doc.network, self.doc.results)
         self._title_problems()
@@ -435,11 +439,19 @@ class MainWindow(QMainWindow):
             text = "✔ Shapes OK"
         self.shape_status.setText(f"{text} · {warnings} warning{'s' if warnings != 1 else ''} · {params:,} parameters")
 
-    def _show_selection(self) -> None:
+    def _show_selection(self, explain: bool = True) -> None:
         ids = [i for i in self.scene.selected_ids() if i in self.doc.network]
         node_id = ids[0] if len(ids) == 1 else None
         results = self.doc.results
         self.inspector.show_node(self.doc.network, node_id, results.get(node_id) if node_id else None, len(ids))
+        if explain:
+            self._show_explanations()
+
+    def _show_explanations(self) -> None:
+        """"Shapes explained" and the inspector's receptive field of the selected block."""
+        ids = [i for i in self.scene.selected_ids() if i in self.doc.network]
+        node_id = ids[0] if len(ids) == 1 else None
+        results = self.doc.results
         self.explain.show_node(self.doc.network, node_id, results)
         self.inspector.show_receptive(fields_for(self.doc.network, results).get(node_id) if node_id else None)
 
