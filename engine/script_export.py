@@ -92,8 +92,7 @@ def model_section(net: Network) -> str:
 
 def _dataset(net: Network, spec: str) -> tuple[str, str | None]:
     """(DATASET, DATA_PATH) for the script, or ExportError when the script cannot get that data."""
-    from .datasets import DataError, input_spec
-    from .datasets import generated, sequences
+    from .datasets import DataError, generated, input_spec, sequences
     spec = spec.strip()
     name = spec.lower()
     if name in GENERATED_SETS:
