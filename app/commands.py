@@ -282,6 +282,7 @@ def _between(net, source: str | None, target: str):
 
 def apply_fix(doc, node_id: str, fix) -> QUndoCommand:
     """The undo command for a quick fix offered by shape inference (engine.Fix)."""
+    node_id = getattr(fix, "target", None) or node_id       # a fix may change a block above the problem
     if fix.kind == "insert_before":
         return InsertBefore(doc, node_id, fix.block, fix.params, text=f"fix: {fix.label.lower()}")
     if fix.kind == "set_params":
