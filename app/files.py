@@ -14,7 +14,9 @@ import engine
 from engine.layout import layered_layout
 from widgets import folders
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
+from . import RESOURCES
+
+EXAMPLES = RESOURCES / "examples"
 FILTER = "Netwright networks (*.json);;All files (*)"
 
 

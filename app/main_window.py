@@ -372,6 +372,7 @@ class MainWindow(QMainWindow):
         s.selection_ids_changed.connect(lambda _ids: self._show_selection())
         s.block_activated.connect(self._activate_block)
         ed.status.connect(self.show_status)
+        self.recovery.failed.connect(self.show_status)
         ed.select.connect(self._select_later)
         self.block_palette.add_requested.connect(lambda t: self.canvas_edits.add_after(t, self.scene.selected_ids()))
         self.inspector.param_edit_requested.connect(ed.set_param)
