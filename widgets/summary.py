@@ -8,8 +8,19 @@ import sys
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine import fmt_shape
 from engine.receptive import fields_for, num
@@ -164,6 +175,15 @@ class SummaryPanel(QWidget):
         """The palette changed (another theme): the next refresh writes every cell again."""
         self._stamps = {}
         self._shown = [None] * len(self._rows)
+
+    def follow(self, doc) -> None:
+        """Follow the document's shapes from now on (a large network once typing pauses)."""
+        from .follow import follow_document
+        self.doc = doc
+        follow_document(self, doc, self.refresh, delay_large=True)
+
+    def refresh(self) -> None:
+        self.show_network(self.doc.network, self.doc.results)
 
     def show_network(self, network, results: dict) -> None:
         """Fill the table; after an edit only the rows whose result changed are rewritten."""
