@@ -8,15 +8,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-)
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox
 
+from engine.layout import best_wrap
 from widgets import folders
 from widgets.action_icons import themed_icon
 from widgets.canvas import NetworkScene, NetworkView
@@ -331,6 +325,8 @@ class MainWindow(QMainWindow):
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for a in (self.new_action, self.open_action, self.save_action):
             tb.addAction(a)
+            tb.widgetForAction(a).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)   # room for the training bar
+            a.setToolTip(f"{a.text().replace('&', '').replace('…', '')} ({a.shortcut().toString()})")
         tb.addSeparator()
         stack = self.doc.undo_stack
         self.undo_step = _StepAction(self.undo_action.icon(), "Undo", self, stack.undo, stack.canUndoChanged,
@@ -369,6 +365,7 @@ class MainWindow(QMainWindow):
         s.status_message.connect(self.show_status)
         s.block_activated.connect(self._activate_block)
         ed.status.connect(self.show_status)
+        self.recovery.failed.connect(self.show_status)
         ed.select.connect(self._select_later)
         self.block_palette.add_requested.connect(lambda t: self.canvas_edits.add_after(t, self.scene.selected_ids()))
         self.inspector.param_edit_requested.connect(ed.set_param)
@@ -409,6 +406,7 @@ class MainWindow(QMainWindow):
             return
         self.show_status(text)
 
+    def _refresh_tables(self) -> None:
     def _refresh_tables(self) -> None:
         """Redraw the summary and the problems now (a theme switch; what their pause timers run)."""
         self.problems.refresh()
@@ -512,8 +510,24 @@ class MainWindow(QMainWindow):
         self.inspector_dock.raise_()
         self.inspector.id_edit.setFocus()
 
+    def canvas_size(self) -> tuple[int, int]:
+        """The canvas's size in pixels, or an estimate from the screen before the window is shown."""
+        vp = self.view.viewport()
+        if self.isVisible() and vp.width() > 300 and vp.height() > 200:
+            return vp.width(), vp.height()
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is None or screen.width() <= 0:
+            return 1000, 600
+        return int(screen.width() * 0.6), int(screen.height() * 0.55)
+
+    def wrap_for(self, net) -> int | None:
+        """Layers per band for a long network laid out left to right, so it fits the canvas readably."""
+        if self.scene.direction != "lr":
+            return None
+        return best_wrap(net, *self.canvas_size())
+
     def _auto_layout(self) -> None:
-        self.editor.auto_layout(self.scene.direction)
+        self.editor.auto_layout(self.scene.direction, self.wrap_for(self.doc.network))
         QTimer.singleShot(0, self, self.view.fit_all)
 
     def show_status(self, text: str) -> None:
@@ -607,7 +621,7 @@ class MainWindow(QMainWindow):
     def _default_dock_sizes(self) -> None:
         """Most of the window for the canvas: narrow side panels, a low strip of tabs below."""
         h, w = self.height(), self.width()
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [max(160, int(w * 0.11)), max(300, int(w * 0.2))],
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [max(190, int(w * 0.12)), max(300, int(w * 0.2))],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.summary_dock], [max(180, int(h * 0.25))], Qt.Orientation.Vertical)
         self.resizeDocks([self.inspector_dock, self.explain_dock], [int(h * 0.4), int(h * 0.3)],

@@ -188,7 +188,7 @@ class ExplainPanel(QTextBrowser):
         """Explain the selected block of the document from now on (`selection`: the canvas scene)."""
         from .follow import follow_selection
         self.doc, self.selection = doc, selection
-        follow_selection(self, doc, selection, self.refresh)
+        follow_selection(self, doc, selection, self.refresh, delay_large=True)     # it walks the network
 
     def refresh(self) -> None:
         from .follow import selected_node

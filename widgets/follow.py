@@ -17,7 +17,6 @@ def follow_document(panel, doc, refresh, delay_large: bool = False) -> None:
     timer.setSingleShot(True)
     timer.setInterval(DELAY_MS)
     timer.timeout.connect(refresh)
-    panel.follow_timer = timer
 
     def changed(results):
         if delay_large and len(results) > LARGE_NETWORK:
@@ -35,7 +34,8 @@ def selected_node(doc, selection) -> tuple[str | None, int]:
     return (ids[0] if len(ids) == 1 else None), len(ids)
 
 
-def follow_selection(panel, doc, selection, refresh) -> None:
-    """Call `refresh()` when the shapes or the selection change."""
-    follow_document(panel, doc, refresh)
+def follow_selection(panel, doc, selection, refresh, delay_large: bool = False) -> None:
+    """Call `refresh()` when the shapes change (after a pause on a large network when `delay_large`: what
+    walks the whole network) or the selection does (at once)."""
+    follow_document(panel, doc, refresh, delay_large)
     selection.selection_ids_changed.connect(lambda _ids: refresh())
