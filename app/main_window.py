@@ -407,7 +407,6 @@ class MainWindow(QMainWindow):
         self.show_status(text)
 
     def _refresh_tables(self) -> None:
-    def _refresh_tables(self) -> None:
         """Redraw the summary and the problems now (a theme switch; what their pause timers run)."""
         self.problems.refresh()
         self.summary.refresh()
