@@ -192,11 +192,11 @@ def network_to_dict(net: Network) -> dict:
         d = {"id": n.id, "type": n.type, "params": dict(n.params)}
         if n.position is not None:
             d["position"] = [round(n.position[0], 2), round(n.position[1], 2)]
-        d.update(n.extra)
+        d.update((k, v) for k, v in n.extra.items() if k not in NODE_KEYS)   # unknown keys never replace known ones
         nodes.append(d)
     out = {"format": FORMAT, "version": VERSION, "name": net.name, "nodes": nodes,
            "edges": [{"source": e.source, "target": e.target} for e in net.edges]}
-    out.update(net.extra)
+    out.update((k, v) for k, v in net.extra.items() if k not in TOP_KEYS)
     return out
 
 

@@ -17,7 +17,6 @@ from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QFrame,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -41,6 +39,7 @@ from engine.protocol import RunState
 from engine.run_model import RunEvent, RunModel
 
 from . import folders
+from .bounded_spin import BoundedDoubleSpinBox, BoundedSpinBox, install_wheel_guard
 
 GENERATED = tuple(k for k in BUILT_IN if k not in REMOTE and k != "shakespeare")   # made in a moment: previewed here
 OPEN_FILE = "Open file (npz, csv, text)…"
@@ -109,6 +108,7 @@ class TrainingPanel(QWidget):
 
     def __init__(self, parent=None, devices: list[str] | None = None, run: RunModel | None = None):
         super().__init__(parent)
+        install_wheel_guard()        # the wheel over a box in this scrolled panel scrolls it, never sets a value
         self.input: InputSpec | None = None
         self.input_problem = "No network yet."
         self._last_dataset = 0           # the chooser's last real data set (restored when a dialog is cancelled)
@@ -235,15 +235,31 @@ class TrainingPanel(QWidget):
 
     def _settings_box(self, devices) -> QGroupBox:
         box = QGroupBox("Settings", self)
-        self.epochs = QSpinBox(box, minimum=1, maximum=10_000, value=5)
-        self.batch_size = QSpinBox(box, minimum=1, maximum=65_536, value=64)
-        self.lr = QDoubleSpinBox(box, decimals=6, minimum=1e-6, maximum=10.0, value=1e-3, singleStep=1e-4)
+        self.epochs = BoundedSpinBox(box, "Epochs")
+        self.epochs.setRange(1, 10_000)
+        self.epochs.setValue(5)
+        self.batch_size = BoundedSpinBox(box, "Batch size")
+        self.batch_size.setRange(1, 65_536)
+        self.batch_size.setValue(64)
+        self.lr = BoundedDoubleSpinBox(box, "The learning rate")
+        self.lr.setDecimals(6)
+        self.lr.setRange(1e-6, 10.0)
+        self.lr.setValue(1e-3)
+        self.lr.setSingleStep(1e-4)
         self.lr.valueChanged.connect(self._lr_edited)
         self.optimizer = QComboBox(box)
         self.optimizer.addItems(["adam", "adamw", "sgd"])
-        self.weight_decay = QDoubleSpinBox(box, decimals=5, minimum=0.0, maximum=1.0, value=0.0, singleStep=1e-4)
-        self.val_split = QDoubleSpinBox(box, decimals=2, minimum=0.0, maximum=0.9, value=0.1, singleStep=0.05)
-        self.seed = QSpinBox(box, minimum=0, maximum=2 ** 31 - 1, value=0)
+        self.weight_decay = BoundedDoubleSpinBox(box, "Weight decay")
+        self.weight_decay.setDecimals(5)
+        self.weight_decay.setRange(0.0, 1.0)
+        self.weight_decay.setSingleStep(1e-4)
+        self.val_split = BoundedDoubleSpinBox(box, "The validation share")
+        self.val_split.setDecimals(2)
+        self.val_split.setRange(0.0, 0.9)
+        self.val_split.setValue(0.1)
+        self.val_split.setSingleStep(0.05)
+        self.seed = BoundedSpinBox(box, "The seed")
+        self.seed.setRange(0, 2 ** 31 - 1)
         self.device = DeviceCombo(box, devices)
         for w in (self.epochs, self.batch_size, self.lr, self.weight_decay, self.val_split, self.seed):
             w.valueChanged.connect(lambda _v: self._training_edited())
