@@ -157,7 +157,10 @@ class MainWindow(QMainWindow):
         self.explain_dock.raise_()                  # design first: the shapes stay in view, Training a tab away
         self.default_layout = self.saveState()
         self.lock_docks(self.settings.docks_locked)
-        self.settings.restore_dock_state(self)     # the saved layout places the panels added now
+        if self.settings.q.value("window/state"):
+            self.settings.restore_dock_state(self)     # the saved layout places the panels added now
+        elif self.isVisible():
+            QTimer.singleShot(0, self, self._default_dock_sizes)     # the new panels take their default room
 
     def _add_training_toolbar(self) -> None:
         """Start / Pause / Stop, data set, epochs and progress, always above the canvas."""
@@ -695,13 +698,15 @@ class MainWindow(QMainWindow):
 
     def _show_run_progress(self, p: dict) -> None:
         """The run's progress in the status bar's right corner while it trains."""
-        epoch, epochs = p.get("epoch"), p.get("epochs")
-        step, steps = p.get("step"), p.get("steps")
+        epoch, epochs = p.get("epoch"), p.get("epochs") or self.run.settings.get("epochs")
+        step, steps = p.get("global_step"), p.get("total_steps")
         parts = []
         if epoch is not None and epochs:
             parts.append(f"epoch {epoch} of {epochs}")
         if step is not None and steps:
             parts.append(f"{100 * step / max(1, steps):.0f} %")
+        if p.get("eta_s") is not None:
+            parts.append(f"{max(0, round(p['eta_s']))} s left")
         if p.get("loss") is not None:
             parts.append(f"loss {p['loss']:.4g}")
         self.run_status.setText("Training: " + ", ".join(parts) if parts else "Training…")
