@@ -471,6 +471,7 @@ class MainWindow(QMainWindow):
             self.scene.select_ids([node_id])
             item_rect = self.scene.block_rect(node_id)
             self.view.ensureVisible(item_rect, 40, 40)
+            self.view.keep_clear(item_rect)
 
     def show_network_start(self) -> None:
         """Fit the network in view (zoomed out, cards show their type and shape in large letters), and
@@ -485,6 +486,8 @@ class MainWindow(QMainWindow):
     def reveal_block(self, node_id: str) -> None:
         if node_id in self.doc.network:
             self.view.ensureVisible(self.scene.block_rect(node_id), 60, 60)
+            QTimer.singleShot(0, self, lambda: node_id in self.doc.network
+                              and self.view.keep_clear(self.scene.block_rect(node_id)))   # after the minimap shows
 
     def set_direction(self, direction: str) -> None:
         """Lay the network out left to right or top to bottom (remembered; the re-layout is one undo step)."""
