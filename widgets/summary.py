@@ -175,6 +175,15 @@ class SummaryPanel(QWidget):
         self._stamps = {}
         self._shown = [None] * len(self._rows)
 
+    def follow(self, doc) -> None:
+        """Follow the document's shapes from now on (a large network once typing pauses)."""
+        from .follow import follow_document
+        self.doc = doc
+        follow_document(self, doc, self.refresh, delay_large=True)
+
+    def refresh(self) -> None:
+        self.show_network(self.doc.network, self.doc.results)
+
     def show_network(self, network, results: dict) -> None:
         """Fill the table; after an edit only the rows whose result changed are rewritten."""
         self._results = results
