@@ -367,9 +367,11 @@ def test_the_minimap_moves_off_a_block_just_placed_under_it(window, qtbot):
     window.scene.select_ids([])
     window.canvas_edits.quick_add("ReLU", (at.x(), at.y()), [])
     new = window.scene.selected_ids()[0]
-    qtbot.wait(50)
-    card = view.mapFromScene(window.scene.block_rect(new)).boundingRect().translated(view.viewport().pos())
-    assert not view.minimap.geometry().intersects(card)
+
+    def clear():
+        card = view.mapFromScene(window.scene.block_rect(new)).boundingRect().translated(view.viewport().pos())
+        return view.minimap.isVisible() and not view.minimap.geometry().intersects(card)
+    qtbot.waitUntil(clear, timeout=3000)
     window.view.set_minimap_enabled(False)
     qtbot.wait(20)
     assert not view.minimap.isVisible()
