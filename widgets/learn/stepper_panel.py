@@ -265,14 +265,15 @@ class StepperPanel(QWidget):
         if self.preset_box.findText("Probe image patch") < 0:
             self.preset_box.addItem("Probe image patch")
 
-    def configure(self, mode: str, kernel_size, padding, stride, dilation) -> None:
+    def configure(self, mode: str, kernel_size, padding, stride, dilation, one_row: bool = False) -> None:
         """The settings of a block ('Step through this layer'): the window size, padding, stride and dilation
-        per axis; the lecture grid (repeated where the window needs more room) as the input."""
+        per axis; the lecture grid (repeated where the window needs more room; its first row for a 1-D
+        block) as the input."""
         kh, kw = kernel_size
         dh, dw = dilation
         pads = padding
         need = [d * (k - 1) + 1 for k, d in ((kh, dh), (kw, dw))]
-        rows = min(MAX_SIDE, max(len(GRID), need[0] + 1))
+        rows = 1 if one_row else min(MAX_SIDE, max(len(GRID), need[0] + 1))
         cols = min(MAX_SIDE, max(len(GRID[0]), need[1] + 1))
         x = [[GRID[r % len(GRID)][c % len(GRID[0])] for c in range(cols)] for r in range(rows)]
         kernel = [[KERNEL[u % 3][v % 3] for v in range(kw)] for u in range(kh)]
