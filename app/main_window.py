@@ -10,6 +10,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox
 
+from engine.layout import best_wrap
 from engine.receptive import fields_for
 from widgets import folders
 from widgets.action_icons import themed_icon
@@ -326,6 +327,8 @@ class MainWindow(QMainWindow):
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for a in (self.new_action, self.open_action, self.save_action):
             tb.addAction(a)
+            tb.widgetForAction(a).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)   # room for the training bar
+            a.setToolTip(f"{a.text().replace('&', '').replace('…', '')} ({a.shortcut().toString()})")
         tb.addSeparator()
         stack = self.doc.undo_stack
         self.undo_step = _StepAction(self.undo_action.icon(), "Undo", self, stack.undo, stack.canUndoChanged,
@@ -369,6 +372,7 @@ class MainWindow(QMainWindow):
         s.selection_ids_changed.connect(lambda _ids: self._show_selection())
         s.block_activated.connect(self._activate_block)
         ed.status.connect(self.show_status)
+        self.recovery.failed.connect(self.show_status)
         ed.select.connect(self._select_later)
         self.block_palette.add_requested.connect(lambda t: self.canvas_edits.add_after(t, self.scene.selected_ids()))
         self.inspector.param_edit_requested.connect(ed.set_param)
@@ -386,10 +390,12 @@ class MainWindow(QMainWindow):
 
     def _results_changed(self, results: dict) -> None:
         """Shapes changed: the canvas and the inspector follow at once; on a large network the tables
-        follow once typing pauses, so each keystroke stays quick."""
+        follow once typing pauses, so each keystroke stays quick (with "Shapes explained" and the receptive
+        fields, which walk the whole network)."""
         self.scene.show_results(results)
-        self._show_selection()
-        if len(results) > LARGE_NETWORK:
+        large = len(results) > LARGE_NETWORK
+        self._show_selection(explain=not large)
+        if large:
             self.tables_timer.start()
         else:
             self._refresh_tables()
@@ -413,6 +419,8 @@ class MainWindow(QMainWindow):
         self.show_status(text)
 
     def _refresh_tables(self) -> None:
+        if len(self.doc.results) > LARGE_NETWORK:      # deferred with the tables (see _results_changed)
+            self._show_explanations()
         self.tables_timer.stop()
         self.problems.show_results(self.doc.network, self.doc.results)
         self._title_problems()
@@ -436,11 +444,19 @@ class MainWindow(QMainWindow):
             text = "✔ Shapes OK"
         self.shape_status.setText(f"{text} · {warnings} warning{'s' if warnings != 1 else ''} · {params:,} parameters")
 
-    def _show_selection(self) -> None:
+    def _show_selection(self, explain: bool = True) -> None:
         ids = [i for i in self.scene.selected_ids() if i in self.doc.network]
         node_id = ids[0] if len(ids) == 1 else None
         results = self.doc.results
         self.inspector.show_node(self.doc.network, node_id, results.get(node_id) if node_id else None, len(ids))
+        if explain:
+            self._show_explanations()
+
+    def _show_explanations(self) -> None:
+        """"Shapes explained" and the inspector's receptive field of the selected block."""
+        ids = [i for i in self.scene.selected_ids() if i in self.doc.network]
+        node_id = ids[0] if len(ids) == 1 else None
+        results = self.doc.results
         self.explain.show_node(self.doc.network, node_id, results)
         self.inspector.show_receptive(fields_for(self.doc.network, results).get(node_id) if node_id else None)
 
@@ -522,8 +538,24 @@ class MainWindow(QMainWindow):
         self.inspector_dock.raise_()
         self.inspector.id_edit.setFocus()
 
+    def canvas_size(self) -> tuple[int, int]:
+        """The canvas's size in pixels, or an estimate from the screen before the window is shown."""
+        vp = self.view.viewport()
+        if self.isVisible() and vp.width() > 300 and vp.height() > 200:
+            return vp.width(), vp.height()
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is None or screen.width() <= 0:
+            return 1000, 600
+        return int(screen.width() * 0.6), int(screen.height() * 0.55)
+
+    def wrap_for(self, net) -> int | None:
+        """Layers per band for a long network laid out left to right, so it fits the canvas readably."""
+        if self.scene.direction != "lr":
+            return None
+        return best_wrap(net, *self.canvas_size())
+
     def _auto_layout(self) -> None:
-        self.editor.auto_layout(self.scene.direction)
+        self.editor.auto_layout(self.scene.direction, self.wrap_for(self.doc.network))
         QTimer.singleShot(0, self, self.view.fit_all)
 
     def show_status(self, text: str) -> None:
@@ -617,7 +649,7 @@ class MainWindow(QMainWindow):
     def _default_dock_sizes(self) -> None:
         """Most of the window for the canvas: narrow side panels, a low strip of tabs below."""
         h, w = self.height(), self.width()
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [max(160, int(w * 0.11)), max(300, int(w * 0.2))],
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [max(190, int(w * 0.12)), max(300, int(w * 0.2))],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.summary_dock], [max(180, int(h * 0.25))], Qt.Orientation.Vertical)
         self.resizeDocks([self.inspector_dock, self.explain_dock], [int(h * 0.4), int(h * 0.3)],
