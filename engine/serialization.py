@@ -74,17 +74,20 @@ def _check_depth(value, depth: int) -> None:
 
 
 def _text_problem(data) -> str | None:
-    """Where the file holds a lone surrogate (only reachable through a \\uD800-style escape)."""
-    stack = [data]
+    """Where the data holds a lone surrogate (in a file only reachable through a \\uD800-style escape), or
+    nesting deeper than MAX_DEPTH (a structure that holds itself, built in Python, included). Iterative."""
+    stack = [(data, 0)]
     while stack:
-        value = stack.pop()
-        if type(value) is dict:
-            for k, x in value.items():
-                stack.append(k)
-                stack.append(x)
-        elif type(value) is list:
-            stack.extend(value)
-        elif type(value) is str:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_DEPTH:
+                return f"The data nests arrays and objects more than {MAX_DEPTH} deep; no network file needs that."
+            for x in (value.items() if isinstance(value, dict) else value):
+                if isinstance(x, tuple):     # a key and its value
+                    stack.append((x[0], depth + 1))
+                    x = x[1]
+                stack.append((x, depth + 1))
+        elif isinstance(value, str):
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError as e:
@@ -110,6 +113,16 @@ def migrate(data: dict) -> dict:
 
 
 def network_from_dict(data) -> Network:
+    """A Network from plain data (parsed JSON, or built in Python): refused with a NetworkFileError for the
+    same reasons as a file, text that is not valid Unicode included."""
+    if isinstance(data, dict):
+        problem = _text_problem(data)
+        if problem:
+            raise NetworkFileError(problem)
+    return _from_dict(data)
+
+
+def _from_dict(data) -> Network:
     if not isinstance(data, dict):
         raise NetworkFileError("A network file must hold one JSON object, {…}.")
     if data.get("format") != FORMAT:
@@ -210,15 +223,25 @@ def parse(text: str):
     except RecursionError:
         raise NetworkFileError(f"The file nests arrays and objects too deeply to read (no network file needs "
                                f"more than {MAX_DEPTH} levels).") from None
-    if _SURROGATE_ESCAPE.search(text):
+    if _SURROGATE_ESCAPE.search(text) or not _encodes(text):      # only then can a lone surrogate be there
         problem = _text_problem(data)
         if problem:
             raise NetworkFileError(problem)
     return data
 
 
+def _encodes(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def loads(text: str) -> Network:
-    return network_from_dict(parse(text))
+    return _from_dict(parse(text))      # parse() has checked the text
 
 
 def load_network(path) -> Network:

@@ -1,6 +1,7 @@
 """Hostile network files: each is refused with a reason (exit 2) or shown as an error on its block
 (exit 1), never a traceback or an "internal error"; loading and checking are linear in the file's size."""
 import json
+import re
 
 import pytest
 
@@ -174,3 +175,22 @@ def test_a_name_cannot_send_escape_sequences_to_the_terminal(tmp_path, capsys):
     assert code == 0 and "\x1b" not in out and "\x07" not in out
     first = out.splitlines()[0]
     assert first.startswith("evil\\x1b[2J\\x07nnn") and first.endswith("…: 1 blocks") and len(first) <= 211
+
+
+def test_the_python_api_refuses_what_json_cannot_hold(tmp_path):
+    base = json.loads(net_text([INPUT]))
+    for change, reason in ((lambda d: d.update(name="\ud800"), "lone surrogate (U+D800)"),
+                           (lambda d: d["nodes"][0].update(note={"x": "a\udfffb"}), "lone surrogate (U+DFFF)"),
+                           (lambda d: d.update(loop=d), "more than 64 deep"),
+                           (lambda d: d["nodes"][0]["params"].update(shape=[10 ** 5000]), None),
+                           (lambda d: d.update(nodes=tuple(d["nodes"])), "must be lists")):
+        data = json.loads(json.dumps(base))
+        change(data)
+        if reason is None:       # a huge int built in Python: an error on the block, described, not printed
+            error = engine.infer_shapes(engine.network_from_dict(data))["in"].error
+            assert "too large for PyTorch" in error and len(error) < 300
+            continue
+        with pytest.raises(engine.NetworkFileError, match=re.escape(reason)):
+            engine.network_from_dict(data)
+    with pytest.raises(engine.NetworkFileError, match="lone surrogate"):
+        engine.loads(net_text([INPUT], name="x").replace('"x"', '"\ud800"'))     # a raw surrogate, not an escape
