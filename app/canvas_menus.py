@@ -59,7 +59,7 @@ class CanvasMenus:
         self.w.scene.show_menu(menu, screen_pos)
 
     def _block_menu(self, menu: QMenu, node_id: str) -> None:
-        w, edits, ed = self.w, self.w.canvas_edits, self.w.editor
+        w, edits = self.w, self.w.canvas_edits
         net = w.doc.network
         selected = w.scene.selected_ids()
         several = len(selected) > 1

@@ -52,6 +52,10 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("network", metavar="NET.json")
     export.add_argument("-o", "--output", metavar="model.py", help="file to write (default: print it)")
     export.add_argument("--weights", metavar="CHECKPOINT", help="a training checkpoint the file loads")
+    export.add_argument("--script", metavar="train.py", help="write a standalone training script instead (torch and "
+                        "numpy; runs as python train.py or torchrun --nproc_per_node=N train.py)")
+    export.add_argument("--onnx", metavar="model.onnx", help="write ONNX with a dynamic batch axis instead (needs "
+                        "pip install 'netwright[onnx]'); --weights gives it trained weights")
     from engine import import_cli
     import_cli.add_parser(sub)
     return parser
@@ -80,6 +84,8 @@ def main(argv=None) -> int:
         if ns.command == "import":
             from engine import import_cli
             return import_cli.run(ns)
+        if ns.command == "export" and (ns.script or ns.onnx):
+            return _export_other(ns)
         return check(ns.network, ns.json, min_rf_share=ns.min_rf_share) if ns.command == "check" else export(ns.network, ns.output, ns.weights)
     except KeyboardInterrupt:
         return 130
@@ -99,6 +105,21 @@ def _train(args: list[str]) -> int:
                          "missing).\n")
         return UNUSABLE
     return train_cli.main(args)
+
+
+def _export_other(ns) -> int:
+    """`export --script` or `export --onnx` (app/export_cli.py)."""
+    from app import export_cli
+    if ns.script and ns.onnx or (ns.script or ns.onnx) and ns.output:
+        sys.stderr.write("netwright: give one of -o, --script and --onnx.\n")
+        return UNUSABLE
+    if ns.script and ns.weights:
+        sys.stderr.write("netwright: --weights goes with -o or --onnx; the training script trains its own.\n")
+        return UNUSABLE
+    net = _load(ns.network)
+    if net is None:
+        return UNUSABLE
+    return export_cli.script(net, ns.network, ns.script) if ns.script else export_cli.onnx(net, ns.onnx, ns.weights)
 
 
 def _load(path: str):

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import engine
 from engine.layout import layered_layout
+from widgets import folders
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 FILTER = "Netwright networks (*.json);;All files (*)"
@@ -48,8 +49,9 @@ class FileActions:
     def open_dialog(self) -> bool:
         if not self.maybe_save():
             return False
-        start = str(self.doc.path.parent) if self.doc.path else str(Path.cwd())
+        start = str(folders.start_folder())
         path, _ = QFileDialog.getOpenFileName(self.w, "Open network", start, FILTER)
+        folders.remember(path)
         return self.open_path(path, ask=False) if path else False
 
     def open_path(self, path, ask: bool = True, remember: bool = True) -> bool:
@@ -100,8 +102,10 @@ class FileActions:
         if self.doc.path and self.doc.path.parent != EXAMPLES:
             start = str(self.doc.path)
         else:
-            start = str(Path.cwd() / f"{(self.doc.network.name or 'network').replace(' ', '_').lower()}.json")
+            name = f"{(self.doc.network.name or 'network').replace(' ', '_').lower()}.json"
+            start = str(folders.start_folder() / name)
         path, _ = QFileDialog.getSaveFileName(self.w, "Save network as", start, FILTER)
+        folders.remember(path)
         if not path:
             return False
         if not path.lower().endswith(".json"):

@@ -3,13 +3,16 @@ summary and problems below; menus, toolbar and status bar. It wires the views' i
 the editor (app/editing.py), which turns them into undo commands on the document."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QStyle
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox
 
 from engine.receptive import fields_for
+from widgets import folders
+from widgets.action_icons import themed_icon
 from widgets.canvas import NetworkScene, NetworkView
 from widgets.explain import ExplainPanel
 from widgets.inspector import Inspector
@@ -58,6 +61,7 @@ class MainWindow(QMainWindow):
         later with `install_extras`, so the window itself appears at once (app.gui does this)."""
         super().__init__()
         self.settings = settings or Settings()
+        folders.remember(self.settings.last_folder)          # file dialogs start where they were last used
         self.doc = Document(parent=self)
         self.editor = Editor(self.doc, self)
         self.doc.layout_direction = self.settings.layout_direction
@@ -85,12 +89,16 @@ class MainWindow(QMainWindow):
         self.explain_dock = self.add_dock(self.explain, "Shapes explained", "right")
         self.summary_dock = self.add_dock(self.summary, "Summary", "bottom")
         self.problems_dock = self.add_dock(self.problems, "Problems", "bottom")
-        self.splitDockWidget(self.summary_dock, self.problems_dock, Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(self.summary_dock, self.problems_dock)     # a tab beside Summary (and Live views)
+        self.summary_dock.raise_()
         self.splitDockWidget(self.inspector_dock, self.explain_dock, Qt.Orientation.Vertical)
 
         self.recovery = Recovery(self.doc, recovery_folder or data_dir(), self)
         self.files = FileActions(self)
         self.shape_status = QLabel(self)
+        self.run_status = QLabel(self)
+        self.run_status.hide()
+        self.statusBar().addPermanentWidget(self.run_status)
         self.statusBar().addPermanentWidget(self.shape_status)
         self._build_actions()
         self._wire()
@@ -100,6 +108,8 @@ class MainWindow(QMainWindow):
         if not defer_extras:
             self.install_extras()
         self.view.viewport().installEventFilter(self)     # files dropped on the canvas open too
+        self.default_layout = self.saveState()           # View → Reset Layout goes back to this
+        self.lock_docks(self.settings.docks_locked)
         self._refresh_title()
         self.statusBar().showMessage(WELCOME)
 
@@ -139,8 +149,25 @@ class MainWindow(QMainWindow):
         self.scene.selection_ids_changed.connect(self._follow_selection_in_views)
         install_training(self)
         self.training_controller.started.connect(lambda _payload: self.show_live_views())
+        self._add_training_toolbar()
         self.explain_dock.raise_()                  # design first: the shapes stay in view, Training a tab away
+        self.default_layout = self.saveState()
+        self.lock_docks(self.settings.docks_locked)
         self.settings.restore_dock_state(self)     # the saved layout places the panels added now
+
+    def _add_training_toolbar(self) -> None:
+        """Start / Pause / Stop, data set, epochs and progress, always above the canvas."""
+        from widgets.training_toolbar import TrainingToolbar
+        actions = getattr(self, "training_actions", [])
+        for action, name in zip(actions, ("play", "pause", "stop")):
+            action.setIcon(themed_icon(name))
+        from engine.run_model import RunEvent
+        self.training_toolbar = TrainingToolbar(self.training_panel, actions, self)
+        self.run.subscribe(RunEvent.STATE, self.training_toolbar.follow_state)    # after the panel's
+        self.run.subscribe(RunEvent.PROGRESS, self._show_run_progress)
+        self.run.subscribe(RunEvent.FINISHED, lambda _r: self._run_status_done())
+        self.run.subscribe(RunEvent.FAILED, lambda _m: self._run_status_done())
+        self.addToolBar(self.training_toolbar)
 
     def show_live_views(self) -> None:
         """A run started: bring the live views to the front, the first time with room to read them
@@ -152,9 +179,6 @@ class MainWindow(QMainWindow):
             want = int(self.height() * 0.45)
             if self.live_views_dock.height() < want:
                 self.resizeDocks([self.live_views_dock], [want], Qt.Orientation.Vertical)
-            if self.live_views_dock.width() < 0.6 * self.width() and self.problems_dock.isVisible():
-                self.resizeDocks([self.live_views_dock, self.problems_dock],
-                                 [int(self.width() * 0.68), int(self.width() * 0.32)], Qt.Orientation.Horizontal)
 
     def _follow_selection_in_views(self, ids: list) -> None:
         """One block selected on the canvas: the feature-map view shows its activations."""
@@ -169,7 +193,9 @@ class MainWindow(QMainWindow):
                 a.setShortcuts([QKeySequence(s) for s in shortcut])
             else:
                 a.setShortcut(QKeySequence(shortcut))
-        if icon is not None:
+        if isinstance(icon, str):
+            self.set_themed_icon(a, icon)
+        elif icon is not None:
             a.setIcon(self.style().standardIcon(icon))
         if tip:
             a.setStatusTip(tip)
@@ -177,20 +203,19 @@ class MainWindow(QMainWindow):
         return a
 
     def _build_actions(self) -> None:
-        SP = QStyle.StandardPixmap
         KS = QKeySequence.StandardKey
         f = self.files
-        self.new_action = self._action("&New", f.new, KS.New, SP.SP_FileIcon, "Start an empty network")
-        self.open_action = self._action("&Open…", f.open_dialog, KS.Open, SP.SP_DialogOpenButton)
-        self.save_action = self._action("&Save", f.save, KS.Save, SP.SP_DialogSaveButton)
+        self.new_action = self._action("&New", f.new, KS.New, "new", "Start an empty network")
+        self.open_action = self._action("&Open…", f.open_dialog, KS.Open, "open")
+        self.save_action = self._action("&Save", f.save, KS.Save, "save")
         self.save_as_action = self._action("Save &As…", f.save_as, KS.SaveAs)
-        self.quit_action = self._action("&Quit", self.close, KS.Quit)
+        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
         self.undo_action = self.doc.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(KS.Undo)
-        self.undo_action.setIcon(self.style().standardIcon(SP.SP_ArrowBack))
+        self.set_themed_icon(self.undo_action, "undo")
         self.redo_action = self.doc.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.redo_action.setIcon(self.style().standardIcon(SP.SP_ArrowForward))
+        self.set_themed_icon(self.redo_action, "redo")
         sel = self.scene.selected_ids
         ed = self.editor
         ce = self.canvas_edits
@@ -208,9 +233,9 @@ class MainWindow(QMainWindow):
         self.zoom_in_action = self._action("Zoom &In", self.view.zoom_in, KS.ZoomIn)
         self.zoom_out_action = self._action("Zoom &Out", self.view.zoom_out, KS.ZoomOut)
         self.reset_zoom_action = self._action("&Actual Size (100 %)", self.view.reset_zoom, ["Ctrl+0", "1"])
-        self.fit_action = self._action("&Fit All", self.view.fit_all, ["F", "Home"], SP.SP_TitleBarMaxButton,
+        self.fit_action = self._action("&Fit All", self.view.fit_all, ["F", "Home"], "fit",
                                        "Show the whole network")
-        self.layout_action = self._action("Auto &Layout", self._auto_layout, "Ctrl+L", SP.SP_BrowserReload,
+        self.layout_action = self._action("Auto &Layout", self._auto_layout, "Ctrl+L", "layout",
                                           "Arrange the blocks in layers (undoable)")
         for a in (self.cut_action, self.copy_action, self.paste_action, self.duplicate_action, self.delete_action,
                   self.select_all_action, self.fit_action, self.reset_zoom_action, self.dissolve_action):
@@ -268,6 +293,13 @@ class MainWindow(QMainWindow):
         for dock in self.docks:
             m.addAction(dock.toggleViewAction())
         self.docks_end = m.addSeparator()       # panels added later go above this line
+        m.addAction(self._action("&Reset Layout", self.reset_layout, tip="Every panel back in its place"))
+        self.lock_action = QAction("Loc&k Panels", self, checkable=True)
+        self.lock_action.setChecked(self.settings.docks_locked)
+        self.lock_action.setStatusTip("Panels cannot be moved or torn off while locked")
+        self.lock_action.toggled.connect(self.lock_docks)
+        m.addAction(self.lock_action)
+        m.addSeparator()
         theme_menu = m.addMenu("&Theme")
         group = QActionGroup(self)
         self.theme_actions = {}
@@ -292,10 +324,14 @@ class MainWindow(QMainWindow):
             tb.addAction(a)
         tb.addSeparator()
         stack = self.doc.undo_stack
-        tb.addAction(_StepAction(self.undo_action.icon(), "Undo", self, stack.undo, stack.canUndoChanged,
-                                 stack.undoTextChanged))
-        tb.addAction(_StepAction(self.redo_action.icon(), "Redo", self, stack.redo, stack.canRedoChanged,
-                                 stack.redoTextChanged))
+        self.undo_step = _StepAction(self.undo_action.icon(), "Undo", self, stack.undo, stack.canUndoChanged,
+                                     stack.undoTextChanged)
+        self.redo_step = _StepAction(self.redo_action.icon(), "Redo", self, stack.redo, stack.canRedoChanged,
+                                     stack.redoTextChanged)
+        self.set_themed_icon(self.undo_step, "undo")
+        self.set_themed_icon(self.redo_step, "redo")
+        tb.addAction(self.undo_step)
+        tb.addAction(self.redo_step)
         tb.addSeparator()
         tb.addAction(self.fit_action)
         tb.addAction(self.layout_action)
@@ -338,6 +374,8 @@ class MainWindow(QMainWindow):
         self.summary.block_selected.connect(self.select_block)
         self.summary.batch_size_changed.connect(lambda b: setattr(self.settings, "batch_size", b))
         doc.results_changed.connect(self._results_changed)
+        self._step_index, self._seen_steps = doc.undo_stack.index(), set()
+        doc.undo_stack.indexChanged.connect(self._announce_step)
         doc.modified_changed.connect(lambda _m: self._refresh_title())
         doc.path_changed.connect(lambda _p: self._refresh_title())
         self._results_changed(doc.results)
@@ -353,10 +391,34 @@ class MainWindow(QMainWindow):
             self._refresh_tables()
         self._refresh_shape_status(results)
 
+    def _announce_step(self, index: int) -> None:
+        """The status bar tells the last edit, undo or redo (an editor's own sentence follows it when it has
+        one), so an earlier message never stays up as if it were news."""
+        stack = self.doc.undo_stack
+        before, self._step_index = self._step_index, index
+        if index < before:
+            text = f"Undone: {stack.text(index)}."
+        elif index > before:
+            command = stack.command(index - 1)
+            key = id(command)
+            text = f"Redone: {stack.text(index - 1)}." if key in self._seen_steps else \
+                stack.text(index - 1)[:1].upper() + stack.text(index - 1)[1:] + "."
+            self._seen_steps.add(key)
+        else:
+            return
+        self.show_status(text)
+
     def _refresh_tables(self) -> None:
         self.tables_timer.stop()
         self.problems.show_results(self.doc.network, self.doc.results)
+        self._title_problems()
         self.summary.show_network(self.doc.network, self.doc.results)
+
+    def _title_problems(self) -> None:
+        """The Problems tab says how many there are (its tab may be behind Summary)."""
+        n = sum(1 for r in self.doc.results.values() if r.error and not r.blocked) + \
+            sum(len(r.warnings) for r in self.doc.results.values())
+        self.problems_dock.setWindowTitle(f"Problems ({n})" if n else "Problems")
 
     def _refresh_shape_status(self, results: dict) -> None:
         errors = sum(1 for r in results.values() if r.error and not r.blocked)
@@ -388,8 +450,10 @@ class MainWindow(QMainWindow):
             self.view.ensureVisible(item_rect, 40, 40)
 
     def show_network_start(self) -> None:
-        """Fit the network in view (zoomed out, cards show their type and shape in large letters)."""
+        """Fit the network in view (zoomed out, cards show their type and shape in large letters), and
+        keep it fitted while the window and its panels take their sizes, until the user zooms or pans."""
         self.view.fit_all()
+        self.view.keep_fitted = True
 
     def _reveal_later(self, node_id: str) -> None:
         """Scroll a block just placed into view, once the scene has its item."""
@@ -477,16 +541,54 @@ class MainWindow(QMainWindow):
                 label.setStyleSheet(label.styleSheet())
         self.summary.restyle()                         # cells coloured for the old theme are written again
         self._refresh_tables()
+        self._redraw_icons()
+        plots = sys.modules.get("widgets.plots")        # imported once live views were shown
+        if plots is not None:
+            plots.follow_theme()
         self.show_status(f"{name.capitalize()} theme.")
 
+    def set_themed_icon(self, action: QAction, name: str) -> None:
+        """An icon drawn in the theme's text colour; drawn again when the theme changes."""
+        if not hasattr(self, "_themed_icons"):
+            self._themed_icons = []
+        self._themed_icons.append((action, name))
+        action.setIcon(themed_icon(name))
+
+    def _redraw_icons(self) -> None:
+        for action, name in getattr(self, "_themed_icons", []):
+            action.setIcon(themed_icon(name))
+        for action, name in zip(getattr(self, "training_actions", []), ("play", "pause", "stop")):
+            action.setIcon(themed_icon(name))
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """Every key the window answers to, for Help → Keyboard Shortcuts: each menu entry with keys
+        (read from the menus, so none is forgotten) and the canvas's own keys and gestures."""
+        rows, seen = [], set()
+
+        def walk(menu):
+            for action in menu.actions():
+                if action.menu() is not None:
+                    walk(action.menu())
+                    continue
+                keys = " / ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+                if keys and keys not in seen:
+                    seen.add(keys)
+                    rows.append((keys, action.text().replace("&", "").replace("…", "")))
+        for action in self.menuBar().actions():
+            if action.menu() is not None:
+                walk(action.menu())
+        return rows + [
+            ("Backspace", "Delete the selection (as Del)"),
+            ("Arrow keys (Shift: further)", "Move the selected blocks"),
+            ("Tab (over the canvas)", "Quick add: type a block's name, Enter adds it at the mouse"),
+            ("Wheel / middle drag / Space+drag", "Zoom / pan the canvas"),
+            ("Drag from an output port", "Link a block's output to another's input"),
+            ("Drop a block on a link", "Insert it into the link (also a lone block dragged there)"),
+            ("Right-click", "Menu of the block, link or canvas under the mouse"),
+            ("Double-click a palette entry", "Add it after the selected block")]
+
     def show_shortcuts(self) -> None:
-        rows = [("Ctrl+N / Ctrl+O / Ctrl+S", "New, open, save"), ("Ctrl+Z", "Undo"), ("Ctrl+Shift+Z, Ctrl+Y", "Redo"),
-                ("Ctrl+X / C / V", "Cut, copy, paste blocks"), ("Ctrl+D", "Duplicate the selection"),
-                ("Delete", "Delete the selection"), ("Ctrl+A", "Select all"), ("F", "Fit the network in view"),
-                ("Ctrl+L", "Auto layout"), ("Ctrl++ / Ctrl+- / Ctrl+0", "Zoom in, out, actual size"),
-                ("Wheel / middle drag", "Zoom / pan the canvas"),
-                ("Drag from a bottom port", "Link a block's output to another's input"),
-                ("Double-click a palette entry", "Add it after the selected block")]
+        rows = self.shortcut_rows()
         html = "<table cellpadding='4'>" + "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
         QMessageBox.information(self, "Keyboard shortcuts", html + "</table>")
 
@@ -509,20 +611,83 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self, self._default_dock_sizes)     # once the window has its real size
 
     def _default_dock_sizes(self) -> None:
+        """Most of the window for the canvas: narrow side panels, a low strip of tabs below."""
         h, w = self.height(), self.width()
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 350], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.summary_dock, self.problems_dock], [max(240, int(h * 0.3))] * 2,
-                         Qt.Orientation.Vertical)
-        self.resizeDocks([self.summary_dock, self.problems_dock], [int(w * 0.7), int(w * 0.3)],
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [max(160, int(w * 0.11)), max(300, int(w * 0.2))],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.inspector_dock, self.explain_dock], [int(h * 0.4), int(h * 0.25)],
+        self.resizeDocks([self.summary_dock], [max(180, int(h * 0.25))], Qt.Orientation.Vertical)
+        self.resizeDocks([self.inspector_dock, self.explain_dock], [int(h * 0.4), int(h * 0.3)],
                          Qt.Orientation.Vertical)
 
+    def reset_layout(self) -> None:
+        """Every panel back where it starts: docked, shown, default sizes (the canvas keeps its view)."""
+        for dock in self.docks:
+            dock.setFloating(False)
+        self.restoreState(self.default_layout)
+        for dock in self.docks:
+            dock.show()
+        self.summary_dock.raise_()
+        self.explain_dock.raise_()
+        self._default_dock_sizes()
+        self.show_status("Panels back in their places.")
+
+    def lock_docks(self, locked: bool) -> None:
+        """Locked panels cannot be dragged around or torn off (they can still be closed and resized)."""
+        self.settings.docks_locked = bool(locked)
+        F = QDockWidget.DockWidgetFeature
+        features = F.DockWidgetClosable if locked else F.DockWidgetMovable | F.DockWidgetClosable | F.DockWidgetFloatable
+        for dock in self.docks:
+            dock.setFeatures(features)
+        if hasattr(self, "lock_action") and self.lock_action.isChecked() != bool(locked):
+            self.lock_action.setChecked(bool(locked))
+
+    def ask_stop_and_quit(self) -> bool:
+        """Quit during a run: "Stop and Quit" (True) or "Cancel"."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Training is running",
+                          "A network is training. Stop the run and quit?", parent=self)
+        box.setInformativeText("The run stops at once; its last checkpoint on disk is kept.")
+        stop = box.addButton("Stop and Quit", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.exec()
+        return box.clickedButton() is stop
+
+    def running(self) -> bool:
+        run = getattr(self, "run", None)
+        return run is not None and run.active
+
+    def _show_run_progress(self, p: dict) -> None:
+        """The run's progress in the status bar's right corner while it trains."""
+        epoch, epochs = p.get("epoch"), p.get("epochs")
+        step, steps = p.get("step"), p.get("steps")
+        parts = []
+        if epoch is not None and epochs:
+            parts.append(f"epoch {epoch} of {epochs}")
+        if step is not None and steps:
+            parts.append(f"{100 * step / max(1, steps):.0f} %")
+        if p.get("loss") is not None:
+            parts.append(f"loss {p['loss']:.4g}")
+        self.run_status.setText("Training: " + ", ".join(parts) if parts else "Training…")
+        self.run_status.show()
+
+    def _run_status_done(self) -> None:
+        self.run_status.setText("")
+        self.run_status.hide()
+
     def closeEvent(self, event) -> None:
+        if self.running():
+            if not self.ask_stop_and_quit():
+                event.ignore()
+                self.show_status("Still training: quitting cancelled.")
+                return
+            self.training_controller.shutdown()
         if not self.files.maybe_save():
             event.ignore()
             return
         self.settings.save_window(self)
+        if folders.last() is not None:
+            self.settings.last_folder = str(folders.last())
         self.settings.sync()
         self.recovery.discard()
         event.accept()

@@ -73,6 +73,23 @@ class Settings:
     def show_minimap(self, value: bool) -> None:
         self.q.setValue("canvas/show_minimap", "true" if value else "false")
 
+    @property
+    def docks_locked(self) -> bool:
+        return str(self.q.value("window/docks_locked", "false")).lower() in ("true", "1")
+
+    @docks_locked.setter
+    def docks_locked(self, value: bool) -> None:
+        self.q.setValue("window/docks_locked", "true" if value else "false")
+
+    @property
+    def last_folder(self) -> str:
+        """The folder the file dialogs used last (they start there)."""
+        return str(self.q.value("files/last_folder", "") or "")
+
+    @last_folder.setter
+    def last_folder(self, value) -> None:
+        self.q.setValue("files/last_folder", str(value or ""))
+
     # ---- recent files -------------------------------------------------------------------------
     def recent_files(self) -> list[str]:
         value = self.q.value("recent_files", [])

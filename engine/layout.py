@@ -16,7 +16,7 @@ from .graph import Network
 
 LAYER_GAP = 110.0   # top to bottom: vertical distance between layers
 BLOCK_GAP = 220.0   # top to bottom: horizontal distance between neighbours in a layer
-LR_LAYER_GAP = 240.0    # left to right: horizontal distance between layers (a card is 176 wide)
+LR_LAYER_GAP = 216.0    # left to right: horizontal distance between layers (a card is 176 wide)
 LR_BLOCK_GAP = 100.0    # left to right: vertical distance between neighbours in a layer (a card is 68 high)
 DIRECTIONS = ("lr", "tb")
 SWEEPS = 4

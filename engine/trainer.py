@@ -39,6 +39,7 @@ __all__ = ["OPTIMIZERS", "Trainer", "TrainingError", "TrainSettings", "available
 PROGRESS_INTERVAL = 0.1            # seconds between PROGRESS messages
 PROBE_SIZE = 16
 DIVERGED = 1e4                     # a loss this many times its first value (at least 1) means the run diverged
+RISING = 10.0                      # an epoch's loss this many times the first (at least 1): noted as rising
 LARGE_INPUT = 1e4                  # input values beyond this are named as the likely cause of a NaN loss
 
 
@@ -510,6 +511,17 @@ class Trainer:
         """The loss above which the run has diverged: DIVERGED times its first value (at least 1)."""
         return DIVERGED * max(1.0, self._first_loss) if self._first_loss is not None else math.inf
 
+    def _flag_rising(self, train_loss: float) -> None:
+        """An epoch's loss far above the first one, but not yet diverged: a note (once) that says so."""
+        if self._first_loss is None or getattr(self, "_flagged_rising", False):
+            return
+        if train_loss > RISING * max(1.0, self._first_loss):
+            self._flagged_rising = True
+            note = (f"The training loss rose from {self._first_loss:.4g} at the start to {train_loss:.4g} in epoch "
+                    f"{self.epoch + 1}: the run may be diverging; {self._cause()}.")
+            self.notes.append(note)
+            self.log(note)
+
     def _diverged(self, step: int, value: float, what: str) -> None:
         raise TrainingError(f"The run diverged: {what} grew from {self._first_loss:.4g} at the start to "
                             f"{value:.4g} at step {step} (epoch {self.epoch + 1}), so training stopped; "
@@ -561,6 +573,7 @@ class Trainer:
             self._nan(self.step, val_loss)
         if val_loss is not None and val_loss > self._diverged_above():
             self._diverged(self.step, val_loss, "the validation loss")
+        self._flag_rising(train_loss)
         self.epoch += 1
         self.batch = 0
         self._epoch_perm_state = self.perm_generator.get_state()
@@ -586,7 +599,7 @@ class Trainer:
                 "samples_per_sec": samples / seconds if seconds > 0 else None, "device": str(self.device),
                 "checkpoint": str(self.checkpoint_path) if self.checkpoint_path and self.checkpoint_path.exists()
                 else None, "run_dir": str(self.run_folder.path) if self.run_folder else None,
-                "stopped": self.stopped, "dataset": self.dataset.name if self.dataset else self.settings.dataset,
+                "stopped": self.stopped, "diverging": getattr(self, "_flagged_rising", False), "dataset": self.dataset.name if self.dataset else self.settings.dataset,
                 "task": getattr(self, "task", None), "notes": list(self.notes)}
 
 

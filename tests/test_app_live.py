@@ -8,7 +8,7 @@ from test_app import dialogs, window  # noqa: F401  (the main window on mnist_cn
 def test_live_views_are_a_dock_listed_in_the_view_menu_behind_the_summary(window, qtbot):
     assert window.live_views_dock.windowTitle() == "Live views"
     assert window.live_views_dock.toggleViewAction() in window.view_menu.actions()
-    assert window.tabifiedDockWidgets(window.summary_dock) == [window.live_views_dock]
+    assert set(window.tabifiedDockWidgets(window.summary_dock)) == {window.live_views_dock, window.problems_dock}
     assert not window.summary.visibleRegion().isEmpty()                       # design first
     assert window.live_views.visibleRegion().isEmpty()
     qtbot.wait(400)

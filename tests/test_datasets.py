@@ -226,8 +226,11 @@ def test_damaged_idx_file_is_named(tmp_path):
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b garbage")
     with pytest.raises(DataError, match="train-labels-idx1-ubyte.gz is damaged"):
         load_dataset("mnist", inp(1, 28, 28), data_dir=tmp_path)
+    (tmp_path / "nothing").mkdir()
     with pytest.raises(DataError, match="has no fashion-mnist files"):
         load_dataset("fashion-mnist", inp(1, 28, 28), data_dir=tmp_path / "nothing")
+    with pytest.raises(DataError, match="missing does not exist; check --data-dir"):
+        load_dataset("fashion-mnist", inp(1, 28, 28), data_dir=tmp_path / "missing")
 
 
 def test_examples_show_several_classes():

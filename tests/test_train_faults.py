@@ -61,6 +61,7 @@ def files(tmp_path_factory):
     (d / "words.csv").write_text("a,b,c,d,label\n1,2,3,4,0\n1,2,x,4,1\n")
     (d / "nan.csv").write_text("1,2,3,4,0\n\n1,nan,3,4,1\n1,2,3,4,2\n")
     (d / "empty.csv").write_text("")
+    (d / "semicolons.csv").write_text("1;2;3;4;0\n1;2;3;4;1\n")
     (d / "blank.csv").write_text("\n  \n")
     (d / "header.csv").write_text("a,b,c,d,label\n")
     (d / "one_column.csv").write_text("1\n2\n")
@@ -185,6 +186,7 @@ DATA_FAULTS = [
     ("npz:no_y.npz", "has no array named 'y'"),
     ("npz:labels_huge.npz", "the class labels go up to 1,000,000,000"),
     ("npz:folder", "is a folder, but npz: reads a file"),
+    ("csv:semicolons.csv", "(the file seems to separate its values with semicolons; csv: reads commas)"),
     ("npz:missing.npz", "missing.npz does not exist"),
     ("folder:a_file", "a_file is a file, but folder: needs a folder with one sub-folder of images per class"),
     ("folder:missing", "The folder"),
@@ -214,6 +216,30 @@ def test_unusable_data_is_named_before_training_with_exit_2(files, tmp_path, cap
                         2, reason)
     assert last["kind"] == "data" and last["steps"] == 0
     assert "learning rate" not in last["error"]
+
+
+@pytest.mark.parametrize("data_dir, reason", [("missing", "does not exist; check --data-dir"),
+                                             ("a_file", "is a file; --data-dir takes the folder")])
+def test_an_unusable_data_folder_is_named(files, tmp_path, capsys, data_dir, reason):
+    assert_named(*run(capsys, files / "vec.json", "--dataset", "mnist", "--data-dir", files / data_dir, "--out",
+                      tmp_path / "run"), 2, reason)
+
+
+def test_cifar10_batches_that_hold_code_are_refused_and_nothing_runs(tmp_path):
+    import os
+    import pickle
+
+    from engine.datasets import DataError, InputSpec, load_dataset
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path / 'ran'}",))
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    (folder / "data_batch_1").write_bytes(pickle.dumps({b"data": Payload(), b"labels": [0]}))
+    with pytest.raises(DataError, match=r"is damaged \(it holds code \(posix.system\), which is refused\)"):
+        load_dataset("cifar10", InputSpec("input", (3, 32, 32)), data_dir=tmp_path)
+    assert not (tmp_path / "ran").exists()
 
 
 def test_a_folder_where_only_one_class_has_images_is_one_class(tmp_path, capsys, chain):
@@ -246,11 +272,21 @@ def test_a_loss_that_becomes_infinite_stops_naming_the_step_and_the_cause(files,
     assert last["kind"] == "nan" and "the input values reach" in last["error"] and "scale the data" in last["error"]
 
 
+def test_a_loss_that_rises_far_but_stays_finite_is_flagged(files, tmp_path, capsys):
+    code, out, err = run(capsys, files / "vec.json", "--dataset", f"npz:{files / 'ok.npz'}", "--lr", "100",
+                         "--epochs", "2", "--batch-size", "8", "--out", tmp_path / "run")
+    result = json.loads(out.splitlines()[-1])
+    assert code == 0 and result["diverging"] is True
+    note = "the run may be diverging; the learning rate 100 is probably too high; try 10 or less."
+    assert any(note in n for n in result["notes"]) and note in err and "Warning" not in err
+
+
 def test_a_healthy_run_is_not_called_diverged(files, tmp_path, capsys):
     code, out, err = run(capsys, files / "vec.json", "--dataset", f"npz:{files / 'ok.npz'}", "--lr", "0.05",
                          "--epochs", "3", "--batch-size", "8", "--seed", str(2 ** 63 - 1), "--out", tmp_path / "run")
     assert code == 0, err
-    assert json.loads(out.splitlines()[-1])["epochs"] == 3 and "diverged" not in err
+    result = json.loads(out.splitlines()[-1])
+    assert result["epochs"] == 3 and result["diverging"] is False and "diverg" not in err
 
 
 # ---- checkpoints --------------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ from engine.datasets.remote import REMOTE
 from engine.protocol import RunState
 from engine.run_model import RunEvent, RunModel
 
+from . import folders
+
 GENERATED = tuple(k for k in BUILT_IN if k not in REMOTE)    # made in a moment: previewed in the window's thread
 OPEN_FILE = "Open file (npz, csv, text)…"
 OPEN_FOLDER = "Open folder of class folders…"
@@ -207,7 +209,9 @@ class TrainingPanel(QWidget):
             self._preview_timer.start()
 
     def ask_for_data_dir(self) -> str | None:
-        folder = QFileDialog.getExistingDirectory(self, f"Folder with the {self.dataset_spec()} files")
+        folder = QFileDialog.getExistingDirectory(self, f"Folder with the {self.dataset_spec()} files",
+                                                  str(folders.start_folder()))
+        folders.remember(folder)
         return folder or None
 
     def data_dir(self) -> str | None:
@@ -284,14 +288,18 @@ class TrainingPanel(QWidget):
             self.dataset_combo.setCurrentIndex(self._last_dataset)
 
     def ask_for_file(self) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open data", "", "Data (*.npz *.csv *.txt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open data", str(folders.start_folder()),
+                                              "Data (*.npz *.csv *.txt);;All files (*)")
+        folders.remember(path)
         if not path:
             return None
         kind = {".npz": "npz", ".csv": "csv"}.get(Path(path).suffix.lower(), "text")
         return f"{kind}:{path}"
 
     def ask_for_folder(self) -> str | None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder with one sub-folder of images per class")
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder with one sub-folder of images per class",
+                                                  str(folders.start_folder()))
+        folders.remember(folder)
         return f"folder:{folder}" if folder else None
 
     # ---- preview --------------------------------------------------------------------------------

@@ -40,6 +40,10 @@ def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_u
     """Load the data named by `spec`, shaped for `inp` (see the module docstring)."""
     from . import files, generated, remote, sequences
     spec = (spec or "shapes").strip()
+    if "\x00" in spec:
+        raise DataError(f"The data set {spec[:60]!r} holds a NUL character, which no file name can hold.")
+    if data_dir is not None and spec in remote.REMOTE:      # only they read it
+        _check_data_dir(data_dir)
     kind, colon, path = spec.partition(":")
     if colon and kind in FILE_KINDS and not path.strip():
         raise DataError(f"'{spec}' names no file; give the path after the colon, e.g. {kind}:data.{kind}"
@@ -63,6 +67,16 @@ def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_u
         return remote.load_cifar10(inp, data_dir, base_url, progress)
     raise DataError(f"Unknown data set '{spec}'; use one of {', '.join(BUILT_IN)}, or "
                     f"{', '.join(k + ':PATH' for k in FILE_KINDS)}.")
+
+
+def _check_data_dir(data_dir) -> None:
+    from pathlib import Path
+    folder = Path(data_dir)
+    if "\x00" in str(data_dir) or not folder.exists():
+        raise DataError(f"The data folder {str(data_dir)[:200]} does not exist; check --data-dir.")
+    if not folder.is_dir():
+        raise DataError(f"The data folder {folder} is a file; --data-dir takes the folder that holds the data set's "
+                        f"files.")
 
 
 def _sizing_block(net: Network, results: dict, node_id: str) -> str | None:

@@ -181,8 +181,12 @@ def _csv_problem(path: Path, rows: list[tuple[int, str]]) -> str:
                 float(cell)
             except ValueError:
                 shown = cell.strip()[:30] + ("…" if len(cell.strip()) > 30 else "")
-                return (f"{path}: line {lineno:,}, column {j + 1} holds {shown!r}, which is not a number; every "
-                        f"column must be numeric and the last one the label.")
+                other = next((name for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars"))
+                              if sep in cell), None)
+                hint = (f" (the file seems to separate its values with {other}; csv: reads commas)" if other
+                        else "")
+                return (f"{path}: line {lineno:,}, column {j + 1} holds {shown!r}, which is not a number{hint}; "
+                        f"every column must be numeric and the last one the label.")
     return f"{path} cannot be read as a table of numbers."
 
 

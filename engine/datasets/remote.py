@@ -127,6 +127,32 @@ def load_idx_set(name: str, inp: InputSpec, data_dir=None, base_url=None, progre
     return Dataset(name, x, y.astype(np.int64), CLASSIFICATION, "image", list(entry["classes"]), notes)
 
 
+class _ArraysOnly(pickle.Unpickler):
+    """CIFAR-10's python batches are pickles (dicts of bytes, lists and numpy arrays). A file in the
+    cache or in --data-dir may be anything, so only what rebuilds a numpy array is allowed: nothing in
+    the file can run code."""
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
+               ("numpy._core.multiarray", "scalar"), ("_codecs", "encode")}   # encode: bytes in protocol 2
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"it holds code ({module[:60]}.{name[:60]}), which is refused")
+        if module == "_codecs":
+            import codecs
+            return codecs.encode
+        if module.endswith("multiarray"):       # numpy 1's name for it in the original files; numpy 2 moved it
+            return getattr(np._core.multiarray if hasattr(np, "_core") else np.core.multiarray, name)
+        return getattr(np, name)
+
+
+def _load_batch(f) -> dict:
+    batch = _ArraysOnly(f, encoding="bytes").load()
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        raise pickle.UnpicklingError("a batch has no data and labels")
+    return batch
+
+
 def _cifar_batches(source: Path) -> list[dict]:
     names = [f"data_batch_{i}" for i in range(1, 6)]
     try:
@@ -135,12 +161,13 @@ def _cifar_batches(source: Path) -> list[dict]:
             for n in names:
                 if (source / n).exists():
                     with open(source / n, "rb") as f:
-                        batches.append(pickle.load(f, encoding="bytes"))
+                        batches.append(_load_batch(f))
             return batches
         with tarfile.open(source, "r:gz") as tar:
             members = {Path(m.name).name: m for m in tar.getmembers()}
-            return [pickle.load(tar.extractfile(members[n]), encoding="bytes") for n in names if n in members]
-    except (OSError, EOFError, KeyError, pickle.UnpicklingError, tarfile.TarError) as e:
+            return [_load_batch(tar.extractfile(members[n])) for n in names if n in members]
+    except (OSError, EOFError, KeyError, pickle.UnpicklingError, tarfile.TarError, ValueError, TypeError,
+            AttributeError, IndexError) as e:
         raise DataError(f"The CIFAR-10 data at {source} is damaged ({e}); delete it and download it again.") from None
 
 
@@ -161,8 +188,15 @@ def load_cifar10(inp: InputSpec, data_dir=None, base_url=None, progress=None) ->
     batches = _cifar_batches(source)
     if not batches:
         raise DataError(f"The CIFAR-10 data at {source} holds no data_batch files.")
-    x = np.concatenate([b[b"data"] for b in batches]).reshape(-1, 3, 32, 32)
-    y = np.concatenate([b[b"labels"] for b in batches]).astype(np.int64)
+    try:
+        x = np.concatenate([np.asarray(b[b"data"], np.uint8) for b in batches]).reshape(-1, 3, 32, 32)
+        y = np.concatenate([np.asarray(b[b"labels"], np.int64) for b in batches])
+    except (ValueError, TypeError) as e:
+        raise DataError(f"The CIFAR-10 data at {source} is damaged ({str(e)[:120]}); delete it and download it "
+                        f"again.") from None
+    if len(x) != len(y):
+        raise DataError(f"The CIFAR-10 data at {source} is damaged ({len(x):,} images but {len(y):,} labels); delete "
+                        f"it and download it again.")
     need_float_input(inp, "cifar10")
     notes: list[str] = []
     x = standardize(as_images(x, "cifar10", inp, notes), CIFAR["norm"], "cifar10", notes)

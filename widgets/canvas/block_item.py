@@ -21,7 +21,7 @@ PAD = 12.0
 DETAIL_LOD = 0.5     # below this zoom, cards show only their type and shape, large, and no ports
 CARD = QRectF(-BLOCK_W / 2, -BLOCK_H / 2, BLOCK_W, BLOCK_H)
 BOUNDS = CARD.adjusted(-PORT_R - 4, -PORT_R - 4, PORT_R + 4, PORT_R + 4)      # the card, its halo and its ports
-OVERVIEW_TYPE_PX, OVERVIEW_SHAPE_PX = 30, 24     # the overview texts' largest sizes (scene pixels)
+OVERVIEW_TYPE_PX, OVERVIEW_SHAPE_PX = 34, 27     # the overview texts' largest sizes (scene pixels)
 
 
 def _stripe_path() -> QPainterPath:
@@ -320,7 +320,7 @@ class BlockItem(QGraphicsItem):
             return self.spec.label, "no shape"
         if r.error:
             return self.spec.label, "error"
-        return self.spec.label, fmt_shape(r.shape)
+        return self.spec.label, fmt_shape(r.shape).replace(" ", "")      # "256×13×13": compact, so it stays large
 
     def _paint_overview(self, painter, t) -> None:
         """Type and shape in fonts as large as the card allows (drawn only zoomed out)."""
@@ -328,8 +328,8 @@ class BlockItem(QGraphicsItem):
         left = CARD.left() + STRIPE_W + 6
         width = BLOCK_W - STRIPE_W - 12
         for text, size, bold, top, height, colour in (
-                (kind, OVERVIEW_TYPE_PX, True, CARD.top() + 2, 34, t.text),
-                (shape, OVERVIEW_SHAPE_PX, False, CARD.top() + 35, 30,
+                (kind, OVERVIEW_TYPE_PX, True, CARD.top() + 1, 36, t.text),
+                (shape, OVERVIEW_SHAPE_PX, False, CARD.top() + 36, 31,
                  t.error if self.state == "error" else t.muted if self.state in ("blocked", "none") else t.text)):
             f = Fonts.overview(size, bold, Metrics.fit(text, size, bold, width))
             painter.setFont(f)

@@ -47,6 +47,7 @@ class NetworkView(QGraphicsView):
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self._pan: QPointF | None = None
         self._space = False
+        self.keep_fitted = False        # fit again on resize (a network just opened) until the user zooms or pans
         self.minimap = Minimap(self)
         self.minimap.hide()
         self._minimap_key = None
@@ -109,6 +110,7 @@ class NetworkView(QGraphicsView):
             self._refresh_minimap()
 
     def _zoom_centred(self, factor: float) -> None:
+        self.keep_fitted = False
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self._zoom_by(factor)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -120,6 +122,7 @@ class NetworkView(QGraphicsView):
         self._zoom_centred(1 / 1.25)
 
     def reset_zoom(self) -> None:
+        self.keep_fitted = False
         centre = self.mapToScene(self.viewport().rect().center())
         self.setTransform(QTransform())
         self.centerOn(centre)
@@ -152,6 +155,7 @@ class NetworkView(QGraphicsView):
 
     def zoom_at(self, factor: float, view_pos: QPointF) -> None:
         """Zoom keeping the scene point under view_pos (the mouse) where it is."""
+        self.keep_fitted = False
         anchor = self.mapToScene(view_pos.toPoint())
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self._zoom_by(factor)
@@ -162,6 +166,7 @@ class NetworkView(QGraphicsView):
 
     # ---- pan ---------------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:
+        self.keep_fitted = False
         if event.button() == Qt.MouseButton.MiddleButton or (event.button() == Qt.MouseButton.LeftButton
                                                              and self._space):
             self._pan = event.position()
@@ -265,6 +270,9 @@ class NetworkView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        if self.keep_fitted:
+            self.fit_all()
+            self.keep_fitted = True
         self._place_minimap()
         self._place_zoom_button()
 

@@ -1,8 +1,43 @@
 """pyqtgraph views of a training run: curves, filters, feature maps, gates, weights and outcome.
 
 Importing this package imports pyqtgraph and sets its options once (row-major images), so the app
-imports it lazily, when the live views are first shown.
+imports it lazily, when the live views are first shown. Plots follow the application's theme: dark
+backgrounds with light axes on a dark palette (`follow_theme` again after a theme switch).
 """
 import pyqtgraph as pg
+from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
 
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w", foreground="#333")
+LIGHT = ("#ffffff", "#333333")
+DARK = ("#1b1e23", "#cfd6e2")
+
+
+def plot_colours() -> tuple[str, str]:
+    """(background, foreground) for the application's palette."""
+    app = QGuiApplication.instance()
+    dark = app is not None and app.palette().color(QPalette.ColorRole.Window).lightnessF() < 0.45
+    return DARK if dark else LIGHT
+
+
+def follow_theme() -> None:
+    """Plots made from now on, and every plot on screen, in the theme's colours."""
+    bg, fg = plot_colours()
+    pg.setConfigOptions(background=bg, foreground=fg)
+    if QApplication.instance() is None:
+        return
+    for widget in QApplication.allWidgets():
+        if not isinstance(widget, pg.GraphicsView):
+            continue
+        widget.setBackground(bg)
+        scene = widget.scene()
+        for item in scene.items() if scene is not None else ():
+            if isinstance(item, pg.AxisItem):
+                item.setPen(fg)
+                item.setTextPen(fg)
+            elif isinstance(item, pg.LabelItem):
+                item.opts["color"] = fg
+                item.setText(item.text)
+
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+follow_theme()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QMessageBox,
 
 from engine.files import atomic_write_bytes, atomic_write_text
 
+from .. import folders
 from .common import Series, StickyRange, ema, info_label, set_title
 
 SMOOTHING = 0.1        # EMA weight of a new step's value
@@ -211,7 +212,9 @@ class CurvesView(QWidget):
 
     # ---------------------------------------------------------------------------------- export
     def _ask_png(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export curves as PNG", "curves.png", "PNG image (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export curves as PNG", str(folders.start_folder() / "curves.png"),
+                                              "PNG image (*.png)")
+        folders.remember(path)
         if path:
             try:
                 if not self.export_png(path):
@@ -220,7 +223,9 @@ class CurvesView(QWidget):
                 self._export_failed(path, e.strerror or str(e))
 
     def _ask_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export curves as CSV", "curves.csv", "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export curves as CSV", str(folders.start_folder() / "curves.csv"),
+                                              "CSV (*.csv)")
+        folders.remember(path)
         if path:
             try:
                 self.export_csv(path)
