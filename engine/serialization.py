@@ -133,7 +133,7 @@ def _from_dict(data) -> Network:
     if not isinstance(nodes, list) or not isinstance(edges, list):
         raise NetworkFileError("'nodes' and 'edges' must be lists.")
     name = data.get("name", "Untitled")
-    net = Network(name if isinstance(name, str) else str(name))
+    net = Network(name if isinstance(name, str) else excerpt(name, as_json=True))
     net.extra = {k: v for k, v in data.items() if k not in TOP_KEYS}
     _check_depth(net.extra, 1)
     for i, nd in enumerate(nodes):
