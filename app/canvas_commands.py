@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 
 from .commands import _Command
+from .validation import checked_blocks
 
 
 class InsertIntoLink(_Command):
@@ -21,6 +22,10 @@ class InsertIntoLink(_Command):
         net = doc.network
         label = new[0] if new else net.nodes[node_id].spec.label
         super().__init__(doc, text or f"insert {label} '{node_id}' into '{source}' → '{target}'")
+        if new:         # checked as the loader would read it (app/validation.py); GraphError says why not
+            [block] = checked_blocks([{"id": node_id, "type": new[0], "params": new[1], "position": position}],
+                                     typed=True)
+            new = (new[0], block["params"])
         self.source, self.target, self.node_id, self.new = source, target, node_id, new
         self.position = (float(position[0]), float(position[1])) if position is not None else None
         self.old_position = None if new else net.nodes[node_id].position

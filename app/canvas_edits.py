@@ -14,7 +14,7 @@ from engine.layout import after, crowded, free_spot, gaps
 
 from . import clipboard
 from .canvas_commands import DissolveBlock, InsertIntoLink
-from .commands import AddBlock, AddBlocks
+from .commands import AddBlock
 
 
 def _along(direction: str, p) -> tuple[float, float]:
@@ -92,7 +92,9 @@ class CanvasEdits(QObject):
             return None
         spot, moves = self._room(source, target)
         params = starter_params(type_name) if params is None else dict(params)
-        self.editor.push(InsertIntoLink(self.doc, source, target, node_id, spot, (type_name, params), moves, text))
+        if self.editor.attempt(lambda: InsertIntoLink(self.doc, source, target, node_id, spot, (type_name, params),
+                                                      moves, text), "Cannot insert it") is None:
+            return None
         self.editor.select.emit([node_id])
         self.reveal.emit(node_id)
         self._say(f"Inserted {BLOCKS[type_name].label} '{node_id}' between '{source}' and '{target}'.")
@@ -190,8 +192,9 @@ class CanvasEdits(QObject):
         linked = self._linkable(source, type_name, node_id)
         pos = self.positions()
         spot = free_spot(at if at is not None else (0.0, 0.0), list(pos.values()), self.direction())
-        self.editor.push(AddBlock(self.doc, type_name, starter_params(type_name), spot,
-                                  source if linked else None, node_id=node_id))
+        if self.editor.attempt(lambda: AddBlock(self.doc, type_name, starter_params(type_name), spot,
+                                                source if linked else None, node_id=node_id), "Cannot add it") is None:
+            return None
         self.editor.select.emit([node_id])
         self.reveal.emit(node_id)
         label = BLOCKS[type_name].label
@@ -218,8 +221,7 @@ class CanvasEdits(QObject):
     def _copies(self, data: dict, verb: str, at=None) -> list[str]:
         d = self.direction()
         shown = self.positions()
-        points = [tuple(n["position"]) for n in data.get("nodes", []) if isinstance(n, dict)
-                  and isinstance(n.get("position"), (list, tuple)) and len(n["position"]) == 2]
+        points = clipboard.positions(data)
         if not points:
             points = [(0.0, 0.0)]
         xs, ys = [p[0] for p in points], [p[1] for p in points]
@@ -235,12 +237,9 @@ class CanvasEdits(QObject):
                 if not any(crowded((p[0] + offset[0], p[1] + offset[1]), taken, d) for p in points):
                     break
                 offset = (offset[0] + step[0], offset[1] + step[1])
-        nodes, edges = clipboard.paste_plan(self.net, data, offset)
-        if not nodes:
-            self._say("The clipboard holds no blocks to paste.")
+        cmd = self.editor.attempt(lambda: clipboard.paste_command(self.doc, data, offset, verb), f"Cannot {verb}")
+        if cmd is None:
             return []
-        cmd = AddBlocks(self.doc, nodes, edges, text=verb)
-        self.editor.push(cmd)
         self.editor.select.emit(cmd.node_ids)
         if cmd.node_ids:
             self.reveal.emit(cmd.node_ids[0])

@@ -8,7 +8,11 @@ import re
 
 from PySide6.QtCore import QMimeData
 
-from engine import BLOCKS
+from engine import BLOCKS, GraphError
+from engine.serialization import NODE_KEYS
+
+from .commands import AddBlocks
+from .validation import checked_position, short
 
 BLOCKS_MIME = "application/x-netwright-blocks"
 FORMAT = "netwright.blocks"
@@ -34,44 +38,92 @@ def to_text(data: dict) -> str:
 
 
 def from_mime(mime: QMimeData | None) -> dict | None:
-    """The copied blocks on the clipboard, or None when it holds something else."""
+    """The copied blocks on the clipboard, or None when it holds something else. Never raises, whatever
+    the clipboard holds: its text may come from anywhere."""
     if mime is None:
         return None
-    if mime.hasFormat(BLOCKS_MIME):
-        raw = bytes(mime.data(BLOCKS_MIME)).decode("utf-8", "replace")
-    elif mime.hasText():
-        raw = mime.text()
-    else:
-        return None
     try:
+        if mime.hasFormat(BLOCKS_MIME):
+            raw = bytes(mime.data(BLOCKS_MIME)).decode("utf-8", "replace")
+        elif mime.hasText():
+            raw = mime.text()
+        else:
+            return None
+        if len(raw) > MAX_TEXT:
+            return None
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):          # not JSON, numbers too long, nested too deeply
         return None
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("nodes"), list):
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
     return data
 
 
+MAX_TEXT = 64 * 2 ** 20     # as much as a network file may hold
+
+
 def paste_plan(net, data: dict, offset=OFFSET) -> tuple[list[dict], list[tuple[str, str]]]:
-    """Nodes with fresh ids (kept when free) and shifted positions, and the links among them."""
+    """Nodes with fresh ids (kept when free) and shifted positions, and the links among them. Raises
+    GraphError saying why when the clipboard's blocks are not usable as they are (the commands then
+    check every value the way the loader does)."""
+    raw_nodes, raw_edges = data.get("nodes"), data.get("edges", [])
+    if not isinstance(raw_nodes, list) or not isinstance(raw_edges, list):
+        raise GraphError("the clipboard's 'nodes' and 'edges' must be lists.")
     taken = set(net.nodes)
     rename: dict[str, str] = {}
     nodes = []
-    for n in data.get("nodes", []):
-        if not isinstance(n, dict) or n.get("type") not in BLOCKS or not isinstance(n.get("id"), str):
-            continue
-        new_id = _fresh_id(n["id"], taken)
-        taken.add(new_id)
-        rename[n["id"]] = new_id
+    for i, n in enumerate(raw_nodes, 1):
+        if not isinstance(n, dict):
+            raise GraphError(f"block {i} on the clipboard is {short(n)}, not a block.")
+        old, typ = n.get("id"), n.get("type")
+        if not isinstance(old, str) or not old:
+            raise GraphError(f"block {i} on the clipboard has the id {short(old)}, not a name.")
+        if old in rename:
+            raise GraphError(f"two blocks on the clipboard have the id '{short(old)}'.")
+        if not isinstance(typ, str) or typ not in BLOCKS:
+            raise GraphError(f"block '{short(old)}' has the unknown type {short(typ)}.")
         pos = n.get("position")
-        if isinstance(pos, (list, tuple)) and len(pos) == 2:
-            pos = (float(pos[0]) + offset[0], float(pos[1]) + offset[1])
-        else:
-            pos = None
-        nodes.append({"id": new_id, "type": n["type"], "params": copy.deepcopy(n.get("params") or {}),
-                      "position": pos, "extra": copy.deepcopy(n.get("extra") or {})})
-    edges = [(rename[s], rename[t]) for s, t in data.get("edges", []) if s in rename and t in rename]
+        if pos is not None:
+            x, y = checked_position(old, pos)
+            pos = (x + offset[0], y + offset[1])
+        extra = n.get("extra")
+        if extra is not None and not isinstance(extra, dict):
+            raise GraphError(f"block '{short(old)}': its extra keys must be an object, not {short(extra)}.")
+        new_id = _fresh_id(old, taken)
+        taken.add(new_id)
+        rename[old] = new_id
+        nodes.append({"id": new_id, "type": typ, "params": copy.deepcopy(n.get("params")), "position": pos,
+                      "extra": {k: copy.deepcopy(v) for k, v in (extra or {}).items() if k not in NODE_KEYS}})
+    edges = []
+    for e in raw_edges:
+        if not (isinstance(e, (list, tuple)) and len(e) == 2 and all(isinstance(x, str) and x in rename for x in e)):
+            raise GraphError(f"the link {short(e)} on the clipboard does not join two of its blocks.")
+        edges.append((rename[e[0]], rename[e[1]]))
     return nodes, edges
+
+
+def paste_command(doc, data: dict, offset=OFFSET, verb: str = "paste"):
+    """The undo command that adds the copies (AddBlocks); GraphError says why when they cannot be
+    pasted as they are. Never any other exception, whatever the clipboard held."""
+    try:
+        nodes, edges = paste_plan(doc.network, data, offset)
+        if not nodes:
+            raise GraphError("the clipboard holds no blocks.")
+        return AddBlocks(doc, nodes, edges, text=verb)
+    except RecursionError:
+        raise GraphError("the clipboard's blocks hold values nested too deeply.") from None
+
+
+def positions(data: dict) -> list[tuple]:
+    """The places of the copied blocks that are places (two finite numbers)."""
+    nodes = data.get("nodes") if isinstance(data, dict) else None
+    out = []
+    for n in nodes if isinstance(nodes, list) else []:
+        try:
+            out.append(checked_position("", n.get("position")) if isinstance(n, dict) else None)
+        except GraphError:
+            pass
+    return [p for p in out if p is not None]
 
 
 def _fresh_id(old: str, taken: set) -> str:

@@ -1,7 +1,10 @@
 """Undo commands: every edit of the network is one of these, pushed on the document's QUndoStack.
 
 Commands touch only the network (the scene and the other views follow its change events) and
-group their changes with `doc.batch()` so shapes are recomputed once per step.
+group their changes with `doc.batch()` so shapes are recomputed once per step. A command checks what it
+brings in when it is made (app/validation.py: as a save writes it and the loader reads it back) and
+raises GraphError with the reason before anything is pushed, so the document never holds what the
+loader refuses. Undo restores exactly what was there: the same values of the same types, in order.
 """
 from __future__ import annotations
 
@@ -9,7 +12,12 @@ import copy
 
 from PySide6.QtGui import QUndoCommand
 
+import engine
+
+from engine import GraphError
 from engine.graph import Edge
+
+from .validation import checked_blocks, checked_values, same
 
 PARAM_EDIT_ID = 1001
 
@@ -35,9 +43,13 @@ class AddBlock(_Command):
     def __init__(self, doc, type_name: str, params: dict | None = None, position=None, source: str | None = None,
                  node_id: str | None = None):
         self.node_id = node_id or doc.network.unique_id(type_name)
-        label = doc.network.nodes[source].spec.label if source else None
+        if self.node_id in doc.network:
+            raise GraphError(f"There is already a block named '{self.node_id}'.")
+        label = doc.network.nodes[source].spec.label if source in doc.network else None
         super().__init__(doc, f"add {type_name} '{self.node_id}'" + (f" after {label}" if label else ""))
-        self.type_name, self.params, self.position, self.source = type_name, dict(params or {}), position, source
+        [block] = checked_blocks([{"id": self.node_id, "type": type_name, "params": params, "position": position}],
+                                 typed=True)
+        self.type_name, self.params, self.position, self.source = type_name, block["params"], block["position"], source
 
     def _redo(self):
         self.net.add_node(self.type_name, copy.deepcopy(self.params), self.node_id, self.position)
@@ -72,6 +84,9 @@ class RemoveBlocks(_Command):
 
 class Connect(_Command):
     def __init__(self, doc, source: str, target: str):
+        problem = doc.network.link_problem(source, target)
+        if problem:
+            raise GraphError(problem)
         super().__init__(doc, f"link '{source}' → '{target}'")
         self.source, self.target = source, target
 
@@ -101,7 +116,12 @@ class MoveBlocks(_Command):
     def __init__(self, doc, moves: dict, text: str | None = None):
         n = len(moves)
         super().__init__(doc, text or (f"move '{next(iter(moves))}'" if n == 1 else f"move {n} blocks"))
-        self.moves = {k: (tuple(a) if a is not None else None, tuple(b)) for k, (a, b) in moves.items()}
+        net = doc.network
+        missing = [k for k in moves if k not in net]
+        if missing:
+            raise GraphError(f"There is no block named '{missing[0]}' to move.")
+        new = checked_blocks([{"id": k, "type": net.nodes[k].type, "position": b} for k, (_, b) in moves.items()])
+        self.moves = {k: (net.nodes[k].position, block["position"]) for k, block in zip(moves, new)}
 
     def _redo(self):
         for nid, (_, new) in self.moves.items():
@@ -117,16 +137,20 @@ class MoveBlocks(_Command):
 
 class SetParams(_Command):
     """Change parameters of one block ({name: new value}, None = back to the default). Consecutive
-    edits of the same single parameter of the same block merge into one step."""
+    edits of the same single parameter of the same block merge into one step; undo gives the block its
+    parameters back exactly (values, types, order)."""
 
     def __init__(self, doc, node_id: str, values: dict, text: str | None = None):
-        node = doc.network.nodes[node_id]
-        names = ", ".join(values)
+        node = doc.network.nodes.get(node_id)
+        if node is None:
+            raise GraphError(f"There is no block named '{node_id}'.")
+        self.new = checked_values(node, values)
+        names = ", ".join(self.new)
         super().__init__(doc, text or f"set {names} of '{node_id}'")
         self.node_id = node_id
-        self.mergeable = text is None and len(values) == 1
-        self.old = {k: copy.deepcopy(node.params.get(k)) for k in values}
-        self.new = {k: copy.deepcopy(v) for k, v in values.items()}
+        self.mergeable = text is None and len(self.new) == 1
+        self.before = copy.deepcopy(node.params)
+        self.after = _with(self.before, self.new)
 
     def id(self):
         return PARAM_EDIT_ID if self.mergeable else -1
@@ -136,23 +160,35 @@ class SetParams(_Command):
                 or set(other.new) != set(self.new)):
             return False
         self.new = dict(other.new)
-        if self.new == self.old:
+        self.after = copy.deepcopy(other.after)
+        if same(self.after, self.before):       # 1 → 2 → 1 is no change; 1 → True is one
             self.setObsolete(True)
         return True
 
-    def _apply(self, values: dict):
-        for k, v in values.items():
-            self.net.set_param(self.node_id, k, copy.deepcopy(v))
-
     def _redo(self):
-        self._apply(self.new)
+        self.net.set_params(self.node_id, copy.deepcopy(self.after))
 
     def _undo(self):
-        self._apply(self.old)
+        self.net.set_params(self.node_id, copy.deepcopy(self.before))
+
+
+def _with(params: dict, values: dict) -> dict:
+    out = copy.deepcopy(params)
+    for k, v in values.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
 
 
 class Rename(_Command):
     def __init__(self, doc, old: str, new: str):
+        if old not in doc.network:
+            raise GraphError(f"There is no block named '{old}'.")
+        if new in doc.network:
+            raise GraphError(f"Cannot rename '{old}' to '{new}': another block already has that name.")
+        checked_blocks([{"id": new, "type": doc.network.nodes[old].type}])
         super().__init__(doc, f"rename '{old}' to '{new}'")
         self.old, self.new = old, new
 
@@ -167,8 +203,21 @@ class AddBlocks(_Command):
     """Add several blocks and the links among them (paste, duplicate)."""
 
     def __init__(self, doc, nodes: list[dict], edges: list[tuple[str, str]], text: str = "paste"):
+        taken = [n.get("id") for n in nodes if n.get("id") in doc.network]
+        if taken:
+            raise GraphError(f"There is already a block named '{taken[0]}'.")
+        self.nodes = checked_blocks(nodes)
+        trial = engine.Network()
+        for n in self.nodes:
+            trial.add_node(n["type"], n["params"], n["id"], n["position"], n["extra"])
+        self.edges = []
+        for s, t in edges:
+            problem = trial.link_problem(s, t)
+            if problem:
+                raise GraphError(f"The link {s} → {t} cannot be made: {problem}")
+            trial.connect(s, t)
+            self.edges.append((s, t))
         super().__init__(doc, f"{text} {len(nodes)} block{'s' if len(nodes) != 1 else ''}")
-        self.nodes, self.edges = nodes, edges
 
     @property
     def node_ids(self) -> list[str]:
@@ -191,14 +240,17 @@ class InsertBefore(_Command):
 
     def __init__(self, doc, node_id: str, type_name: str, params: dict, text: str | None = None):
         net = doc.network
+        if node_id not in net:
+            raise GraphError(f"There is no block named '{node_id}'.")
         self.new_id = net.unique_id(type_name)
         super().__init__(doc, text or f"insert {type_name} before '{node_id}'")
-        self.node_id, self.type_name, self.params = node_id, type_name, dict(params)
         inputs = net.inputs_of(node_id)
         self.source = inputs[0] if inputs else None
         self.index = net.edges.index(Edge(self.source, node_id)) if self.source else None
         order = list(net.nodes)
-        self.position = _between(net, self.source, node_id)
+        [block] = checked_blocks([{"id": self.new_id, "type": type_name, "params": params,
+                                   "position": _between(net, self.source, node_id)}], typed=True)
+        self.node_id, self.type_name, self.params, self.position = node_id, type_name, block["params"], block["position"]
         self.order_index = order.index(node_id)
 
     def _redo(self):
@@ -230,6 +282,7 @@ def _between(net, source: str | None, target: str):
 
 def apply_fix(doc, node_id: str, fix) -> QUndoCommand:
     """The undo command for a quick fix offered by shape inference (engine.Fix)."""
+    node_id = getattr(fix, "target", None) or node_id       # a fix may change a block above the problem
     if fix.kind == "insert_before":
         return InsertBefore(doc, node_id, fix.block, fix.params, text=f"fix: {fix.label.lower()}")
     if fix.kind == "set_params":

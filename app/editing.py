@@ -1,5 +1,6 @@
 """Turns the views' intents (scene, palette, inspector, problems list, menus) into undo commands on
-the document, and refuses edits the network would refuse with a sentence for the status bar."""
+the document, and refuses edits the network or the loader would refuse with a sentence for the status
+bar (the commands check what they bring in before they are pushed: app/validation.py)."""
 from __future__ import annotations
 
 import json
@@ -12,8 +13,9 @@ from engine.blocks import starter_params
 from engine.layout import layered_layout, place_near
 
 from . import clipboard
-from .commands import (AddBlock, AddBlocks, Connect, Disconnect, MoveBlocks, RemoveBlocks, Rename, SetParams,
+from .commands import (AddBlock, Connect, Disconnect, MoveBlocks, RemoveBlocks, Rename, SetParams,
                        apply_fix)
+from .validation import same
 
 class Editor(QObject):
     status = Signal(str)
@@ -32,14 +34,25 @@ class Editor(QObject):
     def push(self, command) -> None:
         self.doc.undo_stack.push(command)
 
+    def attempt(self, make, refused: str = "Edit refused"):
+        """Make a command and push it; None with the reason in the status bar when it is refused."""
+        try:
+            command = make()
+        except GraphError as e:
+            self.status.emit(f"{refused}: {e}")
+            return None
+        self.push(command)
+        return command
+
     # ---- blocks -----------------------------------------------------------------------------
     def add_block(self, type_name: str, position=None) -> str | None:
         if type_name not in BLOCKS:
             self.status.emit(f"Unknown block type '{type_name}'.")
             return None
         pos = (position.x(), position.y()) if hasattr(position, "x") else position
-        cmd = AddBlock(self.doc, type_name, starter_params(type_name), pos)
-        self.push(cmd)
+        cmd = self.attempt(lambda: AddBlock(self.doc, type_name, starter_params(type_name), pos), "Cannot add it")
+        if cmd is None:
+            return None
         self.select.emit([cmd.node_id])
         self.status.emit(f"Added {BLOCKS[type_name].label} '{cmd.node_id}'. Link it by dragging from a port.")
         return cmd.node_id
@@ -62,8 +75,10 @@ class Editor(QObject):
             pos = place_near(trial, new_id, taken)
         else:
             pos = (0.0, 0.0)
-        cmd = AddBlock(self.doc, type_name, params, pos, None if problem else source, node_id=new_id)
-        self.push(cmd)
+        cmd = self.attempt(lambda: AddBlock(self.doc, type_name, params, pos, None if problem else source,
+                                            node_id=new_id), "Cannot add it")
+        if cmd is None:
+            return None
         self.select.emit([new_id])
         if problem:
             self.status.emit(f"Added '{new_id}' without a link: {problem}")
@@ -95,7 +110,7 @@ class Editor(QObject):
     def move(self, moves: dict) -> None:
         moves = {k: v for k, v in moves.items() if k in self.net and tuple(v[0] or ()) != tuple(v[1])}
         if moves:
-            self.push(MoveBlocks(self.doc, moves))
+            self.attempt(lambda: MoveBlocks(self.doc, moves), "Cannot move it there")
 
     def rename(self, old: str, new: str) -> bool:
         if old not in self.net or old == new:
@@ -106,7 +121,8 @@ class Editor(QObject):
         if new in self.net:
             self.status.emit(f"Cannot rename '{old}' to '{new}': another block already has that name.")
             return False
-        self.push(Rename(self.doc, old, new))
+        if self.attempt(lambda: Rename(self.doc, old, new), f"Cannot rename '{old}'") is None:
+            return False
         self.select.emit([new])
         return True
 
@@ -116,40 +132,48 @@ class Editor(QObject):
         if problem:
             self.status.emit(f"Link refused: {problem}")
             return False
-        try:
-            self.push(Connect(self.doc, source, target))
-        except GraphError as e:
-            self.status.emit(f"Link refused: {e}")
-            return False
-        return True
+        return self.attempt(lambda: Connect(self.doc, source, target), "Link refused") is not None
 
     def unlink(self, source: str, target: str) -> None:
         if any(e.source == source and e.target == target for e in self.net.edges):
             self.push(Disconnect(self.doc, source, target))
 
     # ---- parameters -------------------------------------------------------------------------
-    def set_param(self, node_id: str, name: str, value) -> None:
+    def set_param(self, node_id: str, name: str, value) -> bool:
+        """Set a parameter (None: back to the default). A value the block's parameter cannot hold (the
+        wrong type, not finite, not loadable) is refused with the reason in the status bar."""
         node = self.net.nodes.get(node_id)
         if node is None:
-            return
-        current = node.params.get(name, node.spec.resolved({}).get(name))
-        if value == current and type(value) is type(current):
-            return
-        if value is None and node.spec.param(name) is not None and node.spec.param(name).required:
+            return False
+        try:
+            command = SetParams(self.doc, node_id, {name: value})
+        except GraphError as e:
+            self.status.emit(f"Not set: {e}")
+            return False
+        value = command.new[name]
+        param = node.spec.param(name)
+        current = node.params.get(name, param.default if param is not None and not param.required else None)
+        if same(value, current) or (value is None and name not in node.params):
+            return False
+        if value is None and param is not None and param.required:
             self.status.emit(f"{node.spec.label} '{node_id}' needs {name}: give it a value.")
-        self.push(SetParams(self.doc, node_id, {name: value}))
+        self.push(command)
+        return True
 
-    def fix(self, node_id: str, fix) -> None:
-        if node_id in self.net:
-            self.push(apply_fix(self.doc, node_id, fix))
-            self.status.emit(f"Applied: {fix.label}.")
+    def fix(self, node_id: str, fix) -> bool:
+        if node_id not in self.net:
+            return False
+        if self.attempt(lambda: apply_fix(self.doc, node_id, fix), f"Cannot apply '{fix.label}'") is None:
+            return False
+        self.status.emit(f"Applied: {fix.label}.")
+        return True
 
     def auto_layout(self, direction: str = "tb") -> None:
         new = layered_layout(self.net, direction)
         moves = {nid: (self.net.nodes[nid].position, xy) for nid, xy in new.items()
                  if self.net.nodes[nid].position != tuple(xy)}
         if moves:
-            self.push(MoveBlocks(self.doc, moves, text="auto layout"))
+            self.attempt(lambda: MoveBlocks(self.doc, moves, text="auto layout"), "Cannot lay it out")
 
     # ---- clipboard --------------------------------------------------------------------------
     def copy(self, ids) -> bool:
@@ -173,10 +197,15 @@ class Editor(QObject):
         if not data:
             self.status.emit("The clipboard holds no blocks to paste.")
             return []
-        key = json.dumps(data, sort_keys=True)
-        self._pastes = self._pastes + 1 if key == self._last_paste else 1
-        self._last_paste = key
-        return self._add_copies(data, "paste", self._pastes)
+        try:
+            key = json.dumps(data, sort_keys=True)
+        except (ValueError, RecursionError):
+            key = None
+        pastes = self._pastes + 1 if key is not None and key == self._last_paste else 1
+        ids = self._add_copies(data, "paste", pastes)
+        if ids:
+            self._pastes, self._last_paste = pastes, key
+        return ids
 
     def duplicate(self, ids) -> list[str]:
         ids = [i for i in ids if i in self.net]
@@ -187,10 +216,9 @@ class Editor(QObject):
 
     def _add_copies(self, data: dict, verb: str, times: int = 1) -> list[str]:
         step = clipboard.OFFSET
-        nodes, edges = clipboard.paste_plan(self.net, data, (step[0] * times, step[1] * times))
-        if not nodes:
+        cmd = self.attempt(lambda: clipboard.paste_command(self.doc, data, (step[0] * times, step[1] * times), verb),
+                           f"Cannot {verb}")
+        if cmd is None:
             return []
-        cmd = AddBlocks(self.doc, nodes, edges, text=verb)
-        self.push(cmd)
         self.select.emit(cmd.node_ids)
         return cmd.node_ids

@@ -19,7 +19,7 @@ def install_learn(window) -> None:
 
 def learn_window(window):
     if window.learn_window is None:
-        from widgets.learn import LearnWindow
+        from widgets.learn.window import LearnWindow
         window.learn_window = LearnWindow(window)
         window.learn_window.lab.sample_provider = lambda: data_samples(window)
     return window.learn_window
@@ -58,8 +58,10 @@ def step_through(window, node_id: str) -> None:
 
 
 def open_filter(window, name: str, kernel, probe=None) -> None:
-    """A learned filter in the kernel lab, applied to the probe image when there is one."""
+    """A learned filter in the kernel lab, applied to the probe image (the Feature maps view's last one)."""
     learn = learn_window(window)
+    if probe is None:
+        probe = probe_image(window)
     if probe is not None:
         learn.lab.add_picture("Probe image", probe)
         learn.lab.choose_picture("Probe image")
@@ -84,3 +86,16 @@ def data_samples(window, n: int = 6) -> list:
         if a.ndim == 3 and a.shape[0] in (1, 3):
             out.append((f"{spec} sample {i + 1} ({label})", a[0] if a.shape[0] == 1 else a))
     return out
+
+
+def probe_image(window):
+    """The probe image the Feature maps view shows last, (H, W) or (C, H, W), or None."""
+    views = getattr(getattr(window, "live_views", None), "views", {})
+    features = views.get("features")
+    frame = getattr(getattr(features, "receptive", None), "frame", None) or {}
+    image = frame.get("sample", {}).get("image")
+    if image is None:
+        return None
+    import numpy as np
+    a = np.asarray(image, np.float32)
+    return np.transpose(a, (2, 0, 1)) if a.ndim == 3 else a

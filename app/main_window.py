@@ -20,12 +20,13 @@ from widgets.palette import BlockPalette
 from widgets.problems import ProblemsPanel
 from widgets.summary import SummaryPanel
 
+from .bridge_actions import install_bridge
 from .canvas_edits import CanvasEdits
 from .canvas_menus import CanvasMenus
 from .document import Document
 from .editing import Editor
 from .files import FileActions
-from .learn import install_learn
+from .learn import install_learn, open_filter
 from .recovery import Recovery
 from .settings import Settings, data_dir
 from .theme import apply_theme
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.run_status)
         self.statusBar().addPermanentWidget(self.shape_status)
         self._build_actions()
+        install_bridge(self, self.file_menu, self.quit_action)     # File → Import / Export ▸, the Code panel
         self._wire()
         install_learn(self)
         self.extras_installed = False
@@ -142,6 +144,7 @@ class MainWindow(QMainWindow):
         self.run = RunModel()             # the current run: the training panel, live views and menu mirror it
         self.live_views = LiveViews(self.run, self.doc.network, self)
         self.live_views_dock = self.add_dock(self.live_views, "Live views", "bottom")
+        self.live_views.open_in_lab.connect(lambda name, weights: open_filter(self, name, weights))
         self.tabifyDockWidget(self.summary_dock, self.live_views_dock)   # design first: Summary in front
         self.summary_dock.raise_()
         self.live_views_dock.visibilityChanged.connect(      # its tab raised: build the views a moment later
@@ -244,6 +247,7 @@ class MainWindow(QMainWindow):
 
         bar = self.menuBar()
         m = bar.addMenu("&File")
+        self.file_menu = m
         for a in (self.new_action, self.open_action):
             m.addAction(a)
         self.recent_menu = m.addMenu("Open &Recent")

@@ -261,6 +261,7 @@ def install_training(window) -> TrainingController:
 
     from engine.datasets import DataError, input_spec
     from engine.graph import ChangeKind
+    from engine.training_object import set_training, training_of
     from widgets.live_views import OTHER_NETWORK
     from widgets.training_panel import TrainingPanel
 
@@ -295,6 +296,10 @@ def install_training(window) -> TrainingController:
         if too_big:     # refused before a process starts or anything is allocated, with the estimate
             panel.refuse(too_big)
             return
+        fit = panel.current_fit()
+        if fit is not None and fit.ok is False:     # data and network do not fit: said at once, no process
+            panel.refuse(fit.text)
+            return
         if panel.input is None:       # no single usable Input: the data cannot be shaped for it
             panel.refuse(panel.input_problem or "The network needs one Input block to train.")
             return
@@ -309,6 +314,17 @@ def install_training(window) -> TrainingController:
     def follow_network(change):          # another network opened: the last run's views no longer apply
         if change.kind == ChangeKind.RESET:
             controller.run.clear(OTHER_NETWORK)
+            QTimer.singleShot(0, panel, bring_data)     # once the document knows the new file's folder
+
+    def folder():
+        return doc.path.parent if doc.path is not None else None
+
+    def bring_data():                    # the network's `training` object selects its data and settings
+        panel.apply_training(training_of(doc.network, folder()))
+
+    panel.training_changed.connect(lambda settings: set_training(doc.network, settings, folder()))
+    panel.set_network(doc.network)
+    bring_data()
 
     doc.network.subscribe(follow_network)
     doc.results_changed.connect(follow_input)

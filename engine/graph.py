@@ -20,6 +20,7 @@ class GraphError(ValueError):
     """An edit the network refuses; the message says why, for the status bar."""
 
 
+_ABSENT = object()
 MAX_ID_LENGTH = 500
 
 
@@ -285,8 +286,20 @@ class Network:
         node.revision += 1
         self._emit(Change(ChangeKind.PARAM_CHANGED, node_id, name=name, value=value))
 
+    def set_params(self, node_id: str, params: dict) -> None:
+        """Give a block exactly these parameters, in this order (an edit and its undo: values, types and
+        order come back as they were); one param_changed per parameter that changed."""
+        node = self.nodes[node_id]
+        old, node.params = node.params, dict(params)
+        node.revision += 1
+        for name in dict.fromkeys([*old, *params]):
+            a, b = old.get(name, _ABSENT), params.get(name, _ABSENT)
+            if type(a) is not type(b) or a != b:
+                self._emit(Change(ChangeKind.PARAM_CHANGED, node_id, name=name, value=params.get(name)))
+
     def move(self, node_id: str, position: tuple[float, float]) -> None:
-        self.nodes[node_id].position = (float(position[0]), float(position[1]))
+        """Place a block; the numbers are kept as given (an undo puts back [0, 100], not [0.0, 100.0])."""
+        self.nodes[node_id].position = (position[0], position[1])
         self._emit(Change(ChangeKind.NODE_MOVED, node_id, value=self.nodes[node_id].position))
 
     def rename(self, node_id: str, new_id: str) -> None:

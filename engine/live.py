@@ -20,6 +20,7 @@ import numpy as np
 
 from . import protocol
 from .protocol import FRAME_VIEWS, View
+from .receptive import field_table
 
 VIEWS = tuple(View)
 DEFAULTS = {"every_steps": 20, "max_fps": 15.0, "budget": 0.05, "block": None, "filters_block": None,
@@ -96,6 +97,7 @@ class LiveCallback:
         model = trainer.model
         self.blocks = _block_lists(model)
         self.layouts = _layouts(self.network if self.network is not None else getattr(trainer, "network", None))
+        self.fields = field_table(self.network if self.network is not None else getattr(trainer, "network", None))
         self.probes = probes
         self._t0 = None             # no training time yet: this frame reports no overhead
         self._emit(trainer)
@@ -275,7 +277,8 @@ class LiveCallback:
         if nid not in acts:
             return {"block": nid, "sample": sample, "missing": True}
         act = acts[nid][idx]
-        return {"block": nid, "sample": sample, **self.probes.feature_view(act, self.layouts.get(nid))}
+        return {"block": nid, "sample": sample, **self.probes.feature_view(act, self.layouts.get(nid)),
+                "receptive_field": getattr(self, "fields", {}).get(nid)}
 
     def _tokens(self, trainer, x) -> list[str] | None:
         vocab = _vocab(trainer)

@@ -207,10 +207,15 @@ def fields_for(net: Network, results: dict) -> dict[str, Field | None]:
     return fields
 
 
-def field_table(net: Network) -> dict[str, dict]:
+def field_table(net) -> dict[str, dict]:
     """Per block with spatial axes, its field as JSON plus the input's spatial size (for the live views,
-    which draw a unit's region on the probe image)."""
+    which draw a unit's region on the probe image). `net` a Network or its dict; {} for None."""
+    from .serialization import network_from_dict
     from .shapes import infer_shapes
+    if net is None:
+        return {}
+    if isinstance(net, dict):
+        net = network_from_dict(net)
     out = {}
     for nid, f in receptive_fields(net, infer_shapes(net), 0).items():
         if f is not None:

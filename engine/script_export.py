@@ -11,7 +11,6 @@ script is compiled (never run) before it is returned.
 from __future__ import annotations
 
 import ast
-import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,58 +19,68 @@ from .graph import Network
 from .shapes import infer_shapes
 
 PARTS = Path(__file__).with_name("script_parts.py")
-GENERATED = Path(__file__).parent / "datasets" / "generated.py"
-GENERATED_SETS = ("shapes", "sine", "recall")
+DATASETS = Path(__file__).parent / "datasets"
+BASE = ("CLASSIFICATION,REGRESSION,TEXT", "DataError", "InputSpec", "Dataset", "need_float_input")
+DATA_CODE = {        # data set → (file in engine/datasets, the names the script copies from it)
+    "shapes": [("generated.py", ("CLASSES", "DEFAULT_SAMPLES", "masks", "make_shapes"))],
+    "sine": [("sequences.py", ("DEFAULT_SAMPLES", "_sequence_input", "make_sine"))],
+    "recall": [("sequences.py", ("DEFAULT_SAMPLES", "_sequence_input", "make_recall"))],
+    "waves": [("named.py", ("WAVES", "DEFAULT_SAMPLES", "make_waves"))],
+    "text": [("files.py", ("text_dataset",))],
+}
+GENERATED_SETS = ("shapes", "sine", "recall", "waves")
 FOLDER_SETS = ("mnist", "fashion-mnist")
-FILE_KINDS = ("npz:", "csv:")
+FILE_KINDS = ("npz:", "csv:", "text:")
 DEFAULTS = {"epochs": 5, "batch_size": 64, "lr": 0.001, "optimizer": "adam", "weight_decay": 0.0,
             "val_split": 0.1, "seed": 0}
-FUNCTIONS = ("masks", "make_shapes", "make_sine", "make_recall", "read_idx", "load_idx_folder", "load_data", "split",
-             "pick_device", "make_optimizer", "loss_of", "parameters_digest", "save_atomic", "parse_args",
-             "evaluate", "main")
-IMPORTS = ["import argparse", "import csv", "import datetime", "import gzip", "import hashlib", "import os",
-           "import struct", "import time", "from pathlib import Path", "", "import numpy as np", "import torch",
+FUNCTIONS = ("read_idx", "load_idx_folder", "load_data", "split", "pick_device", "make_optimizer", "loss_of",
+             "correct", "parameters_digest", "save_atomic", "parse_args", "evaluate", "main")
+IMPORTS = ["from __future__ import annotations", "", "import argparse", "import csv", "import datetime", "import gzip", "import hashlib", "import os",
+           "import struct", "import time", "from dataclasses import dataclass, field",
+           "from pathlib import Path", "", "import numpy as np", "import torch",
            "import torch.distributed as dist", "import torch.nn.functional as F", "from torch import nn"]
 
 
 def training_of(net: Network) -> dict:
-    """The network's `training` object (spec §1) with every value checked: what is missing or not
-    usable takes the default (a file's values never reach the script unchecked)."""
-    raw = net.extra.get("training") if isinstance(getattr(net, "extra", None), dict) else None
-    raw = raw if isinstance(raw, dict) else {}
-    out = dict(DEFAULTS)
-
-    def number(v):
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-    for key in ("epochs", "batch_size"):
-        v = raw.get(key)
-        if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 1_000_000:
-            out[key] = v
-    if number(raw.get("lr")) and raw["lr"] > 0:
-        out["lr"] = float(raw["lr"])
-    if number(raw.get("weight_decay")) and raw["weight_decay"] >= 0:
-        out["weight_decay"] = float(raw["weight_decay"])
-    if number(raw.get("val_split")) and 0 <= raw["val_split"] < 1:
-        out["val_split"] = float(raw["val_split"])
-    if isinstance(raw.get("seed"), int) and not isinstance(raw.get("seed"), bool) and 0 <= raw["seed"] < 2 ** 32:
-        out["seed"] = raw["seed"]
-    if raw.get("optimizer") in ("adam", "adamw", "sgd"):
-        out["optimizer"] = raw["optimizer"]
-    dataset = raw.get("dataset")
-    out["dataset"] = dataset if isinstance(dataset, str) and dataset.strip() else "shapes"
+    """The network's `training` object (spec §1) as checked by engine/training_object.py, with the
+    defaults for what it leaves out (a value the checks refuse never reaches the script)."""
+    from .training_object import training_of as given
+    out = {**DEFAULTS, "dataset": "shapes", **given(net)}
     return out
+
+
+def _segments(path: Path, names) -> dict[str, str]:
+    """The source of the named top-level functions, classes (with their decorators) and constants of a file."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    found = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            name = node.name
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+        elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Tuple) for t in node.targets):
+            name = ",".join(e.id for e in node.targets[0].elts if isinstance(e, ast.Name))
+        else:
+            continue
+        if name in names:
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            found[name] = "\n".join(lines[first - 1:node.end_lineno])
+    return found
 
 
 @lru_cache(maxsize=1)
 def _functions() -> dict[str, str]:
-    found = {}
-    for path in (GENERATED, PARTS):
-        text = path.read_text(encoding="utf-8")
-        for node in ast.parse(text).body:
-            if isinstance(node, ast.FunctionDef) and node.name in FUNCTIONS:
-                found[node.name] = ast.get_source_segment(text, node)
-    return found
+    return _segments(PARTS, FUNCTIONS)
+
+
+def data_sources(dataset: str) -> list[str]:
+    """The engine's own code the script needs for its data: the Dataset it returns and the generator."""
+    parts = [_segments(DATASETS / "base.py", BASE)[n] for n in BASE]
+    for file, names in DATA_CODE.get(dataset, ()):
+        seg = _segments(DATASETS / file, names)
+        parts += [seg[n] for n in names]
+    return parts
 
 
 def model_section(net: Network) -> str:
@@ -92,12 +101,12 @@ def model_section(net: Network) -> str:
 
 def _dataset(net: Network, spec: str) -> tuple[str, str | None]:
     """(DATASET, DATA_PATH) for the script, or ExportError when the script cannot get that data."""
-    from .datasets import DataError, input_spec
-    from .datasets import generated, sequences
+    from .datasets import DataError, generated, input_spec, named, sequences
     spec = spec.strip()
     name = spec.lower()
     if name in GENERATED_SETS:
-        maker = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall}[name]
+        maker = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall,
+                 "waves": named.make_waves}[name]
         try:
             maker(input_spec(net), n=4, seed=0)       # the engine's own check of the Input's shape
         except DataError as e:
@@ -105,11 +114,14 @@ def _dataset(net: Network, spec: str) -> tuple[str, str | None]:
         return name, None
     if name in FOLDER_SETS:
         return name, None
+    if name == "shakespeare":
+        return "text", named.SHAKESPEARE_FILE
     if name.startswith(FILE_KINDS):
-        return name[:4], spec[4:] or None
-    raise ExportError(f"The training script generates shapes, sine and recall, and reads mnist and fashion-mnist "
-                      f"(IDX files) and npz: or csv: files; this network trains on {spec!r}. Choose one of those in "
-                      "the training settings to export a script.")
+        kind, _, path = spec.partition(":")
+        return kind.lower(), path or None
+    raise ExportError(f"The training script generates shapes, sine, recall and waves, and reads mnist and "
+                      f"fashion-mnist (IDX files), shakespeare and text:, npz: or csv: files; this network trains "
+                      f"on {spec!r}. Choose one of those in the training settings to export a script.")
 
 
 def _idx_norm() -> dict:
@@ -134,7 +146,6 @@ def export_script(net: Network, source: str | None = None) -> str:
     settings = {k: training[k] for k in DEFAULTS}
     inp = results[inputs[0]]
     output_type = net.nodes[net.output_node()].type
-    from .datasets.generated import DEFAULT_SAMPLES
     functions = _functions()
     name = _plain(net.name or "Untitled")
     lines = [f'"""{name}: a training script exported from Netwright'
@@ -157,8 +168,13 @@ def export_script(net: Network, source: str | None = None) -> str:
               f"INPUT_DTYPE = {inp.dtype!r}",
               f"LOG_SOFTMAX_OUTPUT = {output_type == 'LogSoftmax'!r}",
               f"SETTINGS = {settings!r}",
-              f"SAMPLES = {DEFAULT_SAMPLES!r}   # samples of a generated data set",
               f"IDX_NORM = {_idx_norm()!r}   # mean and std of the IDX image sets", "", ""]
+    lines += ["# ---- the data: Netwright's own code (engine/datasets), copied ----", "", ""]
+    for part in data_sources(dataset):
+        lines += [part, "", ""]
+    generator = {"shapes": "make_shapes", "sine": "make_sine", "recall": "make_recall", "waves": "make_waves"}
+    lines += [f"GENERATE = {generator.get(dataset, 'None')}   # the built-in data set's generator, if any", "", ""]
+    lines += ["# ---- training ----", "", ""]
     for fn in FUNCTIONS:
         lines += [functions[fn], "", ""]
     lines += ['if __name__ == "__main__":', "    main()", ""]

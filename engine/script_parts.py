@@ -23,8 +23,6 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-from .datasets.generated import masks   # copied into the script from engine/datasets/generated.py
-
 # Placeholders: the exporter writes the network's own values in the script.
 DATASET = "shapes"
 DATA_PATH = None
@@ -33,60 +31,11 @@ INPUT_DTYPE = "float32"
 LOG_SOFTMAX_OUTPUT = False
 SETTINGS = {"epochs": 5, "batch_size": 64, "lr": 0.001, "optimizer": "adam", "weight_decay": 0.0,
             "val_split": 0.1, "seed": 0}
-SAMPLES = 3000
+GENERATE = None      # the generator of a built-in data set (e.g. make_shapes), copied from engine/datasets
 IDX_NORM = {"mnist": (0.1307, 0.3081), "fashion-mnist": (0.2860, 0.3530)}
 
 
-# ---- data ------------------------------------------------------------------------------------------
-
-def make_shapes(shape, n, seed):
-    """Images of ten simple shapes on a noisy background (Netwright's `shapes`), [C, H, W] or [H, W]."""
-    rows = len(shape) == 2
-    c, h, w = (1, *shape) if rows else shape
-    rng = np.random.default_rng(seed)
-    kind = (np.arange(n) % 10)
-    rng.shuffle(kind)
-    side = min(h, w)
-    r = rng.uniform(0.18, 0.32, n) * side
-    cy = rng.uniform(r + 1, h - r - 1)
-    cx = rng.uniform(r + 1, w - r - 1)
-    t = np.maximum(0.75, rng.uniform(0.04, 0.07, n) * side)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    col = lambda v: v.reshape(n, 1, 1).astype(np.float32)   # noqa: E731
-    m = masks(col(kind), col(cy), col(cx), col(r), col(t), yy[None], xx[None])
-    bright = rng.uniform(0.6, 1.0, (n, c, 1, 1)).astype(np.float32)
-    if c == 3:
-        bright *= rng.uniform(0.3, 1.0, (n, 3, 1, 1)).astype(np.float32)
-    x = m[:, None].astype(np.float32) * bright
-    x += rng.normal(0.0, 0.12, x.shape).astype(np.float32)
-    np.clip(x, 0.0, 1.0, out=x)
-    return (x[:, 0] if rows else x), kind.astype(np.int64)
-
-
-def make_sine(shape, n, seed):
-    """Forecast the next value of a noisy sine wave: x [T, 1], y [1] (regression)."""
-    t = shape[0]
-    rng = np.random.default_rng(seed)
-    freq = rng.uniform(0.05, 0.25, (n, 1))
-    phase = rng.uniform(0, 2 * np.pi, (n, 1))
-    amp = rng.uniform(0.5, 1.0, (n, 1))
-    steps = np.arange(t + 1)[None, :]
-    wave = amp * np.sin(2 * np.pi * freq * steps + phase) + rng.normal(0, 0.02, (n, t + 1))
-    return wave[:, :t, None].astype(np.float32), wave[:, t:].astype(np.float32)
-
-
-def make_recall(shape, n, seed):
-    """Remember the symbol at the marked step: x [T, F] (F-1 one-hot symbols and a marker), y the symbol."""
-    t, f = shape
-    k = f - 1
-    rng = np.random.default_rng(seed)
-    symbols = rng.integers(0, k, (n, t))
-    x = np.zeros((n, t, f), np.float32)
-    np.put_along_axis(x, symbols[:, :, None], 1.0, axis=2)
-    marked = rng.integers(0, t, n)
-    x[np.arange(n), marked, k] = 1.0
-    return x, symbols[np.arange(n), marked].astype(np.int64)
-
+# ---- data (the generators and the Dataset they return are copied from engine/datasets) ----------------
 
 def read_idx(path):
     """An MNIST-style IDX file (gzipped or not) as a uint8 array."""
@@ -111,19 +60,26 @@ def load_idx_folder(folder):
 
 
 def load_data(data_path):
-    """x (N, *INPUT_SHAPE) and y of the data set: generated in this script, or read from data_path."""
-    n, seed = SAMPLES, SETTINGS["seed"]
-    makers = {"shapes": make_shapes, "sine": make_sine, "recall": make_recall}
-    if DATASET in makers:
-        return makers[DATASET](INPUT_SHAPE, n, seed)
+    """x (N, *INPUT_SHAPE), y and the task of the data set: generated here, or read from data_path."""
+    inp = InputSpec("input", tuple(INPUT_SHAPE), INPUT_DTYPE)
+    if GENERATE is not None:
+        ds = GENERATE(inp, DEFAULT_SAMPLES, SETTINGS["seed"])
+        return ds.x, ds.y, ds.task
     if data_path is None:
         raise SystemExit(f"The data set {DATASET!r} is read from a file or folder: give it with --data PATH.")
+    if DATASET == "text":
+        ds = text_dataset(Path(data_path).read_text(encoding="utf-8"), Path(data_path).name, inp)
+        return ds.x, ds.y, ds.task
     if DATASET in IDX_NORM:
         x, y = load_idx_folder(data_path)
         mean, std = IDX_NORM[DATASET]
-        x = (x.astype(np.float32) / 255.0 - mean) / std
-        x = x.reshape(len(x), *INPUT_SHAPE)
-    elif DATASET.startswith("npz:"):
+        x = x.astype(np.float32) / 255.0
+        if len(INPUT_SHAPE) == 3:                     # [1, H, W]: smaller images are padded, centred
+            _, h, w = INPUT_SHAPE
+            top, left = (h - x.shape[1]) // 2, (w - x.shape[2]) // 2
+            x = np.pad(x, ((0, 0), (top, h - x.shape[1] - top), (left, w - x.shape[2] - left)))[:, None]
+        return (x - mean) / std, y, CLASSIFICATION
+    if DATASET == "npz":
         with np.load(data_path, allow_pickle=False) as d:
             x, y = d["x"], d["y"]
         x = x.astype(np.int64) if INPUT_DTYPE == "int64" else (
@@ -141,10 +97,10 @@ def load_data(data_path):
         x, y = table[:, :-1].astype(np.float32), table[:, -1]
         if np.all(np.mod(y, 1) == 0) and y.min() >= 0 and y.max() < 10_000:
             y = y.astype(np.int64)
-    if y.dtype.kind not in "iub":
-        y = y.astype(np.float32)
-        y = y[:, None] if y.ndim == 1 else y
-    return x, y
+    if y.dtype.kind in "iub":
+        return x, y.astype(np.int64), CLASSIFICATION
+    y = y.astype(np.float32)
+    return x, (y[:, None] if y.ndim == 1 else y), REGRESSION
 
 
 def split(n, val_split, seed):
@@ -180,10 +136,21 @@ def make_optimizer(params, name, lr, weight_decay):
     return cls(params, lr=lr, weight_decay=weight_decay)
 
 
-def loss_of(out, y):
-    if y.dtype == torch.int64:
+def loss_of(out, y, task):
+    if task == TEXT:                              # a character model: every time step is a classification
+        return F.cross_entropy(out.flatten(0, 1), y.flatten())
+    if task == CLASSIFICATION:
         return F.nll_loss(out, y) if LOG_SOFTMAX_OUTPUT else F.cross_entropy(out, y)
     return F.mse_loss(out, y)
+
+
+def correct(out, y, task):
+    """Right answers in a batch (the share of right characters per sample for text), or 0 for regression."""
+    if task == TEXT:
+        return (out.argmax(-1) == y).double().mean(-1).sum()
+    if task == CLASSIFICATION:
+        return (out.argmax(-1) == y).sum()
+    return torch.zeros((), dtype=torch.float64, device=out.device)
 
 
 def parameters_digest(model):
@@ -215,7 +182,7 @@ def parse_args(argv=None):
     return args
 
 
-def evaluate(model, x, y, rank, world, device):
+def evaluate(model, x, y, task, rank, world, device):
     """Validation loss and accuracy over the whole split: each process scores its share, summed."""
     model.eval()
     part = torch.arange(rank, len(x), world)
@@ -225,16 +192,15 @@ def evaluate(model, x, y, rank, world, device):
             idx = part[i:i + 1024]
             xb, yb = x[idx].to(device), y[idx].to(device)
             out = model(xb)
-            totals[0] += float(loss_of(out, yb)) * len(idx)
-            if yb.dtype == torch.int64:
-                totals[1] += float((out.argmax(-1) == yb).sum())
+            totals[0] += float(loss_of(out, yb, task)) * len(idx)
+            totals[1] += float(correct(out, yb, task))
             totals[2] += len(idx)
     if world > 1:
         dist.all_reduce(totals)
     model.train()
     if totals[2] == 0:
         return None, None
-    return float(totals[0] / totals[2]), (float(totals[1] / totals[2]) if y.dtype == torch.int64 else None)
+    return float(totals[0] / totals[2]), (float(totals[1] / totals[2]) if task != REGRESSION else None)
 
 
 def main(argv=None):
@@ -255,7 +221,7 @@ def main(argv=None):
     out = Path(args.out)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
-    x, y = load_data(args.data)
+    x, y, task = load_data(args.data)
     train_idx, val_idx = split(len(x), SETTINGS["val_split"], seed)
     x, y = torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(np.ascontiguousarray(y))
     train_x, train_y, val_x, val_y = x[train_idx], y[train_idx], x[val_idx], y[val_idx]
@@ -291,21 +257,20 @@ def main(argv=None):
             idx = order[i:i + per_rank]
             xb, yb = train_x[idx].to(device), train_y[idx].to(device)
             out_b = net(xb)
-            loss = loss_of(out_b, yb)
+            loss = loss_of(out_b, yb, task)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             step += 1
             totals[0] += loss.detach().double() * len(idx)
-            if yb.dtype == torch.int64:
-                totals[1] += (out_b.detach().argmax(-1) == yb).sum()
+            totals[1] += correct(out_b.detach(), yb, task)
             totals[2] += len(idx)
         if distributed:
             dist.all_reduce(totals)
         seconds = time.perf_counter() - began
-        val_loss, val_acc = evaluate(model, val_x, val_y, rank, world, device)
+        val_loss, val_acc = evaluate(model, val_x, val_y, task, rank, world, device)
         row = {"epoch": epoch + 1, "step": step, "train_loss": float(totals[0] / max(totals[2], 1)),
-               "train_accuracy": float(totals[1] / max(totals[2], 1)) if train_y.dtype == torch.int64 else "",
+               "train_accuracy": float(totals[1] / max(totals[2], 1)) if task != REGRESSION else "",
                "val_loss": "" if val_loss is None else val_loss, "val_accuracy": "" if val_acc is None else val_acc,
                "lr": args.lr, "seconds": round(seconds, 3), "samples_per_sec": round(float(totals[2]) / seconds, 1)}
         if rank == 0:

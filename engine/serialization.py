@@ -136,6 +136,11 @@ def _from_dict(data) -> Network:
     net = Network(name if isinstance(name, str) else excerpt(name, as_json=True))
     net.extra = {k: v for k, v in data.items() if k not in TOP_KEYS}
     _check_depth(net.extra, 1)
+    if "training" in net.extra:          # the run the network is meant for (spec §1), checked like the rest
+        from .training_object import training_problem
+        problem = training_problem(net.extra["training"])
+        if problem:
+            _refuse(problem)
     for i, nd in enumerate(nodes):
         _add_node(net, nd, i)
     links = set()
@@ -200,11 +205,11 @@ def network_to_dict(net: Network) -> dict:
         d = {"id": n.id, "type": n.type, "params": dict(n.params)}
         if n.position is not None:
             d["position"] = [round(n.position[0], 2), round(n.position[1], 2)]
-        d.update(n.extra)
+        d.update((k, v) for k, v in n.extra.items() if k not in NODE_KEYS)   # unknown keys never replace known ones
         nodes.append(d)
     out = {"format": FORMAT, "version": VERSION, "name": net.name, "nodes": nodes,
            "edges": [{"source": e.source, "target": e.target} for e in net.edges]}
-    out.update(net.extra)
+    out.update((k, v) for k, v in net.extra.items() if k not in TOP_KEYS)
     return out
 
 

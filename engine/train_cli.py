@@ -19,6 +19,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 OK, FAILED, UNUSABLE, INTERRUPTED = 0, 1, 2, 130
 
@@ -42,15 +43,15 @@ def make_parser() -> argparse.ArgumentParser:
                 "(default, generated), sine, recall, mnist, fashion-mnist, cifar10, npz:PATH, csv:PATH, "
                 "folder:PATH, text:PATH.")
     p.add_argument("network", metavar="NET.json")
-    p.add_argument("--dataset", default="shapes", metavar="SPEC", help="the data set (default: shapes)")
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 0.001)")
-    p.add_argument("--optimizer", choices=("adam", "adamw", "sgd"), default="adam")
-    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--dataset", metavar="SPEC", help="the data set (default: the network's training.dataset, else shapes)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float, help="learning rate (default 0.001)")
+    p.add_argument("--optimizer", choices=("adam", "adamw", "sgd"))
+    p.add_argument("--weight-decay", type=float)
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--val-split", type=float, default=0.1, help="share of the data kept for validation")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--val-split", type=float, help="share of the data kept for validation")
     p.add_argument("--out", metavar="DIR", help="run folder (default: runs/<network name>-<timestamp>)")
     p.add_argument("--data-dir", metavar="DIR", help="read mnist/fashion-mnist/cifar10 files from DIR")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint (epochs = the total)")
@@ -138,6 +139,8 @@ def _train(ns, bar: ProgressBar, control: _Interrupts) -> int:
         net = engine.load_network(ns.network)
     except engine.NetworkFileError as e:
         return fail(str(e), "network", UNUSABLE)
+    from .training_object import fill_from_network
+    fill_from_network(ns, net, Path(ns.network).parent)     # what the command line leaves out, from the file
     from .trainer import TrainingError, TrainSettings, Trainer
     settings = TrainSettings(dataset=ns.dataset, epochs=ns.epochs, batch_size=ns.batch_size, lr=ns.lr,
                              optimizer=ns.optimizer, weight_decay=ns.weight_decay, device=ns.device, seed=ns.seed,

@@ -222,6 +222,7 @@ def test_selecting_a_problem_selects_its_block_and_the_fix_button_applies_the_fi
     window.scene.delete_requested.emit(["flatten"], [])
     window.scene.link_requested.emit("pool2", "dense1")
     problems = window.problems
+    problems._verify()                 # what the pause after an edit does: the fixes are tried on copies
     assert problems.entries
     row = next(i for i, e in enumerate(problems.entries) if e[0] == "dense1" and e[3])
     problems.list.item(row).setSelected(True)

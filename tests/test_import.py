@@ -7,17 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import import_models as models
 import pytest
 import torch
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from test_oracle import Draft, draw_network
 
 import engine
-import import_models as models
 from engine.export import export_code
 from engine.import_cli import load_target
 from engine.importer import ImportProblem, import_module
-from test_oracle import Draft, draw_network
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "resources" / "examples"

@@ -66,3 +66,13 @@ def test_step_through_this_layer_uses_the_blocks_settings(window, qtbot):
     assert s.mode == "conv" and s.padding_number.text() == "1" and s.stepper.out_shape == (4, 5)
     window.select_block("dense1")
     assert "Step through this layer" not in window.explain.toPlainText()
+
+
+def test_a_filter_from_the_filters_view_opens_in_the_kernel_lab(window, qtbot):
+    import numpy as np
+    weights = np.arange(9, dtype=np.float64).reshape(3, 3) - 4
+    window.live_views.open_in_lab.emit("conv1: filter 2", weights)
+    learn = window.learn_window
+    assert learn.tabs.currentWidget() is learn.lab
+    assert learn.lab.preset_box.currentText() == "conv1: filter 2"
+    assert learn.lab.editor.toPlainText().splitlines()[0].split() == ["-4", "-3", "-2"]

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 @pytest.fixture
 def learn(qtbot):
-    from widgets.learn import LearnWindow
+    from widgets.learn.window import LearnWindow
     w = LearnWindow()
     qtbot.addWidget(w)
     w.show()
@@ -137,3 +137,78 @@ def test_a_learned_colour_filter_on_a_colour_picture():
     want = F.conv2d(torch.tensor(image)[None], torch.tensor(kernel)[None], padding=2)[0, 0].numpy()
     assert np.allclose(apply_kernel(image, kernel), want)
     assert parse_kernel("1/9 1/9\n-1, 2").tolist() == [[1 / 9, 1 / 9], [-1, 2]]
+
+
+def test_clicking_a_feature_map_unit_draws_its_receptive_field_on_the_probe_image(qtbot):
+    """A frame as the trainer sends it for conv2 of mnist_cnn (8 channels of 14×14, field 8×8, jump 2, start
+    0.5): a click on unit (3, 5) of channel 1 draws input rows 6.5 ± 3.5, columns 10.5 ± 3.5 on the image."""
+    from PySide6.QtCore import QPointF
+
+    from engine.probes import feature_view
+    from widgets.plots.features import FeaturesView
+    view = FeaturesView()
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    act = torch.rand(8, 14, 14)
+    frame = {"block": "conv2", "sample": {"image": np.zeros((28, 28), np.float32), "label": "7", "prediction": "7",
+                                          "index": 0, "count": 4},
+             **feature_view(act), "receptive_field": {"size": [8, 8], "jump": [2, 2], "start": [0.5, 0.5],
+                                                      "input_size": [28, 28], "source": "input"}}
+    view.show_frame(frame)
+    qtbot.wait(50)
+    h, w = frame["tile"]
+    unit_x, unit_y = 1 * (w + 1) + 5 + 0.5, 0 * (h + 1) + 3 + 0.5       # channel 1 is the second tile
+    scene = view.map_plot.vb.mapViewToScene(QPointF(unit_x, unit_y))
+    pos = view.graphics.mapFromScene(scene)
+    qtbot.mouseClick(view.graphics.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    overlay = view.receptive
+    assert overlay.unit == ("conv2", 1, 3, 5)
+    assert overlay.region == (3, 7, 10, 14)
+    assert overlay.box.isVisible() and overlay.box.rect().getCoords() == (7.0, 3.0, 15.0, 11.0)
+    assert "unit (3, 5) sees input rows 3–10, columns 7–14 (8×8 pixels)" in view.info.text()
+    view.show_frame(frame)                          # the next frame keeps it
+    assert overlay.box.isVisible() and overlay.unit == ("conv2", 1, 3, 5)
+    view.show_frame({**frame, "block": "conv1"})    # another block clears it
+    assert not overlay.box.isVisible()
+
+
+@pytest.mark.parametrize("in_ch, out_ch, k", [(1, 6, 3), (2, 3, 3), (3, 4, 5)])
+def test_a_filter_picked_in_the_filters_view_carries_its_learned_weights(qtbot, in_ch, out_ch, k):
+    from engine.probes import conv_filters
+    from widgets.plots.filters import FiltersView
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(in_ch, out_ch, k)
+    view = FiltersView()
+    qtbot.addWidget(view)
+    view.show_frame({**conv_filters(conv), "block": "c1", "choices": ["c1"]})
+    picker = view.picker
+    assert not picker.button.isEnabled()
+    w = conv.weight.detach().double().numpy()
+    if in_ch == 3:                       # RGB tiles: filter 1 is the second tile of the first row
+        assert picker.pick(1, (k + 1) + 2)
+        assert np.allclose(picker.picked[1], w[1], atol=1e-6) and picker.picked[0] == "c1: filter 1"
+    elif in_ch == 1:
+        assert picker.pick(k + 1, 0)     # second row of tiles: filter cols (3 for 6 filters)
+        assert np.allclose(picker.picked[1], w[3, 0], atol=1e-6) and picker.picked[0] == "c1: filter 3"
+    else:
+        assert picker.pick(k + 2, k + 1 + 1)     # row of filter 1, tile of input channel 1
+        assert np.allclose(picker.picked[1], w[1, 1], atol=1e-6)
+        assert picker.picked[0] == "c1: filter 1, input channel 1"
+    assert picker.button.isEnabled()
+    with qtbot.waitSignal(picker.open_requested) as sent:
+        qtbot.mouseClick(picker.button, Qt.MouseButton.LeftButton)
+    assert sent.args[0] == picker.picked[0]
+    assert not picker.pick(0, k)          # a gap between tiles picks nothing
+
+
+def test_a_learned_filter_in_the_kernel_lab_is_applied_to_the_probe_image(learn):
+    rng = np.random.default_rng(1)
+    probe, weights = rng.random((3, 20, 16)).astype(np.float32), rng.normal(size=(3, 5, 5))
+    learn.lab.add_picture("Probe image", probe)
+    learn.lab.choose_picture("Probe image")
+    learn.lab.set_kernel(weights, "c1: filter 1")
+    want = F.conv2d(torch.tensor(probe, dtype=torch.float64)[None], torch.tensor(weights)[None], padding=2)[0, 0]
+    assert np.allclose(learn.lab.output, want.numpy(), atol=1e-5)
+    assert learn.lab.preset_box.currentText() == "c1: filter 1"

@@ -20,12 +20,14 @@ def test_the_list_keeps_the_selected_problem_through_edits_that_leave_it(qtbot):
     qtbot.addWidget(panel)
     cache = engine.ShapeCache()
     panel.show_results(net, cache.infer(net))
+    qtbot.waitUntil(lambda: panel.verified)                      # the fixes are tried on a copy first
     assert panel.list.count() == 1 and panel.count.text() == "0 errors, 1 warning"
     panel.list.item(0).setSelected(True)
     assert panel.fix_button.text() == "Insert Flatten" and panel.fix_button.isEnabled()
     net.set_param("drop", "p", 0.3)                              # the same problem after this edit
     results = cache.infer(net)
     panel.show_results(net, results)
+    qtbot.waitUntil(lambda: panel.verified)
     assert panel.list.count() == 1 and panel.list.item(0).isSelected()
     assert panel.current()[3] == list(results["fc"].fixes) and panel.fix_button.isEnabled()
     net.set_param("input", "shape", [3, 30, 30])                 # the warning's numbers change

@@ -10,14 +10,23 @@ from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine import fmt_shape
 from engine.blocks import REQUIRED
 from engine.blocks.checks import shown_value
 from engine.receptive import num
 
+from .bounded_spin import install_wheel_guard
 from .icons import group_icon
 from .param_editors import IntListEditor, make_editor
 
@@ -41,6 +50,7 @@ class Inspector(QScrollArea):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        install_wheel_guard()        # the wheel over a box here scrolls the inspector, never sets a value
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

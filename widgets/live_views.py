@@ -64,6 +64,7 @@ def widget_class(name: str):
 
 class LiveViews(QWidget):
     views_requested = Signal(dict)
+    open_in_lab = Signal(str, object)       # (name, weights) of a learned filter picked in the Filters view
 
     def __init__(self, run: RunModel | None = None, network=None, parent=None):
         super().__init__(parent)
@@ -182,6 +183,8 @@ class LiveViews(QWidget):
             self.tabs.widget(k).layout().addWidget(view)
             if hasattr(view, "config_requested"):
                 view.config_requested.connect(lambda change: self._request(**change))
+            if hasattr(view, "picker"):       # Filters: "Open in kernel lab"
+                view.picker.open_requested.connect(self.open_in_lab)
         self._follow_blocks(force=True)
         if self.config["block"]:
             self.views[View.FEATURES].select(self.config["block"])

@@ -7,8 +7,20 @@ minimum, labelled "auto"; that value means None.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QBoxLayout, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit,
-                               QSizePolicy, QSpinBox, QToolButton, QWidget)
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+from .bounded_spin import BoundedDoubleSpinBox, BoundedSpinBox
 
 INT_LIMIT = 2_000_000_000
 
@@ -28,7 +40,7 @@ class ParamEditor(QWidget):
 
 
 def make_spin(param, parent=None) -> QSpinBox:
-    box = QSpinBox(parent)
+    box = BoundedSpinBox(parent, what=param.name)      # a number out of range says the range where it is typed
     lo = int(param.min) if param.min is not None else -INT_LIMIT
     hi = int(param.max) if param.max is not None else INT_LIMIT
     if param.default is None:
@@ -69,7 +81,7 @@ class IntEditor(ParamEditor):
 class FloatEditor(ParamEditor):
     def __init__(self, param, parent=None):
         super().__init__(param, parent)
-        self.spin = QDoubleSpinBox(self)
+        self.spin = BoundedDoubleSpinBox(self, what=param.name)
         self.spin.setDecimals(4)
         lo = param.min if param.min is not None else -1e9
         hi = param.max if param.max is not None else 1e9

@@ -3,14 +3,25 @@ Selecting a row asks to select the block; a problem with a quick fix offers it (
 context menu) through `fix_requested(node_id, fix)`."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
-                               QMenu, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .icons import severity_icon
 
 NODE_ROLE = Qt.ItemDataRole.UserRole
 INDEX_ROLE = Qt.ItemDataRole.UserRole + 1
+VERIFY_DELAY_MS = 200       # quick fixes are tried on copies once typing pauses
 
 
 class ProblemsPanel(QWidget):
@@ -44,9 +55,33 @@ class ProblemsPanel(QWidget):
         self.list.itemSelectionChanged.connect(self._selected)
         self.list.customContextMenuRequested.connect(self._menu)
         self.fix_button.clicked.connect(self._apply_current)
+        self._network = self._results = None
+        self.verified = False            # whether the listed quick fixes have been tried on a copy yet
+        self._last_fixes: dict = {}
+        self._verify_timer = QTimer(self, singleShot=True, interval=VERIFY_DELAY_MS)
+        self._verify_timer.timeout.connect(self._verify)
 
     def show_results(self, network, results: dict) -> None:
-        """List the errors (not those caused only by a broken input) and warnings, inputs first."""
+        """List the errors (not those caused only by a broken input) and warnings, inputs first; the quick
+        fixes follow once typing pauses, each tried on a copy first (engine.quick_fixes)."""
+        self._network, self._results = network, results
+        self.verified = False
+        self._list(network, results, self._last_fixes)      # until they are tried again, the last ones
+        self._verify_timer.start()
+
+    def _verify(self) -> None:
+        """Offer only the fixes that, applied to a copy, remove the problem and create no other."""
+        from engine.quick_fixes import safe_warning_fixes, verified_fix_map
+        if self._network is None:
+            return
+        self._verify_timer.stop()
+        fixes = verified_fix_map(self._network, self._results)
+        fixes.update(safe_warning_fixes(self._network, self._results))
+        self._last_fixes = fixes
+        self._list(self._network, self._results, fixes)
+        self.verified = True
+
+    def _list(self, network, results: dict, verified: dict) -> None:
         order = network.topological_order()
         placed = set(order)
         ids = order + [n for n in network.nodes if n not in placed]
@@ -56,9 +91,9 @@ class ProblemsPanel(QWidget):
             if r is None:
                 continue
             if r.error and not r.blocked:
-                entries.append((nid, "error", r.error, list(r.fixes)))
+                entries.append((nid, "error", r.error, list(verified.get(nid, []))))
             for w in r.warnings:
-                entries.append((nid, "warning", w, list(r.fixes) if not r.error else []))
+                entries.append((nid, "warning", w, list(verified.get(nid, [])) if not r.error else []))
         if self._listed and self._same(entries):
             self.entries = entries      # the same rows (an edit that changed shapes, no problem): the list stays
             return
@@ -110,6 +145,8 @@ class ProblemsPanel(QWidget):
         self.fix_button.setText(fixes[0].label if fixes else "Apply fix")
 
     def _apply_current(self) -> None:
+        if not self.verified:        # clicked before the pause: try the fixes now, apply only a tried one
+            self._verify()
         entry = self.current()
         if entry and entry[3]:
             self.fix_requested.emit(entry[0], entry[3][0])
@@ -119,6 +156,9 @@ class ProblemsPanel(QWidget):
         if item is None:
             return
         nid, _kind, _text, fixes = self.entries[item.data(INDEX_ROLE)]
+        if not self.verified:
+            self._verify()
+            nid, _kind, _text, fixes = self.entries[item.data(INDEX_ROLE)]
         menu = QMenu(self)
         for fix in fixes:
             menu.addAction(fix.label, lambda f=fix: self.fix_requested.emit(nid, f))

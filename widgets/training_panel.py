@@ -17,7 +17,6 @@ from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QFrame,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -41,16 +39,18 @@ from engine.protocol import RunState
 from engine.run_model import RunEvent, RunModel
 
 from . import folders
+from .bounded_spin import BoundedDoubleSpinBox, BoundedSpinBox, install_wheel_guard
 
-GENERATED = tuple(k for k in BUILT_IN if k not in REMOTE)    # made in a moment: previewed in the window's thread
+GENERATED = tuple(k for k in BUILT_IN if k not in REMOTE and k != "shakespeare")   # made in a moment: previewed here
 OPEN_FILE = "Open file (npz, csv, text)…"
 OPEN_FOLDER = "Open folder of class folders…"
 TILE = 56
 
 
 class _PreviewRelay(QObject):
-    """Carries a preview made in a worker thread back to the window's thread."""
+    """Carries a preview (or a fit check) made in a worker thread back to the window's thread."""
     done = Signal(int, object)
+    fit_done = Signal(int, object)
 
 
 def _make_preview(spec: str, inp: InputSpec, data_dir):
@@ -100,6 +100,7 @@ def sequence_tile(sample: np.ndarray, size: int = TILE) -> QImage:
 
 class TrainingPanel(QWidget):
     start_requested = Signal(dict)
+    training_changed = Signal(dict)     # the user chose other data or settings (the network keeps them)
     pause_requested = Signal()
     resume_requested = Signal()
     stop_requested = Signal()
@@ -107,6 +108,7 @@ class TrainingPanel(QWidget):
 
     def __init__(self, parent=None, devices: list[str] | None = None, run: RunModel | None = None):
         super().__init__(parent)
+        install_wheel_guard()        # the wheel over a box in this scrolled panel scrolls it, never sets a value
         self.input: InputSpec | None = None
         self.input_problem = "No network yet."
         self._last_dataset = 0           # the chooser's last real data set (restored when a dialog is cancelled)
@@ -117,6 +119,13 @@ class TrainingPanel(QWidget):
         self._preview_relay = _PreviewRelay(self)
         self._preview_relay.done.connect(self._show_preview)
         self._preview_timer.timeout.connect(self.refresh_preview)
+        self.network = None
+        self._applying = False
+        self._fit_timer = QTimer(self, singleShot=True, interval=150)
+        self._fit_timer.timeout.connect(self.refresh_fit)
+        self._fit_generation = self.fit_shown = 0
+        self.fit = None                  # the newest engine.data_fit.Fit
+        self._preview_relay.fit_done.connect(self._show_fit)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea(self)
@@ -166,7 +175,12 @@ class TrainingPanel(QWidget):
         self.dataset_combo.activated.connect(self._dataset_activated)
         self.dataset_combo.currentIndexChanged.connect(lambda _i: self._preview_timer.start())
         self.dataset_combo.currentIndexChanged.connect(self._remember_dataset)
+        self.dataset_combo.currentIndexChanged.connect(lambda _i: self._fit_timer.start())
         v.addWidget(self.dataset_combo)
+        self.fit_label = QLabel("", box)
+        self.fit_label.setWordWrap(True)
+        self.fit_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        v.addWidget(self.fit_label)
         v.addWidget(self._data_dir_row(box))
         self.preview_label = QLabel(box)
         self.preview_label.setMinimumHeight(TILE + 20)
@@ -221,16 +235,35 @@ class TrainingPanel(QWidget):
 
     def _settings_box(self, devices) -> QGroupBox:
         box = QGroupBox("Settings", self)
-        self.epochs = QSpinBox(box, minimum=1, maximum=10_000, value=5)
-        self.batch_size = QSpinBox(box, minimum=1, maximum=65_536, value=64)
-        self.lr = QDoubleSpinBox(box, decimals=6, minimum=1e-6, maximum=10.0, value=1e-3, singleStep=1e-4)
+        self.epochs = BoundedSpinBox(box, "Epochs")
+        self.epochs.setRange(1, 10_000)
+        self.epochs.setValue(5)
+        self.batch_size = BoundedSpinBox(box, "Batch size")
+        self.batch_size.setRange(1, 65_536)
+        self.batch_size.setValue(64)
+        self.lr = BoundedDoubleSpinBox(box, "The learning rate")
+        self.lr.setDecimals(6)
+        self.lr.setRange(1e-6, 10.0)
+        self.lr.setValue(1e-3)
+        self.lr.setSingleStep(1e-4)
         self.lr.valueChanged.connect(self._lr_edited)
         self.optimizer = QComboBox(box)
         self.optimizer.addItems(["adam", "adamw", "sgd"])
-        self.weight_decay = QDoubleSpinBox(box, decimals=5, minimum=0.0, maximum=1.0, value=0.0, singleStep=1e-4)
-        self.val_split = QDoubleSpinBox(box, decimals=2, minimum=0.0, maximum=0.9, value=0.1, singleStep=0.05)
-        self.seed = QSpinBox(box, minimum=0, maximum=2 ** 31 - 1, value=0)
+        self.weight_decay = BoundedDoubleSpinBox(box, "Weight decay")
+        self.weight_decay.setDecimals(5)
+        self.weight_decay.setRange(0.0, 1.0)
+        self.weight_decay.setSingleStep(1e-4)
+        self.val_split = BoundedDoubleSpinBox(box, "The validation share")
+        self.val_split.setDecimals(2)
+        self.val_split.setRange(0.0, 0.9)
+        self.val_split.setValue(0.1)
+        self.val_split.setSingleStep(0.05)
+        self.seed = BoundedSpinBox(box, "The seed")
+        self.seed.setRange(0, 2 ** 31 - 1)
         self.device = DeviceCombo(box, devices)
+        for w in (self.epochs, self.batch_size, self.lr, self.weight_decay, self.val_split, self.seed):
+            w.valueChanged.connect(lambda _v: self._training_edited())
+        self.optimizer.currentIndexChanged.connect(lambda _i: self._training_edited())
         form = QFormLayout(box)
         for label, w in (("Epochs", self.epochs), ("Batch size", self.batch_size), ("Learning rate", self.lr),
                          ("Optimizer", self.optimizer), ("Weight decay", self.weight_decay),
@@ -276,6 +309,98 @@ class TrainingPanel(QWidget):
     def _remember_dataset(self, index: int) -> None:
         if self.dataset_combo.itemData(index):
             self._last_dataset = index
+            self._training_edited()
+
+    def _training_edited(self) -> None:
+        if self._applying:
+            return
+        if self.state == "idle":
+            self.message_label.setText("")       # a message about the last choice goes with it
+        self.training_changed.emit(self.settings())
+
+    def apply_training(self, training: dict) -> None:
+        """Select what a network's `training` object asks for (keys it leaves out take the defaults):
+        opening a network brings its data set with it."""
+        from engine.training_object import DEFAULTS
+        t = dict(DEFAULTS, **training)
+        self._applying = True
+        try:
+            spec = t["dataset"]
+            if ":" in spec:
+                self.add_file_dataset(spec)
+            else:
+                index = self.dataset_combo.findData(spec)
+                self.dataset_combo.setCurrentIndex(index if index >= 0 else self.dataset_combo.findData("shapes"))
+            self.epochs.setValue(int(t["epochs"]))
+            self.batch_size.setValue(int(t["batch_size"]))
+            self.lr.setValue(float(t["lr"]))
+            self.optimizer.setCurrentText(t["optimizer"])
+            self.weight_decay.setValue(float(t["weight_decay"]))
+            self.val_split.setValue(float(t["val_split"]))
+            self.seed.setValue(int(t["seed"]))
+        finally:
+            self._applying = False
+        self.message_label.setText("")          # what was said about the last network's run or data
+        self._fit_timer.start()
+
+    # ---- fit ------------------------------------------------------------------------------------
+    def set_network(self, network) -> None:
+        """Follow this network: whether the chosen data fits it is shown the moment either changes."""
+        if self.network is not None:
+            self.network.unsubscribe(self._network_changed)
+        self.network = network
+        if network is not None:
+            network.subscribe(self._network_changed)
+        self._fit_timer.start()
+
+    def _network_changed(self, change) -> None:
+        if change.kind != "node_moved":
+            self._fit_timer.start()
+
+    def candidates(self) -> list[str]:
+        """Data sets to suggest: the built-in ones made here and the files chosen before."""
+        specs = [self.dataset_combo.itemData(i) for i in range(self.dataset_combo.count())]
+        return [s for s in specs if s and (s in GENERATED or s == "shakespeare" or ":" in s)]
+
+    def refresh_fit(self) -> None:
+        """Check data and network in a worker thread (files are read whole); a newer check overtakes."""
+        if self.network is None:
+            return
+        from engine.data_fit import check
+        self._fit_generation += 1
+        generation, spec, data_dir = self._fit_generation, self.dataset_spec(), self.data_dir()
+        net, candidates = self.network.copy(), self.candidates()
+
+        def work():
+            try:
+                result = check(spec, net, data_dir, candidates)
+            except Exception as e:  # noqa: BLE001 - a fit check must never take the window down
+                result = f"The fit could not be checked ({type(e).__name__}: {e})."
+            try:
+                self._preview_relay.fit_done.emit(generation, result)
+            except RuntimeError:          # the panel was closed meanwhile
+                pass
+        threading.Thread(target=work, name="fit", daemon=True).start()
+
+    def current_fit(self):
+        """The fit check of the data and network as they are now, or None while one is under way."""
+        if self._fit_timer.isActive() or self.fit_shown != self._fit_generation or isinstance(self.fit, str):
+            return None
+        return self.fit
+
+    def _show_fit(self, generation: int, fit) -> None:
+        if generation != self._fit_generation:
+            return
+        self.fit_shown = generation
+        self.fit = fit
+        text = fit if isinstance(fit, str) else fit.text
+        ok = getattr(fit, "ok", None)
+        colour = "#2a7" if ok else "#c33" if ok is False else "palette(mid)"
+        self.fit_label.setStyleSheet(f"color: {colour};")
+        self.fit_label.setText(text)
+        if ok is not False and self.state == "idle" and self.progress_label.text() == "Not started.":
+            self.message_label.setText("")          # the refusal's cause is gone
+            self.progress_label.setText("Not training.")
 
     def _dataset_activated(self, index: int) -> None:
         text = self.dataset_combo.itemText(index)

@@ -43,6 +43,7 @@ class Fix:
     kind: str                    # "insert_before" or "set_params"
     block: str | None = None     # block type to insert
     params: dict = field(default_factory=dict)
+    target: str | None = None    # the block it changes, when not the one with the problem (a block above it)
 
 
 class ShapeError(Exception):

@@ -18,6 +18,8 @@ BUILT_IN = {
     "mnist": "Handwritten digits 28×28, 10 classes (downloaded once, 11 MB)",
     "fashion-mnist": "Clothing images 28×28, 10 classes (downloaded once, 30 MB)",
     "cifar10": "Colour photos 3×32×32, 10 classes (downloaded once, 163 MB)",
+    "waves": "Generated signals [C, L] of four kinds (sine, square, triangle, sawtooth), 4 classes; no download",
+    "shakespeare": "Tiny Shakespeare for character models (from a data folder; else four built-in sonnets)",
 }
 FILE_KINDS = ("npz", "csv", "folder", "text")
 LINEAR_TYPES = ("Linear",)
@@ -38,7 +40,7 @@ def input_spec(net: Network) -> InputSpec:
 
 def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_url=None, progress=None) -> Dataset:
     """Load the data named by `spec`, shaped for `inp` (see the module docstring)."""
-    from . import files, generated, remote, sequences
+    from . import files, generated, named, remote, sequences
     spec = (spec or "shapes").strip()
     if "\x00" in spec:
         raise DataError(f"The data set {spec[:60]!r} holds a NUL character, which no file name can hold.")
@@ -61,6 +63,10 @@ def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_u
         return sequences.make_sine(inp, seed=seed)
     if spec == "recall":
         return sequences.make_recall(inp, seed=seed)
+    if spec == "waves":
+        return named.make_waves(inp, seed=seed)
+    if spec == "shakespeare":
+        return named.load_shakespeare(inp, data_dir)
     if spec in remote.IDX_SETS:
         return remote.load_idx_set(spec, inp, data_dir, base_url, progress)
     if spec == "cifar10":
@@ -204,10 +210,11 @@ def check_usable(ds: Dataset) -> None:
 def preview(spec: str, inp: InputSpec, data_dir=None, n: int = 8, seed: int = 0) -> tuple[str, list, str]:
     """(kind, [(sample, label)], description) for a few samples, cheaply: generated sets make only
     these; downloadable sets are shown only once they are on disk (nothing is downloaded here)."""
-    from . import generated, remote, sequences
+    from . import generated, named, remote, sequences
     from ..download import cache_dir
     spec = (spec or "shapes").strip()
-    makers = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall}
+    makers = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall,
+              "waves": named.make_waves}
     if spec in makers:
         ds = makers[spec](inp, n=max(n, 10), seed=seed)
         return ds.kind, ds.examples(n), BUILT_IN[spec]

@@ -286,6 +286,11 @@ def load_text(path, inp: InputSpec) -> Dataset:
     if not text:
         raise DataError(f"{path} is empty; text: needs a text file to learn from (a few thousand characters at "
                         f"least).")
+    return text_dataset(text, path.name, inp)
+
+
+def text_dataset(text: str, name: str, inp: InputSpec) -> Dataset:
+    """Character-level modelling of `text`: sequences of the Input's length and the same shifted by one."""
     if inp.dtype != "int64" or len(inp.shape) != 1:
         raise DataError(f"Text is read as character ids, but Input '{inp.node_id}' has shape {inp.shape_text()} "
                         f"({inp.dtype}); set its shape to [100] and its dtype to int64, and follow it with an "
@@ -296,9 +301,9 @@ def load_text(path, inp: InputSpec) -> Dataset:
     ids = np.searchsorted(vocab_codes, codes).astype(np.int64)
     n = (len(ids) - 1) // t
     if n < 2:
-        raise DataError(f"{path.name} has {len(ids):,} characters, too few for two sequences of {t} (Input "
+        raise DataError(f"{name} has {len(ids):,} characters, too few for two sequences of {t} (Input "
                         f"'{inp.node_id}'); use a longer text or a shorter Input.")
     x = ids[:n * t].reshape(n, t)
     y = ids[1:n * t + 1].reshape(n, t)
     vocab = [chr(c) for c in vocab_codes]
-    return Dataset(path.name, x, y, TEXT, "text", vocab)
+    return Dataset(name, x, y, TEXT, "text", vocab)

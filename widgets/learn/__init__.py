@@ -1,4 +1,2 @@
-"""The Learn window: a convolution stepper and a kernel lab, for the arithmetic behind the blocks."""
-from .window import LearnWindow
-
-__all__ = ["LearnWindow"]
+"""The Learn window (widgets.learn.window): a convolution stepper and a kernel lab, for the arithmetic behind
+the blocks; and the receptive-field overlay of the Feature maps view (widgets.learn.overlay)."""

@@ -162,7 +162,9 @@ class KernelLab(QWidget):
         self._typing.stop()
         picture = self.sources.get(self.source_box.currentText(), self.sources[BUILT_IN])
         try:
-            kernel = parse_channels(self.editor.toPlainText())
+            text, learned = self.editor.toPlainText(), getattr(self, "learned", {}).get(self.preset_box.currentText())
+            exact = learned is not None and text == kernel_text(learned)      # the weights, not their rounded text
+            kernel = learned if exact else parse_channels(text)
             image = picture if picture.ndim == 2 or kernel.ndim == 3 else picture.mean(axis=0)
             out = apply_kernel(image, kernel)
         except ValueError as e:

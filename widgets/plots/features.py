@@ -7,6 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from widgets.learn.overlay import ReceptiveOverlay
+
 from .common import (DIVERGING, GREY, SEQUENTIAL, StickyLevels, StickyRange, escape, image_plot, info_label, note_label,
                      set_image, set_title)
 
@@ -56,6 +58,7 @@ class FeaturesView(QWidget):
         lay.addWidget(self.note)
         lay.addWidget(self.graphics, 1)
         self.graphics.hide()
+        self.receptive = ReceptiveOverlay(self)     # click a unit: its receptive field on the probe image
 
     def set_blocks(self, node_ids: list[str]) -> None:
         current = self.block_box.currentText()
@@ -109,6 +112,7 @@ class FeaturesView(QWidget):
             self._swap(self.bar_plot)
             self.info.setText(f"output {shape}; values {lo:.3g} … {hi:.3g}")
             self.shown_block = data["block"]
+            self.receptive.update(data)
             return
         signed = lo < 0
         if signed != self._signed or data["block"] != self.shown_block:
@@ -129,6 +133,7 @@ class FeaturesView(QWidget):
             self.info.setText(f"output {shape} ({rows} × {cols}); values {lo:.3g} … {hi:.3g}")
         self._swap(self.map_plot)
         self.shown_block = data["block"]
+        self.receptive.update(data)
 
     def _show_sample(self, sample: dict) -> None:
         if not sample:

@@ -6,6 +6,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from widgets.learn.filter_pick import FilterPicker
+
 from .common import StickyLevels, image_plot, info_label, note_label, set_image
 
 
@@ -29,6 +31,8 @@ class FiltersView(QWidget):
         top.addWidget(QLabel("Convolution:"))
         top.addWidget(self.choice)
         top.addWidget(self.info, 1)
+        self.picker = FilterPicker(self)         # a filter picked here opens in the kernel lab
+        top.addWidget(self.picker.button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
@@ -72,3 +76,4 @@ class FiltersView(QWidget):
                           f"(blue negative, red positive; largest |w| {vmax:.3g})" + (" (first 64 shown)" if out_ch > 64 else ""))
         self.note.hide()
         self.graphics.show()
+        self.picker.update(data)

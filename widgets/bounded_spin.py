@@ -1,0 +1,146 @@
+"""Number boxes that say their range where a number is typed, and a wheel guard for scrolled panels.
+
+- `BoundedSpinBox` / `BoundedDoubleSpinBox`: a number typed outside the range is kept while typing
+  (QSpinBox would refuse the keystroke and silently stop at its maximum) and, when the edit ends, the
+  box says its allowed range in a tooltip at the box and through `out_of_range(message)`, then shows
+  the last valid value again.
+- `WheelGuard`: installed on the application, it sends the wheel over an unfocused combo box or spin box
+  inside a scrolled panel to the panel (it scrolls) instead of the box (its value never changes by
+  accident; click the box first to use the wheel on it).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDoubleSpinBox,
+    QSpinBox,
+    QToolTip,
+)
+
+
+class _Bounded:
+    """What both spin boxes share: parse what was typed, keep it while out of range, say the range."""
+    out_of_range = None          # the Signal, declared on each class
+    what = "This value"
+
+    def _number(self, text: str):
+        raise NotImplementedError
+
+    def _bare(self, text: str) -> str:
+        text = text.strip()
+        for part in (self.prefix(), self.suffix()):
+            if part:
+                text = text.replace(part.strip(), "")
+        return text.strip().replace(",", "")
+
+    def range_text(self) -> str:
+        lo, hi = self.minimum(), self.maximum()
+        if self.specialValueText():
+            lo = self.minimum() + (1 if isinstance(self, QSpinBox) else self.singleStep())
+            return f"{self.what} takes {self._show(lo)} to {self._show(hi)}, or {self.specialValueText()}"
+        return f"{self.what} takes {self._show(lo)} to {self._show(hi)}"
+
+    def _show(self, v) -> str:
+        return f"{v:,}" if isinstance(v, int) else f"{v:g}"
+
+    def _typed_out_of_range(self, text: str):
+        try:
+            v = self._number(self._bare(text))
+        except ValueError:
+            return None
+        return v if not self.minimum() <= v <= self.maximum() else None
+
+    def _note_typed(self, text: str) -> None:
+        """Called by fixup, before the box puts the last valid value back."""
+        v = self._typed_out_of_range(text)
+        if v is not None:
+            self._pending = f"{self._show(v)} is out of range: {self.range_text()}."
+
+    def _check_typed(self) -> None:
+        self._note_typed(self.lineEdit().text())
+        message, self._pending = getattr(self, "_pending", None), None
+        if not message:
+            return
+        self.setValue(self.value())          # the last valid value, shown again
+        self.lineEdit().setText(self.textFromValue(self.value()) if not self.prefix() and not self.suffix()
+                                else self.prefix() + self.textFromValue(self.value()) + self.suffix())
+        QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), message, self)
+        self.last_message = message
+        self.out_of_range.emit(message)
+
+
+class BoundedSpinBox(_Bounded, QSpinBox):
+    out_of_range = Signal(str)
+
+    def __init__(self, parent=None, what: str = "This value"):
+        super().__init__(parent)
+        self.what = what
+        self.editingFinished.connect(self._check_typed)
+
+    def _number(self, text: str):
+        return int(text)
+
+    def validate(self, text, pos):
+        if self._typed_out_of_range(text) is not None:
+            return QValidator.State.Intermediate, text, pos     # typed on; said when the edit ends
+        return super().validate(text, pos)
+
+    def fixup(self, text):
+        self._note_typed(text)
+        return self.prefix() + self.textFromValue(self.value()) + self.suffix()
+
+
+class BoundedDoubleSpinBox(_Bounded, QDoubleSpinBox):
+    out_of_range = Signal(str)
+
+    def __init__(self, parent=None, what: str = "This value"):
+        super().__init__(parent)
+        self.what = what
+        self.editingFinished.connect(self._check_typed)
+
+    def _number(self, text: str):
+        return float(text)
+
+    def validate(self, text, pos):
+        if self._typed_out_of_range(text) is not None:
+            return QValidator.State.Intermediate, text, pos
+        return super().validate(text, pos)
+
+    def fixup(self, text):
+        self._note_typed(text)
+        return self.prefix() + self.textFromValue(self.value()) + self.suffix()
+
+
+class WheelGuard(QObject):
+    """The wheel over an unfocused combo or spin box in a scrolled panel scrolls the panel."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() != QEvent.Type.Wheel or not isinstance(obj, (QComboBox, QAbstractSpinBox)) or obj.hasFocus():
+            return False
+        area = obj.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is None:
+            return False
+        QApplication.sendEvent(area.viewport(), event.clone())     # the panel scrolls
+        return True
+
+
+_guard: WheelGuard | None = None
+
+
+def install_wheel_guard(app=None) -> WheelGuard | None:
+    """Install the guard once on the application."""
+    global _guard
+    app = app or QApplication.instance()
+    if app is None:
+        return None
+    if _guard is None:
+        _guard = WheelGuard(app)
+        app.installEventFilter(_guard)
+    return _guard
