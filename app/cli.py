@@ -176,8 +176,8 @@ def _shown(text: str, limit: int | None = 200) -> str:
     """Text from a file (the name, ids inside messages) as a terminal may print it: control characters, line
     breaks and invisible marks escaped (no escape sequence from a file reaches the terminal, a message stays
     one line), cut to `limit` characters."""
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    from engine.graph import escaped
+    text = escaped(text)
     return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
 
 

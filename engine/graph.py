@@ -34,13 +34,21 @@ def id_problem(node_id) -> str | None:
     return None
 
 
+def escaped(text: str) -> str:
+    """Text with its control characters, line breaks and invisible marks written as escapes (\\n, \\x1b,
+    \\u202e) and everything printable kept as it is: how text from a file is shown on a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 def id_warning(node_id: str) -> str | None:
     """A warning for an id with control characters, line breaks or text-direction marks: allowed, and shown
     escaped by the command line, but it garbles tables and can make one id look like another."""
     if node_id.isprintable():          # (text-direction marks are not printable either)
         return None
     ch = next(c for c in node_id if not c.isprintable())
-    return (f"The id {node_id!a} holds an invisible or control character (U+{ord(ch):04X}), which shows as an "
+    return (f"The id '{escaped(node_id)}' holds an invisible or control character (U+{ord(ch):04X}), which shows as an "
             f"escape or not at all; rename the block to a plain name.")
 
 
