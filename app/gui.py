@@ -9,7 +9,9 @@ import sys
 import threading
 from pathlib import Path
 
-DEFAULT_EXAMPLE = Path(__file__).resolve().parents[1] / "resources" / "examples" / "mnist_cnn.json"
+from . import RESOURCES
+
+DEFAULT_EXAMPLE = RESOURCES / "examples" / "mnist_cnn.json"
 TORCH_DELAY_MS = 800
 EXTRAS_DELAY_MS = 100    # the training panel (numpy, data sets) joins once the window is painted
 

@@ -8,13 +8,37 @@ from engine.blocks.spec import pair
 
 def install_learn(window) -> None:
     window.learn_window = None
-    action = window._action("&Learn: Convolutions and Kernels…", lambda: learn_window(window).show_stepper(),
+    action = window._action("&Learn: Convolutions and Kernels…", lambda: open_stepper(window),
                             "Ctrl+Shift+L", tip="Step through a convolution on a small grid; try kernels on a picture")
     window.learn_action = action
     first = window.help_menu.actions()[0] if window.help_menu.actions() else None
     window.help_menu.insertAction(first, action)
     window.help_menu.insertSeparator(first)
     window.explain.step_requested.connect(lambda nid: step_through(window, nid))
+
+
+def open_stepper(window) -> None:
+    learn = learn_window(window)
+    patch = probe_patch(probe_image(window))
+    if patch is not None:
+        learn.stepper.offer_probe_patch(patch)
+    learn.show_stepper()
+
+
+def probe_patch(image, side: int = 6):
+    """The centre side×side of the probe image (grey), as whole numbers 0 to 9 for the stepper's grid."""
+    if image is None:
+        return None
+    import numpy as np
+    a = np.asarray(image, np.float32)
+    a = a.mean(axis=0) if a.ndim == 3 else a
+    if a.ndim != 2 or min(a.shape) < side:
+        return None
+    top, left = (a.shape[0] - side) // 2, (a.shape[1] - side) // 2
+    p = a[top:top + side, left:left + side]
+    lo, hi = float(p.min()), float(p.max())
+    scaled = (p - lo) / (hi - lo) * 9 if hi > lo else np.zeros_like(p)
+    return np.rint(scaled).astype(int).tolist()
 
 
 def learn_window(window):

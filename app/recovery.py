@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, QObject, QTimer
+from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 
 import engine
 from engine.files import atomic_write_text
@@ -29,6 +29,7 @@ class Recovery(QObject):
     """One copy per running window, locked while its window lives, so a second Netwright never takes
     the first one's live work for a crash's leftovers."""
     _count = itertools.count(1)
+    failed = Signal(str)          # the copy could not be written (once per run of failures), for the status bar
 
     def __init__(self, doc, folder: Path, parent=None):
         super().__init__(parent)
@@ -38,6 +39,7 @@ class Recovery(QObject):
         self.lock = _lock_for(self.path)
         self.found: tuple[Path, QLockFile] | None = None     # a crashed session's copy, while offered
         self.damaged: list[tuple[Path, str]] = []            # unreadable copies found: (kept as, why)
+        self.failing = False
         self.timer = self._single_shot(QUIET_MS)             # restarted by every change
         self.ceiling = self._single_shot(CEILING_MS)         # started by the first change, never restarted
         doc.undo_stack.indexChanged.connect(self._changed)
@@ -68,8 +70,14 @@ class Recovery(QObject):
             if not self.lock.isLocked():
                 self.lock.tryLock(0)
             atomic_write_text(self.path, json.dumps(data, indent=1))
-        except OSError:
-            pass   # recovery is best effort; the user's own file is untouched either way
+        except (OSError, ValueError) as e:
+            # The user's own file is untouched either way; say so once, not at every edit.
+            if not self.failing:
+                self.failed.emit(f"Crash recovery is off: cannot write to {self.folder} "
+                                 f"({getattr(e, 'strerror', None) or e}). Save your work to keep it.")
+            self.failing = True
+            return
+        self.failing = False
 
     def discard(self) -> None:
         """This window's copy is not needed (saved, or a clean exit)."""

@@ -1,12 +1,11 @@
 """Light and dark themes: Fusion style, a tidy palette, and the small style sheet in resources/."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+from . import RESOURCES
 
 LIGHT = {"window": "#eef0f3", "base": "#ffffff", "alt": "#f5f6f8", "text": "#1f2937", "button": "#f3f4f6",
          "highlight": "#2563eb", "highlight_text": "#ffffff", "mid": "#c9d0db", "dim": "#6b7280",

@@ -27,7 +27,7 @@ MAX_SPEC = 1000
 
 
 def named_sets() -> tuple[str, ...]:
-    from .datasets import BUILT_IN
+    from .dataset_names import BUILT_IN
     return tuple(BUILT_IN)
 
 

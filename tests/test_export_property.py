@@ -17,6 +17,7 @@ from test_oracle import BATCH, Draft, draw_network
 
 import engine
 from engine.export import export_code
+from engine.graph import id_problem
 
 HOSTILE_TEXT = ['"""\nimport os; os.system("touch PWNED")\n"""', "'''\nopen('PWNED', 'w')\n'''",
                 "\\", "'", '"', "#", "\n", "\r", "\x00", "\x0c", "\u202e", "\u2028", "{}", "{0}", "%s",
@@ -25,8 +26,9 @@ HOSTILE_TEXT = ['"""\nimport os; os.system("touch PWNED")\n"""', "'''\nopen('PWN
                 "state_dict", "load_state_dict", "torch", "nn", "F", "Net", "NAME", "SOURCE", "DESCRIPTION",
                 "WEIGHTS", "Path", "load_trained", "Reshape", "Add", "Concat", "Permute", "Recurrent", "print",
                 "input", "input_", "super", "None", "True", "class", "lambda", "match", "case", "type", "_",
-                "__", "model", "y", "x" * 300, "卷积", "𝔘𝔫𝔦", "٣", "__debug__", "plan", "attr", "n_1", "_block"]
+                "__", "model", "y", "x" * 200, '"""; import os; os.system("touch PWNED"); """', "卷积", "𝔘𝔫𝔦", "٣", "__debug__", "plan", "attr", "n_1", "_block"]
 hostile = st.one_of(st.sampled_from(HOSTILE_TEXT), st.text(min_size=1, max_size=12))
+hostile_id = hostile.filter(lambda s: id_problem(s) is None)      # what the loader accepts as an id
 
 WORKER = textwrap.dedent('''
     import importlib.abc, importlib.util, json, os, sys, traceback, warnings
@@ -112,7 +114,7 @@ def test_hostile_networks_export_to_files_that_compute_what_the_engine_computes(
     draw_network(d)
     assume(all(e not in ("rejected", "unknown") for e in d.expect.values()))
     extra_input = data.draw(st.booleans())
-    ids = data.draw(st.lists(hostile, min_size=len(d.nodes) + 1, max_size=len(d.nodes) + 1, unique=True))
+    ids = data.draw(st.lists(hostile_id, min_size=len(d.nodes) + 1, max_size=len(d.nodes) + 1, unique=True))
     doc = {"format": "netwright.network", "version": 1, "name": data.draw(hostile),
            "description": data.draw(hostile), **relabel(d, ids)}
     xs = [d.values["input"]]

@@ -16,7 +16,8 @@ from engine.export import export_code
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "resources" / "examples"
-HOSTILE = '"""\nimport os; os.system("touch PWNED")\n"""'
+HOSTILE = '"""; import os; os.system("touch PWNED"); """'         # ids have no line breaks (engine.graph)
+HOSTILE_NAME = '"""\nimport os; os.system("touch PWNED")\n"""'   # a name may have them
 
 
 def chain(ids_and_blocks, name="hostile", shape=(4,)):
@@ -62,7 +63,8 @@ def same_output(data) -> None:
 
 def test_an_id_with_triple_quotes_and_a_newline_runs_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    data = chain([(HOSTILE, None, None), ("fc", "Linear", {"out_features": 2})], name=HOSTILE)
+    data = chain([(HOSTILE, None, None), ("fc", "Linear", {"out_features": 2})], name=HOSTILE_NAME)
+    data["description"] = HOSTILE_NAME
     path = write(tmp_path, data, name='x""".json')
     work = tmp_path / "work"
     work.mkdir()
@@ -78,7 +80,8 @@ def test_an_id_with_triple_quotes_and_a_newline_runs_nothing(tmp_path, monkeypat
     assert not any(isinstance(n, ast.Call) for n in ast.walk(ast.Module(body=[n for n in tree.body
                                                                               if isinstance(n, ast.Expr)])))
     assert "os.system" not in ast.get_docstring(tree)
-    assert HOSTILE in {c.value for c in ast.walk(tree) if isinstance(c, ast.Constant)}   # kept, as a literal
+    literals = {c.value for c in ast.walk(tree) if isinstance(c, ast.Constant)}
+    assert HOSTILE_NAME in literals and "x\"\"\".json" in literals            # kept, as literals
     p = run_exported(work / "m.py", work)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "output shape: (2, 2)"
@@ -121,8 +124,8 @@ def test_ids_that_python_normalises_to_one_name_stay_two_blocks(ids):
 NASTY_IDS = ["1", "123", "__class__", "__init__", "forward", "training", "parameters", "_modules", "state_dict",
              "self", "self_", "torch", "nn", "F", "Net", "NAME", "SOURCE", "Path", "WEIGHTS", "load_trained",
              "Reshape", "Add", "Concat", "print", "super", "len", "None", "True", "class", "match", "case", "type",
-             "_", "__", "x" * 5000, "x" * 5001, "a b", "a.b", "a-b", "'", '"', "\\", "#", "\n", "\x00",
-             "\u202e", "\u2028", "\u00e9", "e\u0301", "卷积", "𝔘𝔫𝔦", "٣", "__debug__", "input_ids", "plan", "attr",
+             "_", "__", "x" * 200, "x" * 199 + "y", "a b", "a.b", "a-b", "'", '"', "\\", "#", HOSTILE,
+             "\u00e9", "e\u0301", "卷积", "𝔘𝔫𝔦", "٣", "__debug__", "input_ids", "plan", "attr",
              "n_1", "_block", "block", "model", "y", "x_", "x"]
 
 

@@ -76,3 +76,18 @@ def test_a_filter_from_the_filters_view_opens_in_the_kernel_lab(window, qtbot):
     assert learn.tabs.currentWidget() is learn.lab
     assert learn.lab.preset_box.currentText() == "conv1: filter 2"
     assert learn.lab.editor.toPlainText().splitlines()[0].split() == ["-4", "-3", "-2"]
+
+
+def test_a_patch_of_the_probe_image_is_offered_as_the_steppers_input(window, monkeypatch):
+    import numpy as np
+
+    import app.learn as learn_module
+    image = np.linspace(0, 1, 28 * 28, dtype=np.float32).reshape(28, 28)
+    monkeypatch.setattr(learn_module, "probe_image", lambda w: image)
+    window.learn_action.trigger()
+    s = window.learn_window.stepper
+    assert s.preset_box.findText("Probe image patch") >= 0
+    s.load_preset("Probe image patch")
+    grid = s.input_grid.values()
+    assert len(grid) == 6 and len(grid[0]) == 6 and grid[0][0] == 0 and grid[-1][-1] == 9
+    assert s.stepper.out_shape == (4, 4)

@@ -149,3 +149,17 @@ def test_a_good_copy_is_offered_even_beside_a_broken_one(qtbot, tmp_path, dialog
     assert window.doc.network.nodes["c1"].params["out_channels"] == 17
     assert len(dialogs["warning"]) == 1 and len(dialogs["question"]) == 1
     window.recovery.discard()
+
+
+def test_a_copy_that_cannot_be_written_is_said_once_not_at_every_edit(qtbot, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the recovery folder should be", encoding="utf-8")
+    doc = Document()
+    doc.replace(engine.load_network(LENET), None)
+    rec = Recovery(doc, blocked)
+    said: list[str] = []
+    rec.failed.connect(said.append)
+    for n in (7, 8, 9):
+        doc.undo_stack.push(SetParams(doc, "c1", {"out_channels": n}))
+        rec.write()
+    assert len(said) == 1 and "Crash recovery is off" in said[0] and str(blocked) in said[0]

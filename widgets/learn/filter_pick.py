@@ -20,7 +20,7 @@ def tile_at(frame: dict, row: int, col: int):
     if len(kernel) != 2 or not (0 <= row < image.shape[0] and 0 <= col < image.shape[1]):
         return None
     kh, kw = kernel
-    out_ch, in_ch = frame["channels"]
+    out_ch = frame["channels"][0]
     if frame.get("rgb"):
         cols = math.ceil(math.sqrt(min(out_ch, 64)))
         tr, r = divmod(row, kh + 1)

@@ -36,7 +36,7 @@ class GridCanvas(QWidget):
         st = self.stepper
         rows = max(len(st.padded), st.k[0], st.out_shape[0])
         cols = len(st.padded[0]) + st.k[1] + st.out_shape[1]
-        return max(12.0, min(44.0, (self.width() - 2 * GAP - 20) / max(1, cols), (self.height() - 40) / max(1, rows)))
+        return max(12.0, min(56.0, (self.width() - 2 * GAP - 20) / max(1, cols), (self.height() - 40) / max(1, rows)))
 
     def paintEvent(self, _event) -> None:
         st = self.stepper

@@ -84,7 +84,7 @@ class KernelLab(QWidget):
         self.message.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
         self.in_plot, self.in_image, _ = image_plot("input", GREY, bar=False)
-        self.out_plot, self.out_image, self.out_bar = image_plot("kernel applied (blue < 0 < red)", DIVERGING)
+        self.out_plot, self.out_image, self.out_bar = image_plot("kernel applied", DIVERGING)
         self.graphics.addItem(self.in_plot, row=0, col=0)
         self.graphics.addItem(self.out_plot, row=0, col=1)
         self.output: np.ndarray | None = None
@@ -180,5 +180,5 @@ class KernelLab(QWidget):
         what = PRESET_TEXT.get(name, "")
         k = kernel.shape[-2:]
         self.message.setText(f"{escape(name)}{' = ' + escape(what) if what else ''}: a {k[0]}×{k[1]} kernel slid over "
-                             f"the picture as a Conv2d (no bias, zeros padded to keep the size); output values "
+                             f"the picture as a Conv2d (no bias, zeros padded to keep the size); output values (blue < 0 < red) "
                              f"{float(out.min()):.3g} … {float(out.max()):.3g}.")
