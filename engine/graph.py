@@ -21,7 +21,7 @@ class GraphError(ValueError):
 
 
 _ABSENT = object()
-MAX_ID_LENGTH = 500
+MAX_ID_LENGTH = 10_000
 
 
 def id_problem(node_id) -> str | None:
@@ -30,7 +30,7 @@ def id_problem(node_id) -> str | None:
     if not isinstance(node_id, str) or not node_id:
         return "a block id must be a non-empty string"
     if len(node_id) > MAX_ID_LENGTH:
-        return f"a block id may have at most {MAX_ID_LENGTH} characters, this one has {len(node_id):,}"
+        return f"a block id may have at most {MAX_ID_LENGTH:,} characters, this one has {len(node_id):,}"
     return None
 
 

@@ -155,7 +155,7 @@ def _from_dict(data) -> Network:
                 raise NetworkFileError(f"Edge {i + 1} ({excerpt(source)} → {excerpt(target)}) names a block "
                                        f"{excerpt(end)} that is not in the file.")
         if (source, target) in links:
-            raise NetworkFileError(f"Edge {i + 1}: '{source}' already feeds '{target}'. Each link may "
+            raise NetworkFileError(f"Edge {i + 1}: {excerpt(source)} already feeds {excerpt(target)}. Each link may "
                                    "appear once.")
         links.add((source, target))
         # A cycle, a self-loop, a link into an Input or a second input to a one-input block is kept as the
@@ -174,22 +174,22 @@ def _add_node(net: Network, nd, i: int) -> None:
     if problem:
         raise NetworkFileError(f"Node {i + 1} ({excerpt(nid)}): {problem}.")
     if nid in net.nodes:
-        raise NetworkFileError(f"Two blocks have the id '{nid}'; ids must be unique.")
+        raise NetworkFileError(f"Two blocks have the id {excerpt(nid)}; ids must be unique.")
     if not isinstance(typ, str) or typ not in BLOCKS:
-        raise NetworkFileError(f"Block '{nid}' has unknown type {excerpt(typ)}. Known types: "
+        raise NetworkFileError(f"Block {excerpt(nid)} has unknown type {excerpt(typ)}. Known types: "
                                f"{', '.join(sorted(BLOCKS))}.")
     params = nd.get("params", {})
     if params is None:
         params = {}
     if not isinstance(params, dict):
-        raise NetworkFileError(f"Block '{nid}': 'params' must be an object, not {type(params).__name__}.")
+        raise NetworkFileError(f"Block {excerpt(nid)}: 'params' must be an object, not {type(params).__name__}.")
     # Parameter values are not judged here: a value of the wrong type or out of bounds is an error on the
     # block (shape inference names it; `check` exits 1), so the app still opens the file and shows it there.
     pos = nd.get("position")
     if pos is not None and not (isinstance(pos, list) and len(pos) == 2
                                 and all(isinstance(c, (int, float)) and not isinstance(c, bool)
                                         and -MAX_COORDINATE <= c <= MAX_COORDINATE for c in pos)):
-        raise NetworkFileError(f"Block '{nid}': 'position' must be [x, y] with coordinates within ±1e9, not "
+        raise NetworkFileError(f"Block {excerpt(nid)}: 'position' must be [x, y] with coordinates within ±1e9, not "
                                f"{excerpt(pos, as_json=True)}.")
     extra = {k: v for k, v in nd.items() if k not in NODE_KEYS}
     if params or extra:

@@ -47,7 +47,7 @@ def conv(**params):
     (net_text([INPUT], version=10 ** 400), "a number of about 401 digits"),
     (net_text([INPUT], version=1.0), "'version' must be a whole number"),
     (net_text([{**INPUT, "id": ""}]), "non-empty string"),
-    (net_text([{**INPUT, "id": "x" * 5000}]), "at most 500 characters, this one has 5,000"),
+    (net_text([{**INPUT, "id": "x" * 20_000}]), "at most 10,000 characters, this one has 20,000"),
     (net_text([{**INPUT, "type": ["Input"]}]), "unknown type ['Input']"),
     (net_text([{**INPUT, "type": "X" * 10_000}]), "unknown type 'XXXX"),
     (net_text([INPUT], [{"source": "in", "target": "nowhere"}]), "'nowhere' that is not in the file"),
@@ -136,10 +136,18 @@ def test_self_loop_and_cycle_are_named_on_their_blocks(tmp_path, capsys):
 def test_ids_are_checked_on_edits_too():
     net = engine.Network()
     net.add_node("ReLU", node_id="ok")
-    with pytest.raises(engine.GraphError, match="at most 500"):
-        net.rename("ok", "z" * 501)
-    with pytest.raises(engine.GraphError, match="at most 500"):
-        net.add_node("ReLU", node_id="z" * 501)
+    with pytest.raises(engine.GraphError, match="at most 10,000"):
+        net.rename("ok", "z" * 10_001)
+    with pytest.raises(engine.GraphError, match="at most 10,000"):
+        net.add_node("ReLU", node_id="z" * 10_001)
+
+
+def test_long_ids_are_cut_in_the_table_and_its_messages(tmp_path, capsys):
+    long = "conv" + "x" * 5000
+    code, out, _ = run_check(tmp_path, capsys, net_text([INPUT, {**conv(out_channels="6"), "id": long}],
+                                                        [{"source": "in", "target": long}]))
+    assert code == 1 and "out_channels must be a whole number" in out
+    assert long not in out and max(len(line) for line in out.splitlines()) < 400
 
 
 @pytest.mark.parametrize("odd", ["a\nb", "a\x1b[2Jb", "a\u202eb", "\x00", "\u2028"])
@@ -207,3 +215,9 @@ def test_the_python_api_refuses_what_json_cannot_hold(tmp_path):
             engine.network_from_dict(data)
     with pytest.raises(engine.NetworkFileError, match="lone surrogate"):
         engine.loads(net_text([INPUT], name="x").replace('"x"', '"\ud800"'))     # a raw surrogate, not an escape
+
+
+def test_a_huge_number_in_the_training_object_is_a_reason(tmp_path, capsys):
+    # found by benchmarks/fuzz_stress.py: math.isfinite(10**400) raised OverflowError ("internal error")
+    code, _, err = run_check(tmp_path, capsys, net_text([INPUT], training={"lr": 10 ** 400}))
+    assert code == 2 and "training.lr is a number of about 401 digits" in err
