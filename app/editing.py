@@ -168,8 +168,8 @@ class Editor(QObject):
         self.status.emit(f"Applied: {fix.label}.")
         return True
 
-    def auto_layout(self, direction: str = "tb") -> None:
-        new = layered_layout(self.net, direction)
+    def auto_layout(self, direction: str = "tb", wrap: int | None = None) -> None:
+        new = layered_layout(self.net, direction, wrap)
         moves = {nid: (self.net.nodes[nid].position, xy) for nid, xy in new.items()
                  if self.net.nodes[nid].position != tuple(xy)}
         if moves:

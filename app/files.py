@@ -71,7 +71,7 @@ class FileActions:
                 self.w.settings.remove_recent(str(path))
             return False
         if path.resolve().parent == EXAMPLES.resolve():     # examples come laid out in the canvas's direction
-            for node_id, xy in layered_layout(net, self.w.scene.direction).items():
+            for node_id, xy in layered_layout(net, self.w.scene.direction, self.w.wrap_for(net)).items():
                 net.nodes[node_id].position = xy
         self.doc.replace(net, path.resolve())
         self.w.recovery.discard()

@@ -8,7 +8,9 @@ barycenter sweeps reorder each layer to reduce crossings. Positions are block ce
 
 `missing_positions(net, direction)` places only the nodes whose `position` is None, next to the
 blocks they are linked to, without moving anything the user placed. `place_near` and `after`
-find one free spot (after a block, in the layout direction).
+find one free spot (after a block, in the layout direction). A long network laid out left to right
+can be wrapped (`wrap`: layers per band, bands below one another, as lines of text) so that it fits
+a wide view at a readable size; `best_wrap` picks the band length for a view.
 """
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ BLOCK_GAP = 220.0   # top to bottom: horizontal distance between neighbours in a
 LR_LAYER_GAP = 216.0    # left to right: horizontal distance between layers (a card is 176 wide)
 LR_BLOCK_GAP = 100.0    # left to right: vertical distance between neighbours in a layer (a card is 68 high)
 DIRECTIONS = ("lr", "tb")
+BAND_GAP = 120.0        # wrapped left to right: extra space between bands, for the links from one to the next
+CARD_W, CARD_H = 176.0, 68.0     # the canvas's card size (the widgets' style repeats it)
+READABLE = 0.5          # a fit below this zoom is worth wrapping
 SWEEPS = 4
 
 
@@ -134,9 +139,9 @@ def _coordinates(rows: list[list], up: dict, gap: float = BLOCK_GAP) -> dict:
     return x
 
 
-def layered_layout(net: Network, direction: str = "tb") -> dict[str, tuple[float, float]]:
+def layered_layout(net: Network, direction: str = "tb", wrap: int | None = None) -> dict[str, tuple[float, float]]:
     """A position (block centre) for every node: layers left to right ("lr") or top to bottom ("tb"),
-    crossings reduced."""
+    crossings reduced; left to right with `wrap`, every `wrap` layers start a new band below."""
     if not net.nodes:
         return {}
     layer = _layers(net)
@@ -148,7 +153,46 @@ def layered_layout(net: Network, direction: str = "tb") -> dict[str, tuple[float
     rows = _order(full, up, down, first_seen)
     layer_gap, block_gap = gaps(direction)
     x = _coordinates(rows, up, block_gap)
+    return _place(net, direction, wrap, layer, x)
+
+
+def _place(net: Network, direction: str, wrap: int | None, layer: dict, x: dict) -> dict[str, tuple[float, float]]:
+    layer_gap, block_gap = gaps(direction)
+    if wrap and direction == "lr" and max(layer.values()) >= wrap:
+        low = min(x[nid] for nid in net.nodes)
+        band = max(x[nid] for nid in net.nodes) - low + block_gap + BAND_GAP
+        return {nid: ((layer[nid] % wrap) * layer_gap, round(x[nid] - low + (layer[nid] // wrap) * band, 1))
+                for nid in net.nodes}
     return {nid: _xy(direction, layer[nid] * layer_gap, round(x[nid], 1)) for nid in net.nodes}
+
+
+def _fit(pos: dict, view_w: float, view_h: float) -> float:
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    w, h = max(xs) - min(xs) + CARD_W + 80, max(ys) - min(ys) + CARD_H + 80
+    return min(1.0, view_w / w, view_h / h)
+
+
+def best_wrap(net: Network, view_w: float, view_h: float) -> int | None:
+    """Layers per band for a left-to-right layout that a view of view_w × view_h pixels shows largest,
+    or None when one band already reads well (or wrapping does not help)."""
+    if not net.nodes or view_w <= 0 or view_h <= 0:
+        return None
+    layer = _layers(net)
+    full, up, down = _with_dummies(net, layer)
+    first_seen = {nid: (layer[nid], i) for i, nid in enumerate(net.nodes)}
+    for n in full:
+        if n not in first_seen:
+            first_seen[n] = (full[n], len(net.nodes) + n[1])
+    x = _coordinates(_order(full, up, down, first_seen), up, LR_BLOCK_GAP)
+    best, best_zoom = None, _fit(_place(net, "lr", None, layer, x), view_w, view_h)
+    if best_zoom >= READABLE:
+        return None
+    depth = max(layer.values()) + 1
+    for k in range(3, depth):
+        zoom = _fit(_place(net, "lr", k, layer, x), view_w, view_h)
+        if zoom > best_zoom * 1.15:
+            best, best_zoom = k, zoom
+    return best
 
 
 def crowded(p, taken, direction: str = "tb") -> bool:

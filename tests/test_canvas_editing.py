@@ -76,7 +76,7 @@ def palette_drag(w, type_name: str, scene_pos: QPointF, drop: bool = True):
 def test_the_window_lays_networks_out_left_to_right_by_default(window):
     pos = {nid: n.position for nid, n in window.doc.network.nodes.items()}
     for s, t in links(window):
-        assert pos[t][0] > pos[s][0]
+        assert pos[t][0] > pos[s][0] or pos[t][1] > pos[s][1]       # to the right, or on the next band
     item = window.scene.block_item("conv1")
     assert item.output_anchor().x() > item.input_anchor().x()       # ports left and right
 
@@ -339,3 +339,39 @@ def test_a_card_zoomed_to_a_quarter_paints_its_type_and_shape(qtbot, load_exampl
     view.resetTransform()
     view.scale(0.25, 0.25)
     assert view.zoom_button.text() == "25 %"
+
+
+def test_alexnet_opens_wrapped_fitted_and_readable_with_no_link_across_a_card(window, qtbot):
+    assert window.files.open_path(EXAMPLES / "alexnet.json", ask=False)
+    qtbot.wait(50)
+    window.show_network_start()
+    assert window.view.zoom() >= 0.3                    # the overview's type and shape are legible
+    visible = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
+    assert visible.contains(window.scene.blocks_rect())
+    ys = {round(window.scene.block_item(n).pos().y()) for n in window.doc.network.nodes}
+    assert len(ys) > 1                                  # wrapped into bands
+    for s, t in links(window):
+        link = window.scene.link_item(s, t)
+        assert link._blockers(link.path()) == [], (s, t)
+    assert not window.doc.modified                      # laid out on opening, not an edit
+
+
+def test_the_minimap_moves_off_a_block_just_placed_under_it(window, qtbot):
+    view = window.view
+    view.reset_zoom()
+    view.centerOn(window.scene.block_rect("conv1").center())
+    qtbot.wait(20)
+    assert view.minimap.isVisible()
+    corner = view.minimap.geometry().center()
+    at = view.mapToScene(corner - view.viewport().pos())
+    window.scene.select_ids([])
+    window.canvas_edits.quick_add("ReLU", (at.x(), at.y()), [])
+    new = window.scene.selected_ids()[0]
+
+    def clear():
+        card = view.mapFromScene(window.scene.block_rect(new)).boundingRect().translated(view.viewport().pos())
+        return view.minimap.isVisible() and not view.minimap.geometry().intersects(card)
+    qtbot.waitUntil(clear, timeout=3000)
+    window.view.set_minimap_enabled(False)
+    qtbot.wait(20)
+    assert not view.minimap.isVisible()

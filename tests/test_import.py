@@ -29,6 +29,7 @@ REFERENCE = {            # name → (builder, input shape, dtype)
     "GRULast": (models.GRULast, (12, 8)),
     "TimeMajorLSTM": (models.TimeMajorLSTM, (7, 6)),
     "Branches": (models.Branches, (3, 8, 8)),
+    "GlobalMean": (models.GlobalMean, (3, 10, 10)),
 }
 
 
@@ -179,10 +180,12 @@ def test_import_help_says_the_file_is_run():
 
 def canonical(net) -> dict:
     """Blocks (type, settings with defaults and equivalent spellings made one) and each block's inputs in
-    order, keyed by the attribute name the exported code gives the block."""
-    from engine.export import attribute_names
+    order, keyed by the name the exported code gives the block (attribute, or argument for an Input)."""
+    from engine.export import attribute_names, variable_names
     results = engine.infer_shapes(net)
     attr = attribute_names(net)
+    var = variable_names(attr)
+    attr.update({i: var[i] for i in net.input_nodes()})    # an Input is the forward's argument (input → input_)
     out_id = net.output_node()
     keep = net.ancestors(out_id) | {out_id} | set(net.input_nodes())
     graph = {}

@@ -107,3 +107,43 @@ def test_layout_imports_no_qt():
     code = "import engine.layout, sys; print(any(m.startswith('PySide6') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_left_to_right_each_block_sits_right_of_its_inputs_and_no_two_overlap(load_example, name):
+    from engine.layout import LR_LAYER_GAP, crowded
+    net = load_example(name)
+    pos = layered_layout(net, "lr")
+    for e in net.edges:
+        assert pos[e.target][0] >= pos[e.source][0] + LR_LAYER_GAP, (e, pos[e.source], pos[e.target])
+    points = list(pos.items())
+    for i, (a, p) in enumerate(points):
+        assert not crowded(p, [q for b, q in points[i + 1:]], "lr"), a
+
+
+def test_a_long_chain_wraps_into_bands_that_fit_a_wide_view_readably(load_example):
+    from engine.layout import READABLE, _fit, best_wrap, crowded
+    net = load_example("alexnet")
+    plain = layered_layout(net, "lr")
+    assert _fit(plain, 1040, 670) < READABLE            # one long row: too small to read
+    k = best_wrap(net, 1040, 670)
+    assert k is not None
+    wrapped = layered_layout(net, "lr", k)
+    assert _fit(wrapped, 1040, 670) >= READABLE
+    order = net.topological_order()
+    bands = sorted({p[1] for p in wrapped.values()})
+    assert len(bands) > 1
+    for a, b in zip(order, order[1:]):          # reading order: left to right, then the next band
+        pa, pb = wrapped[a], wrapped[b]
+        assert pb[0] > pa[0] or pb[1] > pa[1]
+    points = list(wrapped.values())
+    assert not any(crowded(p, points[i + 1:], "lr") for i, p in enumerate(points))
+    assert best_wrap(load_example("char_lstm"), 1040, 670) is None       # short networks stay one row
+
+
+def test_blocks_added_after_another_go_one_layer_along_the_flow_and_clear_of_others():
+    from engine.layout import LR_LAYER_GAP, after, free_spot
+    assert after((100.0, 50.0), "lr") == (100.0 + LR_LAYER_GAP, 50.0)
+    assert after((100.0, 50.0), "tb") == (100.0, 50.0 + LAYER_GAP)
+    spot = free_spot((0.0, 0.0), [(0.0, 0.0), (0.0, 100.0)], "lr")
+    assert spot == (0.0, 200.0)

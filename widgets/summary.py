@@ -3,16 +3,16 @@ activation memory; totals; and an estimate of the memory training needs for a ba
 against the chosen device."""
 from __future__ import annotations
 
-import os
 import sys
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame, QHBoxLayout, QHeaderView, QLabel,
+                               QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine import fmt_shape
 from engine.receptive import fields_for, num
+from engine.sizes import available_ram
 
 from .icons import block_icon
 
@@ -44,21 +44,6 @@ def training_memory(results: dict, batch: int, optimizer: str = "Adam") -> dict:
     state = OPTIMIZER_STATE.get(optimizer, 2) * weights
     return {"weights": weights, "gradients": weights, "optimizer": state, "activations": activations,
             "total": weights * 2 + state + activations}
-
-
-def available_ram() -> int | None:
-    """Bytes of memory available to a new process (Linux /proc/meminfo, else sysconf)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
 
 
 def devices() -> list[tuple[str, int | None]]:
@@ -101,7 +86,7 @@ class SummaryPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((96, 110, 96, 70, 70)):
+        for col, width in enumerate((96, 110, 96, 76, 76, 118)):
             self.table.setColumnWidth(col, width)
         self.totals = QLabel(self)
         self.totals.setWordWrap(True)
@@ -110,6 +95,7 @@ class SummaryPanel(QWidget):
         self.batch = QSpinBox(self)
         self.batch.setRange(1, 65536)
         self.batch.setValue(64)
+        self.batch.setMinimumWidth(90)          # "65536" readable
         self.optimizer = QComboBox(self)
         self.optimizer.addItems(list(OPTIMIZER_STATE))
         self.device = QComboBox(self)
@@ -122,7 +108,16 @@ class SummaryPanel(QWidget):
         form.addRow("Batch size", self.batch)
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Device", self.device)
-        side = QVBoxLayout()
+        # The totals and the memory estimate scroll in a low dock rather than squeezing the fields.
+        side_area = QScrollArea(self)
+        side_area.setWidgetResizable(True)
+        side_area.setFrameShape(QFrame.Shape.NoFrame)
+        side_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_area.setMinimumWidth(260)
+        side_body = QWidget(side_area)
+        side_area.setWidget(side_body)
+        side = QVBoxLayout(side_body)
+        side.setContentsMargins(0, 0, 6, 0)
         side.setSpacing(6)
         side.addWidget(self.totals)
         title = QLabel("<b>Training memory</b>", self)
@@ -134,7 +129,7 @@ class SummaryPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(8)
         lay.addWidget(self.table, 5)
-        lay.addLayout(side, 2)
+        lay.addWidget(side_area, 2)
         self._results: dict = {}
         self._rows: list[str] = []
         self._types: list[str] = []
@@ -164,6 +159,15 @@ class SummaryPanel(QWidget):
         """The palette changed (another theme): the next refresh writes every cell again."""
         self._stamps = {}
         self._shown = [None] * len(self._rows)
+
+    def follow(self, doc) -> None:
+        """Follow the document's shapes from now on (a large network once typing pauses)."""
+        from .follow import follow_document
+        self.doc = doc
+        follow_document(self, doc, self.refresh, delay_large=True)
+
+    def refresh(self) -> None:
+        self.show_network(self.doc.network, self.doc.results)
 
     def show_network(self, network, results: dict) -> None:
         """Fill the table; after an edit only the rows whose result changed are rewritten."""

@@ -25,7 +25,7 @@ class TrainingToolbar(QToolBar):
         self.dataset = QComboBox(self)
         self.dataset.setModel(panel.dataset_combo.model())
         self.dataset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.dataset.setMinimumContentsLength(14)
+        self.dataset.setMinimumContentsLength(10)
         self.dataset.setToolTip("The data set to train on (the Training panel has its options)")
         self.addWidget(self.dataset)
         self.addWidget(QLabel("  Epochs ", self))
@@ -38,13 +38,13 @@ class TrainingToolbar(QToolBar):
         spacer.setFixedWidth(10)
         self.addWidget(spacer)
         self.progress = QProgressBar(self)
-        self.progress.setMinimumWidth(160)
+        self.progress.setMinimumWidth(120)
         self.progress.setMaximumWidth(260)
         self.progress.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.progress.setTextVisible(False)
+        self.progress.setTextVisible(True)
         self.addWidget(self.progress)
         self.progress_text = QLabel("", self)
-        self.progress_text.setMinimumWidth(120)
+        self.progress_text.setMinimumWidth(48)
         self.addWidget(self.progress_text)
         self._follow_panel()
         panel.dataset_combo.currentIndexChanged.connect(lambda _i: self._follow_panel())
@@ -88,6 +88,7 @@ class TrainingToolbar(QToolBar):
         self.progress.setValue(bar.value())
         done = (bar.value() - bar.minimum()) / max(1, bar.maximum() - bar.minimum())
         self.progress_text.setText(f" {done:.0%}" if bar.value() > bar.minimum() else "")
+        self.progress.setFormat("Not training" if p.state == "idle" and bar.value() == bar.minimum() else "")
 
     def follow_state(self, _state=None) -> None:
         """After the panel followed a state change (fields are locked during a run)."""

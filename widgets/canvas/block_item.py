@@ -10,7 +10,7 @@ that fills the card so it stays legible; it is never blank.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetricsF, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from engine import fmt_shape
@@ -19,9 +19,10 @@ from .style import BLOCK_H, BLOCK_W, MULTI_PORT_W, PORT_HIT, PORT_R, RADIUS, STR
 
 PAD = 12.0
 DETAIL_LOD = 0.5     # below this zoom, cards show only their type and shape, large, and no ports
+TILE_LOD = 0.15      # below this, even those would be specks: a tile in the block's colour (the tooltip names it)
 CARD = QRectF(-BLOCK_W / 2, -BLOCK_H / 2, BLOCK_W, BLOCK_H)
 BOUNDS = CARD.adjusted(-PORT_R - 4, -PORT_R - 4, PORT_R + 4, PORT_R + 4)      # the card, its halo and its ports
-OVERVIEW_TYPE_PX, OVERVIEW_SHAPE_PX = 34, 27     # the overview texts' largest sizes (scene pixels)
+OVERVIEW_TYPE_PX, OVERVIEW_SHAPE_PX = 40, 34     # the overview texts' largest sizes (scene pixels)
 
 
 def _stripe_path() -> QPainterPath:
@@ -305,7 +306,14 @@ class BlockItem(QGraphicsItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self.colour)
         painter.drawPath(self.STRIPE)
-        if option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_LOD:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        if lod < TILE_LOD:
+            tile = QColor(self.colour)
+            tile.setAlpha(150)
+            painter.setBrush(tile)
+            painter.drawRoundedRect(CARD.adjusted(STRIPE_W, 0, 0, 0), RADIUS, RADIUS)
+            return
+        if lod < DETAIL_LOD:
             self._paint_overview(painter, t)    # zoomed out: the normal texts would be specks
             return
         self._paint_text(painter, t)
@@ -323,13 +331,14 @@ class BlockItem(QGraphicsItem):
         return self.spec.label, fmt_shape(r.shape).replace(" ", "")      # "256×13×13": compact, so it stays large
 
     def _paint_overview(self, painter, t) -> None:
-        """Type and shape in fonts as large as the card allows (drawn only zoomed out)."""
+        """Type and shape in fonts as large as the card allows, the lines reaching a little past its edges
+        into the margin kept for ports (drawn only zoomed out, where that margin is a pixel or two)."""
         kind, shape = self.overview_texts()
-        left = CARD.left() + STRIPE_W + 6
-        width = BLOCK_W - STRIPE_W - 12
+        left = CARD.left() + STRIPE_W + 2
+        width = BLOCK_W - STRIPE_W - 4
         for text, size, bold, top, height, colour in (
-                (kind, OVERVIEW_TYPE_PX, True, CARD.top() + 1, 36, t.text),
-                (shape, OVERVIEW_SHAPE_PX, False, CARD.top() + 36, 31,
+                (kind, OVERVIEW_TYPE_PX, True, CARD.top() - 7, 44, t.text),
+                (shape, OVERVIEW_SHAPE_PX, False, CARD.top() + 35, 40,
                  t.error if self.state == "error" else t.muted if self.state in ("blocked", "none") else t.text)):
             f = Fonts.overview(size, bold, Metrics.fit(text, size, bold, width))
             painter.setFont(f)

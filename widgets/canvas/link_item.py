@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from engine.layout import LAYER_GAP, LR_LAYER_GAP
 
-from .block_item import DETAIL_LOD, BlockItem
+from .block_item import CARD, DETAIL_LOD, BlockItem
 from .style import Fonts, theme
 
 ARROW = 5.0
@@ -19,6 +19,7 @@ SKIP_DY = 1.6 * LAYER_GAP   # links longer than this (along the flow) skip past 
 SKIP_DX = 1.6 * LR_LAYER_GAP
 BEND = 40.0            # height of the bends of a link that goes around blocks
 LANE_GAP = 36.0        # distance between a detouring link and the blocks it passes
+CARD_H = CARD.height()
 LABEL_LOD = DETAIL_LOD   # below this zoom, shape labels on links are not drawn (nor repainted when they change)
 
 
@@ -117,6 +118,8 @@ class LinkItem(QGraphicsItem):
         """The plain curve; for a long link that would run hidden under other blocks, a lane beside them
         (so a skip connection is never mistaken for the chain it skips)."""
         h = self.horizontal
+        if h and p1.x() < p0.x() - BEND and self.scene() is not None:
+            return self._back(p0, p1)
         path = curve(p0, p1, h)
         if self.scene() is None or not self._long(p0, p1):
             return path
@@ -130,6 +133,17 @@ class LinkItem(QGraphicsItem):
             x = right if right - middle <= middle - left else left
             path = detour(p0, p1, x, h)
             blocked = self._blockers(path)
+        return path
+
+    def _back(self, p0: QPointF, p1: QPointF) -> QPainterPath:
+        """A left-to-right link to a block further left (the next band of a wrapped layout): out to the
+        right, back along a lane between the cards, and into the target from the left."""
+        lanes = [(p0.y() + p1.y()) / 2, p1.y() - CARD_H / 2 - LANE_GAP, p0.y() + CARD_H / 2 + LANE_GAP]
+        path = detour(p0, p1, lanes[0], True)
+        for lane in lanes:
+            path = detour(p0, p1, lane, True)
+            if not self._blockers(path):
+                break
         return path
 
     @property
