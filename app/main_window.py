@@ -11,11 +11,11 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox
 
 from engine.layout import best_wrap
-from engine.receptive import fields_for
 from widgets import folders
 from widgets.action_icons import themed_icon
 from widgets.canvas import NetworkScene, NetworkView
 from widgets.explain import ExplainPanel
+from widgets.follow import LARGE_NETWORK  # noqa: F401  (blocks; above this the tables follow after a pause)
 from widgets.inspector import Inspector
 from widgets.palette import BlockPalette
 from widgets.problems import ProblemsPanel
@@ -34,8 +34,6 @@ from .theme import apply_theme
 
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
-LARGE_NETWORK = 120        # blocks; above this the summary and problems follow edits after a pause
-TABLES_DELAY_MS = 150
 WELCOME = ("Drag blocks from the palette onto the canvas (or press Tab over it), link them by dragging from a "
            "block's output port to another's input port, and select a block to edit it. Shapes update as you type.")
 
@@ -157,7 +155,10 @@ class MainWindow(QMainWindow):
         self.explain_dock.raise_()                  # design first: the shapes stay in view, Training a tab away
         self.default_layout = self.saveState()
         self.lock_docks(self.settings.docks_locked)
-        self.settings.restore_dock_state(self)     # the saved layout places the panels added now
+        if self.settings.q.value("window/state"):
+            self.settings.restore_dock_state(self)     # the saved layout places the panels added now
+        elif self.isVisible():
+            QTimer.singleShot(0, self, self._default_dock_sizes)     # the new panels take their default room
 
     def _add_training_toolbar(self) -> None:
         """Start / Pause / Stop, data set, epochs and progress, always above the canvas."""
@@ -353,10 +354,6 @@ class MainWindow(QMainWindow):
     # ---- wiring -----------------------------------------------------------------------------
     def _wire(self) -> None:
         s, ed, doc = self.scene, self.editor, self.doc
-        self.tables_timer = QTimer(self)
-        self.tables_timer.setSingleShot(True)
-        self.tables_timer.setInterval(TABLES_DELAY_MS)
-        self.tables_timer.timeout.connect(self._refresh_tables)
         s.link_requested.connect(ed.link)
         s.unlink_requested.connect(ed.unlink)
         s.blocks_moved.connect(ed.move)
@@ -369,7 +366,6 @@ class MainWindow(QMainWindow):
         self.canvas_edits.reveal.connect(self._reveal_later)
         s.delete_requested.connect(ed.delete)
         s.status_message.connect(self.show_status)
-        s.selection_ids_changed.connect(lambda _ids: self._show_selection())
         s.block_activated.connect(self._activate_block)
         ed.status.connect(self.show_status)
         self.recovery.failed.connect(self.show_status)
@@ -381,25 +377,20 @@ class MainWindow(QMainWindow):
         self.problems.fix_requested.connect(self.canvas_edits.fix)
         self.summary.block_selected.connect(self.select_block)
         self.summary.batch_size_changed.connect(lambda b: setattr(self.settings, "batch_size", b))
-        doc.results_changed.connect(self._results_changed)
+        # the views follow the document by themselves; the window only composes them
+        doc.results_changed.connect(s.show_results)
+        s.show_results(doc.results)
+        self.inspector.follow(doc, s)
+        self.explain.follow(doc, s)
+        self.problems.counted.connect(self._title_problems)
+        self.problems.follow(doc)
+        self.summary.follow(doc)
+        doc.results_changed.connect(self._refresh_shape_status)
+        self._refresh_shape_status(doc.results)
         self._step_index, self._seen_steps = doc.undo_stack.index(), set()
         doc.undo_stack.indexChanged.connect(self._announce_step)
         doc.modified_changed.connect(lambda _m: self._refresh_title())
         doc.path_changed.connect(lambda _p: self._refresh_title())
-        self._results_changed(doc.results)
-
-    def _results_changed(self, results: dict) -> None:
-        """Shapes changed: the canvas and the inspector follow at once; on a large network the tables
-        follow once typing pauses, so each keystroke stays quick (with "Shapes explained" and the receptive
-        fields, which walk the whole network)."""
-        self.scene.show_results(results)
-        large = len(results) > LARGE_NETWORK
-        self._show_selection(explain=not large)
-        if large:
-            self.tables_timer.start()
-        else:
-            self._refresh_tables()
-        self._refresh_shape_status(results)
 
     def _announce_step(self, index: int) -> None:
         """The status bar tells the last edit, undo or redo (an editor's own sentence follows it when it has
@@ -419,17 +410,12 @@ class MainWindow(QMainWindow):
         self.show_status(text)
 
     def _refresh_tables(self) -> None:
-        if len(self.doc.results) > LARGE_NETWORK:      # deferred with the tables (see _results_changed)
-            self._show_explanations()
-        self.tables_timer.stop()
-        self.problems.show_results(self.doc.network, self.doc.results)
-        self._title_problems()
-        self.summary.show_network(self.doc.network, self.doc.results)
+        """Redraw the summary and the problems now (a theme switch; what their pause timers run)."""
+        self.problems.refresh()
+        self.summary.refresh()
 
-    def _title_problems(self) -> None:
+    def _title_problems(self, n: int) -> None:
         """The Problems tab says how many there are (its tab may be behind Summary)."""
-        n = sum(1 for r in self.doc.results.values() if r.error and not r.blocked) + \
-            sum(len(r.warnings) for r in self.doc.results.values())
         self.problems_dock.setWindowTitle(f"Problems ({n})" if n else "Problems")
 
     def _refresh_shape_status(self, results: dict) -> None:
@@ -444,21 +430,9 @@ class MainWindow(QMainWindow):
             text = "✔ Shapes OK"
         self.shape_status.setText(f"{text} · {warnings} warning{'s' if warnings != 1 else ''} · {params:,} parameters")
 
-    def _show_selection(self, explain: bool = True) -> None:
-        ids = [i for i in self.scene.selected_ids() if i in self.doc.network]
-        node_id = ids[0] if len(ids) == 1 else None
-        results = self.doc.results
-        self.inspector.show_node(self.doc.network, node_id, results.get(node_id) if node_id else None, len(ids))
-        if explain:
-            self._show_explanations()
-
-    def _show_explanations(self) -> None:
-        """"Shapes explained" and the inspector's receptive field of the selected block."""
-        ids = [i for i in self.scene.selected_ids() if i in self.doc.network]
-        node_id = ids[0] if len(ids) == 1 else None
-        results = self.doc.results
-        self.explain.show_node(self.doc.network, node_id, results)
-        self.inspector.show_receptive(fields_for(self.doc.network, results).get(node_id) if node_id else None)
+    def _show_selection(self) -> None:
+        self.inspector.refresh()
+        self.explain.refresh()
 
     def _select_later(self, ids: list) -> None:
         self.scene.select_ids(ids)
@@ -468,6 +442,7 @@ class MainWindow(QMainWindow):
             self.scene.select_ids([node_id])
             item_rect = self.scene.block_rect(node_id)
             self.view.ensureVisible(item_rect, 40, 40)
+            self.view.keep_clear(item_rect)
 
     def show_network_start(self) -> None:
         """Fit the network in view (zoomed out, cards show their type and shape in large letters), and
@@ -482,6 +457,8 @@ class MainWindow(QMainWindow):
     def reveal_block(self, node_id: str) -> None:
         if node_id in self.doc.network:
             self.view.ensureVisible(self.scene.block_rect(node_id), 60, 60)
+            QTimer.singleShot(0, self, lambda: node_id in self.doc.network
+                              and self.view.keep_clear(self.scene.block_rect(node_id)))   # after the minimap shows
 
     def set_direction(self, direction: str) -> None:
         """Lay the network out left to right or top to bottom (remembered; the re-layout is one undo step)."""
@@ -695,13 +672,15 @@ class MainWindow(QMainWindow):
 
     def _show_run_progress(self, p: dict) -> None:
         """The run's progress in the status bar's right corner while it trains."""
-        epoch, epochs = p.get("epoch"), p.get("epochs")
-        step, steps = p.get("step"), p.get("steps")
+        epoch, epochs = p.get("epoch"), p.get("epochs") or self.run.settings.get("epochs")
+        step, steps = p.get("global_step"), p.get("total_steps")
         parts = []
         if epoch is not None and epochs:
             parts.append(f"epoch {epoch} of {epochs}")
         if step is not None and steps:
             parts.append(f"{100 * step / max(1, steps):.0f} %")
+        if p.get("eta_s") is not None:
+            parts.append(f"{max(0, round(p['eta_s']))} s left")
         if p.get("loss") is not None:
             parts.append(f"loss {p['loss']:.4g}")
         self.run_status.setText("Training: " + ", ".join(parts) if parts else "Training…")

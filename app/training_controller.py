@@ -335,6 +335,10 @@ def install_training(window) -> TrainingController:
     panel.stop_requested.connect(controller.stop)
     panel.lr_change_requested.connect(controller.set_lr)
     controller.failed.connect(lambda message: window.show_status(message))
+    if hasattr(window, "statusBar"):
+        from widgets.run_status import RunStatus
+        window.run_status = RunStatus(controller.run, window)
+        window.statusBar().addPermanentWidget(window.run_status)
     live = getattr(window, "live_views", None)
     if live is not None and hasattr(live, "attach"):
         live.attach(controller)

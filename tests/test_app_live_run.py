@@ -24,9 +24,13 @@ def finished_run(window, qtbot):
     panel.epochs.setValue(2)
     live.ensure_views()
     _tab(live, View.FEATURES)
+    states = []
     with qtbot.waitSignal(window.training_controller.finished, timeout=WAIT_MS) as done:
         panel.start_button.click()
+        qtbot.waitUntil(lambda: window.run_status.text().startswith("Training"), timeout=WAIT_MS)
+        states.append(window.run_status.text())
     qtbot.waitUntil(lambda: window.run.frame_step == done.args[0]["steps"], timeout=10_000)
+    assert window.run_status.text() == ""          # idle again: the run line is empty
     return window, done.args[0]
 
 

@@ -184,6 +184,17 @@ class ExplainPanel(QTextBrowser):
         if url.toString() == STEP_URL and self._node_id is not None:
             self.step_requested.emit(self._node_id)
 
+    def follow(self, doc, selection) -> None:
+        """Explain the selected block of the document from now on (`selection`: the canvas scene)."""
+        from .follow import follow_selection
+        self.doc, self.selection = doc, selection
+        follow_selection(self, doc, selection, self.refresh, delay_large=True)     # it walks the network
+
+    def refresh(self) -> None:
+        from .follow import selected_node
+        node_id, _count = selected_node(self.doc, self.selection)
+        self.show_node(self.doc.network, node_id, self.doc.results)
+
     def show_node(self, network, node_id: str | None, results: dict) -> None:
         html = explain_html(network, node_id, results)
         if html == self._html:          # an edit elsewhere in the network leaves this text as it is

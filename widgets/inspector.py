@@ -119,6 +119,29 @@ class Inspector(QScrollArea):
         self.show_node(None, None, None)
 
     # ---- showing ----------------------------------------------------------------------------
+    def follow(self, doc, selection) -> None:
+        """Show the selected block of the document from now on (`selection`: the canvas scene)."""
+        from .follow import follow_selection
+        self.doc, self.selection = doc, selection
+        follow_selection(self, doc, selection, self.refresh_block)
+        follow_selection(self, doc, selection, self.refresh_receptive, delay_large=True)   # it walks the network
+
+    def refresh(self) -> None:
+        self.refresh_block()
+        self.refresh_receptive()
+
+    def refresh_block(self) -> None:
+        from .follow import selected_node
+        node_id, count = selected_node(self.doc, self.selection)
+        self.show_node(self.doc.network, node_id, self.doc.results.get(node_id) if node_id else None, count)
+
+    def refresh_receptive(self) -> None:
+        from engine.receptive import fields_for
+
+        from .follow import selected_node
+        node_id, _count = selected_node(self.doc, self.selection)
+        self.show_receptive(fields_for(self.doc.network, self.doc.results).get(node_id) if node_id else None)
+
     def show_node(self, network, node_id: str | None, result, selected: int = 0) -> None:
         """Show one block (rebuilding the form when the block changes) or the empty state, which
         counts the selected blocks when there are several."""

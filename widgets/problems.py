@@ -27,6 +27,7 @@ VERIFY_DELAY_MS = 200       # quick fixes are tried on copies once typing pauses
 class ProblemsPanel(QWidget):
     block_selected = Signal(str)
     fix_requested = Signal(str, object)      # node id, engine.Fix
+    counted = Signal(int)                    # errors and warnings listed
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -60,6 +61,15 @@ class ProblemsPanel(QWidget):
         self._last_fixes: dict = {}
         self._verify_timer = QTimer(self, singleShot=True, interval=VERIFY_DELAY_MS)
         self._verify_timer.timeout.connect(self._verify)
+
+    def follow(self, doc) -> None:
+        """Follow the document's problems from now on (a large network once typing pauses)."""
+        from .follow import follow_document
+        self.doc = doc
+        follow_document(self, doc, self.refresh, delay_large=True)
+
+    def refresh(self) -> None:
+        self.show_results(self.doc.network, self.doc.results)
 
     def show_results(self, network, results: dict) -> None:
         """List the errors (not those caused only by a broken input) and warnings, inputs first; the quick
@@ -113,6 +123,7 @@ class ProblemsPanel(QWidget):
         self.list.blockSignals(False)
         errors = sum(1 for e in entries if e[1] == "error")
         warnings = len(entries) - errors
+        self.counted.emit(len(entries))
         if not entries:
             self.count.setText("No problems: every block has a shape.")
         else:

@@ -8,19 +8,18 @@ names the file or block, the rule and the numbers, and suggests a fix.
 """
 from __future__ import annotations
 
+from ..dataset_names import BUILT_IN  # noqa: E402  (the names, importable without numpy)
 from ..graph import Network
-from .base import CLASSIFICATION, REGRESSION, TEXT, DataError, Dataset, InputSpec, non_finite
+from .base import (
+    CLASSIFICATION,
+    REGRESSION,
+    TEXT,
+    DataError,
+    Dataset,
+    InputSpec,
+    non_finite,
+)
 
-BUILT_IN = {
-    "shapes": "Generated shapes (circle, square, triangle, bars), any image size; no download",
-    "sine": "Sine-wave forecasting: Input [T, 1], predict the next value (regression)",
-    "recall": "Recall the marked one of T random symbols: Input [T, F], F-1 classes; an LSTM solves it, an RNN cannot",
-    "mnist": "Handwritten digits 28×28, 10 classes (downloaded once, 11 MB)",
-    "fashion-mnist": "Clothing images 28×28, 10 classes (downloaded once, 30 MB)",
-    "cifar10": "Colour photos 3×32×32, 10 classes (downloaded once, 163 MB)",
-    "waves": "Generated signals [C, L] of four kinds (sine, square, triangle, sawtooth), 4 classes; no download",
-    "shakespeare": "Tiny Shakespeare for character models (from a data folder; else four built-in sonnets)",
-}
 FILE_KINDS = ("npz", "csv", "folder", "text")
 LINEAR_TYPES = ("Linear",)
 
@@ -210,8 +209,8 @@ def check_usable(ds: Dataset) -> None:
 def preview(spec: str, inp: InputSpec, data_dir=None, n: int = 8, seed: int = 0) -> tuple[str, list, str]:
     """(kind, [(sample, label)], description) for a few samples, cheaply: generated sets make only
     these; downloadable sets are shown only once they are on disk (nothing is downloaded here)."""
-    from . import generated, named, remote, sequences
     from ..download import cache_dir
+    from . import generated, named, remote, sequences
     spec = (spec or "shapes").strip()
     makers = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall,
               "waves": named.make_waves}
