@@ -161,8 +161,7 @@ def export_script(net: Network, source: str | None = None) -> str:
              '"""']
     lines += IMPORTS + ["", ""]
     lines += [model, "", ""]
-    lines += [f"NETWORK_NAME = {net.name or 'Untitled'!r}",
-              f"DATASET = {dataset!r}",
+    lines += [f"DATASET = {dataset!r}",
               f"DATA_PATH = {data_path!r}   # for data sets read from a file or folder; --data overrides it",
               f"INPUT_SHAPE = {tuple(inp.shape)!r}",
               f"INPUT_DTYPE = {inp.dtype!r}",
