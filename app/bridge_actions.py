@@ -168,12 +168,14 @@ class BridgeActions:
     # ---- the weights the window has -------------------------------------------------------------
     def weights(self) -> dict | None:
         """The state_dict of the last run's checkpoint, or of the imported module while the network is unchanged."""
-        from engine.export import ExportError, checkpoint_state
+        from engine.export import ExportError, checkpoint_state, weights_problem
         controller = getattr(self.w, "training_controller", None)
         path = getattr(controller, "last_checkpoint", None)
         if path and Path(path).is_file():
             try:
-                return checkpoint_state(path)
+                state = checkpoint_state(path)
+                if weights_problem(self.w.doc.network, state) is None:   # a run of this network, as it is now
+                    return state
             except ExportError:
                 pass
         if self.imported_state is not None and self.imported_for == self.w.doc.snapshot():
@@ -207,20 +209,25 @@ class BridgeActions:
         self.w.show_status(f"Wrote {what} {path}.")
         return True
 
-    def export_code(self, path: Path | None = None) -> bool:
-        from engine.export import ExportError, export_code
+    def _export_text(self, title: str, make, path: Path | None, what) -> bool:
+        """Ask where (unless `path`), write make(network, source) atomically, report; a reason on failure."""
+        from engine.export import ExportError
         from engine.files import atomic_write_text
-        path = path or self._ask("Export PyTorch code", ".py", "Python files (*.py)")
+        path = path or self._ask(title, ".py", "Python files (*.py)")
         if path is None:
             return False
         source = self.w.doc.path.name if self.w.doc.path else None
         try:
-            atomic_write_text(path, export_code(self.w.doc.network, source=source))
+            atomic_write_text(path, make(self.w.doc.network, source=source))
         except ExportError as e:
             return self._fail("Cannot export", str(e))
         except OSError as e:
             return self._fail("Cannot export", f"Could not write {path}: {e.strerror or e}.")
-        return self._done(path, "the PyTorch code")
+        return self._done(path, what(path))
+
+    def export_code(self, path: Path | None = None) -> bool:
+        from engine.export import export_code
+        return self._export_text("Export PyTorch code", export_code, path, lambda p: "the PyTorch code")
 
     def export_weights(self, path: Path | None = None) -> bool:
         from engine.export import save_weights
@@ -238,21 +245,10 @@ class BridgeActions:
         return self._done(path, "the weights (a state_dict for Net().load_state_dict) to")
 
     def export_script(self, path: Path | None = None) -> bool:
-        from engine.export import ExportError
-        from engine.files import atomic_write_text
         from engine.script_export import export_script
-        path = path or self._ask("Export training script", ".py", "Python files (*.py)")
-        if path is None:
-            return False
-        source = self.w.doc.path.name if self.w.doc.path else None
-        try:
-            atomic_write_text(path, export_script(self.w.doc.network, source=source))
-        except ExportError as e:
-            return self._fail("Cannot export", str(e))
-        except OSError as e:
-            return self._fail("Cannot export", f"Could not write {path}: {e.strerror or e}.")
-        return self._done(path, f"the training script (python {path.name}, or torchrun --nproc_per_node=N "
-                                f"{path.name})")
+        return self._export_text("Export training script", export_script, path,
+                                 lambda p: f"the training script (python {p.name}, or torchrun --nproc_per_node=N "
+                                           f"{p.name})")
 
     def export_onnx(self, path: Path | None = None) -> bool:
         from engine.export import ExportError

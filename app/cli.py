@@ -248,8 +248,7 @@ def export(path: str, output: str | None, weights: str | None) -> int:
     if net is None:
         return UNUSABLE
     _warn_if_huge(net)
-    from engine.export import (ExportCodeError, ExportError, checkpoint_state, export_code, save_weights,
-                               weights_problem)
+    from engine.export import ExportCodeError, ExportError, export_code, save_weights
     target = Path(output) if output else None
     sidecar = target.with_name(target.stem + ".weights.pt") if weights is not None else None
     try:
@@ -261,22 +260,9 @@ def export(path: str, output: str | None, weights: str | None) -> int:
         sys.stderr.write(f"netwright: {e}\n")
         return NETWORK_ERRORS
     if weights is not None:
-        if not Path(weights).is_file():
-            sys.stderr.write(f"netwright: no such checkpoint file: {weights}\n")
-            return UNUSABLE
-        try:
-            state = checkpoint_state(weights)
-        except ExportError as e:
-            sys.stderr.write(f"netwright: {e}\n")
-            return UNUSABLE
-        try:
-            problem = weights_problem(net, state)     # against the engine's model: nothing exported runs
-        except ExportError as e:
-            sys.stderr.write(f"netwright: {e}\n")
-            return UNUSABLE
-        if problem:
-            sys.stderr.write(f"netwright: {weights}: {problem}; was the checkpoint trained on another version of "
-                             f"this network?\n")
+        from app.export_cli import read_weights
+        state = read_weights(net, weights)
+        if state is None:
             return UNUSABLE
     if target is None:
         sys.stdout.write(code)

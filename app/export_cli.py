@@ -16,6 +16,25 @@ def _folder_ok(target: Path) -> bool:
     return True
 
 
+def read_weights(net, weights: str) -> dict | None:
+    """The state_dict of a checkpoint that fits the network, or None after one line on stderr saying why."""
+    from engine.export import ExportError, checkpoint_state, weights_problem
+    if not Path(weights).is_file():
+        sys.stderr.write(f"netwright: no such checkpoint file: {weights}\n")
+        return None
+    try:
+        state = checkpoint_state(weights)
+        problem = weights_problem(net, state)     # against the engine's model: nothing exported runs
+    except ExportError as e:
+        sys.stderr.write(f"netwright: {e}\n")
+        return None
+    if problem:
+        sys.stderr.write(f"netwright: {weights}: {problem}; was the checkpoint trained on another version of "
+                         f"this network?\n")
+        return None
+    return state
+
+
 def script(net, path: str, target: str) -> int:
     from engine.export import ExportError
     from engine.files import atomic_write_text
@@ -38,7 +57,7 @@ def script(net, path: str, target: str) -> int:
 
 
 def onnx(net, target: str, weights: str | None) -> int:
-    from engine.export import ExportError, checkpoint_state
+    from engine.export import ExportError
     from engine.onnx_export import MISSING, OnnxMissing, export_onnx, onnx_available
     if not onnx_available():
         sys.stderr.write(f"netwright: {MISSING}\n")
@@ -48,13 +67,8 @@ def onnx(net, target: str, weights: str | None) -> int:
         return UNUSABLE
     state = None
     if weights is not None:
-        if not Path(weights).is_file():
-            sys.stderr.write(f"netwright: no such checkpoint file: {weights}\n")
-            return UNUSABLE
-        try:
-            state = checkpoint_state(weights)
-        except ExportError as e:
-            sys.stderr.write(f"netwright: {e}\n")
+        state = read_weights(net, weights)
+        if state is None:
             return UNUSABLE
     try:
         export_onnx(net, out, state)
@@ -64,10 +78,6 @@ def onnx(net, target: str, weights: str | None) -> int:
     except ExportError as e:
         sys.stderr.write(f"netwright: {e}\n")
         return NETWORK_ERRORS if "has errors" in str(e) else UNUSABLE
-    except RuntimeError as e:        # the weights do not fit the network
-        last = (str(e).strip().splitlines() or [""])[-1].strip()
-        sys.stderr.write(f"netwright: {weights}: the weights do not fit this network ({last}).\n")
-        return UNUSABLE
     except OSError as e:
         sys.stderr.write(f"netwright: cannot write {out}: {e.strerror or e}.\n")
         return UNUSABLE

@@ -72,6 +72,7 @@ def test_the_wheel_installs_into_a_fresh_environment_and_works_outside_the_sourc
     assert example.is_relative_to(site) and example.is_file()
 
     netwright = venv / "bin" / "netwright"
+    assert run([netwright, "--version"], elsewhere, env).strip() == "netwright 0.1.0"
     out = run([netwright, "check", example], elsewhere, env)
     assert "61,706 trainable parameters" in out and "valid (0 warnings)" in out
     run([netwright, "export", example, "-o", "lenet.py"], elsewhere, env)
