@@ -144,6 +144,8 @@ class BridgeActions:
                 state = imported.state_dict()
             except (LoadError, ImportProblem) as e:
                 problem = str(e)
+            except Exception as e:       # a bug of ours: the reason in one line, the window stays as it was
+                problem = f"internal error while importing ({type(e).__name__}: {e}); please report it with the file."
             else:
                 problem = None
         finally:

@@ -155,7 +155,10 @@ class MainWindow(QMainWindow):
         self.explain_dock.raise_()                  # design first: the shapes stay in view, Training a tab away
         self.default_layout = self.saveState()
         self.lock_docks(self.settings.docks_locked)
-        self.settings.restore_dock_state(self)     # the saved layout places the panels added now
+        if self.settings.q.value("window/state"):
+            self.settings.restore_dock_state(self)     # the saved layout places the panels added now
+        elif self.isVisible():
+            QTimer.singleShot(0, self, self._default_dock_sizes)     # the new panels take their default room
 
     def _add_training_toolbar(self) -> None:
         """Start / Pause / Stop, data set, epochs and progress, always above the canvas."""
@@ -439,6 +442,7 @@ class MainWindow(QMainWindow):
             self.scene.select_ids([node_id])
             item_rect = self.scene.block_rect(node_id)
             self.view.ensureVisible(item_rect, 40, 40)
+            self.view.keep_clear(item_rect)
 
     def show_network_start(self) -> None:
         """Fit the network in view (zoomed out, cards show their type and shape in large letters), and
@@ -453,6 +457,8 @@ class MainWindow(QMainWindow):
     def reveal_block(self, node_id: str) -> None:
         if node_id in self.doc.network:
             self.view.ensureVisible(self.scene.block_rect(node_id), 60, 60)
+            QTimer.singleShot(0, self, lambda: node_id in self.doc.network
+                              and self.view.keep_clear(self.scene.block_rect(node_id)))   # after the minimap shows
 
     def set_direction(self, direction: str) -> None:
         """Lay the network out left to right or top to bottom (remembered; the re-layout is one undo step)."""
@@ -666,13 +672,15 @@ class MainWindow(QMainWindow):
 
     def _show_run_progress(self, p: dict) -> None:
         """The run's progress in the status bar's right corner while it trains."""
-        epoch, epochs = p.get("epoch"), p.get("epochs")
-        step, steps = p.get("step"), p.get("steps")
+        epoch, epochs = p.get("epoch"), p.get("epochs") or self.run.settings.get("epochs")
+        step, steps = p.get("global_step"), p.get("total_steps")
         parts = []
         if epoch is not None and epochs:
             parts.append(f"epoch {epoch} of {epochs}")
         if step is not None and steps:
             parts.append(f"{100 * step / max(1, steps):.0f} %")
+        if p.get("eta_s") is not None:
+            parts.append(f"{max(0, round(p['eta_s']))} s left")
         if p.get("loss") is not None:
             parts.append(f"loss {p['loss']:.4g}")
         self.run_status.setText("Training: " + ", ".join(parts) if parts else "Training…")

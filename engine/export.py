@@ -206,15 +206,9 @@ def weights_problem(net: Network, state: dict) -> str | None:
         model = build_model(net)
     except ModelError as e:        # e.g. too big for this computer's memory: say so, as an ExportError
         raise ExportError(str(e)) from None
-    try:
-        result = model.load_state_dict(state, strict=False)
-    except RuntimeError as e:
-        return f"the weights do not fit this network ({str(e).strip().splitlines()[-1].strip()})"
-    if result.missing_keys or result.unexpected_keys:
-        parts = ([f"missing {', '.join(result.missing_keys[:5])}"] if result.missing_keys else []) + \
-                ([f"unexpected {', '.join(result.unexpected_keys[:5])}"] if result.unexpected_keys else [])
-        return "the weights do not fit this network: " + "; ".join(parts)
-    return None
+    from .runs import weights_mismatch      # the same words as `train --resume`: keys missing, unexpected, reshaped
+    problem = weights_mismatch(model.state_dict(), state)
+    return f"the weights do not fit this network ({problem})" if problem else None
 
 
 def save_weights(state: dict, path) -> None:

@@ -71,16 +71,19 @@ class _Builder:
         self.problems: list[tuple[str, str, str]] = []
         self.rnn_modes: dict[str, set] = {}    # recurrent block → {"seq", "last"}
         self.calls: dict[int, int] = {}        # id(module with weights) → calls so far
-        self.add_users: dict[str, int] = {}
 
     # ---- helpers ----
     def problem(self, n: fx.Node, what: str, why: str) -> None:
-        self.problems.append((_scope(n, self.root), what, why))
+        self.problems.append((_scope(n), what, why))
 
-    def block(self, n: fx.Node, typ: str, params: dict, inputs: list[str], scope: str | None = None) -> _Val:
-        nid = n.target if n.op == "placeholder" else n.name      # fx renames an argument `input` to input_1
+    def block(self, n: fx.Node, typ: str, params: dict, inputs: list[str], scope: str | None = None,
+              suffix: str = "") -> _Val:
+        nid = base = n.target if n.op == "placeholder" else n.name + suffix   # fx renames an argument input to input_1
+        i = 2
+        while nid in self.nodes:
+            nid, i = f"{base}_{i}", i + 1
         self.nodes[nid] = {"type": typ, "params": params, "inputs": list(inputs),
-                           "scope": _scope(n, self.root) if scope is None else scope}
+                           "scope": _scope(n) if scope is None else scope}
         v = _Val("t", nid, n)
         self.values[n] = v
         return v
@@ -246,6 +249,9 @@ class _Builder:
         if key in PERMUTE_OPS:
             self.permute(n, what, key)
             return
+        if key in MEAN_OPS:
+            self.mean(n, what)
+            return
         if key in RESHAPE_OPS:
             src = self.tensor_in(n, first, what)
             if src is None:
@@ -299,7 +305,7 @@ class _Builder:
             raise _Skip
         left = self.nodes.get(srcs[0])
         if (left is not None and left["type"] == "Add" and len(a.users) == 1 and srcs[0] not in srcs[1:]
-                and left["scope"] == _scope(n, self.root)):
+                and left["scope"] == _scope(n)):
             left["inputs"].append(srcs[1])                  # (a + b) + c: one Add with three inputs
             self.values[n] = self.values[a]
             return
@@ -321,6 +327,35 @@ class _Builder:
             self.problem(n, what, "joins along the batch axis; the Concat block joins the parts of each sample")
             raise _Skip
         self.block(n, "Concat", {"dim": d - 1}, srcs)
+
+    def mean(self, n, what) -> None:
+        """x.mean over the spatial axes (global average pooling) or over the time steps of a sequence:
+        AdaptiveAvgPool(1), after a Permute for [T, F], then Flatten unless keepdim."""
+        first = n.args[0]
+        src = self.tensor_in(n, first, what)
+        if src is None:
+            raise _Skip
+        args = _Args(n.args[1:], n.kwargs)
+        rank = len(self.shape(first) or ())
+        dims = args.get(0, "dim", None)
+        dims = sorted({d % rank for d in (dims if isinstance(dims, (list, tuple)) else [dims])}) if dims is not None \
+            else None
+        keep = bool(args.get(1, "keepdim", False))
+        if rank == 4 and dims == [2, 3]:
+            steps = [("AdaptiveAvgPool2d", {"output_size": 1})]
+        elif rank == 3 and dims == [2]:
+            steps = [("AdaptiveAvgPool1d", {"output_size": 1})]
+        elif rank == 3 and dims == [1] and not keep:
+            steps = [("Permute", {"dims": [1, 0]}), ("AdaptiveAvgPool1d", {"output_size": 1})]
+        else:
+            self.problem(n, what, f"averages over axes {dims} of a {rank}-axis tensor; only the spatial axes of an "
+                         "image or signal (global average pooling) or the time steps of a sequence have blocks")
+            raise _Skip
+        if not keep:
+            steps.append(("Flatten", {}))
+        for i, (typ, params) in enumerate(steps):
+            v = self.block(n, typ, params, [src], suffix="" if i == len(steps) - 1 else f"_{typ.lower()}")
+            src = v.node
 
     def permute(self, n, what, key) -> None:
         first = n.args[0]
@@ -443,7 +478,7 @@ class _Builder:
 
 
 def _has_blocks_below(scope: str, nodes: dict) -> bool:
-    return sum(1 for nd in nodes.values() if nd["scope"].startswith(scope + ".")) > 0
+    return any(nd["scope"].startswith(scope + ".") for nd in nodes.values())
 
 
 class _Skip(Exception):
@@ -454,7 +489,7 @@ class _Unsupported(Exception):
     """A module setting no block parameter expresses."""
 
 
-def _scope(n: fx.Node, root) -> str:
+def _scope(n: fx.Node) -> str:
     stack = n.meta.get("nn_module_stack") or {}
     if n.op == "call_module":
         return n.target
@@ -714,7 +749,8 @@ ADD_OPS = {operator.add, operator.iadd, torch.add, "add", "add_", "__add__"}
 CAT_OPS = {torch.cat, torch.concat, torch.concatenate}
 PERMUTE_OPS = {torch.permute, "permute", torch.transpose, "transpose", "swapaxes"}
 FLATTEN_OPS = {torch.flatten, "flatten"}
-RESHAPE_OPS = FLATTEN_OPS | {torch.reshape, "reshape", "view"}
+RESHAPE_OPS = FLATTEN_OPS | {torch.reshape, "reshape", "view", torch.squeeze, "squeeze", torch.unsqueeze, "unsqueeze"}
+MEAN_OPS = {torch.mean, "mean"}
 
 
 # ---- the entry points ------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def _functions() -> dict[str, str]:
 def data_sources(dataset: str) -> list[str]:
     """The engine's own code the script needs for its data: the Dataset it returns and the generator."""
     parts = [_segments(DATASETS / "base.py", BASE)[n] for n in BASE]
-    for file, names in DATA_CODE.get(dataset, ()):
+    for file, names in DATA_CODE.get(dataset, []) + ([] if dataset == "text" else DATA_CODE["text"]):
         seg = _segments(DATASETS / file, names)
         parts += [seg[n] for n in names]
     return parts
@@ -161,8 +161,7 @@ def export_script(net: Network, source: str | None = None) -> str:
              '"""']
     lines += IMPORTS + ["", ""]
     lines += [model, "", ""]
-    lines += [f"NETWORK_NAME = {net.name or 'Untitled'!r}",
-              f"DATASET = {dataset!r}",
+    lines += [f"DATASET = {dataset!r}",
               f"DATA_PATH = {data_path!r}   # for data sets read from a file or folder; --data overrides it",
               f"INPUT_SHAPE = {tuple(inp.shape)!r}",
               f"INPUT_DTYPE = {inp.dtype!r}",

@@ -72,6 +72,8 @@ class Trainer:
         self.data_scale = 0.0          # the largest input value (float data)
         self._first_loss = None       # the run's first loss: the reference for "diverged"
         self.checkpoint_saved = False  # this run has written its checkpoint
+        self._flagged_rising = False   # the "may be diverging" note was given
+        self._warned: set[str] = set()  # warnings already turned into notes
 
     # ---- plumbing ------------------------------------------------------------------------------
     def emit(self, kind: str, payload: dict) -> None:
@@ -134,7 +136,8 @@ class Trainer:
         for note in ds.notes:
             self.log(note)
         self._split(ds)
-        self.data_scale = float(np.abs(ds.x).max()) if ds.x.dtype.kind == "f" and ds.x.size else 0.0
+        if ds.x.dtype.kind == "f" and ds.x.size:       # (no copy of the data: two passes)
+            self.data_scale = max(abs(float(ds.x.max())), abs(float(ds.x.min())))
         from .build import ModelError, build_model
         try:
             self.model = build_model(self.network).to(self.device)
@@ -331,9 +334,8 @@ class Trainer:
 
     def _note_warning(self, message, category, filename, lineno, file=None, line=None) -> None:
         text = (str(message).strip().splitlines() or [category.__name__])[0][:300]
-        seen = self.__dict__.setdefault("_warned", set())
-        if text not in seen:
-            seen.add(text)
+        if text not in self._warned:
+            self._warned.add(text)
             self.log(f"Note: {text}")
 
     def _run(self) -> dict:
@@ -513,7 +515,7 @@ class Trainer:
 
     def _flag_rising(self, train_loss: float) -> None:
         """An epoch's loss far above the first one, but not yet diverged: a note (once) that says so."""
-        if self._first_loss is None or getattr(self, "_flagged_rising", False):
+        if self._first_loss is None or self._flagged_rising:
             return
         if train_loss > RISING * max(1.0, self._first_loss):
             self._flagged_rising = True
@@ -599,7 +601,8 @@ class Trainer:
                 "samples_per_sec": samples / seconds if seconds > 0 else None, "device": str(self.device),
                 "checkpoint": str(self.checkpoint_path) if self.checkpoint_path and self.checkpoint_path.exists()
                 else None, "run_dir": str(self.run_folder.path) if self.run_folder else None,
-                "stopped": self.stopped, "diverging": getattr(self, "_flagged_rising", False), "dataset": self.dataset.name if self.dataset else self.settings.dataset,
+                "stopped": self.stopped, "diverging": self._flagged_rising,
+                "dataset": self.dataset.name if self.dataset else self.settings.dataset,
                 "task": getattr(self, "task", None), "notes": list(self.notes)}
 
 

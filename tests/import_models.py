@@ -194,3 +194,19 @@ class TimeMajorBare(nn.Module):
     def forward(self, x):
         out, _ = self.rnn(x)
         return out
+
+
+class GlobalMean(nn.Module):
+    """Global average pooling written as a mean, a squeeze/unsqueeze pair and a sequence mean over time."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.proj = nn.Conv1d(1, 4, 3, padding=1)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        y = self.conv(x).mean(dim=(2, 3))               # [B, 8]
+        y = self.proj(y.unsqueeze(1))                   # [B, 4, 8]
+        y = y.permute(0, 2, 1).mean(1)                  # [B, 4]: the mean over the 8 steps
+        return self.fc(y).unsqueeze(-1).squeeze(-1)

@@ -354,3 +354,24 @@ def test_alexnet_opens_wrapped_fitted_and_readable_with_no_link_across_a_card(wi
         link = window.scene.link_item(s, t)
         assert link._blockers(link.path()) == [], (s, t)
     assert not window.doc.modified                      # laid out on opening, not an edit
+
+
+def test_the_minimap_moves_off_a_block_just_placed_under_it(window, qtbot):
+    view = window.view
+    view.reset_zoom()
+    view.centerOn(window.scene.block_rect("conv1").center())
+    qtbot.wait(20)
+    assert view.minimap.isVisible()
+    corner = view.minimap.geometry().center()
+    at = view.mapToScene(corner - view.viewport().pos())
+    window.scene.select_ids([])
+    window.canvas_edits.quick_add("ReLU", (at.x(), at.y()), [])
+    new = window.scene.selected_ids()[0]
+
+    def clear():
+        card = view.mapFromScene(window.scene.block_rect(new)).boundingRect().translated(view.viewport().pos())
+        return view.minimap.isVisible() and not view.minimap.geometry().intersects(card)
+    qtbot.waitUntil(clear, timeout=3000)
+    window.view.set_minimap_enabled(False)
+    qtbot.wait(20)
+    assert not view.minimap.isVisible()

@@ -91,7 +91,7 @@ def test_weights_of_another_network_are_refused_with_a_reason(tmp_path, capsys):
                      str(tmp_path / "ckpt.pt")])
     assert code == 2 and not (tmp_path / "m.py").exists() and not (tmp_path / "m.weights.pt").exists()
     err = capsys.readouterr().err
-    assert "do not fit this network" in err and "missing c1.weight" in err and "unexpected conv1.weight" in err
+    assert "do not fit this network" in err and "missing: 'c1.weight'" in err and "unexpected: 'conv1.weight'" in err
     (tmp_path / "junk.pt").write_text("not a checkpoint")
     assert cli.main(["export", str(EXAMPLES / "lenet5.json"), "-o", str(tmp_path / "m.py"), "--weights",
                      str(tmp_path / "junk.pt")]) == 2

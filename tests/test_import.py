@@ -29,6 +29,7 @@ REFERENCE = {            # name → (builder, input shape, dtype)
     "GRULast": (models.GRULast, (12, 8)),
     "TimeMajorLSTM": (models.TimeMajorLSTM, (7, 6)),
     "Branches": (models.Branches, (3, 8, 8)),
+    "GlobalMean": (models.GlobalMean, (3, 10, 10)),
 }
 
 

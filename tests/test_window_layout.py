@@ -121,8 +121,11 @@ def test_plots_in_the_dark_theme_have_a_dark_background(window, dark, qtbot):
         assert plot.backgroundBrush().color().lightness() < 60
         image = plot.grab().toImage()
         assert image.pixelColor(image.width() // 2, 4).lightness() < 80
+    legends = [i for p in plots for i in p.scene().items() if isinstance(i, pg.LegendItem)]
+    assert legends and all(i.brush().color().lightness() < 80 for i in legends)     # legends too
     window.set_theme("light")
     assert all(p.backgroundBrush().color().lightness() > 200 for p in plots)
+    assert all(i.brush().color().lightness() > 200 for i in legends)
 
 
 def test_the_status_bar_tells_the_last_step_not_an_old_message(window):
@@ -140,8 +143,9 @@ def test_the_status_bar_tells_the_last_step_not_an_old_message(window):
 
 
 def test_run_progress_shows_in_the_status_bar(window):
-    window.training_controller.progress.emit({"epoch": 2, "epochs": 5, "step": 30, "steps": 100, "loss": 0.25})
-    assert window.run_status.text() == "Training: epoch 2 of 5, 30 %, loss 0.25"
+    window.training_controller.progress.emit({"epoch": 2, "epochs": 5, "global_step": 30, "total_steps": 100,
+                                              "loss": 0.25, "eta_s": 12.2})
+    assert window.run_status.text() == "Training: epoch 2 of 5, 30 %, 12 s left, loss 0.25"
     window.training_controller.finished.emit({})
     assert not window.run_status.isVisible()
 

@@ -110,6 +110,7 @@ class CodePanel(QWidget):
         self.copy_button.clicked.connect(self.copy)
         self.status = QLabel(self)
         self.status.setObjectName("code_status")
+        self.status.setWordWrap(True)          # a long status wraps instead of widening the side panels
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
         top.addWidget(self.copy_button)

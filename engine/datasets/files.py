@@ -125,8 +125,9 @@ def load_npz(path, inp: InputSpec) -> Dataset:
             raise DataError(f"{path.name}: {name} is a single value (a 0-d array), not one entry per sample; x must "
                             f"have the shape (N, ...) and y (N,).")
         if a.dtype.kind not in "biuf":
+            wanted = "float32 inputs" if name == "x" else "int64 class labels or float32 targets"
             raise DataError(f"{path.name}: {name} holds {dtype_text(a.dtype)}, which training cannot use; save {name} "
-                            f"as real numbers ({'float32 inputs' if name == 'x' else 'int64 class labels or float32 targets'}).")
+                            f"as real numbers ({wanted}).")
     if len(x) != len(y):
         raise DataError(f"{path.name}: x has {len(x):,} samples but y has {len(y):,}; they must match.")
     if len(x) == 0:

@@ -43,6 +43,8 @@ class QuickAdd(QFrame):
         self.list = QListWidget(self)
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.list.setUniformItemSizes(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(3)
@@ -56,14 +58,9 @@ class QuickAdd(QFrame):
 
     def open_at(self, pos: QPoint) -> None:
         """Show at `pos` (parent coordinates), kept inside the parent, with the field focused."""
+        self._at = pos
         self.field.clear()
         self._filter("")
-        row_h = max(self.list.sizeHintForRow(0), 18)
-        self.resize(240, self.field.sizeHint().height() + row_h * ROWS + 16)
-        area = self.parentWidget().rect()
-        x = min(max(pos.x(), 0), max(area.width() - self.width(), 0))
-        y = min(max(pos.y(), 0), max(area.height() - self.height(), 0))
-        self.move(x, y)
         self.show()
         self.raise_()
         self.field.setFocus(Qt.FocusReason.PopupFocusReason)
@@ -78,6 +75,19 @@ class QuickAdd(QFrame):
             self.list.addItem(item)
         if self.list.count():
             self.list.setCurrentRow(0)
+        self._fit()
+
+    def _fit(self) -> None:
+        """As tall as the matches (at most ROWS), beside the mouse and inside the canvas."""
+        row_h = max(self.list.sizeHintForRow(0), 18)
+        rows = min(max(self.list.count(), 1), ROWS)
+        self.list.setFixedHeight(row_h * rows + 6)
+        self.resize(300, self.field.sizeHint().height() + row_h * rows + 18)
+        area = self.parentWidget().rect()
+        pos = getattr(self, "_at", QPoint(0, 0))
+        x = min(max(pos.x() + 8, 0), max(area.width() - self.width(), 0))
+        y = min(max(pos.y() + 8, 0), max(area.height() - self.height(), 0))
+        self.move(x, y)
 
     def _pick(self, item=None) -> None:
         item = item or self.list.currentItem()

@@ -52,6 +52,7 @@ class NetworkView(QGraphicsView):
         self.minimap.hide()
         self._minimap_key = None
         self.minimap_enabled = True
+        self._minimap_top = False       # moved to the top corner when it would cover what is being edited
         self._minimap_ducked = False    # hidden while something is dragged under it
         self._edge = EdgeScroller(self)
         self.zoom_button = QToolButton(self)
@@ -278,7 +279,21 @@ class NetworkView(QGraphicsView):
 
     def _place_minimap(self) -> None:
         area = self.viewport().geometry()
-        self.minimap.move(area.right() - self.minimap.width() - 10, area.bottom() - self.minimap.height() - 10)
+        y = area.top() + 10 if self._minimap_top else area.bottom() - self.minimap.height() - 10
+        self.minimap.move(area.right() - self.minimap.width() - 10, y)
+
+    def keep_clear(self, scene_rect=None) -> None:
+        """Move the minimap to the other corner when it covers `scene_rect` (a block just placed or selected;
+        remembered, so a minimap that appears later keeps clear of it too)."""
+        if scene_rect is not None:
+            self._clear_rect = scene_rect
+        rect = getattr(self, "_clear_rect", None)
+        if rect is None or not self.minimap.isVisible():
+            return
+        on_screen = self.mapFromScene(rect).boundingRect().translated(self.viewport().pos())
+        if self.minimap.geometry().adjusted(-12, -12, 12, 12).intersects(on_screen):
+            self._minimap_top = not self._minimap_top
+            self._place_minimap()
 
     def _refresh_minimap(self, *args) -> None:
         """Show the minimap when the network does not fit, and repaint it when what it shows (the
@@ -297,6 +312,7 @@ class NetworkView(QGraphicsView):
             self._place_minimap()
             self.minimap.setVisible(needed)
             self.minimap.raise_()
+            self.keep_clear()
         elif needed and key != self._minimap_key:
             self.minimap.update()
         self._minimap_key = key

@@ -19,6 +19,12 @@ def plot_colours() -> tuple[str, str]:
     return DARK if dark else LIGHT
 
 
+def legend_brush() -> tuple[int, int, int, int]:
+    """A legend's see-through background in the theme's plot colour."""
+    bg = pg.mkColor(plot_colours()[0])
+    return (bg.red(), bg.green(), bg.blue(), 210)
+
+
 def follow_theme() -> None:
     """Plots made from now on, and every plot on screen, in the theme's colours."""
     bg, fg = plot_colours()
@@ -34,6 +40,9 @@ def follow_theme() -> None:
             if isinstance(item, pg.AxisItem):
                 item.setPen(fg)
                 item.setTextPen(fg)
+            elif isinstance(item, pg.LegendItem):
+                item.setBrush(pg.mkBrush(legend_brush()))
+                item.setLabelTextColor(fg)
             elif isinstance(item, pg.LabelItem):
                 item.opts["color"] = fg
                 item.setText(item.text)

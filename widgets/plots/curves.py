@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QMessageBox,
 from engine.files import atomic_write_bytes, atomic_write_text
 
 from .. import folders
+from . import legend_brush
 from .common import Series, StickyRange, ema, info_label, set_title
 
 SMOOTHING = 0.1        # EMA weight of a new step's value
@@ -32,7 +33,7 @@ class CurvePanel:
         plot.setTitle(name)
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
-        self.legend = plot.addLegend(offset=legend_at, labelTextSize="8pt", brush=(255, 255, 255, 210))
+        self.legend = plot.addLegend(offset=legend_at, labelTextSize="8pt", brush=legend_brush())
         self.earlier = [plot.plot(pen=pg.mkPen(QColor(120, 120, 120, 90), width=1.5, style=Qt.PenStyle.DashLine))
                         for _ in range(MAX_EARLIER_RUNS)]
         self.raw_item = plot.plot(pen=pg.mkPen(QColor(31, 119, 180, 60), width=1))

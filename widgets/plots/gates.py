@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from . import legend_brush
 from .common import DIVERGING, RUN_COLOURS, SEQUENTIAL, escape, info_label, note_label, set_image, set_title
 
 ORDER = {"LSTM": "ifgoch", "GRU": "rznh", "RNN": "h"}
@@ -60,7 +61,7 @@ class GatesView(QWidget):
         self.graphics.addItem(self.tanh_bar, row=1, col=3)
         self.units_plot = self.graphics.addPlot(row=2, col=0, colspan=2, title="chosen units over time")
         self.units_plot.setLabel("bottom", "time step")
-        self.units_legend = self.units_plot.addLegend(offset=(5, 5), labelTextSize="8pt", brush=(255, 255, 255, 210))
+        self.units_legend = self.units_plot.addLegend(offset=(5, 5), labelTextSize="8pt", brush=legend_brush())
         self.unit_lines = [self.units_plot.plot(pen=pg.mkPen(c, width=1.5)) for c in RUN_COLOURS]
         self._legend_units = None
         self._tick_key = None

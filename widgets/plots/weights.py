@@ -6,6 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from . import legend_brush
+
 from .common import RUN_COLOURS, StickyRange, note_label, set_title
 
 
@@ -30,7 +32,7 @@ class WeightsView(QWidget):
         self.norm_plot = self.graphics.addPlot(row=0, col=1, title="gradient norm per layer (log)")
         self.norm_plot.setLogMode(y=True)
         self.norm_plot.setLabel("bottom", "step")
-        self.norm_plot.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=(255, 255, 255, 210))
+        self.norm_plot.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=legend_brush())
         self.norm_plot.setClipToView(True)
         self.dead_plot = self.graphics.addPlot(row=1, col=1, title="dead ReLUs: share of units never active on the probe batch")
         self.dead_plot.setYRange(0, 1)
