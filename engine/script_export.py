@@ -77,7 +77,7 @@ def _functions() -> dict[str, str]:
 def data_sources(dataset: str) -> list[str]:
     """The engine's own code the script needs for its data: the Dataset it returns and the generator."""
     parts = [_segments(DATASETS / "base.py", BASE)[n] for n in BASE]
-    for file, names in DATA_CODE.get(dataset, ()):
+    for file, names in DATA_CODE.get(dataset, []) + ([] if dataset == "text" else DATA_CODE["text"]):
         seg = _segments(DATASETS / file, names)
         parts += [seg[n] for n in names]
     return parts
