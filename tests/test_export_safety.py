@@ -137,7 +137,7 @@ def test_ids_that_python_normalises_to_one_name_stay_two_blocks(ids):
 NASTY_IDS = ["1", "123", "__class__", "__init__", "forward", "training", "parameters", "_modules", "state_dict",
              "self", "self_", "torch", "nn", "F", "Net", "NAME", "SOURCE", "Path", "WEIGHTS", "load_trained",
              "Reshape", "Add", "Concat", "print", "super", "len", "None", "True", "class", "match", "case", "type",
-             "_", "__", "x" * 200, "x" * 199 + "y", "a b", "a.b", "a-b", "'", '"', "\\", "#", HOSTILE,
+             "_", "__", "x" * 200, "x" * 5000, "x" * 5001, "a b", "a.b", "a-b", "'", '"', "\\", "#", HOSTILE,
              "\u00e9", "e\u0301", "卷积", "𝔘𝔫𝔦", "٣", "__debug__", "input_ids", "plan", "attr",
              "n_1", "_block", "block", "model", "y", "x_", "x"]
 
