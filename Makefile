@@ -22,6 +22,7 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/shapes.py
+	$(PY) benchmarks/load.py
 	$(PY) benchmarks/canvas.py
 	$(PY) benchmarks/train_overhead.py
 	$(PY) benchmarks/live_overhead.py

@@ -128,7 +128,7 @@ def _load(path: str):
     try:
         return engine.load_network(path)
     except engine.NetworkFileError as e:
-        sys.stderr.write(f"netwright: {e}\n")
+        sys.stderr.write(f"netwright: {_shown(str(e), None)}\n")
         return None
 
 
@@ -172,11 +172,16 @@ def check(path: str, as_json: bool = False, out=None, min_rf_share: float = 0.5)
     return OK if total["valid"] else NETWORK_ERRORS
 
 
-def _shown(text: str, limit: int = 200) -> str:
-    """A file's free text (the network's name) as a terminal may print it: control characters escaped
-    (no escape sequence from a file reaches the terminal), cut to `limit` characters."""
-    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text) if not text.isprintable() else text
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+ID_SHOWN = 60       # characters of an id the table shows
+
+
+def _shown(text: str, limit: int | None = 200) -> str:
+    """Text from a file (the name, ids inside messages) as a terminal may print it: control characters, line
+    breaks and invisible marks escaped (no escape sequence from a file reaches the terminal, a message stays
+    one line), cut to `limit` characters."""
+    from engine.graph import escaped
+    text = escaped(text)
+    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _count(n) -> str:
@@ -195,7 +200,7 @@ def format_table(net, results, total, fields=None) -> str:
         shape = fmt_shape(r.shape) if r.shape is not None else "—"
         formula = "; ".join(line for line in r.formula.splitlines() if line) if r.ok else ""
         rf = fields[nid].text() if fields.get(nid) else "—"
-        rows.append((nid, BLOCKS[node.type].label, shape, rf, _count(r.params if r.ok else None),
+        rows.append((_shown(nid, ID_SHOWN), BLOCKS[node.type].label, shape, rf, _count(r.params if r.ok else None),
                      _count(r.macs if r.ok else None), formula))
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(6)]
     right = (False, False, False, False, True, True)
@@ -207,11 +212,19 @@ def format_table(net, results, total, fields=None) -> str:
     if not results:
         return f"{_shown(net.name)}: no blocks. Add an Input block and connect the blocks of the network after it.\n"
     lines = [f"{_shown(net.name)}: {len(results)} blocks", "", line(head), "  ".join("-" * w for w in widths) + "  --------"]
+    long_ids = sorted((nid for nid in net.nodes if len(nid) > ID_SHOWN), key=len, reverse=True)
+
+    def message(text: str) -> str:        # one line, escaped, with long ids cut as in the table's first column
+        for nid in long_ids:
+            text = text.replace(nid, nid[:ID_SHOWN - 1] + "…")
+        return _shown(text, None)
+
     for row, (nid, r) in zip(rows, results.items()):
         lines.append(line(row))
         if r.error:
-            lines.append(f"    error: {r.error}")
-        lines += [f"    warning: {w}" for w in r.warnings + list(fields[nid].warnings if fields.get(nid) else ())]
+            lines.append(f"    error: {message(r.error)}")
+        lines += [f"    warning: {message(w)}"
+                  for w in r.warnings + list(fields[nid].warnings if fields.get(nid) else ())]
     mib = total["activation_bytes"] / 2 ** 20
     lines += ["", f"total: {total['total_params']:,} trainable parameters, {total['total_macs']:,} MACs and "
               f"{mib:.2f} MiB of activations per sample"]

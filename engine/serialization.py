@@ -74,17 +74,20 @@ def _check_depth(value, depth: int) -> None:
 
 
 def _text_problem(data) -> str | None:
-    """Where the file holds a lone surrogate (only reachable through a \\uD800-style escape)."""
-    stack = [data]
+    """Where the data holds a lone surrogate (in a file only reachable through a \\uD800-style escape), or
+    nesting deeper than MAX_DEPTH (a structure that holds itself, built in Python, included). Iterative."""
+    stack = [(data, 0)]
     while stack:
-        value = stack.pop()
-        if type(value) is dict:
-            for k, x in value.items():
-                stack.append(k)
-                stack.append(x)
-        elif type(value) is list:
-            stack.extend(value)
-        elif type(value) is str:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_DEPTH:
+                return f"The data nests arrays and objects more than {MAX_DEPTH} deep; no network file needs that."
+            for x in (value.items() if isinstance(value, dict) else value):
+                if isinstance(x, tuple):     # a key and its value
+                    stack.append((x[0], depth + 1))
+                    x = x[1]
+                stack.append((x, depth + 1))
+        elif isinstance(value, str):
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError as e:
@@ -110,6 +113,16 @@ def migrate(data: dict) -> dict:
 
 
 def network_from_dict(data) -> Network:
+    """A Network from plain data (parsed JSON, or built in Python): refused with a NetworkFileError for the
+    same reasons as a file, text that is not valid Unicode included."""
+    if isinstance(data, dict):
+        problem = _text_problem(data)
+        if problem:
+            raise NetworkFileError(problem)
+    return _from_dict(data)
+
+
+def _from_dict(data) -> Network:
     if not isinstance(data, dict):
         raise NetworkFileError("A network file must hold one JSON object, {…}.")
     if data.get("format") != FORMAT:
@@ -120,7 +133,7 @@ def network_from_dict(data) -> Network:
     if not isinstance(nodes, list) or not isinstance(edges, list):
         raise NetworkFileError("'nodes' and 'edges' must be lists.")
     name = data.get("name", "Untitled")
-    net = Network(name if isinstance(name, str) else str(name))
+    net = Network(name if isinstance(name, str) else excerpt(name, as_json=True))
     net.extra = {k: v for k, v in data.items() if k not in TOP_KEYS}
     _check_depth(net.extra, 1)
     if "training" in net.extra:          # the run the network is meant for (spec §1), checked like the rest
@@ -142,7 +155,7 @@ def network_from_dict(data) -> Network:
                 raise NetworkFileError(f"Edge {i + 1} ({excerpt(source)} → {excerpt(target)}) names a block "
                                        f"{excerpt(end)} that is not in the file.")
         if (source, target) in links:
-            raise NetworkFileError(f"Edge {i + 1}: '{source}' already feeds '{target}'. Each link may "
+            raise NetworkFileError(f"Edge {i + 1}: {excerpt(source)} already feeds {excerpt(target)}. Each link may "
                                    "appear once.")
         links.add((source, target))
         # A cycle, a self-loop, a link into an Input or a second input to a one-input block is kept as the
@@ -161,22 +174,22 @@ def _add_node(net: Network, nd, i: int) -> None:
     if problem:
         raise NetworkFileError(f"Node {i + 1} ({excerpt(nid)}): {problem}.")
     if nid in net.nodes:
-        raise NetworkFileError(f"Two blocks have the id '{nid}'; ids must be unique.")
+        raise NetworkFileError(f"Two blocks have the id {excerpt(nid)}; ids must be unique.")
     if not isinstance(typ, str) or typ not in BLOCKS:
-        raise NetworkFileError(f"Block '{nid}' has unknown type {excerpt(typ)}. Known types: "
+        raise NetworkFileError(f"Block {excerpt(nid)} has unknown type {excerpt(typ)}. Known types: "
                                f"{', '.join(sorted(BLOCKS))}.")
     params = nd.get("params", {})
     if params is None:
         params = {}
     if not isinstance(params, dict):
-        raise NetworkFileError(f"Block '{nid}': 'params' must be an object, not {type(params).__name__}.")
+        raise NetworkFileError(f"Block {excerpt(nid)}: 'params' must be an object, not {type(params).__name__}.")
     # Parameter values are not judged here: a value of the wrong type or out of bounds is an error on the
     # block (shape inference names it; `check` exits 1), so the app still opens the file and shows it there.
     pos = nd.get("position")
     if pos is not None and not (isinstance(pos, list) and len(pos) == 2
                                 and all(isinstance(c, (int, float)) and not isinstance(c, bool)
                                         and -MAX_COORDINATE <= c <= MAX_COORDINATE for c in pos)):
-        raise NetworkFileError(f"Block '{nid}': 'position' must be [x, y] with coordinates within ±1e9, not "
+        raise NetworkFileError(f"Block {excerpt(nid)}: 'position' must be [x, y] with coordinates within ±1e9, not "
                                f"{excerpt(pos, as_json=True)}.")
     extra = {k: v for k, v in nd.items() if k not in NODE_KEYS}
     if params or extra:
@@ -215,15 +228,25 @@ def parse(text: str):
     except RecursionError:
         raise NetworkFileError(f"The file nests arrays and objects too deeply to read (no network file needs "
                                f"more than {MAX_DEPTH} levels).") from None
-    if _SURROGATE_ESCAPE.search(text):
+    if _SURROGATE_ESCAPE.search(text) or not _encodes(text):      # only then can a lone surrogate be there
         problem = _text_problem(data)
         if problem:
             raise NetworkFileError(problem)
     return data
 
 
+def _encodes(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def loads(text: str) -> Network:
-    return network_from_dict(parse(text))
+    return _from_dict(parse(text))      # parse() has checked the text
 
 
 def load_network(path) -> Network:

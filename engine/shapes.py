@@ -15,7 +15,7 @@ from .blocks.spec import FLOAT, INT, INT_OR_PAIR, PADDING
 
 PLAIN_NUMBER_OK = {INT: (int,), INT_OR_PAIR: (int,), PADDING: (int,), FLOAT: (int, float)}
 from . import sizes
-from .graph import Network
+from .graph import Network, id_warning
 
 _stamps = itertools.count(1)
 
@@ -198,6 +198,9 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
                 extra = _role_warnings(node, role, output)
                 if extra:
                     r = _with_warnings(r, extra)
+            odd_id = id_warning(nid)
+            if odd_id:
+                r = _with_warnings(r, [odd_id])
         if memo is not None:
             new_memo[nid] = (key, r)
         results[nid] = r

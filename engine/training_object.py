@@ -40,7 +40,7 @@ def training_problem(value) -> str | None:
             continue
         v = value[key]
         ok_type = isinstance(v, int) if kind == "int" else isinstance(v, (int, float))
-        if isinstance(v, bool) or not ok_type or (kind == "float" and not math.isfinite(v)):
+        if isinstance(v, bool) or not ok_type or (isinstance(v, float) and not math.isfinite(v)):
             return f"training.{key} must be {'a whole number' if kind == 'int' else 'a number'}, not {excerpt(v)}."
         if not low <= v <= high:
             return f"training.{key} is {excerpt(v)}, but it must be from {low:g} to {high:g}."

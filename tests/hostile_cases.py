@@ -103,8 +103,12 @@ def _text(rng: random.Random) -> bytes:
     if kind == 0:
         n = rng.choice([63, 64, 65, 200, 1000, 5000, 100_000])
         inner = "[" * n + "]" * n if rng.random() < 0.5 else '{"a":' * n + "1" + "}" * n
-        at = base.index('"edges"') if rng.random() < 0.5 else base.index('"nodes"')
-        text = base[:at] + f'"deep": {inner}, ' + base[at:]
+        where = rng.randrange(3)
+        if where == 2:                              # as the network's name, the one free top-level value
+            text = re.sub(r'"name": "[^"]*"', lambda m: f'"name": {inner}', base, count=1)
+        else:
+            at = base.index('"edges"' if where else '"nodes"')
+            text = base[:at] + f'"deep": {inner}, ' + base[at:]
     elif kind == 1:
         text = base.replace(": 1,", ": " + "9" * rng.choice([19, 400, 4300, 4301, 20_000]) + ",", 1)
     elif kind == 2:

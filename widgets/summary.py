@@ -3,7 +3,6 @@ activation memory; totals; and an estimate of the memory training needs for a ba
 against the chosen device."""
 from __future__ import annotations
 
-import os
 import sys
 
 from PySide6.QtCore import Qt, Signal
@@ -13,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame
 
 from engine import fmt_shape
 from engine.receptive import fields_for, num
+from engine.sizes import available_ram
 
 from .icons import block_icon
 
@@ -44,21 +44,6 @@ def training_memory(results: dict, batch: int, optimizer: str = "Adam") -> dict:
     state = OPTIMIZER_STATE.get(optimizer, 2) * weights
     return {"weights": weights, "gradients": weights, "optimizer": state, "activations": activations,
             "total": weights * 2 + state + activations}
-
-
-def available_ram() -> int | None:
-    """Bytes of memory available to a new process (Linux /proc/meminfo, else sysconf)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
 
 
 def devices() -> list[tuple[str, int | None]]:

@@ -282,10 +282,16 @@ class NetworkView(QGraphicsView):
         y = area.top() + 10 if self._minimap_top else area.bottom() - self.minimap.height() - 10
         self.minimap.move(area.right() - self.minimap.width() - 10, y)
 
-    def keep_clear(self, scene_rect) -> None:
-        """Move the minimap to the other corner when it covers `scene_rect` (a block just placed or selected)."""
-        on_screen = self.mapFromScene(scene_rect).boundingRect().translated(self.viewport().pos())
-        if self.minimap.isVisible() and self.minimap.geometry().adjusted(-12, -12, 12, 12).intersects(on_screen):
+    def keep_clear(self, scene_rect=None) -> None:
+        """Move the minimap to the other corner when it covers `scene_rect` (a block just placed or selected;
+        remembered, so a minimap that appears later keeps clear of it too)."""
+        if scene_rect is not None:
+            self._clear_rect = scene_rect
+        rect = getattr(self, "_clear_rect", None)
+        if rect is None or not self.minimap.isVisible():
+            return
+        on_screen = self.mapFromScene(rect).boundingRect().translated(self.viewport().pos())
+        if self.minimap.geometry().adjusted(-12, -12, 12, 12).intersects(on_screen):
             self._minimap_top = not self._minimap_top
             self._place_minimap()
 
@@ -306,6 +312,7 @@ class NetworkView(QGraphicsView):
             self._place_minimap()
             self.minimap.setVisible(needed)
             self.minimap.raise_()
+            self.keep_clear()
         elif needed and key != self._minimap_key:
             self.minimap.update()
         self._minimap_key = key
