@@ -79,16 +79,16 @@ def paste_plan(net, data: dict, offset=OFFSET) -> tuple[list[dict], list[tuple[s
         if not isinstance(old, str) or not old:
             raise GraphError(f"block {i} on the clipboard has the id {short(old)}, not a name.")
         if old in rename:
-            raise GraphError(f"two blocks on the clipboard have the id '{short(old)}'.")
+            raise GraphError(f"two blocks on the clipboard have the id {short(old)}.")
         if not isinstance(typ, str) or typ not in BLOCKS:
-            raise GraphError(f"block '{short(old)}' has the unknown type {short(typ)}.")
+            raise GraphError(f"block {short(old)} has the unknown type {short(typ)}.")
         pos = n.get("position")
         if pos is not None:
             x, y = checked_position(old, pos)
             pos = (x + offset[0], y + offset[1])
         extra = n.get("extra")
         if extra is not None and not isinstance(extra, dict):
-            raise GraphError(f"block '{short(old)}': its extra keys must be an object, not {short(extra)}.")
+            raise GraphError(f"block {short(old)}: its extra keys must be an object, not {short(extra)}.")
         new_id = _fresh_id(old, taken)
         taken.add(new_id)
         rename[old] = new_id

@@ -13,7 +13,6 @@ import copy
 from PySide6.QtGui import QUndoCommand
 
 import engine
-
 from engine import GraphError
 from engine.graph import Edge
 

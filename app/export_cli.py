@@ -36,17 +36,20 @@ def read_weights(net, weights: str) -> dict | None:
 
 
 def script(net, path: str, target: str) -> int:
-    from engine.export import ExportError
+    from engine.export import ExportCodeError, ExportError
     from engine.files import atomic_write_text
-    from engine.script_export import export_script
+    from engine.script_export import ScriptUnusable, export_script
     out = Path(target)
     if not _folder_ok(out):
         return UNUSABLE
     try:
         code = export_script(net, source=Path(path).name)
-    except ExportError as e:
+    except (ScriptUnusable, ExportCodeError) as e:
         sys.stderr.write(f"netwright: {e}\n")
-        return NETWORK_ERRORS if "has errors" in str(e) else UNUSABLE
+        return UNUSABLE
+    except ExportError as e:             # the network has errors
+        sys.stderr.write(f"netwright: {e}\n")
+        return NETWORK_ERRORS
     try:
         atomic_write_text(out, code)
     except OSError as e:
@@ -58,7 +61,7 @@ def script(net, path: str, target: str) -> int:
 
 def onnx(net, target: str, weights: str | None) -> int:
     from engine.export import ExportError
-    from engine.onnx_export import MISSING, OnnxMissing, export_onnx, onnx_available
+    from engine.onnx_export import MISSING, OnnxMissing, OnnxUnsupported, export_onnx, onnx_available
     if not onnx_available():
         sys.stderr.write(f"netwright: {MISSING}\n")
         return UNUSABLE
@@ -72,12 +75,12 @@ def onnx(net, target: str, weights: str | None) -> int:
             return UNUSABLE
     try:
         export_onnx(net, out, state)
-    except OnnxMissing as e:
+    except (OnnxMissing, OnnxUnsupported) as e:
         sys.stderr.write(f"netwright: {e}\n")
         return UNUSABLE
-    except ExportError as e:
+    except ExportError as e:             # the network has errors
         sys.stderr.write(f"netwright: {e}\n")
-        return NETWORK_ERRORS if "has errors" in str(e) else UNUSABLE
+        return NETWORK_ERRORS
     except OSError as e:
         sys.stderr.write(f"netwright: cannot write {out}: {e.strerror or e}.\n")
         return UNUSABLE

@@ -76,7 +76,7 @@ def step_through(window, node_id: str) -> None:
     elif len(windows) == 2:
         pad = pair(padding, 2)
     learn = learn_window(window)
-    learn.stepper.configure(spec.arithmetic, k, pad, s, d)
+    learn.stepper.configure(spec.arithmetic, k, pad, s, d, one_row=len(windows) == 1)
     learn.show_stepper()
     window.show_status(f"The stepper has {spec.label} '{node_id}''s settings on a small grid.")
 

@@ -19,7 +19,8 @@ SHORT = 60      # characters of a value a message quotes at most
 
 
 def short(value) -> str:
-    """A value as a message quotes it: its repr, cut to SHORT characters (a hostile value can be huge)."""
+    """A value as a message quotes it: its repr ('c1', [1, 2]), cut to SHORT characters (a hostile
+    value can be huge); control characters and lone surrogates come out escaped."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
         return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
     try:
@@ -53,14 +54,14 @@ def checked_blocks(blocks: list[dict], typed: bool = False) -> list[dict]:
         if not isinstance(nid, str) or not nid:
             raise GraphError(f"A block id must be a non-empty string, not {short(nid)}.")
         if nid in mini.nodes:
-            raise GraphError(f"Two blocks have the id '{short(nid)}'; ids must be unique.")
+            raise GraphError(f"Two blocks have the id {short(nid)}; ids must be unique.")
         params = {} if params is None else params
         extra = {} if extra is None else extra
         if not isinstance(params, dict):
-            raise GraphError(f"Block '{short(nid)}': its parameters must be an object (name: value), not "
+            raise GraphError(f"Block {short(nid)}: its parameters must be an object (name: value), not "
                              f"{short(params)}.")
         if not isinstance(extra, dict):
-            raise GraphError(f"Block '{short(nid)}': its extra keys must be an object, not {short(extra)}.")
+            raise GraphError(f"Block {short(nid)}: its extra keys must be an object, not {short(extra)}.")
         position = b.get("position")
         if typed and isinstance(b.get("type"), str) and b["type"] in BLOCKS:
             for name, value in params.items():
@@ -85,7 +86,7 @@ def checked_position(node_id: str, xy) -> tuple:
     """[x, y] or (x, y) of finite numbers, as a tuple; GraphError otherwise."""
     if isinstance(xy, (list, tuple)) and len(xy) == 2 and all(_finite_number(c) for c in xy):
         return (xy[0], xy[1])
-    raise GraphError(f"Block '{short(node_id)}': a position must be two finite numbers [x, y], not {short(xy)}.")
+    raise GraphError(f"Block {short(node_id)}: a position must be two finite numbers [x, y], not {short(xy)}.")
 
 
 def checked_values(node, values: dict) -> dict:

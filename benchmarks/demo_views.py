@@ -44,6 +44,12 @@ class ChildRun(QObject):
         self.timer.timeout.connect(self.poll)
         self.frames = 0
         self.done = False
+        from engine.run_model import RunModel
+        self.run = RunModel()            # what the live views mirror, fed as the app's controller feeds it
+        for signal, slot in ((self.started, self.run.on_started), (self.scalars, self.run.on_scalars),
+                             (self.epoch_finished, self.run.on_epoch), (self.frame, self.run.on_frame),
+                             (self.finished, self.run.on_finished)):
+            signal.connect(slot)
 
     def start(self) -> None:
         self.process.start()

@@ -159,7 +159,7 @@ def latency(seconds: float) -> None:
 
     def timed(name, fn):
         def wrapper(*args):
-            had_frame = views.pending is not None
+            had_frame = views._dirty        # the run model holds a frame not drawn yet
             t = time.perf_counter()
             fn(*args)
             ms = 1000 * (time.perf_counter() - t)

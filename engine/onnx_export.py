@@ -23,6 +23,10 @@ class OnnxMissing(ExportError):
     """The onnx package is not installed."""
 
 
+class OnnxUnsupported(ExportError):
+    """ONNX cannot express the network (an operator it lacks, or a checker complaint)."""
+
+
 def onnx_available() -> bool:
     import importlib.util
     return importlib.util.find_spec("onnx") is not None
@@ -58,5 +62,5 @@ def export_onnx(net: Network, path, state: dict | None = None) -> None:
         onnx.checker.check_model(onnx.load_from_string(buffer.getvalue()))
     except Exception as e:       # an operator ONNX cannot express, or a checker complaint: one sentence
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise ExportError(f"ONNX cannot express this network ({type(e).__name__}: {first[:300]}).") from None
+        raise OnnxUnsupported(f"ONNX cannot express this network ({type(e).__name__}: {first[:300]}).") from None
     atomic_write_bytes(Path(path), buffer.getvalue())

@@ -16,7 +16,7 @@ from .blocks.spec import KEEP, SOURCE, Window
 from .graph import Network
 
 AXES = {1: ("L",), 2: ("H", "W")}
-UNCHANGED = "unchanged: each output unit sees what its input unit sees"
+UNCHANGED = ("unchanged: each output unit sees what its input unit sees",)
 MIN_SHARE = 0.5     # the last spatial layer should see at least this share of the input along every axis
 
 
@@ -28,8 +28,25 @@ class Field:
     start: tuple
     source: str                              # the Input block the pixels belong to
     input_size: tuple                        # that input's spatial sizes
-    formula: tuple[str, ...] = ()            # the arithmetic with this block's numbers
+    notes: tuple[str, ...] = ()              # the arithmetic, where it is not a window's (sources, merges)
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    windows: tuple = field(default=(), compare=False, repr=False)      # the block's window per axis
+    previous: Field | None = field(default=None, compare=False, repr=False)   # its input's field
+
+    @property
+    def formula(self) -> tuple[str, ...]:
+        """The arithmetic with this block's numbers, one line per axis (written when asked: most fields of a
+        large network are never explained)."""
+        if not self.windows:
+            return self.notes
+        f = self.previous
+        lines = []
+        for a, w, r0, j0, s0, r1, j1, s1 in zip(f.axes, self.windows, f.size, f.jump, f.start, self.size, self.jump,
+                                                self.start):
+            k, d = w.k, w.d
+            lines.append(f"{a}: r = {_n(r0)} + ({k} − 1)·{d}·{_n(j0)} = {_n(r1)},  j = {_n(j0)}·{_n(w.s)} = {_n(j1)},  "
+                         f"start = {_n(s0)} + (({k} − 1)·{d}/2 − {_n(w.p)})·{_n(j0)} = {_n(s1)}")
+        return tuple(lines)
 
     @property
     def axes(self) -> tuple[str, ...]:
@@ -81,7 +98,7 @@ def receptive_fields(net: Network, results: dict, min_share: float = MIN_SHARE) 
     if min_share > 0:
         output = net.output_node()
         for nid, f in list(fields.items()):
-            if f is None or net.nodes[nid].spec.receptive == SOURCE:
+            if f is None or f.source == nid:        # the Input itself: its pixels are what is read, not a layer
                 continue
             users = net.outputs_of(nid)
             if users:       # the last spatial layer before a decision on a vector (not a sequence read in turn)
@@ -107,7 +124,8 @@ def _share_warning(net, nid, f: Field, users: bool, short: list[str], min_share:
 
 
 def _with_warning(f: Field, text: str) -> Field:
-    return Field(f.size, f.jump, f.start, f.source, f.input_size, f.formula, f.warnings + (text,))
+    return Field(f.size, f.jump, f.start, f.source, f.input_size, f.notes, f.warnings + (text,), f.windows,
+                 f.previous)
 
 
 def _field(net: Network, nid: str, results: dict, fields: dict) -> Field | None:
@@ -137,28 +155,25 @@ def _field(net: Network, nid: str, results: dict, fields: dict) -> Field | None:
         if len(ins) > 1:
             return _union(net, nid, ins)
         f = ins[0]
-        return Field(f.size, f.jump, f.start, f.source, f.input_size, (UNCHANGED,))
+        return Field(f.size, f.jump, f.start, f.source, f.input_size, UNCHANGED)
     f = ins[0]
     windows: tuple[Window, ...] = tuple(rule)
     if len(windows) != len(f.size) or len(r.shape) != len(windows) + 1:
         return None
-    size, jump, start, formula = [], [], [], []
-    for a, w, r0, j0, s0 in zip(f.axes, windows, f.size, f.jump, f.start):
-        k, s, p, d = w.k, w.s, w.p, w.d
-        r1 = r0 + (k - 1) * d * j0
-        j1 = j0 * s
-        s1 = s0 + (Fraction((k - 1) * d, 2) - p) * j0
-        size.append(_exact(r1))
-        jump.append(_exact(j1))
-        start.append(_exact(s1))
-        dd = f"·{d}"
-        formula.append(f"{a}: r = {_n(r0)} + ({k} − 1){dd}·{_n(j0)} = {_n(r1)},  j = {_n(j0)}·{_n(s)} = {_n(j1)},  "
-                       f"start = {_n(s0)} + (({k} − 1){dd}/2 − {_n(p)})·{_n(j0)} = {_n(s1)}")
-    return Field(tuple(size), tuple(jump), tuple(start), f.source, f.input_size, tuple(formula))
+    size, jump, start = [], [], []
+    for w, r0, j0, s0 in zip(windows, f.size, f.jump, f.start):
+        span = (w.k - 1) * w.d                  # twice the distance from a window's first tap to its centre
+        size.append(_exact(r0 + span * j0))
+        jump.append(_exact(j0 * w.s))
+        centre = span // 2 if span % 2 == 0 else Fraction(span, 2)
+        start.append(_exact(s0 + (centre - w.p) * j0))
+    return Field(tuple(size), tuple(jump), tuple(start), f.source, f.input_size, (), (), windows, f)
 
 
 def _exact(v):
-    v = Fraction(v)
+    """An int stays an int; a Fraction that is whole becomes one."""
+    if type(v) is int:
+        return v
     return int(v) if v.denominator == 1 else v
 
 

@@ -15,6 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from .export import ExportError, export_code
+
+
+class ScriptUnusable(ExportError):
+    """The script cannot be made for this network's data or inputs (not an error of the network)."""
 from .graph import Network
 from .shapes import infer_shapes
 
@@ -77,7 +81,7 @@ def _functions() -> dict[str, str]:
 def data_sources(dataset: str) -> list[str]:
     """The engine's own code the script needs for its data: the Dataset it returns and the generator."""
     parts = [_segments(DATASETS / "base.py", BASE)[n] for n in BASE]
-    for file, names in DATA_CODE.get(dataset, ()):
+    for file, names in DATA_CODE.get(dataset, []) + ([] if dataset == "text" else DATA_CODE["text"]):
         seg = _segments(DATASETS / file, names)
         parts += [seg[n] for n in names]
     return parts
@@ -110,7 +114,7 @@ def _dataset(net: Network, spec: str) -> tuple[str, str | None]:
         try:
             maker(input_spec(net), n=4, seed=0)       # the engine's own check of the Input's shape
         except DataError as e:
-            raise ExportError(str(e)) from None
+            raise ScriptUnusable(str(e)) from None
         return name, None
     if name in FOLDER_SETS:
         return name, None
@@ -119,7 +123,7 @@ def _dataset(net: Network, spec: str) -> tuple[str, str | None]:
     if name.startswith(FILE_KINDS):
         kind, _, path = spec.partition(":")
         return kind.lower(), path or None
-    raise ExportError(f"The training script generates shapes, sine, recall and waves, and reads mnist and "
+    raise ScriptUnusable(f"The training script generates shapes, sine, recall and waves, and reads mnist and "
                       f"fashion-mnist (IDX files), shakespeare and text:, npz: or csv: files; this network trains "
                       f"on {spec!r}. Choose one of those in the training settings to export a script.")
 
@@ -139,7 +143,7 @@ def export_script(net: Network, source: str | None = None) -> str:
     results = infer_shapes(net)
     inputs = net.input_nodes()
     if len(inputs) != 1:
-        raise ExportError(f"The training script feeds one Input, but this network has {len(inputs)}.")
+        raise ScriptUnusable(f"The training script feeds one Input, but this network has {len(inputs)}.")
     model = model_section(net)          # raises ExportError for a network with errors
     training = training_of(net)
     dataset, data_path = _dataset(net, training["dataset"])
@@ -161,8 +165,7 @@ def export_script(net: Network, source: str | None = None) -> str:
              '"""']
     lines += IMPORTS + ["", ""]
     lines += [model, "", ""]
-    lines += [f"NETWORK_NAME = {net.name or 'Untitled'!r}",
-              f"DATASET = {dataset!r}",
+    lines += [f"DATASET = {dataset!r}",
               f"DATA_PATH = {data_path!r}   # for data sets read from a file or folder; --data overrides it",
               f"INPUT_SHAPE = {tuple(inp.shape)!r}",
               f"INPUT_DTYPE = {inp.dtype!r}",
@@ -182,6 +185,6 @@ def export_script(net: Network, source: str | None = None) -> str:
     try:
         compile(script, "train.py", "exec")          # checked, never run here
     except SyntaxError as e:
-        raise ExportError(f"internal error: the training script does not compile ({e.msg}, line {e.lineno}); "
+        raise ScriptUnusable(f"internal error: the training script does not compile ({e.msg}, line {e.lineno}); "
                           "please report it with the network file.") from None
     return script

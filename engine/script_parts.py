@@ -59,27 +59,27 @@ def load_idx_folder(folder):
     raise SystemExit(f"{folder} holds no train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz (or t10k-).")
 
 
-def load_data(data_path):
+def load_data(data_path, dataset=DATASET):
     """x (N, *INPUT_SHAPE), y and the task of the data set: generated here, or read from data_path."""
     inp = InputSpec("input", tuple(INPUT_SHAPE), INPUT_DTYPE)
-    if GENERATE is not None:
+    if dataset == DATASET and GENERATE is not None:
         ds = GENERATE(inp, DEFAULT_SAMPLES, SETTINGS["seed"])
         return ds.x, ds.y, ds.task
     if data_path is None:
-        raise SystemExit(f"The data set {DATASET!r} is read from a file or folder: give it with --data PATH.")
-    if DATASET == "text":
+        raise SystemExit(f"The data set {dataset!r} is read from a file or folder: give it with --data PATH.")
+    if dataset == "text":
         ds = text_dataset(Path(data_path).read_text(encoding="utf-8"), Path(data_path).name, inp)
         return ds.x, ds.y, ds.task
-    if DATASET in IDX_NORM:
+    if dataset in IDX_NORM:
         x, y = load_idx_folder(data_path)
-        mean, std = IDX_NORM[DATASET]
+        mean, std = IDX_NORM[dataset]
         x = x.astype(np.float32) / 255.0
         if len(INPUT_SHAPE) == 3:                     # [1, H, W]: smaller images are padded, centred
             _, h, w = INPUT_SHAPE
             top, left = (h - x.shape[1]) // 2, (w - x.shape[2]) // 2
             x = np.pad(x, ((0, 0), (top, h - x.shape[1] - top), (left, w - x.shape[2] - left)))[:, None]
         return (x - mean) / std, y, CLASSIFICATION
-    if DATASET == "npz":
+    if dataset == "npz":
         with np.load(data_path, allow_pickle=False) as d:
             x, y = d["x"], d["y"]
         x = x.astype(np.int64) if INPUT_DTYPE == "int64" else (
@@ -173,6 +173,9 @@ def parse_args(argv=None):
                    help="the batch over all processes (each of N processes takes 1/N of it)")
     p.add_argument("--lr", type=float, default=SETTINGS["lr"])
     p.add_argument("--data", default=DATA_PATH, help="the data file or folder (for data sets not generated here)")
+    p.add_argument("--dataset", default=DATASET, choices=sorted({DATASET, "mnist", "fashion-mnist", "npz", "csv", "text"}),
+                   help=f"the data set (default {DATASET}); mnist and fashion-mnist read a folder of IDX files, npz, "
+                        "csv and text a file, all given with --data")
     p.add_argument("--out", default="run", help="folder for checkpoint.pt and metrics.csv (resumed from)")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many optimizer steps (0: no limit)")
@@ -221,7 +224,7 @@ def main(argv=None):
     out = Path(args.out)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
-    x, y, task = load_data(args.data)
+    x, y, task = load_data(args.data, args.dataset)
     train_idx, val_idx = split(len(x), SETTINGS["val_split"], seed)
     x, y = torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(np.ascontiguousarray(y))
     train_x, train_y, val_x, val_y = x[train_idx], y[train_idx], x[val_idx], y[val_idx]

@@ -375,3 +375,17 @@ def test_the_minimap_moves_off_a_block_just_placed_under_it(window, qtbot):
     window.view.set_minimap_enabled(False)
     qtbot.wait(20)
     assert not view.minimap.isVisible()
+
+
+def test_card_titles_never_cut_the_block_type(qtbot):
+    net = engine.Network()
+    net.add_node("Input", {"shape": [3, 16, 16]}, "input")
+    for name in ("AdaptiveMaxPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Linear", "MaxPool2d"):
+        nid = net.add_node(name, {"output_size": 1} if name.startswith("Adaptive") else
+                           {"out_features": 4} if name == "Linear" else
+                           {"kernel_size": 2} if name == "MaxPool2d" else {}, f"{name.lower()}_block")
+        net.connect("input", nid) if name != "Linear" else None
+    scene = NetworkScene(net, direction="lr")
+    for nid, node in net.nodes.items():
+        item = scene.block_item(nid)
+        assert item.kind_text == node.spec.label, (item.kind_text, node.spec.label)

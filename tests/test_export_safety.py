@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import torch
 
 import engine
@@ -61,7 +63,7 @@ def same_output(data) -> None:
         assert torch.equal(exported(*xs), model(*xs))
 
 
-def test_an_id_with_triple_quotes_and_a_newline_runs_nothing(tmp_path, monkeypatch):
+def test_an_id_or_a_name_with_triple_quotes_runs_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     data = chain([(HOSTILE, None, None), ("fc", "Linear", {"out_features": 2})], name=HOSTILE_NAME)
     data["description"] = HOSTILE_NAME
@@ -77,8 +79,9 @@ def test_an_id_with_triple_quotes_and_a_newline_runs_nothing(tmp_path, monkeypat
     # Nothing but the docstring, imports, constants, the helper classes and Net at the top level.
     kinds = {type(n).__name__ for n in tree.body}
     assert kinds <= {"Expr", "Import", "ImportFrom", "Assign", "ClassDef", "FunctionDef", "If"}
-    assert not any(isinstance(n, ast.Call) for n in ast.walk(ast.Module(body=[n for n in tree.body
-                                                                              if isinstance(n, ast.Expr)])))
+    assert [n for n in tree.body if isinstance(n, ast.Expr)] == tree.body[:1]        # the docstring alone
+    assigned = [n for n in tree.body if isinstance(n, ast.Assign)]
+    assert all(isinstance(n.value, ast.Constant) for n in assigned[:3])            # NAME, DESCRIPTION, SOURCE
     assert "os.system" not in ast.get_docstring(tree)
     literals = {c.value for c in ast.walk(tree) if isinstance(c, ast.Constant)}
     assert HOSTILE_NAME in literals and "x\"\"\".json" in literals            # kept, as literals
@@ -89,14 +92,24 @@ def test_an_id_with_triple_quotes_and_a_newline_runs_nothing(tmp_path, monkeypat
 
 
 def test_export_never_runs_the_file_it_wrote(tmp_path, monkeypatch):
-    calls = []
-    monkeypatch.setattr("builtins.exec", lambda *a, **k: calls.append(a))
+    import builtins
+    real_exec, ran = builtins.exec, []
+
+    def spy(code, *args, **kwargs):        # everything else that execs (dataclasses, …) still works
+        name = getattr(code, "co_filename", "")
+        if "class Net(nn.Module)" in str(code) or name.startswith("<export") or name.endswith("m.py"):
+            ran.append(code)
+        return real_exec(code, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "exec", spy)
     path = write(tmp_path, chain([("x", None, None), ("fc", "Linear", {"out_features": 2})]))
     torch.save({"model": engine.build_model(engine.network_from_dict(json.loads(path.read_text()))).state_dict()},
                tmp_path / "ck.pt")
     assert cli.main(["export", str(path), "-o", str(tmp_path / "m.py"), "--weights", str(tmp_path / "ck.pt")]) == 0
-    assert calls == []
-    assert "exec(" not in (ROOT / "engine" / "export.py").read_text()
+    assert ran == [] and "m" not in sys.modules
+    for source in (ROOT / "engine" / "export.py", ROOT / "app" / "cli.py"):
+        text = source.read_text(encoding="utf-8")
+        assert "exec(" not in text and "import_module" not in text and "spec_from_file_location" not in text
 
 
 def test_an_input_self_and_a_relu_self_underscore_keep_their_meaning():
@@ -124,7 +137,7 @@ def test_ids_that_python_normalises_to_one_name_stay_two_blocks(ids):
 NASTY_IDS = ["1", "123", "__class__", "__init__", "forward", "training", "parameters", "_modules", "state_dict",
              "self", "self_", "torch", "nn", "F", "Net", "NAME", "SOURCE", "Path", "WEIGHTS", "load_trained",
              "Reshape", "Add", "Concat", "print", "super", "len", "None", "True", "class", "match", "case", "type",
-             "_", "__", "x" * 200, "x" * 199 + "y", "a b", "a.b", "a-b", "'", '"', "\\", "#", HOSTILE,
+             "_", "__", "x" * 200, "x" * 5000, "x" * 5001, "a b", "a.b", "a-b", "'", '"', "\\", "#", HOSTILE,
              "\u00e9", "e\u0301", "卷积", "𝔘𝔫𝔦", "٣", "__debug__", "input_ids", "plan", "attr",
              "n_1", "_block", "block", "model", "y", "x_", "x"]
 
@@ -157,3 +170,28 @@ def test_code_that_does_not_compile_is_refused_with_a_reason(tmp_path, capsys, m
     captured = capsys.readouterr()
     assert "does not compile" in captured.err and "wrote" not in captured.out
     assert not out.exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(min_size=1, max_size=30), st.sampled_from(NASTY_IDS)), min_size=1, max_size=12,
+                unique=True))
+def test_any_ids_become_distinct_identifiers_that_python_reads_back_unchanged(ids):
+    import builtins
+    import keyword
+    import unicodedata
+
+    from torch import nn
+
+    from engine.build import attribute_name
+    from engine.export import FILE_NAMES, variable_names
+    taken: set[str] = set()
+    attr = {nid: attribute_name(nid, taken) for nid in ids}
+    var = variable_names(attr)
+    module = nn.Module()
+    assert len(set(attr.values())) == len(ids) and len(set(var.values())) == len(ids)
+    for name in attr.values():
+        assert name.isidentifier() and unicodedata.normalize("NFKC", name) == name, repr(name)
+        assert not keyword.iskeyword(name) and not name.startswith("_") and not hasattr(module, name)
+    forbidden = set(dir(builtins)) | set(keyword.kwlist) | set(keyword.softkwlist) | {"self", *FILE_NAMES}
+    assert not forbidden & set(var.values())
+    assert all(unicodedata.normalize("NFKC", v) == v and v.isidentifier() for v in var.values())

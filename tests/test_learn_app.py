@@ -91,3 +91,14 @@ def test_a_patch_of_the_probe_image_is_offered_as_the_steppers_input(window, mon
     grid = s.input_grid.values()
     assert len(grid) == 6 and len(grid[0]) == 6 and grid[0][0] == 0 and grid[-1][-1] == 9
     assert s.stepper.out_shape == (4, 4)
+
+
+def test_a_1d_block_is_stepped_through_on_one_row(window):
+    from test_app import EXAMPLES
+    assert window.files.open_path(EXAMPLES / "conv1d_signal.json", ask=False)
+    window.select_block("conv1")
+    window.explain.anchorClicked.emit(QUrl(STEP_URL))
+    s = window.learn_window.stepper
+    k = window.doc.network.nodes["conv1"].params["kernel_size"]
+    assert s.input_grid.rowCount() == 1 and s.window_rows.value() == 1 and s.window_cols.value() == k
+    assert s.stepper.out_shape[0] == 1

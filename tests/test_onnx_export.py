@@ -68,3 +68,12 @@ def test_weights_of_another_network_are_refused(tmp_path, capsys):
     code = cli.main(["export", str(EXAMPLES / "lenet5.json"), "--onnx", str(tmp_path / "m.onnx"),
                      "--weights", str(tmp_path / "other.pt")])
     assert code == 2 and "do not fit" in capsys.readouterr().err
+
+
+def test_a_network_with_errors_is_exit_1_and_writes_nothing(tmp_path, capsys):
+    net = engine.load_network(EXAMPLES / "lenet5.json")
+    net.set_param(next(n for n in net.nodes if net.nodes[n].type == "Conv2d"), "kernel_size", 99)
+    engine.save_network(net, tmp_path / "broken.json")
+    for flag, target in (("--onnx", "m.onnx"), ("--script", "t.py")):
+        assert cli.main(["export", str(tmp_path / "broken.json"), flag, str(tmp_path / target)]) == 1
+        assert "has errors" in capsys.readouterr().err and not (tmp_path / target).exists()

@@ -157,3 +157,15 @@ def test_export_script_command(tmp_path, capsys, load_example):
     assert cli.main(["export", str(text_net), "--script", str(tmp_path / "u.py")]) == 2
     err = capsys.readouterr().err
     assert "folder:imgs" in err and "Traceback" not in err and not (tmp_path / "u.py").exists()
+
+
+def test_the_script_reads_other_data_given_on_its_command_line(tmp_path):
+    module = script_module(script_for(tmp_path))            # exported for 'shapes'
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", x=rng.integers(0, 256, (30, 8, 8)).astype(np.uint8), y=np.arange(30) % 10)
+    x, y, task = module.load_data(str(tmp_path / "d.npz"), "npz")
+    ds = load_dataset(f"npz:{tmp_path / 'd.npz'}", input_spec(engine.network_from_dict(TINY)))
+    assert np.allclose(x, ds.x) and np.array_equal(y, ds.y) and task == ds.task
+    with pytest.raises(SystemExit, match="--data PATH"):
+        module.load_data(None, "mnist")
+    assert module.parse_args(["--dataset", "mnist", "--data", "digits"]).dataset == "mnist"

@@ -64,6 +64,7 @@ def files(tmp_path_factory):
     (d / "semicolons.csv").write_text("1;2;3;4;0\n1;2;3;4;1\n")
     (d / "blank.csv").write_text("\n  \n")
     (d / "header.csv").write_text("a,b,c,d,label\n")
+    (d / "one_class.csv").write_text("1,2,3,4,0\n5,6,7,8,0\n")
     (d / "one_column.csv").write_text("1\n2\n")
     (d / "binary.csv").write_bytes(bytes(range(256)))
     (d / "latin1.txt").write_bytes("caf\xe9 ".encode("latin-1") * 50)
@@ -197,6 +198,8 @@ DATA_FAULTS = [
     ("csv:empty.csv", "empty.csv is empty"),
     ("csv:blank.csv", "blank.csv is empty"),
     ("csv:header.csv", "header.csv has a header line but no rows of data"),
+    ("csv:one_class.csv", "one_class.csv: all 2 samples have the label 0, so there is nothing to tell apart; "
+                          "classification needs at least two classes."),
     ("csv:one_column.csv", "one_column.csv has one column"),
     ("csv:binary.csv", "binary.csv is a binary file, not text"),
     ("csv:folder", "is a folder, but csv: reads a file"),

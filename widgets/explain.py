@@ -58,7 +58,7 @@ PICTURE_URL = "netwright-rf://unit"
 STEP_URL = "netwright-step://layer"
 
 
-def receptive_html(spec, field) -> str:
+def receptive_html(field) -> str:
     """The receptive field section: the three rules, this block's numbers, a picture of one unit's region."""
     if field is None:
         return ""
@@ -162,7 +162,7 @@ def explain_html(network, node_id: str | None, results: dict) -> str:
         parts.append(f"<p><a href='{STEP_URL}'>Step through this layer</a> in the Learn window: its window on a "
                      "small grid of numbers, one output cell at a time.</p>")
     if r is not None and r.ok:
-        parts.append(receptive_html(spec, fields_for(network, results).get(node_id)))
+        parts.append(receptive_html(fields_for(network, results).get(node_id)))
     return "".join(parts) + legend_html
 
 

@@ -201,9 +201,10 @@ def check_usable(ds: Dataset) -> None:
         import numpy as np
         labels = np.unique(ds.y)
         if len(labels) < 2:
+            hint = (" (if y holds measurements, save it as float values for regression)"
+                    if ds.name.lower().endswith(".npz") else "")
             raise DataError(f"{ds.name}: all {len(ds):,} samples have the label {labels[0]}, so there is nothing to "
-                            f"tell apart; classification needs at least two classes (if y holds measurements, "
-                            f"save it as float values for regression).")
+                            f"tell apart; classification needs at least two classes{hint}.")
 
 
 def preview(spec: str, inp: InputSpec, data_dir=None, n: int = 8, seed: int = 0) -> tuple[str, list, str]:

@@ -48,6 +48,7 @@ class Metrics:
             Fonts.ensure()
             cls.title, cls.kind = QFontMetricsF(Fonts.title), QFontMetricsF(Fonts.kind)
             cls.shape, cls.detail = QFontMetricsF(Fonts.shape), QFontMetricsF(Fonts.detail)
+            cls.kind_small = QFontMetricsF(Fonts.kind_small)
             cls._fits = {}
             cls._made = True
 
@@ -142,11 +143,16 @@ class BlockItem(QGraphicsItem):
         self.update()
 
     def _set_title(self) -> None:
-        inner = BLOCK_W - 2 * PAD - STRIPE_W       # the id comes first; the type takes what is left
-        kind_w = Metrics.kind.horizontalAdvance(self.spec.label)
-        title_w = min(Metrics.title.horizontalAdvance(self.node_id) + 1, max(inner - kind_w - 8, inner * 0.6))
-        self.title_text = Metrics.title.elidedText(self.node_id, Qt.TextElideMode.ElideRight, title_w)
-        self.kind_text = Metrics.kind.elidedText(self.spec.label, Qt.TextElideMode.ElideRight, inner - title_w - 8)
+        """The id and the type on the title line. The type is never cut: in a smaller font when both do not
+        fit, and then the id gives way (elided; the tooltip and the inspector have it whole)."""
+        inner = BLOCK_W - 2 * PAD - STRIPE_W
+        id_w = Metrics.title.horizontalAdvance(self.node_id) + 1
+        self.kind_font, metrics = Fonts.kind, Metrics.kind
+        if id_w + metrics.horizontalAdvance(self.spec.label) + 8 > inner:
+            self.kind_font, metrics = Fonts.kind_small, Metrics.kind_small
+        kind_w = min(metrics.horizontalAdvance(self.spec.label) + 1, inner * 0.7)
+        self.title_text = Metrics.title.elidedText(self.node_id, Qt.TextElideMode.ElideRight, inner - kind_w - 8)
+        self.kind_text = metrics.elidedText(self.spec.label, Qt.TextElideMode.ElideRight, kind_w)
 
     def set_result(self, result) -> bool:
         """Take a shape result; returns whether what the card shows changed (False: nothing to repaint).
@@ -353,7 +359,7 @@ class BlockItem(QGraphicsItem):
         painter.setPen(t.text)
         painter.drawText(QRectF(left, top, width, 16), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          self.title_text)
-        painter.setFont(Fonts.kind)
+        painter.setFont(self.kind_font)
         painter.setPen(t.muted)
         painter.drawText(QRectF(left, top, width, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          self.kind_text)

@@ -109,6 +109,7 @@ class Fonts:
             return
         cls.title = font(12, bold=True)
         cls.kind = font(11)
+        cls.kind_small = font(9)          # a long type beside an id (the type is never cut)
         cls.shape = font(14, bold=True)
         cls.detail = font(11)
         cls.link = font(10)

@@ -31,6 +31,8 @@ def tile_at(frame: dict, row: int, col: int):
         top, left = tr * (kh + 1), tc * (kw + 1)
         rgb = image[top:top + kh, left:left + kw]
         weights = (np.transpose(rgb, (2, 0, 1)) - 0.5) * 2.0 * float(frame["vmax"])
+        if not np.isfinite(weights).all():          # a run that diverged: nothing to apply
+            return None
         return (top, left, kh, kw), weights, f"filter {channel}"
     if not np.isfinite(image[row, col]):
         return None

@@ -9,32 +9,10 @@ from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
+                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from engine.stepper import (
-    AVG,
-    CONV,
-    FIFTH_ROW,
-    GRID,
-    KERNEL,
-    MAX,
-    TRANSPOSED,
-    StepError,
-    Stepper,
-)
+from engine.stepper import (AVG, CONV, FIFTH_ROW, GRID, KERNEL, MAX, TRANSPOSED, StepError, Stepper)
 
 MODES = [("Convolution", CONV), ("Max pooling", MAX), ("Average pooling", AVG),
          ("Transposed convolution", TRANSPOSED)]
@@ -168,23 +146,12 @@ class StepperPanel(QWidget):
         form = QFormLayout()
         form.addRow("Operation:", self.mode_box)
         form.addRow("Input:", self.preset_box)
-        size = QHBoxLayout()
-        size.addWidget(self.in_rows)
-        size.addWidget(QLabel("×"))
-        size.addWidget(self.in_cols)
-        form.addRow("Input size:", size)
-        pad = QHBoxLayout()
-        pad.addWidget(self.padding_box)
-        pad.addWidget(self.padding_number)
-        form.addRow("Padding:", pad)
+        form.addRow("Input size:", _row(self.in_rows, QLabel("×"), self.in_cols))
+        form.addRow("Padding:", _row(self.padding_box, self.padding_number))
         form.addRow("Stride:", self.stride_edit)
         form.addRow("Dilation:", self.dilation_edit)
         form.addRow("Output padding:", self.output_padding)
-        win = QHBoxLayout()
-        win.addWidget(self.window_rows)
-        win.addWidget(QLabel("×"))
-        win.addWidget(self.window_cols)
-        form.addRow("Kernel size:", win)
+        form.addRow("Kernel size:", _row(self.window_rows, QLabel("×"), self.window_cols))
         left = QVBoxLayout()
         left.addLayout(form)
         left.addWidget(QLabel("Input (edit any cell):"))
@@ -265,14 +232,15 @@ class StepperPanel(QWidget):
         if self.preset_box.findText("Probe image patch") < 0:
             self.preset_box.addItem("Probe image patch")
 
-    def configure(self, mode: str, kernel_size, padding, stride, dilation) -> None:
+    def configure(self, mode: str, kernel_size, padding, stride, dilation, one_row: bool = False) -> None:
         """The settings of a block ('Step through this layer'): the window size, padding, stride and dilation
-        per axis; the lecture grid (repeated where the window needs more room) as the input."""
+        per axis; the lecture grid (repeated where the window needs more room; its first row for a 1-D
+        block) as the input."""
         kh, kw = kernel_size
         dh, dw = dilation
         pads = padding
         need = [d * (k - 1) + 1 for k, d in ((kh, dh), (kw, dw))]
-        rows = min(MAX_SIDE, max(len(GRID), need[0] + 1))
+        rows = 1 if one_row else min(MAX_SIDE, max(len(GRID), need[0] + 1))
         cols = min(MAX_SIDE, max(len(GRID[0]), need[1] + 1))
         x = [[GRID[r % len(GRID)][c % len(GRID[0])] for c in range(cols)] for r in range(rows)]
         kernel = [[KERNEL[u % 3][v % 3] for v in range(kw)] for u in range(kh)]
@@ -398,6 +366,13 @@ class StepperPanel(QWidget):
         self.last_button.setEnabled(self.index < n - 1)
         self.play_button.setEnabled(n > 0)
         self.position.setText(f"step {self.index + 1} of {n}" if n else "")
+
+
+def _row(*widgets) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for w in widgets:
+        row.addWidget(w)
+    return row
 
 
 def _pair_text(v) -> str:
