@@ -383,6 +383,7 @@ class MainWindow(QMainWindow):
         self.inspector.follow(doc, s)
         self.explain.follow(doc, s)
         self.problems.counted.connect(self._title_problems)
+        self.problems.listed.connect(lambda: self._refresh_shape_status(doc.results))
         self.problems.follow(doc)
         self.summary.follow(doc)
         doc.results_changed.connect(self._refresh_shape_status)
@@ -420,8 +421,12 @@ class MainWindow(QMainWindow):
 
     def _refresh_shape_status(self, results: dict) -> None:
         errors = sum(1 for r in results.values() if r.error and not r.blocked)
-        from engine.receptive import fields_for
-        fields = fields_for(self.doc.network, results)       # the Problems list counts these too
+        from engine.receptive import cached_fields, fields_for
+        from widgets.follow import LARGE_NETWORK
+        # The receptive fields' warnings, as the Problems list counts them: on a large network once that list
+        # has caught up after a pause (it says so with `listed`), so an edit does not walk the network twice.
+        fields = (fields_for(self.doc.network, results) if len(results) <= LARGE_NETWORK
+                  else cached_fields(self.doc.network, results) or {})
         warnings = sum(len(r.warnings) for r in results.values()) + sum(
             len(f.warnings) for f in fields.values() if f is not None)
         params = sum(r.params or 0 for r in results.values())

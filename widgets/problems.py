@@ -29,6 +29,7 @@ class ProblemsPanel(QWidget):
     block_selected = Signal(str)
     fix_requested = Signal(str, object)      # node id, engine.Fix
     counted = Signal(int)                    # errors and warnings listed
+    listed = Signal()                        # the list shows the document's latest results
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -112,6 +113,7 @@ class ProblemsPanel(QWidget):
                 entries.append((nid, "warning", w, []))
         if self._listed and self._same(entries):
             self.entries = entries      # the same rows (an edit that changed shapes, no problem): the list stays
+            self.listed.emit()
             return
         self._listed = True
         selected = self.current()
@@ -136,6 +138,7 @@ class ProblemsPanel(QWidget):
             self.count.setText(f"{errors} error{'s' if errors != 1 else ''}, "
                                f"{warnings} warning{'s' if warnings != 1 else ''}")
         self._update_button()
+        self.listed.emit()
 
     def _same(self, entries: list) -> bool:
         """Whether `entries` would list exactly what is listed (a quick fix compared by its label)."""
