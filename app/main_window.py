@@ -420,7 +420,10 @@ class MainWindow(QMainWindow):
 
     def _refresh_shape_status(self, results: dict) -> None:
         errors = sum(1 for r in results.values() if r.error and not r.blocked)
-        warnings = sum(len(r.warnings) for r in results.values())
+        from engine.receptive import fields_for
+        fields = fields_for(self.doc.network, results)       # the Problems list counts these too
+        warnings = sum(len(r.warnings) for r in results.values()) + sum(
+            len(f.warnings) for f in fields.values() if f is not None)
         params = sum(r.params or 0 for r in results.values())
         if not results:
             text = "Empty network"

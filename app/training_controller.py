@@ -322,7 +322,19 @@ def install_training(window) -> TrainingController:
     def bring_data():                    # the network's `training` object selects its data and settings
         panel.apply_training(training_of(doc.network, folder()))
 
-    panel.training_changed.connect(lambda settings: set_training(doc.network, settings, folder()))
+    def choose(settings: dict):           # the user's choice: an undoable edit of the document (saved with it)
+        from types import SimpleNamespace
+
+        from .commands import SetTraining
+        probe = SimpleNamespace(extra=dict(doc.network.extra))
+        set_training(probe, settings, folder())
+        new = probe.extra.get("training")
+        if isinstance(new, dict) and new != doc.network.extra.get("training"):
+            doc.undo_stack.push(SetTraining(doc, new))
+
+    panel.training_changed.connect(choose)
+    doc.training_changed.connect(      # undo / redo of a choice: the panel shows it again
+        lambda: panel.apply_training(training_of(doc.network, folder()), changes_only=True))
     panel.set_network(doc.network)
     bring_data()
 

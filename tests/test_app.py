@@ -232,7 +232,28 @@ def test_selecting_a_problem_selects_its_block_and_the_fix_button_applies_the_fi
     problems.fix_button.click()
     assert window.doc.undo_stack.count() == steps + 1
     assert all(r.ok for r in window.doc.results.values())
-    assert "No problems" in problems.count.text()
+    assert [(e[0], e[1]) for e in problems.entries] == [("pool2", "warning")]     # only the receptive field's
+    assert problems.count.text() == "0 errors, 1 warning"
+
+
+def test_a_short_receptive_field_is_a_warning_in_the_problems_list_that_follows_the_document(window, qtbot):
+    problems = window.problems
+    (row, entry), = [(i, e) for i, e in enumerate(problems.entries) if "classifier's units see" in e[2]]
+    assert entry[:2] == ("pool2", "warning") and "10×10 of the 28×28 input" in entry[2]
+    assert problems.count.text() == "0 errors, 1 warning" and window.problems_dock.windowTitle() == "Problems (1)"
+    assert "1 warning" in window.shape_status.text()                 # the status bar counts it too
+    item = problems.list.item(row)
+    assert "10×10 of the 28×28 input" in item.text()
+    problems.list.scrollToItem(item)
+    qtbot.mouseClick(problems.list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=problems.list.visualItemRect(item).center())
+    assert window.scene.selected_ids() == ["pool2"]                  # clicking the row selects the block
+    assert window.editor.set_param("conv2", "kernel_size", 7) and window.editor.set_param("conv2", "padding", 3)
+    assert problems.entries == [] and "No problems" in problems.count.text()   # pool2 now sees 20×20
+    assert "0 warnings" in window.shape_status.text()
+    window.doc.undo_stack.undo()
+    window.doc.undo_stack.undo()
+    assert [e[2] for e in problems.entries] == [entry[2]]            # undo brings it back
 
 
 def test_the_summary_estimates_training_memory_for_a_batch(window):

@@ -1,4 +1,5 @@
-"""The problems list: every error and warning of the network, one row each, naming its block.
+"""The problems list: every error and warning of the network (the shape checks' and the receptive fields',
+engine.receptive), one row each, naming its block.
 Selecting a row asks to select the block; a problem with a quick fix offers it (button and
 context menu) through `fix_requested(node_id, fix)`."""
 from __future__ import annotations
@@ -102,6 +103,8 @@ class ProblemsPanel(QWidget):
         self.verified = True
 
     def _list(self, network, results: dict, verified: dict) -> None:
+        from engine.receptive import fields_for
+        fields = fields_for(network, results)     # receptive-field warnings (a short field, misaligned merges)
         order = network.topological_order()
         placed = set(order)
         ids = order + [n for n in network.nodes if n not in placed]
@@ -114,6 +117,9 @@ class ProblemsPanel(QWidget):
                 entries.append((nid, "error", r.error, list(verified.get(nid, []))))
             for w in r.warnings:
                 entries.append((nid, "warning", w, list(verified.get(nid, [])) if not r.error else []))
+            field = fields.get(nid)
+            for w in field.warnings if field is not None else ():
+                entries.append((nid, "warning", w, []))
         if self._listed and self._same(entries):
             self.entries = entries      # the same rows (an edit that changed shapes, no problem): the list stays
             return

@@ -318,28 +318,36 @@ class TrainingPanel(QWidget):
             self.message_label.setText("")       # a message about the last choice goes with it
         self.training_changed.emit(self.settings())
 
-    def apply_training(self, training: dict) -> None:
+    def apply_training(self, training: dict, changes_only: bool = False) -> None:
         """Select what a network's `training` object asks for (keys it leaves out take the defaults):
-        opening a network brings its data set with it."""
+        opening a network brings its data set with it. `changes_only` (an undo of a choice): touch only the
+        controls whose value differs, so a box being typed in keeps its text and cursor."""
         from engine.training_object import DEFAULTS
         t = dict(DEFAULTS, **training)
+        changed = False
         self._applying = True
         try:
             spec = t["dataset"]
-            if ":" in spec:
-                self.add_file_dataset(spec)
-            else:
-                index = self.dataset_combo.findData(spec)
-                self.dataset_combo.setCurrentIndex(index if index >= 0 else self.dataset_combo.findData("shapes"))
-            self.epochs.setValue(int(t["epochs"]))
-            self.batch_size.setValue(int(t["batch_size"]))
-            self.lr.setValue(float(t["lr"]))
-            self.optimizer.setCurrentText(t["optimizer"])
-            self.weight_decay.setValue(float(t["weight_decay"]))
-            self.val_split.setValue(float(t["val_split"]))
-            self.seed.setValue(int(t["seed"]))
+            if spec != self.dataset_spec() or self.dataset_combo.currentData() is None:
+                changed = True
+                if ":" in spec:
+                    self.add_file_dataset(spec)
+                else:
+                    index = self.dataset_combo.findData(spec)
+                    self.dataset_combo.setCurrentIndex(index if index >= 0 else self.dataset_combo.findData("shapes"))
+            for box, value in ((self.epochs, int(t["epochs"])), (self.batch_size, int(t["batch_size"])),
+                               (self.lr, float(t["lr"])), (self.weight_decay, float(t["weight_decay"])),
+                               (self.val_split, float(t["val_split"])), (self.seed, int(t["seed"]))):
+                if box.value() != value:
+                    box.setValue(value)
+                    changed = True
+            if self.optimizer.currentText() != t["optimizer"]:
+                self.optimizer.setCurrentText(t["optimizer"])
+                changed = True
         finally:
             self._applying = False
+        if changes_only and not changed:
+            return
         self.message_label.setText("")          # what was said about the last network's run or data
         self._fit_timer.start()
 
