@@ -222,12 +222,6 @@ def fields_for(net: Network, results: dict) -> dict[str, Field | None]:
     return fields
 
 
-def cached_fields(net: Network, results: dict) -> dict[str, Field | None] | None:
-    """What fields_for last computed, if it was for this network and these results; else None (nothing is
-    computed: for a count that may wait until a panel that follows a large network after a pause asks)."""
-    return _last[2] if _last[0] is net and _last[1] is results else None
-
-
 def field_table(net) -> dict[str, dict]:
     """Per block with spatial axes, its field as JSON plus the input's spatial size (for the live views,
     which draw a unit's region on the probe image). `net` a Network or its dict; {} for None."""

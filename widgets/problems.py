@@ -18,18 +18,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .follow import on_screen, when_shown
 from .icons import severity_icon
 
 NODE_ROLE = Qt.ItemDataRole.UserRole
 INDEX_ROLE = Qt.ItemDataRole.UserRole + 1
-VERIFY_DELAY_MS = 200       # quick fixes are tried on copies once typing pauses
+VERIFY_DELAY_MS = 200       # quick fixes are tried on copies once typing pauses, while the list is on screen
 
 
 class ProblemsPanel(QWidget):
     block_selected = Signal(str)
     fix_requested = Signal(str, object)      # node id, engine.Fix
     counted = Signal(int)                    # errors and warnings listed
-    listed = Signal()                        # the list shows the document's latest results
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -63,6 +63,7 @@ class ProblemsPanel(QWidget):
         self._last_fixes: dict = {}
         self._verify_timer = QTimer(self, singleShot=True, interval=VERIFY_DELAY_MS)
         self._verify_timer.timeout.connect(self._verify)
+        when_shown(self, self._shown)        # behind the Summary tab the fixes wait until the tab is raised
 
     def follow(self, doc) -> None:
         """Follow the document's problems from now on (a large network once typing pauses)."""
@@ -75,11 +76,19 @@ class ProblemsPanel(QWidget):
 
     def show_results(self, network, results: dict) -> None:
         """List the errors (not those caused only by a broken input) and warnings, inputs first; the quick
-        fixes follow once typing pauses, each tried on a copy first (engine.quick_fixes)."""
+        fixes follow once typing pauses, each tried on a copy first (engine.quick_fixes), while the list is
+        on screen (else when it comes on screen, or at once when a fix is asked for)."""
         self._network, self._results = network, results
         self.verified = False
         self._list(network, results, self._last_fixes)      # until they are tried again, the last ones
-        self._verify_timer.start()
+        if on_screen(self):
+            self._verify_timer.start()
+        else:
+            self._verify_timer.stop()
+
+    def _shown(self) -> None:
+        if not self.verified and self._network is not None:
+            self._verify_timer.start()
 
     def _verify(self) -> None:
         """Offer only the fixes that, applied to a copy, remove the problem and create no other."""
@@ -113,7 +122,6 @@ class ProblemsPanel(QWidget):
                 entries.append((nid, "warning", w, []))
         if self._listed and self._same(entries):
             self.entries = entries      # the same rows (an edit that changed shapes, no problem): the list stays
-            self.listed.emit()
             return
         self._listed = True
         selected = self.current()
@@ -138,7 +146,6 @@ class ProblemsPanel(QWidget):
             self.count.setText(f"{errors} error{'s' if errors != 1 else ''}, "
                                f"{warnings} warning{'s' if warnings != 1 else ''}")
         self._update_button()
-        self.listed.emit()
 
     def _same(self, entries: list) -> bool:
         """Whether `entries` would list exactly what is listed (a quick fix compared by its label)."""
