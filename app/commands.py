@@ -287,3 +287,58 @@ def apply_fix(doc, node_id: str, fix) -> QUndoCommand:
     if fix.kind == "set_params":
         return SetParams(doc, node_id, fix.params, text=f"fix: {fix.label.lower()}")
     raise ValueError(f"Unknown quick fix kind {fix.kind!r}.")
+
+
+TRAINING_EDIT_ID = 1002
+TRAINING_WORDS = {"dataset": "data set", "epochs": "epochs", "batch_size": "batch size", "lr": "learning rate",
+                  "optimizer": "optimizer", "weight_decay": "weight decay", "val_split": "validation share",
+                  "seed": "seed"}
+
+
+class SetTraining(QUndoCommand):
+    """Choose other data or training settings for the network: its `training` object is saved with it, so
+    this is an edit of the document like any other (closing asks to save it; undo brings the old choice
+    back, and the training panel follows `doc.training_changed`). Steps of one setting merge (a spin box
+    stepped from 5 to 9 is one undo step)."""
+
+    def __init__(self, doc, new: dict):
+        old = doc.network.extra.get("training")
+        self.doc = doc
+        self.before = copy.deepcopy(old) if isinstance(old, dict) else None
+        self.after = copy.deepcopy(new)
+        from engine.training_object import DEFAULTS     # a key the file left out has its default value
+        before, after = dict(DEFAULTS, **(self.before or {})), dict(DEFAULTS, **new)
+        self.keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        if len(self.keys) == 1:
+            key = self.keys[0]
+            value = self.after.get(key)
+            return f"set training {TRAINING_WORDS.get(key, key)} to {str(value)[:60]}"
+        return "change the training settings"
+
+    def id(self):
+        return TRAINING_EDIT_ID
+
+    def mergeWith(self, other) -> bool:
+        if not isinstance(other, SetTraining) or other.keys != self.keys or len(self.keys) != 1:
+            return False
+        self.after = copy.deepcopy(other.after)
+        self.setText(self._text())
+        if self.after == self.before:
+            self.setObsolete(True)
+        return True
+
+    def _set(self, value: dict | None) -> None:
+        if value is None:
+            self.doc.network.extra.pop("training", None)
+        else:
+            self.doc.network.extra["training"] = copy.deepcopy(value)
+        self.doc.training_changed.emit()
+
+    def redo(self):
+        self._set(self.after)
+
+    def undo(self):
+        self._set(self.before)

@@ -34,6 +34,7 @@ class Document(QObject):
     network_changed = Signal(object)        # engine.graph.Change
     path_changed = Signal(object)           # Path or None
     modified_changed = Signal(bool)
+    training_changed = Signal()             # the network's `training` object (data set, settings) changed
 
     def __init__(self, network: engine.Network | None = None, parent=None):
         super().__init__(parent)

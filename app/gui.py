@@ -46,6 +46,7 @@ def run(args: list[str]) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from .gc_pauses import settle
     from .settings import Settings
     from .theme import apply_theme
 
@@ -88,6 +89,7 @@ def run(args: list[str]) -> int:
                 panel = getattr(window, "training_panel", None)
                 if panel is not None:
                     panel.device.detect()
+                settle()        # start-up is done: later garbage collections skip what is alive now
         poll.timeout.connect(check)
         poll.start()
     # Open the network right after the first paint, so the window appears at once.

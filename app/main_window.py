@@ -15,7 +15,7 @@ from widgets import folders
 from widgets.action_icons import themed_icon
 from widgets.canvas import NetworkScene, NetworkView
 from widgets.explain import ExplainPanel
-from widgets.follow import LARGE_NETWORK  # noqa: F401  (blocks; above this the tables follow after a pause)
+from widgets.follow import LARGE_NETWORK, follow_document  # noqa: F401  (LARGE_NETWORK: tables follow after a pause)
 from widgets.inspector import Inspector
 from widgets.palette import BlockPalette
 from widgets.problems import ProblemsPanel
@@ -385,8 +385,9 @@ class MainWindow(QMainWindow):
         self.problems.counted.connect(self._title_problems)
         self.problems.follow(doc)
         self.summary.follow(doc)
-        doc.results_changed.connect(self._refresh_shape_status)
-        self._refresh_shape_status(doc.results)
+        self._field_warnings = 0          # the receptive fields' warnings: they walk the network, so on a
+        doc.results_changed.connect(self._refresh_shape_status)       # large one they follow after a pause
+        follow_document(self, doc, self._count_field_warnings, delay_large=True)
         self._step_index, self._seen_steps = doc.undo_stack.index(), set()
         doc.undo_stack.indexChanged.connect(self._announce_step)
         doc.modified_changed.connect(lambda _m: self._refresh_title())
@@ -418,9 +419,15 @@ class MainWindow(QMainWindow):
         """The Problems tab says how many there are (its tab may be behind Summary)."""
         self.problems_dock.setWindowTitle(f"Problems ({n})" if n else "Problems")
 
+    def _count_field_warnings(self) -> None:
+        from engine.receptive import fields_for
+        fields = fields_for(self.doc.network, self.doc.results)       # the Problems list counts these too
+        self._field_warnings = sum(len(f.warnings) for f in fields.values() if f is not None)
+        self._refresh_shape_status(self.doc.results)
+
     def _refresh_shape_status(self, results: dict) -> None:
         errors = sum(1 for r in results.values() if r.error and not r.blocked)
-        warnings = sum(len(r.warnings) for r in results.values())
+        warnings = sum(len(r.warnings) for r in results.values()) + self._field_warnings
         params = sum(r.params or 0 for r in results.values())
         if not results:
             text = "Empty network"

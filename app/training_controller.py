@@ -308,6 +308,11 @@ def install_training(window) -> TrainingController:
         if not settings.get("out"):      # runs live beside the app's other files, not in the current folder
             from engine.runs import default_run_dir
             settings = dict(settings, out=str(default_run_dir(doc.network.name, data_dir() / "runs")))
+        bridge = getattr(window, "bridge", None)
+        if bridge is not None and not settings.get("resume"):   # loaded or imported weights: the run starts from them
+            start_from = bridge.start_checkpoint()
+            if start_from:
+                settings = dict(settings, resume=start_from)
         if controller.start(doc.snapshot(), settings):
             panel.show_snapshot(controller.snapshot_time)
 
@@ -322,7 +327,19 @@ def install_training(window) -> TrainingController:
     def bring_data():                    # the network's `training` object selects its data and settings
         panel.apply_training(training_of(doc.network, folder()))
 
-    panel.training_changed.connect(lambda settings: set_training(doc.network, settings, folder()))
+    def choose(settings: dict):           # the user's choice: an undoable edit of the document (saved with it)
+        from types import SimpleNamespace
+
+        from .commands import SetTraining
+        probe = SimpleNamespace(extra=dict(doc.network.extra))
+        set_training(probe, settings, folder())
+        new = probe.extra.get("training")
+        if isinstance(new, dict) and new != doc.network.extra.get("training"):
+            doc.undo_stack.push(SetTraining(doc, new))
+
+    panel.training_changed.connect(choose)
+    doc.training_changed.connect(      # undo / redo of a choice: the panel shows it again
+        lambda: panel.apply_training(training_of(doc.network, folder()), changes_only=True))
     panel.set_network(doc.network)
     bring_data()
 
@@ -330,6 +347,9 @@ def install_training(window) -> TrainingController:
     doc.results_changed.connect(follow_input)
     follow_input()
     panel.start_requested.connect(start)
+    if getattr(window, "bridge", None) is not None:
+        panel.follow_start_weights(window.bridge.start_weights)
+        panel.fresh_weights_requested.connect(window.bridge.forget_start_weights)
     panel.pause_requested.connect(controller.pause)
     panel.resume_requested.connect(controller.resume)
     panel.stop_requested.connect(controller.stop)

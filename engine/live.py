@@ -28,6 +28,7 @@ DEFAULTS = {"every_steps": 20, "max_fps": 15.0, "budget": 0.05, "block": None, "
             "final": None}
 MAX_PROBE_SAMPLES = 16           # probe samples shown in the predictions grid
 MAX_PREVIEW_SIDE = 64            # larger preview images are subsampled to this size
+MAX_FINAL_BLOCKS = 64            # blocks whose feature maps the run's last frame holds
 
 
 class LiveCallback:
@@ -149,7 +150,11 @@ class LiveCallback:
             names = []
         if "outcome" in names and self.sticky.get("epoch") != int(getattr(trainer, "epoch", 0)):
             self._update_outcome(trainer)       # the outcome was off or skipped at the last epoch's end
-        self._emit(trainer, force=True, names=names)
+        self._final = True              # the feature maps of every block, so any block can be picked after
+        try:
+            self._emit(trainer, force=True, names=names)
+        finally:
+            self._final = False
         self._trainer = None
 
     def _update_outcome(self, trainer) -> None:
@@ -229,6 +234,8 @@ class LiveCallback:
         want = set()
         if on["features"] and ctx["feature_id"] in self.blocks["all"]:
             want.add(ctx["feature_id"])
+        if on["features"] and getattr(self, "_final", False):
+            want.update(self.blocks["all"][:MAX_FINAL_BLOCKS])
         if on["weights"]:
             want.update(self.blocks["relu"])
         keep = {ctx["gates_id"]} if on["gates"] and ctx["gates_id"] in self.blocks["recurrent"] else set()
@@ -247,8 +254,12 @@ class LiveCallback:
         return view
 
     def _features_view(self, trainer, ctx) -> dict:
-        return self._features(trainer, ctx["feature_id"], ctx["acts"], ctx["inputs"][0], ctx["y"], ctx["pred"],
-                              ctx["idx"])
+        args = (ctx["acts"], ctx["inputs"][0], ctx["y"], ctx["pred"], ctx["idx"])
+        view = self._features(trainer, ctx["feature_id"], *args)
+        if getattr(self, "_final", False):      # the run's last frame: every block, picked later without a run
+            view["by_block"] = {nid: self._features(trainer, nid, *args)
+                                for nid in self.blocks["all"][:MAX_FINAL_BLOCKS] if nid != ctx["feature_id"]}
+        return view
 
     def _filters_view(self, trainer, ctx) -> dict:
         conv = _pick(self.config["filters_block"], self.blocks["conv"])

@@ -98,7 +98,7 @@ def receptive_fields(net: Network, results: dict, min_share: float = MIN_SHARE) 
     if min_share > 0:
         output = net.output_node()
         for nid, f in list(fields.items()):
-            if f is None or net.nodes[nid].spec.receptive == SOURCE:
+            if f is None or f.source == nid:        # the Input itself: its pixels are what is read, not a layer
                 continue
             users = net.outputs_of(nid)
             if users:       # the last spatial layer before a decision on a vector (not a sequence read in turn)

@@ -40,8 +40,8 @@ class _Parser(argparse.ArgumentParser):
 
 def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python main.py train", description="Train a network file on a data set. Data sets: shapes "
-                "(default, generated), sine, recall, mnist, fashion-mnist, cifar10, npz:PATH, csv:PATH, "
-                "folder:PATH, text:PATH.")
+                "(default, generated), sine, recall, waves, mnist, fashion-mnist, cifar10, shakespeare, npz:PATH, "
+                "csv:PATH, folder:PATH, text:PATH. Options left out take the network's training object's values.")
     p.add_argument("network", metavar="NET.json")
     p.add_argument("--dataset", metavar="SPEC", help="the data set (default: the network's training.dataset, else shapes)")
     p.add_argument("--epochs", type=int)

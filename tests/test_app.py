@@ -54,7 +54,7 @@ def status(w) -> str:
 def test_window_shows_the_example_with_all_panels(window):
     assert "mnist_cnn.json" in window.windowTitle() and not window.isWindowModified()
     titles = {d.windowTitle() for d in window.docks}
-    assert {"Blocks", "Inspector", "Shapes explained", "Summary", "Problems"} <= titles
+    assert {"Blocks", "Inspector", "Shapes explained", "Summary", "Problems (1)"} <= titles   # pool2's field
     panels = [a.text() for a in window.view_menu.actions()]
     assert set(titles) <= set(panels)
     assert window.summary.table.rowCount() == len(window.doc.network)
@@ -232,7 +232,28 @@ def test_selecting_a_problem_selects_its_block_and_the_fix_button_applies_the_fi
     problems.fix_button.click()
     assert window.doc.undo_stack.count() == steps + 1
     assert all(r.ok for r in window.doc.results.values())
-    assert "No problems" in problems.count.text()
+    assert [(e[0], e[1]) for e in problems.entries] == [("pool2", "warning")]     # only the receptive field's
+    assert problems.count.text() == "0 errors, 1 warning"
+
+
+def test_a_short_receptive_field_is_a_warning_in_the_problems_list_that_follows_the_document(window, qtbot):
+    problems = window.problems
+    (row, entry), = [(i, e) for i, e in enumerate(problems.entries) if "classifier's units see" in e[2]]
+    assert entry[:2] == ("pool2", "warning") and "10×10 of the 28×28 input" in entry[2]
+    assert problems.count.text() == "0 errors, 1 warning" and window.problems_dock.windowTitle() == "Problems (1)"
+    assert "1 warning" in window.shape_status.text()                 # the status bar counts it too
+    item = problems.list.item(row)
+    assert "10×10 of the 28×28 input" in item.text()
+    problems.list.scrollToItem(item)
+    qtbot.mouseClick(problems.list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=problems.list.visualItemRect(item).center())
+    assert window.scene.selected_ids() == ["pool2"]                  # clicking the row selects the block
+    assert window.editor.set_param("conv2", "kernel_size", 7) and window.editor.set_param("conv2", "padding", 3)
+    assert problems.entries == [] and "No problems" in problems.count.text()   # pool2 now sees 20×20
+    assert "0 warnings" in window.shape_status.text()
+    window.doc.undo_stack.undo()
+    window.doc.undo_stack.undo()
+    assert [e[2] for e in problems.entries] == [entry[2]]            # undo brings it back
 
 
 def test_the_summary_estimates_training_memory_for_a_batch(window):
@@ -377,3 +398,20 @@ def test_after_a_theme_switch_the_summary_text_follows_the_new_palette(window):
     window.set_theme("light")
     assert window.summary.table.item(row, 2).foreground().color() == \
         window.summary.palette().color(QPalette.ColorRole.Text)
+
+
+def test_on_a_large_network_the_status_bar_counts_the_receptive_field_warning_once_problems_catch_up(
+        window, qtbot, tmp_path):
+    net = engine.load_network(EXAMPLES / "mnist_cnn.json")
+    net.disconnect("relu3", "dense2")
+    prev = "relu3"
+    for i in range(130):                                  # above the size the tables follow after a pause
+        net.add_node("ReLU", {}, f"r{i}")
+        net.connect(prev, f"r{i}")
+        prev = f"r{i}"
+    net.connect(prev, "dense2")
+    path = tmp_path / "long.json"
+    engine.save_network(net, path)
+    assert window.files.open_path(path, ask=False)
+    qtbot.waitUntil(lambda: [e[0] for e in window.problems.entries] == ["pool2"])
+    qtbot.waitUntil(lambda: "1 warning" in window.shape_status.text())

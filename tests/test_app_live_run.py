@@ -79,3 +79,18 @@ def test_opening_another_network_clears_the_views_of_the_last_run(finished_run):
     assert outcome.graphics.isHidden() and not outcome.pred_list.text() and outcome.text_box.isHidden()
     blocks = [live.views[View.FEATURES].block_box.itemText(i) for i in range(live.views[View.FEATURES].block_box.count())]
     assert blocks == list(window.doc.network.nodes) and "conv1" not in blocks
+
+
+def test_a_block_picked_after_the_run_shows_its_maps_from_the_last_frame(finished_run):
+    """The run is over, so no new frame comes: the last frame holds every block's maps, and a block
+    selected on the canvas (or in the chooser) shows at once instead of the one shown before."""
+    window, _ = finished_run
+    live = window.live_views
+    features = live.views[View.FEATURES]
+    window.scene.select_ids(["conv2"])
+    assert features.block_box.currentText() == "conv2"
+    assert features.shown_block == "conv2" and features.note.isHidden()
+    assert features.map_plot.titleLabel.text.startswith("conv2")
+    features.block_box.setCurrentIndex(features.block_box.findText("pool1"))
+    features.block_box.activated.emit(features.block_box.currentIndex())     # what a pick in the list sends
+    assert features.shown_block == "pool1" and features.map_plot.titleLabel.text.startswith("pool1")

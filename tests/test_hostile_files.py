@@ -58,7 +58,7 @@ def conv(**params):
     (net_text([INPUT], format="x" * 100_000), "'format' is 'xxxx"),
 ])
 def test_unusable_files_exit_2_with_a_short_reason(tmp_path, capsys, text, reason):
-    code, out, err = run_check(tmp_path, capsys, text)
+    code, _out, err = run_check(tmp_path, capsys, text)
     assert code == 2 and reason in err, err
     assert len(err) < 600 and err.count("\n") == 1
 

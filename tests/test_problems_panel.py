@@ -1,5 +1,7 @@
 """The problems list follows edits: an edit that leaves the problems as they are keeps the list (and
 the user's selected row, with its quick fix up to date); one that changes them lists the new ones."""
+import pytest
+
 import engine
 from widgets.problems import ProblemsPanel
 
@@ -14,10 +16,13 @@ def network():
     return net
 
 
+@pytest.mark.qt_log_ignore("propagateSizeHints")      # a bare top-level panel on the offscreen platform
 def test_the_list_keeps_the_selected_problem_through_edits_that_leave_it(qtbot):
     net = network()
     panel = ProblemsPanel()
     qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
     cache = engine.ShapeCache()
     panel.show_results(net, cache.infer(net))
     qtbot.waitUntil(lambda: panel.verified)                      # the fixes are tried on a copy first

@@ -193,6 +193,18 @@ def test_a_sequence_read_by_a_recurrent_layer_is_not_warned_about():
     assert not any(f and f.warnings for f in receptive_fields(net, engine.infer_shapes(net)).values())
 
 
+def test_an_input_read_straight_by_a_dense_or_recurrent_layer_is_not_warned_about():
+    rows = engine.load_network("resources/examples/lstm_mnist_rows.json")      # [28, 28] rows into an LSTM
+    assert not any(f and f.warnings for f in receptive_fields(rows, engine.infer_shapes(rows)).values())
+    mlp = engine.Network("mlp")
+    mlp.add_node("Input", {"shape": [1, 28, 28]}, "input")
+    mlp.add_node("Flatten", {}, "flat")
+    mlp.add_node("Linear", {"out_features": 10}, "fc")
+    mlp.connect("input", "flat")
+    mlp.connect("flat", "fc")
+    assert not any(f and f.warnings for f in receptive_fields(mlp, engine.infer_shapes(mlp)).values())
+
+
 def test_same_padding_and_adaptive_pooling_are_resolved_to_their_windows():
     net, last = network([("Conv", {"out_channels": 1, "kernel_size": 4, "dilation": 1, "padding": "same"})], 1, 10)
     f = receptive_fields(net, engine.infer_shapes(net))[last]

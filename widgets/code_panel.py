@@ -1,6 +1,6 @@
 """The Code panel: the PyTorch code of the current network, exactly the text `python main.py export` writes,
 kept up to date as the network is edited (it subscribes to the document; rebuilt at most every
-DEBOUNCE_MS, and only while the panel is visible), with Python syntax colouring and a Copy button."""
+DEBOUNCE_MS, and only while the panel is on screen: behind another dock's tab it waits until raised), with Python syntax colouring and a Copy button."""
 from __future__ import annotations
 
 import keyword
@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from .follow import on_screen, when_shown
 
 DEBOUNCE_MS = 250
 
@@ -125,14 +127,14 @@ class CodePanel(QWidget):
         self._stale = True
         doc.results_changed.connect(self._changed)
         doc.path_changed.connect(self._changed)
+        when_shown(self, self._shown)          # behind another dock's tab it waits until its tab is raised
 
     def _changed(self, *_args) -> None:
         self._stale = True
-        if self.isVisible():
+        if on_screen(self):
             self.timer.start()
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
+    def _shown(self) -> None:
         if self._stale:
             self.timer.start()
 

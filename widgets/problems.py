@@ -1,4 +1,5 @@
-"""The problems list: every error and warning of the network, one row each, naming its block.
+"""The problems list: every error and warning of the network (the shape checks' and the receptive fields',
+engine.receptive), one row each, naming its block.
 Selecting a row asks to select the block; a problem with a quick fix offers it (button and
 context menu) through `fix_requested(node_id, fix)`."""
 from __future__ import annotations
@@ -17,11 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .follow import on_screen, when_shown
 from .icons import severity_icon
 
 NODE_ROLE = Qt.ItemDataRole.UserRole
 INDEX_ROLE = Qt.ItemDataRole.UserRole + 1
-VERIFY_DELAY_MS = 200       # quick fixes are tried on copies once typing pauses
+VERIFY_DELAY_MS = 200       # quick fixes are tried on copies once typing pauses, while the list is on screen
 
 
 class ProblemsPanel(QWidget):
@@ -61,6 +63,7 @@ class ProblemsPanel(QWidget):
         self._last_fixes: dict = {}
         self._verify_timer = QTimer(self, singleShot=True, interval=VERIFY_DELAY_MS)
         self._verify_timer.timeout.connect(self._verify)
+        when_shown(self, self._shown)        # behind the Summary tab the fixes wait until the tab is raised
 
     def follow(self, doc) -> None:
         """Follow the document's problems from now on (a large network once typing pauses)."""
@@ -73,11 +76,19 @@ class ProblemsPanel(QWidget):
 
     def show_results(self, network, results: dict) -> None:
         """List the errors (not those caused only by a broken input) and warnings, inputs first; the quick
-        fixes follow once typing pauses, each tried on a copy first (engine.quick_fixes)."""
+        fixes follow once typing pauses, each tried on a copy first (engine.quick_fixes), while the list is
+        on screen (else when it comes on screen, or at once when a fix is asked for)."""
         self._network, self._results = network, results
         self.verified = False
         self._list(network, results, self._last_fixes)      # until they are tried again, the last ones
-        self._verify_timer.start()
+        if on_screen(self):
+            self._verify_timer.start()
+        else:
+            self._verify_timer.stop()
+
+    def _shown(self) -> None:
+        if not self.verified and self._network is not None:
+            self._verify_timer.start()
 
     def _verify(self) -> None:
         """Offer only the fixes that, applied to a copy, remove the problem and create no other."""
@@ -92,6 +103,8 @@ class ProblemsPanel(QWidget):
         self.verified = True
 
     def _list(self, network, results: dict, verified: dict) -> None:
+        from engine.receptive import fields_for
+        fields = fields_for(network, results)     # receptive-field warnings (a short field, misaligned merges)
         order = network.topological_order()
         placed = set(order)
         ids = order + [n for n in network.nodes if n not in placed]
@@ -104,6 +117,9 @@ class ProblemsPanel(QWidget):
                 entries.append((nid, "error", r.error, list(verified.get(nid, []))))
             for w in r.warnings:
                 entries.append((nid, "warning", w, list(verified.get(nid, [])) if not r.error else []))
+            field = fields.get(nid)
+            for w in field.warnings if field is not None else ():
+                entries.append((nid, "warning", w, []))
         if self._listed and self._same(entries):
             self.entries = entries      # the same rows (an edit that changed shapes, no problem): the list stays
             return

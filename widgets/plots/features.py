@@ -20,7 +20,7 @@ class FeaturesView(QWidget):
         super().__init__(parent)
         self.block_box = QComboBox()
         self.block_box.setMinimumWidth(120)
-        self.block_box.activated.connect(lambda _i: self.config_requested.emit({"block": self.block_box.currentText()}))
+        self.block_box.activated.connect(self._block_chosen)
         self.index_box = QSpinBox()
         self.index_box.setRange(0, 31)
         self.index_box.valueChanged.connect(lambda v: self.config_requested.emit({"probe_index": int(v)}))
@@ -49,6 +49,8 @@ class FeaturesView(QWidget):
         self.bar_plot.addItem(self.bars)
         self._shown = None
         self.shown_block = None
+        self._stored = {}            # node id -> its maps from the run's last frame (every block)
+        self._final = None           # that last frame
         self.note = note_label("Feature maps appear here when training starts. Click a block on the canvas "
                                "to see its activations.")
         lay = QVBoxLayout(self)
@@ -71,12 +73,26 @@ class FeaturesView(QWidget):
 
     def select(self, node_id: str) -> None:
         """Pick a block of the chooser (a block not in the network, such as one removed since the run
-        started, is never added back)."""
+        started, is never added back); after a run its maps from the run's last frame show at once."""
+        self._set_box(node_id)
+        self._show_stored()
+
+    def _set_box(self, node_id: str) -> None:
         index = self.block_box.findText(node_id)
         if index >= 0:
             self.block_box.setCurrentIndex(index)
 
+    def _block_chosen(self, _index: int) -> None:
+        self._show_stored()
+        self.config_requested.emit({"block": self.block_box.currentText()})
+
+    def _show_stored(self) -> None:
+        data = self._stored.get(self.block_box.currentText())
+        if data is not None and data["block"] != self.shown_block:
+            self._draw(data)
+
     def clear(self, note: str) -> None:
+        self._final, self._stored = None, {}
         self.note.setText(note)
         self.note.show()
         self._swap(None)
@@ -91,13 +107,29 @@ class FeaturesView(QWidget):
         self._shown = plot
 
     def show_frame(self, data: dict) -> None:
+        """A frame of the run. The run's last frame holds every block's maps: they are kept, so a block
+        picked after the run (in the chooser or on the canvas) shows at once."""
+        if "by_block" in data:
+            if data is self._final:          # shown again (a tab switch): keep the block picked since
+                data = self._stored.get(self.block_box.currentText(), data)
+            else:
+                self._final = data
+                self._stored = {data["block"]: {k: v for k, v in data.items() if k != "by_block"},
+                                **data["by_block"]}
+        else:
+            self._final, self._stored = None, {}
+        self._draw(data)
+
+    def _draw(self, data: dict) -> None:
         self.graphics.show()
         self._show_sample(data.get("sample", {}))
         if self.block_box.currentText() != data["block"]:
-            self.select(data["block"])
+            self._set_box(data["block"])
         if data.get("missing"):
-            self.clear(f"Block '{data['block']}' is not in the running network (it was removed or added after "
-                       f"the run started); pick another block or start a new run.")
+            self.note.setText(f"Block '{data['block']}' is not in the running network (it was removed or added "
+                              f"after the run started); pick another block or start a new run.")
+            self.note.show()
+            self._swap(None)
             return
         self.note.hide()
         shape = "×".join(str(s) for s in data["shape"])
