@@ -27,7 +27,7 @@ class _Clock:
         return self.t
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _frames(kind: str, epochs: int) -> tuple:
     """The frames of a short real run; only the Outcome view on screen (as the app sends them)."""
     net, ds = (CNN, shapes_dataset(192)) if kind == "cnn" else (CHAR_LSTM, text_dataset())
