@@ -6,9 +6,21 @@ and functions it offers are read from the file's text without running it."""
 from __future__ import annotations
 
 import ast
+import shutil
+import sys
+import tempfile
+import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import (
+    QEventLoop,
+    QObject,
+    QProcess,
+    QProcessEnvironment,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,6 +33,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QWidget,
 )
@@ -44,6 +57,18 @@ def parse_shape(text: str) -> list[int] | None:
     except ValueError:
         return None
     return shape if shape and all(s >= 1 for s in shape) else None
+
+
+def _child_reason(stderr: str, code: int, crashed: bool) -> str:
+    """The import process's reason in one sentence: its `netwright: …` line, else its last words."""
+    lines = [line.rstrip() for line in stderr.splitlines() if line.strip()]
+    starts = [i for i, line in enumerate(lines) if line.startswith("netwright:")]
+    if starts:                    # the message and the lines it continues on (the problems, one a line)
+        said = lines[starts[-1]:]
+        return "\n".join([said[0].removeprefix("netwright:").strip()] + said[1:])[:4000]
+    last = lines[-1][:300] if lines else "no message"
+    how = "crashed" if crashed else f"ended with exit code {code}"
+    return f"The import process {how} ({last})."
 
 
 class ImportDialog(QDialog):
@@ -115,14 +140,50 @@ class ImportDialog(QDialog):
         return f"{self.file.text()}:{self.name.currentText().strip()}"
 
 
+IMPORT_TIMEOUT_S = 300.0         # a file that takes longer to build and trace its module is taken to hang
+
+
+class StartWeights(QObject):
+    """The weights the next Start begins from (loaded with File → Load Weights… or imported with the
+    module), or None; `changed(text or None)` says so to the views that show it."""
+    changed = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.state: dict | None = None
+        self.source = ""
+        self.when = 0.0
+
+    def set(self, state: dict | None, source: str = "") -> None:
+        self.state, self.source, self.when = state, source, time.time()
+        self.changed.emit(self.describe())
+
+    def describe(self) -> str | None:
+        return None if self.state is None else f"Starts from {self.source}."
+
+
 class BridgeActions:
-    """The window's import and export commands; `weights` are the newest ones the window knows (a finished
-    run's checkpoint, or an imported module's)."""
+    """The window's import, load-weights and export commands. `weights()` are the newest ones the window
+    knows that fit the network: a finished run's checkpoint, or the loaded / imported ones."""
 
     def __init__(self, window):
         self.w = window
-        self.imported_state: dict | None = None
-        self.imported_for: object = None
+        self.start_weights = StartWeights(window)
+        self.import_timeout_s = IMPORT_TIMEOUT_S
+        self.import_process: QProcess | None = None
+        self.import_progress: QProgressDialog | None = None
+        self._cancel = None
+        self._tmp: Path | None = None          # a folder for the start weights, removed with the window
+        window.doc.network.subscribe(self._network_changed)
+
+    @property
+    def imported_state(self) -> dict | None:
+        return self.start_weights.state
+
+    def _network_changed(self, change) -> None:
+        from engine.graph import ChangeKind
+        if change.kind == ChangeKind.RESET and self.start_weights.state is not None:   # another network
+            self.start_weights.set(None)
 
     # ---- import ---------------------------------------------------------------------------------
     def import_dialog(self) -> bool:
@@ -132,56 +193,212 @@ class BridgeActions:
         return self.import_target(dialog.target(), parse_shape(dialog.shape.text()), dialog.dtype.currentText())
 
     def import_target(self, target: str, shape, dtype: str = "float32") -> bool:
+        """Import FILE.py:NAME in a separate process (`main.py import … --weights-out`), so a file that
+        hangs or crashes never freezes or takes down the window: a progress dialog with Cancel, a time
+        limit, and the reason in one message. The results are read back like any other file (the network
+        validated by the loader, the weights with weights_only=True)."""
         if not self.w.files.maybe_save():
             return False
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        file, _, name = target.rpartition(":")
+        if file:
+            target = f"{Path(file).expanduser().resolve()}:{name}"
+        work = Path(tempfile.mkdtemp(prefix="netwright-import-"))
         try:
-            from engine.import_cli import LoadError, load_target
-            from engine.importer import ImportProblem, import_module
-            try:
-                module = load_target(target)
-                imported = import_module(module, shape, dtype, target.rpartition(":")[2])
-                state = imported.state_dict()
-            except (LoadError, ImportProblem) as e:
-                problem = str(e)
-            except Exception as e:       # a bug of ours: the reason in one line, the window stays as it was
-                problem = f"internal error while importing ({type(e).__name__}: {e}); please report it with the file."
-            else:
-                problem = None
+            outcome = self._run_import(target, shape, dtype, work)
+            if outcome is None:                     # cancelled: nothing changes, nothing to say but that
+                self.w.show_status("Import cancelled; the current network is unchanged.")
+                return False
+            if isinstance(outcome, str):
+                QMessageBox.warning(self.w, "Cannot import the model", f"{outcome}\n\nThe current network is unchanged.")
+                self.w.show_status("Import failed: " + outcome.splitlines()[0])
+                return False
+            net, state = outcome
         finally:
-            QGuiApplication.restoreOverrideCursor()
-        if problem:
-            QMessageBox.warning(self.w, "Cannot import the model", f"{problem}\n\nThe current network is unchanged.")
-            self.w.show_status("Import failed: " + problem.splitlines()[0])
-            return False
-        net = imported.network
+            shutil.rmtree(work, ignore_errors=True)
         from engine.layout import layered_layout
         for nid, xy in layered_layout(net, self.w.scene.direction).items():
             net.nodes[nid].position = xy
         self.w.doc.replace(net, None)
         self.w.doc.undo_stack.resetClean()          # not saved yet: closing asks
-        self.imported_state, self.imported_for = state, self.w.doc.snapshot()
+        self.start_weights.set(state, f"the weights of the imported {name}")
         self.w.scene.select_ids([])
         self.w.show_network_start()
-        self.w.show_status(f"Imported {target.rpartition(':')[2]}: {len(net.nodes)} blocks with its weights "
-                           "(File → Export ▸ Trained weights… saves them).")
+        self.w.show_status(f"Imported {name}: {len(net.nodes)} blocks with its weights (the next Start begins "
+                           "from them; File → Export ▸ Trained weights… saves them).")
         return True
+
+    def _run_import(self, target: str, shape, dtype: str, work: Path):
+        """(network, state_dict) from the child, a sentence saying why not, or None when cancelled."""
+        name = target.rpartition(":")[2]
+        out, weights = work / "net.json", work / "weights.pt"
+        main = Path(__file__).resolve().parent.parent / "main.py"
+        args = [str(main), "import", target, "-o", str(out), "--input-shape", *[str(int(v)) for v in shape],
+                "--input-dtype", dtype, "--weights-out", str(weights)]
+        process = QProcess(self.w)
+        process.setProgram(sys.executable)
+        process.setArguments(args)
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("PYTHONUNBUFFERED", "1")
+        process.setProcessEnvironment(env)
+        progress = QProgressDialog(f"Importing {name} from {Path(target.rpartition(':')[0]).name}…\n(its file runs "
+                                   "in a separate process; the window stays usable)", "Cancel", 0, 0, self.w)
+        progress.setWindowTitle("Import PyTorch model")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        self.import_process, self.import_progress = process, progress
+        loop = QEventLoop(self.w)
+        why = {"ended": None}
+
+        def end(reason):
+            if why["ended"] is None:
+                why["ended"] = reason
+            if process.state() != QProcess.ProcessState.NotRunning:
+                process.kill()
+            else:
+                loop.quit()
+        process.finished.connect(lambda *_a: loop.quit())
+        process.errorOccurred.connect(lambda error: error == QProcess.ProcessError.FailedToStart and loop.quit())
+        progress.canceled.connect(lambda: end("cancelled"))      # its Cancel button, Escape, or closing it
+        self._cancel = lambda: end("cancelled")
+        limit = QTimer(self.w, singleShot=True)
+        limit.timeout.connect(lambda: end("timeout"))
+        limit.start(int(self.import_timeout_s * 1000))
+        process.start()
+        progress.show()
+        if process.state() != QProcess.ProcessState.NotRunning or process.error() != QProcess.ProcessError.FailedToStart:
+            loop.exec()
+        limit.stop()
+        progress.canceled.disconnect()           # closing the dialog below is not a Cancel
+        if process.state() != QProcess.ProcessState.NotRunning:
+            process.kill()
+            process.waitForFinished(3000)
+        progress.close()
+        progress.deleteLater()
+        self.import_process = self.import_progress = self._cancel = None
+        stderr = bytes(process.readAllStandardError()).decode("utf-8", "replace")
+        failed_to_start = process.error() == QProcess.ProcessError.FailedToStart
+        code = process.exitCode()
+        crashed = process.exitStatus() == QProcess.ExitStatus.CrashExit
+        process.deleteLater()
+        if why["ended"] == "cancelled":
+            return None
+        if why["ended"] == "timeout":
+            return (f"Importing {name} did not finish within {self.import_timeout_s:g} s, so it was stopped: the "
+                    "file (or building its module) may wait or loop forever.")
+        if failed_to_start:
+            return f"The import process could not be started ({process.errorString()})."
+        if crashed or code != 0:
+            return _child_reason(stderr, code, crashed)
+        return self._read_import(out, weights, name)
+
+    def _read_import(self, out: Path, weights: Path, name: str):
+        """The child's files, read like any other: the network through the loader, the weights safely."""
+        import engine
+        from engine.export import ExportError, checkpoint_state, weights_problem
+        try:
+            net = engine.load_network(out)
+            state = checkpoint_state(weights)
+            problem = weights_problem(net, state)
+        except (engine.NetworkFileError, ExportError, OSError) as e:
+            return f"The import of {name} gave files that cannot be read ({e})."
+        if problem:
+            return f"The import of {name} gave weights that do not fit its network ({problem})."
+        return net, state
+
+    def cancel_import(self) -> None:
+        """Press the progress dialog's Cancel (the import process is killed)."""
+        if self._cancel is not None:
+            self._cancel()
+
+    # ---- loading weights ------------------------------------------------------------------------
+    def load_weights_dialog(self) -> bool:
+        path, _ = QFileDialog.getOpenFileName(self.w, "Load weights", self._folder(),
+                                              "PyTorch checkpoints (*.pt *.pth *.ckpt);;All files (*)")
+        return self.load_weights(Path(path)) if path else False
+
+    def load_weights(self, path) -> bool:
+        """Read a checkpoint (a Netwright one, `import --weights-out`, or a bare state_dict) with
+        weights_only=True; when its weights fit the network, the next Start begins from them and the
+        exports use them. Otherwise the reason (mismatched keys, code in the file) and nothing changes."""
+        from engine.export import ExportError, checkpoint_state, weights_problem
+        path = Path(path)
+        title = "Cannot load the weights"
+        if not path.is_file():
+            return self._fail(title, f"{path} is not a file.")
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            try:
+                state = checkpoint_state(path)
+                problem = weights_problem(self.w.doc.network, state)
+            except ExportError as e:
+                problem = str(e)
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        if problem:
+            if problem.startswith("the weights do not fit"):
+                problem = f"{path.name} was saved for another network: {problem}."
+            return self._fail(title, f"{problem}\n\nThe network and its weights are unchanged.")
+        count = sum(v.numel() for v in state.values())
+        self.start_weights.set(state, f"the weights in {path.name}")
+        self.w.show_status(f"Loaded the weights in {path.name} ({len(state)} tensors, {count:,} values): the next "
+                           "Start begins from them, and Export ▸ Trained Weights… and PyTorch Code… use them.")
+        return True
+
+    def forget_start_weights(self) -> None:
+        if self.start_weights.state is not None:
+            self.start_weights.set(None)
+            self.w.show_status("The next Start begins from fresh weights.")
+
+    def start_checkpoint(self) -> str | None:
+        """A weights-only checkpoint for the trainer's `resume` (epoch 0, fresh optimizer) holding the
+        loaded or imported weights when they fit the network as it is now; None otherwise (a fresh start)."""
+        from engine.export import ExportError, weights_problem
+        from engine.runs import save_checkpoint
+        state = self.start_weights.state
+        if state is None:
+            return None
+        try:
+            problem = weights_problem(self.w.doc.network, state)
+        except ExportError as e:
+            problem = str(e)
+        if problem:
+            self.w.show_status(f"{self.start_weights.source[0].upper()}{self.start_weights.source[1:]} no longer "
+                               f"fit the network ({problem}); this run starts from fresh weights.")
+            return None
+        if self._tmp is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix="netwright-start-"))
+            folder = self._tmp
+            self.w.destroyed.connect(lambda *_a: shutil.rmtree(folder, ignore_errors=True))
+            app = QGuiApplication.instance()
+            if app is not None:
+                app.aboutToQuit.connect(lambda: shutil.rmtree(folder, ignore_errors=True))
+        path = self._tmp / "start-weights.pt"
+        save_checkpoint({"model": state, "network": self.w.doc.snapshot(), "epoch": 0, "batch": 0, "step": 0,
+                         "history": [], "losses": [], "source": "app"}, path)
+        return str(path)
 
     # ---- the weights the window has -------------------------------------------------------------
     def weights(self) -> dict | None:
-        """The state_dict of the last run's checkpoint, or of the imported module while the network is unchanged."""
+        """The newest of the last run's checkpoint and the loaded / imported weights that fits the network."""
         from engine.export import ExportError, checkpoint_state, weights_problem
+        found = []
         controller = getattr(self.w, "training_controller", None)
         path = getattr(controller, "last_checkpoint", None)
         if path and Path(path).is_file():
             try:
-                state = checkpoint_state(path)
-                if weights_problem(self.w.doc.network, state) is None:   # a run of this network, as it is now
-                    return state
+                found.append((getattr(controller, "snapshot_time", None) or 0.0, checkpoint_state(path)))
             except ExportError:
                 pass
-        if self.imported_state is not None and self.imported_for == self.w.doc.snapshot():
-            return self.imported_state
+        if self.start_weights.state is not None:
+            found.append((self.start_weights.when, self.start_weights.state))
+        for _when, state in sorted(found, key=lambda item: item[0], reverse=True):
+            try:
+                if weights_problem(self.w.doc.network, state) is None:
+                    return state
+            except ExportError:
+                return None
         return None
 
     # ---- export ---------------------------------------------------------------------------------
@@ -228,8 +445,23 @@ class BridgeActions:
         return self._done(path, what(path))
 
     def export_code(self, path: Path | None = None) -> bool:
-        from engine.export import export_code
-        return self._export_text("Export PyTorch code", export_code, path, lambda p: "the PyTorch code")
+        """The PyTorch code; when the window has weights for the network (trained, loaded or imported),
+        they are written beside it (NAME.pt) and the code's load_trained() loads them."""
+        from engine.export import export_code, save_weights
+        state = self.weights()
+        if state is None:
+            return self._export_text("Export PyTorch code", export_code, path, lambda p: "the PyTorch code")
+        path = path or self._ask("Export PyTorch code", ".py", "Python files (*.py)")
+        if path is None:
+            return False
+        beside = path.with_suffix(".pt")
+        try:
+            save_weights(state, beside)
+        except OSError as e:
+            return self._fail("Cannot export", f"Could not write {beside}: {e.strerror or e}.")
+        return self._export_text("Export PyTorch code", lambda net, source: export_code(net, beside.name, source),
+                                 path, lambda p: f"the PyTorch code with its weights ({beside.name}, loaded by "
+                                                 f"load_trained()) to")
 
     def export_weights(self, path: Path | None = None) -> bool:
         from engine.export import save_weights
@@ -279,6 +511,10 @@ def install_bridge(window, file_menu, before) -> BridgeActions:
     window.import_action = window._action("&Import PyTorch Model…", bridge.import_dialog, "Ctrl+I",
                                           tip="Build a network from a torch.nn.Module in a Python file")
     file_menu.insertAction(before, window.import_action)
+    window.load_weights_action = window._action("Load &Weights…", bridge.load_weights_dialog,
+                                                tip="Start the next run from the weights in a checkpoint "
+                                                    "(train --resume, import --weights-out, or a state_dict)")
+    file_menu.insertAction(before, window.load_weights_action)
     menu = QMenu("E&xport", window)
     file_menu.insertMenu(before, menu)
     window.export_menu = menu

@@ -308,6 +308,11 @@ def install_training(window) -> TrainingController:
         if not settings.get("out"):      # runs live beside the app's other files, not in the current folder
             from engine.runs import default_run_dir
             settings = dict(settings, out=str(default_run_dir(doc.network.name, data_dir() / "runs")))
+        bridge = getattr(window, "bridge", None)
+        if bridge is not None and not settings.get("resume"):   # loaded or imported weights: the run starts from them
+            start_from = bridge.start_checkpoint()
+            if start_from:
+                settings = dict(settings, resume=start_from)
         if controller.start(doc.snapshot(), settings):
             panel.show_snapshot(controller.snapshot_time)
 
@@ -342,6 +347,9 @@ def install_training(window) -> TrainingController:
     doc.results_changed.connect(follow_input)
     follow_input()
     panel.start_requested.connect(start)
+    if getattr(window, "bridge", None) is not None:
+        panel.follow_start_weights(window.bridge.start_weights)
+        panel.fresh_weights_requested.connect(window.bridge.forget_start_weights)
     panel.pause_requested.connect(controller.pause)
     panel.resume_requested.connect(controller.resume)
     panel.stop_requested.connect(controller.stop)

@@ -102,19 +102,20 @@ def torch_load(path):
     import warnings
 
     import torch
-    refused = "Unsupported global"        # torch's words for a class or function it does not allow
+    refused = "unsupported global"        # torch's words for a class or function it does not allow (any case:
+    #                                       "Unsupported global: GLOBAL x", "unsupported GLOBAL os.system whose module os is blocked")
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Detected pickle protocol")   # torch's note on foreign files
         try:
             return torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as e:
-            if refused not in str(e):
+            if refused not in str(e).lower():
                 raise _damaged(e) from None
         try:
             with torch.serialization.safe_globals(_numpy_array_globals()):
                 return torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as e:
-            if refused not in str(e):
+            if refused not in str(e).lower():
                 raise _damaged(e) from None
             raise ValueError(f"{path} holds code ({_refused_global(str(e))}), so it was refused: it holds Python "
                              f"objects other than weights and numbers, and loading them could run any program; use "
@@ -124,7 +125,7 @@ def torch_load(path):
 def _refused_global(text: str) -> str:
     """The class or function torch refused, from its message ("Unsupported global: GLOBAL os.system ...")."""
     import re
-    found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+    found = re.search(r"unsupported global:? GLOBAL ([\w.]+)", text, re.IGNORECASE)
     return f"it asks for {found.group(1)[:80]}" if found else "a pickled class or function"
 
 

@@ -105,6 +105,7 @@ class TrainingPanel(QWidget):
     resume_requested = Signal()
     stop_requested = Signal()
     lr_change_requested = Signal(float)
+    fresh_weights_requested = Signal()    # "Start fresh": forget the loaded weights
 
     def __init__(self, parent=None, devices: list[str] | None = None, run: RunModel | None = None):
         super().__init__(parent)
@@ -150,6 +151,7 @@ class TrainingPanel(QWidget):
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         for w in (self.progress_bar, self.progress_label, self.snapshot_label, self.message_label):
             layout.addWidget(w)
+        layout.addWidget(self._start_weights_row(body))
         layout.addWidget(self._data_box())
         layout.addWidget(self._settings_box(devices))
         layout.addStretch(1)
@@ -215,6 +217,31 @@ class TrainingPanel(QWidget):
         self.dataset_combo.currentIndexChanged.connect(
             lambda _i: self.data_dir_row.setVisible(self.dataset_spec() in REMOTE))
         return self.data_dir_row
+
+    def _start_weights_row(self, body) -> QWidget:
+        """Which weights the next Start begins from when they are not fresh ones, and a button to forget them."""
+        self.start_weights_row = QWidget(body)
+        row = QHBoxLayout(self.start_weights_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.start_weights_label = QLabel("", self.start_weights_row)
+        self.start_weights_label.setWordWrap(True)
+        self.fresh_button = QToolButton(self.start_weights_row)
+        self.fresh_button.setText("Start fresh")
+        self.fresh_button.setToolTip("Forget these weights: the next Start begins from freshly initialised ones")
+        self.fresh_button.clicked.connect(self.fresh_weights_requested.emit)
+        row.addWidget(self.start_weights_label, 1)
+        row.addWidget(self.fresh_button)
+        self.start_weights_row.setVisible(False)
+        return self.start_weights_row
+
+    def follow_start_weights(self, start_weights) -> None:
+        """Mirror the window's StartWeights (app.bridge_actions): its `changed(text or None)`."""
+        start_weights.changed.connect(self._show_start_weights)
+        self._show_start_weights(start_weights.describe())
+
+    def _show_start_weights(self, text: str | None) -> None:
+        self.start_weights_label.setText(text or "")
+        self.start_weights_row.setVisible(bool(text))
 
     def _choose_data_dir(self) -> None:
         folder = self.ask_for_data_dir()
