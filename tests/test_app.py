@@ -54,7 +54,7 @@ def status(w) -> str:
 def test_window_shows_the_example_with_all_panels(window):
     assert "mnist_cnn.json" in window.windowTitle() and not window.isWindowModified()
     titles = {d.windowTitle() for d in window.docks}
-    assert {"Blocks", "Inspector", "Shapes explained", "Summary", "Problems"} <= titles
+    assert {"Blocks", "Inspector", "Shapes explained", "Summary", "Problems (1)"} <= titles   # pool2's field
     panels = [a.text() for a in window.view_menu.actions()]
     assert set(titles) <= set(panels)
     assert window.summary.table.rowCount() == len(window.doc.network)
@@ -398,3 +398,20 @@ def test_after_a_theme_switch_the_summary_text_follows_the_new_palette(window):
     window.set_theme("light")
     assert window.summary.table.item(row, 2).foreground().color() == \
         window.summary.palette().color(QPalette.ColorRole.Text)
+
+
+def test_on_a_large_network_the_status_bar_counts_the_receptive_field_warning_once_problems_catch_up(
+        window, qtbot, tmp_path):
+    net = engine.load_network(EXAMPLES / "mnist_cnn.json")
+    net.disconnect("relu3", "dense2")
+    prev = "relu3"
+    for i in range(130):                                  # above the size the tables follow after a pause
+        net.add_node("ReLU", {}, f"r{i}")
+        net.connect(prev, f"r{i}")
+        prev = f"r{i}"
+    net.connect(prev, "dense2")
+    path = tmp_path / "long.json"
+    engine.save_network(net, path)
+    assert window.files.open_path(path, ask=False)
+    qtbot.waitUntil(lambda: [e[0] for e in window.problems.entries] == ["pool2"])
+    qtbot.waitUntil(lambda: "1 warning" in window.shape_status.text())
