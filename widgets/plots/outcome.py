@@ -43,11 +43,12 @@ class OutcomeView(QWidget):
         self.cm_labels = CellLabels()
         self.cm_plot.addItem(self.cm_labels)
         self._cm_classes = None
+        self._grid = None
         self.grid_plot, self.grid_image, _ = image_plot("probe predictions (green right, red wrong)", bar=False)
         self.graphics.addItem(self.grid_plot, row=0, col=1)
+        self.grid_plot.vb.sigResized.connect(self._grid_resized)
         self.grid_labels = CellLabels(align="below-left")
         self.grid_plot.addItem(self.grid_labels)
-        self._grid = None
         self.pred_list = QLabel("")
         self.pred_list.setWordWrap(True)
         self.pred_list.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -148,7 +149,9 @@ class OutcomeView(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_text_box()
-        if self._grid is not None:
+
+    def _grid_resized(self, *_args) -> None:
+        if self._grid is not None and self._grid.get("images") is not None:
             self._show_predictions(self._grid)      # the grid's columns follow the plot's shape
 
     def _show_confusion(self, matrix: np.ndarray, classes: list[str], epoch: int, epochs: int | None) -> None:
