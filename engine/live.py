@@ -109,11 +109,19 @@ class LiveCallback:
 
     def on_after_backward(self, trainer) -> None:
         self._saw_backward = True
-        self._due = self._is_due(self._steps_seen + 1)
+        step = self._steps_seen + 1
+        self._due = self._is_due(step)
         if self._due and self.enabled["weights"]:
             t = self.clock()
             self._weights = self.probes.weight_stats(trainer.model, self.blocks["learnable"])
             self._pending_cost = self.clock() - t       # part of this frame's cost
+        elif step % self.config["every_steps"] == 0 and self.any_frame_view():
+            # the Weights view off screen: its gradient-norm history still grows (one norm per layer,
+            # cheap), so its final frame draws the whole run, not one point
+            t = self.clock()
+            self._record_norms(int(getattr(trainer, "step", 0)) + 1,
+                               self.probes.grad_norms(trainer.model, self.blocks["learnable"]))
+            self.spent += self.clock() - t
 
     def on_step(self, trainer) -> None:
         self._steps_seen += 1
@@ -264,18 +272,21 @@ class LiveCallback:
         weights = self._weights if self._weights is not None else p.weight_stats(trainer.model,
                                                                                   self.blocks["learnable"])
         self._weights = None
-        step = int(getattr(trainer, "step", 0))
-        for nid, entry in weights.items():
-            if "grad_norm" in entry:
-                hist = self._norms.setdefault(nid, ([], []))
-                if not hist[0] or hist[0][-1] < step:
-                    hist[0].append(step)
-                    hist[1].append(entry["grad_norm"])
-                    _thin(hist)
+        self._record_norms(int(getattr(trainer, "step", 0)),
+                           {nid: e["grad_norm"] for nid, e in weights.items() if "grad_norm" in e})
         return {"blocks": weights,
                 "grad_norms": {n: (np.array(h[0]), np.array(h[1], np.float32)) for n, h in self._norms.items()},
                 "dead_relu": {nid: p.dead_fraction(ctx["acts"][nid]) for nid in self.blocks["relu"]
                               if nid in ctx["acts"]}}
+
+    def _record_norms(self, step: int, norms: dict) -> None:
+        """Add one gradient norm per layer at `step` to the history the Weights view draws."""
+        for nid, norm in norms.items():
+            hist = self._norms.setdefault(nid, ([], []))
+            if not hist[0] or hist[0][-1] < step:
+                hist[0].append(step)
+                hist[1].append(norm)
+                _thin(hist)
 
     def _outcome_view(self, trainer, ctx) -> dict:
         return dict(self.sticky, predictions=self._prediction_grid(trainer, ctx["inputs"][0], ctx["y"], ctx["pred"]))
@@ -314,6 +325,7 @@ class LiveCallback:
     def _outcome(self, trainer) -> dict:
         import torch
         p, model, out = self.probes, trainer.model, {"epoch": int(getattr(trainer, "epoch", 0))}
+        epochs = getattr(getattr(trainer, "settings", None), "epochs", None)
         ds = trainer.dataset
         if trainer.task == "classification" and getattr(ds, "classes", None):
             xs, ys = _outcome_samples(trainer, self.config["confusion_samples"])
@@ -323,7 +335,7 @@ class LiveCallback:
                     xb = torch.as_tensor(xs[s:s + 256], device=trainer.device)
                     preds.append(model(xb).argmax(-1).cpu().numpy())
             out["confusion"] = {"matrix": p.confusion_matrix(np.concatenate(preds), ys, len(ds.classes)),
-                                "classes": list(ds.classes), "epoch": out["epoch"]}
+                                "classes": list(ds.classes), "epoch": out["epoch"], "epochs": epochs}
         vocab = _vocab(trainer)
         if trainer.task == "text" and vocab:
             x = trainer.probe_batch[0]
@@ -331,7 +343,7 @@ class LiveCallback:
             temp = float(self.config["temperature"])
             ids = p.sample_text(model, seed, int(self.config["text_length"]), temp, window=len(seed))
             out["text"] = {"seed": "".join(vocab[i] for i in seed), "generated": "".join(vocab[i] for i in ids),
-                           "temperature": temp, "epoch": out["epoch"]}
+                           "temperature": temp, "epoch": out["epoch"], "epochs": epochs}
         return out
 
 

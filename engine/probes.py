@@ -249,6 +249,16 @@ def weight_stats(model, node_ids, bins: int = 40) -> dict:
     return out
 
 
+def grad_norms(model, node_ids) -> dict:
+    """Per block with gradients: the norm of all its parameters' gradients together (as weight_stats)."""
+    out = {}
+    for nid in node_ids:
+        grads = [p.grad.detach() for p in model.block(nid).parameters() if p.requires_grad and p.grad is not None]
+        if grads:
+            out[nid] = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
+    return out
+
+
 def relu_blocks(model) -> list[str]:
     return [nid for nid, attr in model.attr.items()
             if hasattr(model, attr) and isinstance(getattr(model, attr), nn.ReLU)]

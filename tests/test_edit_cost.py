@@ -4,13 +4,13 @@ they follow once typing pauses, and a panel behind another dock's tab waits unti
 then shows the network as it is."""
 from __future__ import annotations
 
+import pytest
+from test_app import dialogs, window  # noqa: F401  (the main window, dialogs recorded)
+
 import engine
 import engine.export
 import engine.quick_fixes
 import engine.receptive
-import pytest
-from test_app import dialogs, window  # noqa: F401  (the main window, dialogs recorded)
-
 from widgets.follow import on_screen
 
 

@@ -190,3 +190,22 @@ def test_a_grey_image_read_as_rows_is_previewed_as_an_image():
     assert shown["image"].shape == (28, 28) and 0.0 <= shown["image"].min() <= shown["image"].max() <= 1.0
     sequence = _preview(types.SimpleNamespace(dataset=types.SimpleNamespace(kind="sequence")), torch.rand(50, 2))
     assert sequence["sequence"].shape == (50, 2)
+
+
+def test_the_weights_view_off_screen_still_gets_the_whole_gradient_norm_history():
+    """Its final frame draws the run's gradient norms, not one point (the view was never on screen)."""
+    live = LiveCallback({"every_steps": 2, "max_fps": 1000, "budget": 1.0, "enabled": {"weights": False}},
+                        clock=FakeClock())
+    trainer = MiniTrainer(CNN, shapes_dataset(192), [live]).run(epochs=2)
+    frames = trainer.frames()
+    assert all("weights" not in f["views"] for f in frames[:-1])
+    steps, norms = frames[-1]["views"]["weights"]["grad_norms"]["conv1"]
+    assert len(steps) >= 5 and list(steps) == sorted(set(steps)) and (norms > 0).all()
+
+
+def test_the_confusion_matrix_names_its_epoch_and_the_run_s_epochs():
+    live = LiveCallback({"every_steps": 50, "max_fps": 1000, "budget": 1.0}, clock=FakeClock())
+    trainer = MiniTrainer(CNN, shapes_dataset(96), [live]).run(epochs=3)
+    confusions = [f["views"]["outcome"]["confusion"] for f in trainer.frames() if "outcome" in f["views"]
+                  and "confusion" in f["views"]["outcome"]]
+    assert [c["epoch"] for c in confusions][-1] == trainer.epoch == 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 DIVERGING = pg.colormap.get("CET-D1A")      # blue - white - red, zero in the middle
@@ -172,13 +172,18 @@ def info_label(text: str = "") -> QLabel:
 
 
 class CellLabels(pg.GraphicsObject):
-    """Many short texts at data positions, drawn by one item at a constant font size (far cheaper
-    than one TextItem per text). Each label: (x, y, text, colour); `align` is where the text sits
-    relative to its point ("center" or "below-left")."""
+    """Many short texts at data positions, drawn by one item (far cheaper than one TextItem per text).
+    Each label: (x, y, text, colour) or (x, y, text, colour, width, height); `align` is where the text
+    sits relative to its point ("center" or "below-left"). A label with a width and height (in data
+    units) stays inside that box on screen: its font shrinks to the box's height (down to MIN_PX, below
+    which it is left out) and its text is cut with "…" to the box's width, so neighbours never overlap."""
+
+    POINT_SIZE = 8.5
+    MIN_PX = 7
 
     def __init__(self, align: str = "center"):
         super().__init__()
-        self.labels: list[tuple[float, float, str, str]] = []
+        self.labels: list[tuple] = []
         self.align = align
         self._rect = QRectF()
 
@@ -191,18 +196,39 @@ class CellLabels(pg.GraphicsObject):
     def boundingRect(self) -> QRectF:
         return self._rect
 
+    def boxes(self, transform, font: QFont) -> list[tuple[QRectF, str, str, QFont]]:
+        """Where each label is drawn in device pixels under `transform`: (rect, text, colour, font)."""
+        out = []
+        for label in self.labels:
+            x, y, text, colour = label[:4]
+            p = transform.map(QPointF(x, y))
+            f = QFont(font)
+            if len(label) == 6:
+                corner = transform.map(QPointF(x + label[4], y + label[5]))
+                w, h = abs(corner.x() - p.x()), abs(corner.y() - p.y())
+                px = min(h * 0.8, QFontMetricsF(font).height() * 0.8)
+                if px < self.MIN_PX or w < 2 * self.MIN_PX:
+                    continue
+                f.setPixelSize(max(1, int(px)))
+                text = QFontMetricsF(f).elidedText(text, Qt.TextElideMode.ElideRight, w - 1)
+                box = QRectF(p.x(), p.y(), w - 1, h)
+            elif self.align == "center":
+                box = QRectF(p.x() - 40, p.y() - 9, 80, 18)
+            else:
+                box = QRectF(p.x(), p.y(), 120, 18)
+            out.append((box, text, colour, f))
+        return out
+
     def paint(self, painter, *_args) -> None:
         transform = painter.transform()
         painter.save()
         painter.resetTransform()
-        font = painter.font()
-        font.setPointSizeF(8.5)
-        painter.setFont(font)
+        font = QFont(painter.font())
+        font.setPointSizeF(self.POINT_SIZE)
         flags = Qt.AlignmentFlag.AlignCenter if self.align == "center" else \
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-        for x, y, text, colour in self.labels:
-            p = transform.map(QPointF(x, y))
-            box = QRectF(p.x() - 40, p.y() - 9, 80, 18) if self.align == "center" else QRectF(p.x(), p.y(), 120, 18)
+        for box, text, colour, f in self.boxes(transform, font):
+            painter.setFont(f)
             painter.setPen(QColor(colour))
             painter.drawText(box, flags, text)
         painter.restore()

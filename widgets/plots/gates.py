@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from . import legend_brush
 from .common import DIVERGING, RUN_COLOURS, SEQUENTIAL, escape, info_label, note_label, set_image, set_title
@@ -16,6 +16,9 @@ NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "ou
          "h": "hidden h", "r": "reset gate r", "z": "update gate z", "n": "new gate n"}
 SIGMOID = set("ifozr")
 SLOTS = 6
+MIN_HEATMAP = 130        # px: each heatmap row at least this tall; the view scrolls below that
+MIN_LINES = 150          # px: the row of line plots
+TICK_ROOM = 16           # px per character tick under a heatmap
 
 
 class GatesView(QWidget):
@@ -23,6 +26,7 @@ class GatesView(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.data = None
         self.layer_box = QComboBox()
         self.layer_box.setMinimumWidth(150)
         self.layer_box.currentIndexChanged.connect(lambda _i: self._redraw())
@@ -50,6 +54,7 @@ class GatesView(QWidget):
             plot.invertY(True)
             plot.setMenuEnabled(False)
             plot.setLabel("left", "unit")
+            plot.getAxis("left").setStyle(tickTextOffset=2)
             image = pg.ImageItem()
             plot.addItem(image)
             self.cells.append((plot, image))
@@ -59,6 +64,7 @@ class GatesView(QWidget):
                                         label="tanh values")
         self.graphics.addItem(self.sig_bar, row=0, col=3)
         self.graphics.addItem(self.tanh_bar, row=1, col=3)
+        self.cells[0][0].vb.sigResized.connect(self._heatmap_resized)
         self.units_plot = self.graphics.addPlot(row=2, col=0, colspan=2, title="chosen units over time")
         self.units_plot.setLabel("bottom", "time step")
         self.units_legend = self.units_plot.addLegend(offset=(5, 5), labelTextSize="8pt", brush=legend_brush())
@@ -76,7 +82,14 @@ class GatesView(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.chars)
         lay.addWidget(self.note)
-        lay.addWidget(self.graphics, 1)
+        # in the default dock size the heatmaps keep a legible height and the view scrolls
+        self.graphics.setMinimumHeight(2 * MIN_HEATMAP + MIN_LINES)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setWidget(self.graphics)
+        lay.addWidget(self.scroll_area, 1)
         self.graphics.hide()
         self.data = None
 
@@ -108,6 +121,35 @@ class GatesView(QWidget):
         self.note.hide()
         self.graphics.show()
         self._redraw()
+
+    def _heatmap_resized(self, *_args) -> None:
+        """The tick spacing follows the heatmaps' size (set again only when it changes enough)."""
+        if self.data is not None:
+            entry = self.data["layers"][max(0, min(self.layer_box.currentIndex(), len(self.data["layers"]) - 1))]
+            steps, hidden = entry["gates"]["h"].shape
+            self._set_ticks(self.data.get("tokens"), steps, hidden)
+
+    def _set_ticks(self, tokens, steps: int, hidden: int) -> None:
+        """Characters under the time axis and unit numbers down the side, as many as fit without
+        overlapping (set only when the sequence or the size changes)."""
+        width = max(1.0, self.cells[0][0].vb.width() )
+        height = max(1.0, self.cells[0][0].vb.height() or MIN_HEATMAP / 2)
+        key = (tuple(tokens) if tokens else None, steps, hidden, int(width) // 8, int(height) // 8)
+        if key == self._tick_key:
+            return
+        self._tick_key = key
+        bottom = None
+        if tokens and len(tokens) == steps:
+            every = _step_for(steps, width / TICK_ROOM)
+            bottom = [[(i + 0.5, _show(tokens[i])) for i in range(0, steps, every)]]
+        else:
+            every = _step_for(steps, width / 36)
+            bottom = [[(i + 0.5, str(i)) for i in range(0, steps, every)]]
+        every = _step_for(hidden, height / 14)
+        left = [[(u + 0.5, str(u)) for u in range(0, hidden, every)]]
+        for plot, _image in self.cells:
+            plot.getAxis("bottom").setTicks(bottom)
+            plot.getAxis("left").setTicks(left)
 
     def _units(self, hidden: int) -> list[int]:
         out = []
@@ -142,15 +184,7 @@ class GatesView(QWidget):
             set_image(image, values, levels)
             title = NAMES[name] + (f"  (scale ±{levels[1]:.2g})" if name == "c" and levels[1] > 1 else "")
             set_title(plot, title, size="9pt")
-        key = (tuple(tokens) if tokens else None, steps, len(names))
-        if key != self._tick_key:
-            self._tick_key = key
-            ticks = None
-            if tokens and len(tokens) == steps and steps <= 200:
-                every = max(1, int(np.ceil(steps / 24)))
-                ticks = [[(i + 0.5, _show(tokens[i])) for i in range(0, steps, every)]]
-            for plot, _image in self.cells:
-                plot.getAxis("bottom").setTicks(ticks)
+        self._set_ticks(tokens, steps, hidden)
         line_name = self.line_gate.currentText() or "h"
         values = np.asarray(gates.get(line_name, gates["h"]), np.float32)
         units = self._units(hidden)
@@ -174,6 +208,15 @@ class GatesView(QWidget):
             self.mean_line.setData([], [])
         self.info.setText(f"{self.data['kind']} '{self.data['block']}': {steps} steps × {hidden} units; "
                           f"rows are hidden units, columns time steps")
+
+
+def _step_for(count: int, room: float) -> int:
+    """Every how many items a tick goes so that at most `room` ticks are shown (1, 2, 5, 10, 20, …)."""
+    need = count / max(1.0, room)
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if step >= need:
+            return step
+    return int(np.ceil(need))
 
 
 def _show(ch: str) -> str:
