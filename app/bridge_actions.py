@@ -1,8 +1,10 @@
 """File → Import PyTorch model… and File → Export ▸ (PyTorch code…, Trained weights…, Training script…,
 ONNX…), plus the Code panel dock. Every failure is a message with its reason; nothing open is lost.
 
-Import runs the chosen Python file (as `python FILE.py` would), which the dialog says; the classes
-and functions it offers are read from the file's text without running it."""
+Import runs the chosen Python file (as `python FILE.py` would), which the dialog says, in a separate
+process (`main.py import`), so a file that hangs or crashes never freezes the window; the classes and
+functions the dialog offers are read from the file's text without running it. File → Load Weights… reads a
+checkpoint with weights_only=True; the next Start begins from it and the exports use it."""
 from __future__ import annotations
 
 import ast
@@ -96,7 +98,8 @@ class ImportDialog(QDialog):
         self.dtype = QComboBox(self)
         self.dtype.addItems(["float32", "int64"])
         note = QLabel("Importing runs this Python file, as <tt>python FILE.py</tt> would: import only files you "
-                      "trust. The module is built with no arguments and traced with torch.fx.", self)
+                      "trust. It runs in a separate process (Cancel stops it); the module is built with no arguments "
+                      "and traced with torch.fx.", self)
         note.setWordWrap(True)
         form = QFormLayout(self)
         form.addRow("Python file", holder)
