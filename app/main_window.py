@@ -21,6 +21,7 @@ from widgets.palette import BlockPalette
 from widgets.problems import ProblemsPanel
 from widgets.summary import SummaryPanel
 
+from . import RESOURCES
 from .bridge_actions import install_bridge
 from .canvas_edits import CanvasEdits
 from .canvas_menus import CanvasMenus
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or Settings()
         folders.remember(self.settings.last_folder)          # file dialogs start where they were last used
+        folders.keep_out(RESOURCES)                           # ... but never in the app's own examples
         self.doc = Document(parent=self)
         self.editor = Editor(self.doc, self)
         self.doc.layout_direction = self.settings.layout_direction

@@ -200,3 +200,18 @@ def test_file_dialogs_start_in_the_last_folder_used_never_the_source_tree(window
     assert not Path(starts[0]).resolve().is_relative_to(ROOT)
     window.files.save_as()
     assert Path(starts[1]).parent == (tmp_path / "saved").resolve()
+
+
+def test_save_as_after_opening_an_example_offers_a_folder_outside_the_examples(window, tmp_path, monkeypatch):
+    """Opening one of the app's own examples through File → Open must not make Save As start inside the
+    app's examples folder (its source tree or installed copy)."""
+    from app import RESOURCES
+    example = RESOURCES / "examples" / "lenet5.json"
+    starts = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(example), "")))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda parent, title, start, *a, **k: (starts.append(start), ("", ""))[1]))
+    assert window.files.open_dialog()
+    assert window.doc.network.name.lower().startswith("lenet")
+    window.files.save_as()
+    assert not Path(starts[0]).resolve().is_relative_to(RESOURCES.resolve())

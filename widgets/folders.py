@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths
 
 _last: Path | None = None
+_kept_out: list[Path] = []      # the app's own folders (its examples): a dialog never starts in them
 
 
 def documents() -> Path:
@@ -16,9 +17,15 @@ def documents() -> Path:
     return folder if folder.is_dir() else Path.home()
 
 
+def keep_out(folder) -> None:
+    """Never start a dialog in this folder or below it (the app's own examples, inside its source tree or
+    installed copy): after opening an example, Save As offers the user's documents, not the examples."""
+    _kept_out.append(Path(folder).resolve())
+
+
 def start_folder() -> Path:
     """The folder a file dialog opens in."""
-    if _last is not None and _last.is_dir():
+    if _last is not None and _last.is_dir() and not any(_last == k or k in _last.parents for k in _kept_out):
         return _last
     return documents()
 

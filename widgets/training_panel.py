@@ -47,6 +47,11 @@ OPEN_FOLDER = "Open folder of class folders…"
 TILE = 56
 
 
+_RELAY_NOTE = """A worker thread must not hold the panel: if the window is closed while it works, the last
+reference would go in that thread and the window's widgets would be destroyed there (Qt then warns
+"Timers cannot be started from another thread" and may crash). It holds only the relay, a plain QObject."""
+
+
 class _PreviewRelay(QObject):
     """Carries a preview (or a fit check) made in a worker thread back to the window's thread."""
     done = Signal(int, object)
@@ -405,6 +410,7 @@ class TrainingPanel(QWidget):
         self._fit_generation += 1
         generation, spec, data_dir = self._fit_generation, self.dataset_spec(), self.data_dir()
         net, candidates = self.network.copy(), self.candidates()
+        relay = self._preview_relay       # the worker holds the relay only, never the panel (see _RELAY_NOTE)
 
         def work():
             try:
@@ -412,7 +418,7 @@ class TrainingPanel(QWidget):
             except Exception as e:  # noqa: BLE001 - a fit check must never take the window down
                 result = f"The fit could not be checked ({type(e).__name__}: {e})."
             try:
-                self._preview_relay.fit_done.emit(generation, result)
+                relay.fit_done.emit(generation, result)
             except RuntimeError:          # the panel was closed meanwhile
                 pass
         threading.Thread(target=work, name="fit", daemon=True).start()
@@ -486,10 +492,12 @@ class TrainingPanel(QWidget):
         self.preview_busy = True
         self._show_preview_text("Reading a few samples…")
 
+        relay = self._preview_relay       # the worker holds the relay only, never the panel (see _RELAY_NOTE)
+
         def work():
             result = _make_preview(spec, inp, data_dir)
             try:
-                self._preview_relay.done.emit(generation, result)
+                relay.done.emit(generation, result)
             except RuntimeError:          # the panel was closed meanwhile
                 pass
         threading.Thread(target=work, name="preview", daemon=True).start()
