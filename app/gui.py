@@ -22,13 +22,15 @@ def preload_torch() -> threading.Thread:
     """Import torch in a background thread (the import itself holds no Qt objects)."""
     global _torch_thread
     if _torch_thread is None:
+        # the import runs with garbage collection paused, so no Qt object is destroyed in that thread
+        from widgets.worker import start_worker
+
         def load():
             try:
                 import torch  # noqa: F401
             except ImportError:
                 pass
-        _torch_thread = threading.Thread(target=load, name="torch-preload")
-        _torch_thread.start()
+        _torch_thread = start_worker(load, "torch-preload")
     return _torch_thread
 
 

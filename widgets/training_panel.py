@@ -8,7 +8,6 @@ training or touches the network itself.
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from engine.run_model import RunEvent, RunModel
 
 from . import folders
 from .bounded_spin import BoundedDoubleSpinBox, BoundedSpinBox, install_wheel_guard
+from .worker import start_worker
 
 GENERATED = tuple(k for k in BUILT_IN if k not in REMOTE and k != "shakespeare")   # made in a moment: previewed here
 OPEN_FILE = "Open file (npz, csv, text)…"
@@ -49,7 +49,8 @@ TILE = 56
 
 _RELAY_NOTE = """A worker thread must not hold the panel: if the window is closed while it works, the last
 reference would go in that thread and the window's widgets would be destroyed there (Qt then warns
-"Timers cannot be started from another thread" and may crash). It holds only the relay, a plain QObject."""
+"Timers cannot be started from another thread" and may crash). It holds only the relay, a plain QObject;
+widgets.worker pauses the garbage collector meanwhile for the same reason."""
 
 
 class _PreviewRelay(QObject):
@@ -421,7 +422,7 @@ class TrainingPanel(QWidget):
                 relay.fit_done.emit(generation, result)
             except RuntimeError:          # the panel was closed meanwhile
                 pass
-        threading.Thread(target=work, name="fit", daemon=True).start()
+        start_worker(work, "fit")
 
     def current_fit(self):
         """The fit check of the data and network as they are now, or None while one is under way."""
@@ -500,7 +501,7 @@ class TrainingPanel(QWidget):
                 relay.done.emit(generation, result)
             except RuntimeError:          # the panel was closed meanwhile
                 pass
-        threading.Thread(target=work, name="preview", daemon=True).start()
+        start_worker(work, "preview")
 
     def _show_preview(self, generation: int, result) -> None:
         if generation != self._preview_generation:      # an older request, overtaken by a newer one
