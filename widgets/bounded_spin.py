@@ -26,10 +26,22 @@ from PySide6.QtWidgets import (
 class _Bounded:
     """What both spin boxes share: parse what was typed, keep it while out of range, say the range."""
     out_of_range = None          # the Signal, declared on each class
+    _number = None               # int or float: how typed text is read, declared on each class
     what = "This value"
 
-    def _number(self, text: str):
-        raise NotImplementedError
+    def __init__(self, parent=None, what: str = "This value"):
+        super().__init__(parent)
+        self.what = what
+        self.editingFinished.connect(self._check_typed)
+
+    def validate(self, text, pos):
+        if self._typed_out_of_range(text) is not None:
+            return QValidator.State.Intermediate, text, pos     # typed on; said when the edit ends
+        return super().validate(text, pos)
+
+    def fixup(self, text):
+        self._note_typed(text)
+        return self.prefix() + self.textFromValue(self.value()) + self.suffix()
 
     def _bare(self, text: str) -> str:
         text = text.strip()
@@ -76,44 +88,12 @@ class _Bounded:
 
 class BoundedSpinBox(_Bounded, QSpinBox):
     out_of_range = Signal(str)
-
-    def __init__(self, parent=None, what: str = "This value"):
-        super().__init__(parent)
-        self.what = what
-        self.editingFinished.connect(self._check_typed)
-
-    def _number(self, text: str):
-        return int(text)
-
-    def validate(self, text, pos):
-        if self._typed_out_of_range(text) is not None:
-            return QValidator.State.Intermediate, text, pos     # typed on; said when the edit ends
-        return super().validate(text, pos)
-
-    def fixup(self, text):
-        self._note_typed(text)
-        return self.prefix() + self.textFromValue(self.value()) + self.suffix()
+    _number = staticmethod(int)
 
 
 class BoundedDoubleSpinBox(_Bounded, QDoubleSpinBox):
     out_of_range = Signal(str)
-
-    def __init__(self, parent=None, what: str = "This value"):
-        super().__init__(parent)
-        self.what = what
-        self.editingFinished.connect(self._check_typed)
-
-    def _number(self, text: str):
-        return float(text)
-
-    def validate(self, text, pos):
-        if self._typed_out_of_range(text) is not None:
-            return QValidator.State.Intermediate, text, pos
-        return super().validate(text, pos)
-
-    def fixup(self, text):
-        self._note_typed(text)
-        return self.prefix() + self.textFromValue(self.value()) + self.suffix()
+    _number = staticmethod(float)
 
 
 class WheelGuard(QObject):
