@@ -8,7 +8,7 @@ COMMANDS = ("check", "train", "export", "import", "-h", "--help", "--version")
 def main(argv=None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] in COMMANDS:
-        from app.cli import main as cli_main
+        from engine.cli import main as cli_main
         return cli_main(args)
     from app.gui import run
     return run(args)

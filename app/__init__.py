@@ -1,4 +1,4 @@
-"""The app's logic and main window (Qt), and the command line (app.cli, Qt-free)."""
+"""The app's logic and main window (Qt), and the command line (engine.cli, Qt-free)."""
 from pathlib import Path
 
 # The examples and style sheets. resources/ sits beside app/ both in the source tree and after

@@ -184,7 +184,7 @@ class BridgeActions:
         return self.start_weights.state
 
     def _network_changed(self, change) -> None:
-        from engine.graph import ChangeKind
+        from engine.core.graph import ChangeKind
         if change.kind == ChangeKind.RESET and self.start_weights.state is not None:   # another network
             self.start_weights.set(None)
 
@@ -218,7 +218,7 @@ class BridgeActions:
             net, state = outcome
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        from engine.layout import layered_layout
+        from engine.core.layout import layered_layout
         for nid, xy in layered_layout(net, self.w.scene.direction).items():
             net.nodes[nid].position = xy
         self.w.doc.replace(net, None)
@@ -299,7 +299,8 @@ class BridgeActions:
     def _read_import(self, out: Path, weights: Path, name: str):
         """The child's files, read like any other: the network through the loader, the weights safely."""
         import engine
-        from engine.export import ExportError, checkpoint_state, weights_problem
+        from engine.core.codegen import ExportError
+        from engine.runtime.weights import checkpoint_state, weights_problem
         try:
             net = engine.load_network(out)
             state = checkpoint_state(weights)
@@ -325,7 +326,8 @@ class BridgeActions:
         """Read a checkpoint (a Netwright one, `import --weights-out`, or a bare state_dict) with
         weights_only=True; when its weights fit the network, the next Start begins from them and the
         exports use them. Otherwise the reason (mismatched keys, code in the file) and nothing changes."""
-        from engine.export import ExportError, checkpoint_state, weights_problem
+        from engine.core.codegen import ExportError
+        from engine.runtime.weights import checkpoint_state, weights_problem
         path = Path(path)
         title = "Cannot load the weights"
         if not path.is_file():
@@ -357,8 +359,9 @@ class BridgeActions:
     def start_checkpoint(self) -> str | None:
         """A weights-only checkpoint for the trainer's `resume` (epoch 0, fresh optimizer) holding the
         loaded or imported weights when they fit the network as it is now; None otherwise (a fresh start)."""
-        from engine.export import ExportError, weights_problem
-        from engine.runs import save_checkpoint
+        from engine.core.codegen import ExportError
+        from engine.runtime.weights import weights_problem
+        from engine.runtime.runs import save_checkpoint
         state = self.start_weights.state
         if state is None:
             return None
@@ -385,7 +388,8 @@ class BridgeActions:
     # ---- the weights the window has -------------------------------------------------------------
     def weights(self) -> dict | None:
         """The newest of the last run's checkpoint and the loaded / imported weights that fits the network."""
-        from engine.export import ExportError, checkpoint_state, weights_problem
+        from engine.core.codegen import ExportError
+        from engine.runtime.weights import checkpoint_state, weights_problem
         found = []
         controller = getattr(self.w, "training_controller", None)
         path = getattr(controller, "last_checkpoint", None)
@@ -433,8 +437,8 @@ class BridgeActions:
 
     def _export_text(self, title: str, make, path: Path | None, what) -> bool:
         """Ask where (unless `path`), write make(network, source) atomically, report; a reason on failure."""
-        from engine.export import ExportError
-        from engine.files import atomic_write_text
+        from engine.core.codegen import ExportError
+        from engine.core.files import atomic_write_text
         path = path or self._ask(title, ".py", "Python files (*.py)")
         if path is None:
             return False
@@ -450,7 +454,8 @@ class BridgeActions:
     def export_code(self, path: Path | None = None) -> bool:
         """The PyTorch code; when the window has weights for the network (trained, loaded or imported),
         they are written beside it (NAME.pt) and the code's load_trained() loads them."""
-        from engine.export import export_code, save_weights
+        from engine.core.codegen import export_code
+        from engine.runtime.weights import save_weights
         state = self.weights()
         if state is None:
             return self._export_text("Export PyTorch code", export_code, path, lambda p: "the PyTorch code")
@@ -467,7 +472,7 @@ class BridgeActions:
                                                  f"load_trained()) to")
 
     def export_weights(self, path: Path | None = None) -> bool:
-        from engine.export import save_weights
+        from engine.runtime.weights import save_weights
         state = self.weights()
         if state is None:
             return self._fail("No trained weights", "There are no weights for this network yet: train it (Training "
@@ -482,14 +487,14 @@ class BridgeActions:
         return self._done(path, "the weights (a state_dict for Net().load_state_dict) to")
 
     def export_script(self, path: Path | None = None) -> bool:
-        from engine.script_export import export_script
+        from engine.runtime.script_export import export_script
         return self._export_text("Export training script", export_script, path,
                                  lambda p: f"the training script (python {p.name}, or torchrun --nproc_per_node=N "
                                            f"{p.name})")
 
     def export_onnx(self, path: Path | None = None) -> bool:
-        from engine.export import ExportError
-        from engine.onnx_export import MISSING, export_onnx, onnx_available
+        from engine.core.codegen import ExportError
+        from engine.runtime.onnx_export import MISSING, export_onnx, onnx_available
         if not onnx_available():
             return self._fail("ONNX is not installed", MISSING)
         path = path or self._ask("Export ONNX", ".onnx", "ONNX models (*.onnx)")

@@ -9,8 +9,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 
 from engine import BLOCKS
-from engine.blocks import starter_params
-from engine.layout import after, crowded, free_spot, gaps
+from engine.core.blocks import starter_params
+from engine.core.layout import after, crowded, free_spot, gaps
 
 from . import clipboard
 from .canvas_commands import DissolveBlock, InsertIntoLink

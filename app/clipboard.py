@@ -9,7 +9,7 @@ import re
 from PySide6.QtCore import QMimeData
 
 from engine import BLOCKS, GraphError
-from engine.serialization import NODE_KEYS
+from engine.core.serialization import NODE_KEYS
 
 from .commands import AddBlocks
 from .validation import checked_position, short

@@ -14,7 +14,7 @@ from PySide6.QtGui import QUndoCommand
 
 import engine
 from engine import GraphError
-from engine.graph import Edge
+from engine.core.graph import Edge
 
 from .validation import checked_blocks, checked_values, same
 
@@ -306,7 +306,7 @@ class SetTraining(QUndoCommand):
         self.doc = doc
         self.before = copy.deepcopy(old) if isinstance(old, dict) else None
         self.after = copy.deepcopy(new)
-        from engine.training_object import DEFAULTS     # a key the file left out has its default value
+        from engine.core.training_object import DEFAULTS     # a key the file left out has its default value
         before, after = dict(DEFAULTS, **(self.before or {})), dict(DEFAULTS, **new)
         self.keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         super().__init__(self._text())

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 import engine
-from engine.graph import Change, ChangeKind
+from engine.core.graph import Change, ChangeKind
 
 
 def needs_layout(net: engine.Network) -> bool:
@@ -24,14 +24,14 @@ def needs_layout(net: engine.Network) -> bool:
 def apply_layout(net: engine.Network, direction: str = "tb") -> None:
     """Give every block without a position one (files written by hand may leave them out), leaving
     the blocks the file placed where they are; `direction`: the canvas's, "lr" or "tb"."""
-    from engine.layout import missing_positions
+    from engine.core.layout import missing_positions
     for node_id, xy in missing_positions(net, direction).items():
         net.nodes[node_id].position = (float(xy[0]), float(xy[1]))
 
 
 class Document(QObject):
     results_changed = Signal(object)        # {node_id: ShapeResult}
-    network_changed = Signal(object)        # engine.graph.Change
+    network_changed = Signal(object)        # engine.core.graph.Change
     path_changed = Signal(object)           # Path or None
     modified_changed = Signal(bool)
     training_changed = Signal()             # the network's `training` object (data set, settings) changed

@@ -9,8 +9,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 
 from engine import BLOCKS, GraphError
-from engine.blocks import starter_params
-from engine.layout import layered_layout, place_near
+from engine.core.blocks import starter_params
+from engine.core.layout import layered_layout, place_near
 
 from . import clipboard
 from .commands import (AddBlock, Connect, Disconnect, MoveBlocks, RemoveBlocks, Rename, SetParams,

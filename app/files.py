@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import engine
-from engine.layout import layered_layout
+from engine.core.layout import layered_layout
 from widgets import folders
 
 from . import RESOURCES

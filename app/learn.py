@@ -3,7 +3,7 @@ selected block's settings), "Open in the kernel lab" from the Filters view, and 
 samples for the kernel lab. The window is made on first use."""
 from __future__ import annotations
 
-from engine.blocks.spec import pair
+from engine.core.blocks.spec import pair
 
 
 def install_learn(window) -> None:
@@ -97,7 +97,7 @@ def data_samples(window, n: int = 6) -> list:
     """A few samples of the data set chosen in the training panel (image data sets only)."""
     import numpy as np
 
-    from engine.datasets import input_spec, preview
+    from engine.data import input_spec, preview
     panel = getattr(window, "training_panel", None)
     spec = panel.dataset_spec() if panel is not None else "shapes"
     data_dir = panel.data_dir() if panel is not None else None

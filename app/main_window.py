@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox
 
-from engine.layout import best_wrap
+from engine.core.layout import best_wrap
 from widgets import folders
 from widgets.action_icons import themed_icon
 from widgets.canvas import NetworkScene, NetworkView
@@ -138,7 +138,7 @@ class MainWindow(QMainWindow):
         if self.extras_installed:
             return
         self.extras_installed = True
-        from engine.run_model import RunModel
+        from engine.runtime.run_model import RunModel
         from widgets.live_views import LiveViews
 
         from .training_controller import install_training
@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
         actions = getattr(self, "training_actions", [])
         for action, name in zip(actions, ("play", "pause", "stop")):
             action.setIcon(themed_icon(name))
-        from engine.run_model import RunEvent
+        from engine.runtime.run_model import RunEvent
         self.training_toolbar = TrainingToolbar(self.training_panel, actions, self)
         self.run.subscribe(RunEvent.STATE, self.training_toolbar.follow_state)    # after the panel's
         self.run.subscribe(RunEvent.PROGRESS, self._show_run_progress)
@@ -422,7 +422,7 @@ class MainWindow(QMainWindow):
         self.problems_dock.setWindowTitle(f"Problems ({n})" if n else "Problems")
 
     def _count_field_warnings(self) -> None:
-        from engine.receptive import fields_for
+        from engine.core.receptive import fields_for
         fields = fields_for(self.doc.network, self.doc.results)       # the Problems list counts these too
         self._field_warnings = sum(len(f.warnings) for f in fields.values() if f is not None)
         self._refresh_shape_status(self.doc.results)

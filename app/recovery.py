@@ -3,7 +3,7 @@ clean exit, and offered back on the next start.
 
 The copy is debounced with a ceiling: it is written once edits pause for QUIET_MS, and at the latest
 CEILING_MS after the first change it does not hold yet, however often edits come, so steady editing
-never starves it. Writes are atomic (engine/files.py). A copy that cannot be read back is never
+never starves it. Writes are atomic (engine/core/files.py). A copy that cannot be read back is never
 deleted or skipped in silence: it is renamed aside (DAMAGED_PREFIX…) and reported to the user.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 
 import engine
-from engine.files import atomic_write_text
+from engine.core.files import atomic_write_text
 
 QUIET_MS = 2000         # write when the edits pause this long …
 CEILING_MS = 5000       # … and at the latest this long after the first change the copy lacks

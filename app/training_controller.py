@@ -14,9 +14,9 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine import protocol
-from engine.protocol import RunState
-from engine.run_model import RunEvent, RunModel
+from engine.runtime import protocol
+from engine.runtime.protocol import RunState
+from engine.runtime.run_model import RunEvent, RunModel
 
 IDLE, STARTING, RUNNING, PAUSED, STOPPING = (RunState.IDLE, RunState.STARTING, RunState.RUNNING, RunState.PAUSED,
                                              RunState.STOPPING)
@@ -46,7 +46,7 @@ class TrainingController(QObject):
         self.state = IDLE
         self.process = None
         self.conn = None
-        self.views_config: dict | None = {}        # live views on (engine.live defaults) until configured
+        self.views_config: dict | None = {}        # live views on (engine.runtime.live defaults) until configured
         self.snapshot_time: float | None = None
         self.last_checkpoint: str | None = None
         self.last_frame: dict | None = None
@@ -75,7 +75,7 @@ class TrainingController(QObject):
         """Start a run on a snapshot of the network; False when one is already running."""
         if self.running:
             return False
-        from engine.child import run_child
+        from engine.runtime.child import run_child
         settings = dict(settings)
         if self.views_config is not None and "live_views" not in settings:
             settings["live_views"] = dict(self.views_config)
@@ -259,9 +259,9 @@ def install_training(window) -> TrainingController:
     the live views attach to the same controller."""
     from PySide6.QtWidgets import QApplication
 
-    from engine.datasets import DataError, input_spec
-    from engine.graph import ChangeKind
-    from engine.training_object import set_training, training_of
+    from engine.data import DataError, input_spec
+    from engine.core.graph import ChangeKind
+    from engine.core.training_object import set_training, training_of
     from widgets.live_views import OTHER_NETWORK
     from widgets.training_panel import TrainingPanel
 
@@ -290,7 +290,7 @@ def install_training(window) -> TrainingController:
             panel.refuse("Fix the network before training: " + errors[0]
                          + (f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""))
             return
-        from engine.sizes import start_problem
+        from engine.core.sizes import start_problem
         too_big = start_problem(doc.network, doc.results, settings.get("device", "auto"),
                                 settings.get("batch_size", 64), settings.get("optimizer", "adam"))
         if too_big:     # refused before a process starts or anything is allocated, with the estimate
@@ -306,7 +306,7 @@ def install_training(window) -> TrainingController:
         if not settings.get("threads"):
             settings = dict(settings, threads=threads_beside_window())
         if not settings.get("out"):      # runs live beside the app's other files, not in the current folder
-            from engine.runs import default_run_dir
+            from engine.runtime.runs import default_run_dir
             settings = dict(settings, out=str(default_run_dir(doc.network.name, data_dir() / "runs")))
         bridge = getattr(window, "bridge", None)
         if bridge is not None and not settings.get("resume"):   # loaded or imported weights: the run starts from them

@@ -1,6 +1,6 @@
 """What may enter the document. Every block, parameter value and position an edit brings in is checked
 the way a network file is: written as a save writes it and read back by the loader
-(engine/serialization.py). So the document never holds what a save could not write or an open would
+(engine/core/serialization.py). So the document never holds what a save could not write or an open would
 refuse, and every saved file reopens equal to the document.
 
 The undo commands (app/commands.py) call these when they are made, before they are pushed: a refused
@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 
 from engine import BLOCKS, GraphError, NetworkFileError
-from engine import serialization
-from engine.blocks.checks import type_problem
-from engine.graph import Network, Node
+from engine.core import serialization
+from engine.core.blocks.checks import type_problem
+from engine.core.graph import Network, Node
 
 SHORT = 60      # characters of a value a message quotes at most
 

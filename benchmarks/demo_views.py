@@ -6,7 +6,7 @@
         --dataset text:../shared/data/tinyshakespeare.txt --text-chars 150000
 
 Used for the screenshots in docs/view-*.png (with ../shared/tools/shot.sh). `ChildRun` is a minimal
-stand-in for the app's training controller: a spawn child running engine.trainer.run_child, a pipe
+stand-in for the app's training controller: a spawn child running engine.runtime.trainer.run_child, a pipe
 polled ~30 times a second, the newest FRAME kept and the rest delivered in order.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ class ChildRun(QObject):
 
     def __init__(self, network_dict: dict, settings: dict, parent=None):
         super().__init__(parent)
-        from engine.trainer import run_child
+        from engine.runtime.trainer import run_child
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=run_child, args=(child, network_dict, settings), daemon=True)
@@ -44,7 +44,7 @@ class ChildRun(QObject):
         self.timer.timeout.connect(self.poll)
         self.frames = 0
         self.done = False
-        from engine.run_model import RunModel
+        from engine.runtime.run_model import RunModel
         self.run = RunModel()            # what the live views mirror, fed as the app's controller feeds it
         for signal, slot in ((self.started, self.run.on_started), (self.scalars, self.run.on_scalars),
                              (self.epoch_finished, self.run.on_epoch), (self.frame, self.run.on_frame),

@@ -1,5 +1,5 @@
 """A GPU proof, in under 3 minutes on a CUDA machine: LeNet-5 trains through the app's own training
-process (engine.child.run_child, started with multiprocessing's spawn exactly as the app's
+process (engine.runtime.child.run_child, started with multiprocessing's spawn exactly as the app's
 TrainingController starts it) with mixed precision (AMP) and every live view on, and
 
 1. its samples/s are compared with a plain PyTorch loop (same model, data, batch, AMP) on the same GPU
@@ -35,8 +35,8 @@ VIEWS_CONFIG = {"every_steps": 20, "max_fps": 15.0, "block": None, "probe_index"
 
 def child_run(network_dict: dict, settings: dict, timeout: float) -> dict:
     """One run in the training process the app uses; what the parent saw: the messages by kind."""
-    from engine import protocol
-    from engine.child import run_child
+    from engine.runtime import protocol
+    from engine.runtime.child import run_child
     ctx = multiprocessing.get_context("spawn")
     conn, child_conn = ctx.Pipe(duplex=True)
     process = ctx.Process(target=run_child, args=(child_conn, network_dict, settings), daemon=True,
@@ -142,9 +142,9 @@ def main(argv=None) -> int:
         return 0
 
     import engine
-    from engine.datasets import prepare
-    from engine.protocol import FRAME_VIEWS
-    from engine.train_setup import BATCH_MAX
+    from engine.data import prepare
+    from engine.runtime.protocol import FRAME_VIEWS
+    from engine.runtime.train_setup import BATCH_MAX
     begin = time.perf_counter()
     device = torch.device(args.device)
     net = engine.load_network(NETWORK)

@@ -23,8 +23,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from engine import load_network, network_to_dict  # noqa: E402
-from engine.live import FRAME_VIEWS, LiveCallback  # noqa: E402
-from engine.trainer import Trainer, TrainSettings  # noqa: E402
+from engine.runtime.live import FRAME_VIEWS, LiveCallback  # noqa: E402
+from engine.runtime.trainer import Trainer, TrainSettings  # noqa: E402
 
 NETWORK = ROOT / "resources" / "examples" / "lenet5.json"
 BATCH = 64
@@ -93,7 +93,7 @@ def plain_rate(dataset, steps: int) -> tuple[float, float]:
 
 
 def throughput(steps: int, rounds: int) -> None:
-    from engine.datasets import prepare
+    from engine.data import prepare
     torch.set_num_threads(1)      # no spinning worker threads: CPU time is work, even on a busy machine
     dataset = prepare("shapes", load_network(NETWORK))
     wall = {"plain": [], "none": [], "curves": [], "all": []}

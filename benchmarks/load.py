@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402
-from engine.layout import layered_layout  # noqa: E402
+from engine.core.layout import layered_layout  # noqa: E402
 
 
 def chain_text(n: int, cycle: bool = False) -> str:

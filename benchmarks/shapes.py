@@ -87,7 +87,7 @@ def deep_network(blocks: int) -> engine.Network:
 def cold_infer(net: engine.Network):
     """Full inference as for a network never seen before: the engine's small caches of per-axis
     arithmetic and shape text are emptied first (they only help within the network)."""
-    from engine.shapes import clear_caches
+    from engine.core.shapes import clear_caches
     clear_caches()
     return engine.infer_shapes(net)
 

@@ -26,8 +26,8 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 import engine  # noqa: E402
-from engine.datasets import CLASSIFICATION, Dataset  # noqa: E402
-from engine.trainer import Trainer, TrainSettings, resolve_device  # noqa: E402
+from engine.data import CLASSIFICATION, Dataset  # noqa: E402
+from engine.runtime.trainer import Trainer, TrainSettings, resolve_device  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 

@@ -1,30 +1,30 @@
 """Netwright's engine: block catalog, network model, shape inference, files, building and training.
 
 Pure Python: `import engine` loads neither Qt nor torch. Torch is imported where a model is built
-or trained (`engine.build_model`, `engine.trainer`).
+or trained (`engine.build_model`, `engine.runtime.trainer`).
 """
 from __future__ import annotations
 
-from .blocks import BLOCKS, GROUPS, BlockSpec, Fix, Param, ShapeError, fmt_shape
-from .graph import Change, Edge, GraphError, Network, Node
-from .protocol import TrainingError
-from .serialization import (NetworkFileError, dumps, load_network, loads, network_from_dict, network_to_dict,
+from .core.blocks import BLOCKS, GROUPS, BlockSpec, Fix, Param, ShapeError, fmt_shape
+from .core.graph import Change, Edge, GraphError, Network, Node
+from .runtime.protocol import TrainingError
+from .core.serialization import (NetworkFileError, dumps, load_network, loads, network_from_dict, network_to_dict,
                             save_network)
-from .shapes import ShapeCache, ShapeResult, infer_shapes, summary
+from .core.shapes import ShapeCache, ShapeResult, infer_shapes, summary
 
 __version__ = "0.1.0"
 
 
 def build_model(net: Network):
     """A torch.nn.Module whose forward matches the graph (imports torch on first use)."""
-    from .build import build_model as _build
+    from .runtime.build import build_model as _build
     return _build(net)
 
 
 def from_module(module, input_shape, input_dtype: str = "float32", name: str | None = None) -> Network:
     """The network of a torch.nn.Module, traced with torch.fx (spec §5); what has no block raises
-    engine.importer.ImportProblem naming the module path and the reason."""
-    from .importer import from_module as _from_module
+    engine.runtime.importer.ImportProblem naming the module path and the reason."""
+    from .runtime.importer import from_module as _from_module
     return _from_module(module, input_shape, input_dtype, name)
 
 
@@ -34,7 +34,7 @@ def train(network, dataset: str = "shapes", callbacks=(), log=None, **settings) 
     val_split, out, data_dir, resume, threads, save, ...). Returns the result dict the command prints;
     a bad setting, unusable data, a checkpoint of another network or a run that diverges raises
     TrainingError with the same sentence the command line and the app show (`.kind` says which)."""
-    from .trainer import Trainer, TrainSettings
+    from .runtime.trainer import Trainer, TrainSettings
     if isinstance(network, (str, bytes)) or hasattr(network, "__fspath__"):
         network = load_network(network)
     return Trainer(network, TrainSettings.from_dict({"dataset": dataset, **settings}), callbacks,

@@ -149,7 +149,7 @@ def case(rng: random.Random) -> tuple[str, bytes]:
 
 def outcome(path: Path, as_json: bool = False) -> tuple[int, str, str]:
     """Run `check` in-process as `python main.py check` would: (exit status, stdout, stderr)."""
-    from app import cli
+    from engine import cli
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli.main(["check", str(path)] + (["--json"] if as_json else []))

@@ -362,7 +362,7 @@ def test_deleting_blocks_and_links_together_is_one_undo_step(window):
 
 
 def test_pasting_the_same_copy_again_lands_beside_it_each_time_clear_of_every_block(window):
-    from engine.layout import crowded
+    from engine.core.layout import crowded
     window.scene.select_ids(["conv1"])
     window.copy_action.trigger()
     window.paste_action.trigger()

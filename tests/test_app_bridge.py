@@ -12,7 +12,7 @@ from test_app import EXAMPLES, dialogs, window  # noqa: F401  (fixtures)
 
 import engine
 from app.bridge_actions import ImportDialog, candidates
-from engine.export import export_code
+from engine.core.codegen import export_code
 
 MODELS = Path(__file__).with_name("import_models.py")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from test_app import EXAMPLES, dialogs, window  # noqa: F401  (the main window on mnist_cnn, dialogs recorded)
 
-from engine.protocol import FRAME_VIEWS, View
+from engine.runtime.protocol import FRAME_VIEWS, View
 
 WAIT_MS = 240_000
 

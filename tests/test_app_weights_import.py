@@ -10,7 +10,7 @@ from PySide6.QtCore import QTimer
 from test_app import dialogs, window  # noqa: F401  (fixtures: the main window on mnist_cnn, dialogs recorded)
 
 import engine
-from app.cli import main as cli
+from engine.cli import main as cli
 
 MODELS = Path(__file__).with_name("import_models.py")
 

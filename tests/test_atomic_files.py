@@ -1,4 +1,4 @@
-"""Files as users expect (engine/files.py, the one atomic write): normal permissions, the old file
+"""Files as users expect (engine/core/files.py, the one atomic write): normal permissions, the old file
 intact when a write fails, and no temporary files left behind, even by a save that was killed."""
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import files
-from engine.files import atomic_write, atomic_write_text
+from engine.core import files
+from engine.core.files import atomic_write, atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 NET = {"format": "netwright.network", "version": 1, "name": "n",
@@ -55,8 +55,8 @@ def test_new_files_get_the_umask_permissions_and_replaced_files_keep_theirs(tmp_
 def test_run_files_exports_and_checkpoints_get_normal_permissions(tmp_path, umask022):
     import torch
 
-    from engine.export import save_weights
-    from engine.runs import RunFolder
+    from engine.runtime.weights import save_weights
+    from engine.runtime.runs import RunFolder
     run = RunFolder(tmp_path / "run")
     run.write_manifest(NET, "synthetic", 0, "cpu", {})
     run.append_metrics({"epoch": 1, "step": 10, "train_loss": 0.5})
@@ -72,7 +72,7 @@ def test_the_export_command_writes_a_readable_file(tmp_path, umask022):
     net = tmp_path / "net.json"
     engine.save_network(engine.network_from_dict(NET), net)
     out = tmp_path / "model.py"
-    from app import cli
+    from engine import cli
     assert cli.main(["export", str(net), "-o", str(out)]) == 0
     assert mode(out) == 0o644 and leftovers(tmp_path) == []
 
@@ -95,7 +95,7 @@ def test_a_killed_save_leaves_a_temporary_file_that_the_next_save_removes(tmp_pa
     atomic_write_text(target, "before")
     marker = tmp_path / "writing"
     child = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from engine.files import atomic_write\n"
+        "import sys, time; from pathlib import Path; from engine.core.files import atomic_write\n"
         "def slow(f):\n"
         "    f.write(b'half a file'); f.flush(); Path(sys.argv[2]).touch(); time.sleep(60)\n"
         "atomic_write(sys.argv[1], slow)\n"), str(target), str(marker)], cwd=ROOT)
@@ -141,7 +141,7 @@ def test_many_saves_leave_exactly_one_file(tmp_path):
 
 
 def test_engine_files_imports_neither_qt_nor_torch():
-    code = ("import sys, engine.files; bad = [m for m in sys.modules if m.split('.')[0] in "
+    code = ("import sys, engine.core.files; bad = [m for m in sys.modules if m.split('.')[0] in "
             "('PySide6', 'torch')]; print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -3,7 +3,7 @@ formulas with the numbers filled in, MACs and activation memory, and suspicious-
 import pytest
 
 import engine
-from engine.blocks import BLOCKS
+from engine.core.blocks import BLOCKS
 
 SPEC_TYPES = """Input Conv1d Conv2d MaxPool1d AvgPool1d MaxPool2d AvgPool2d AdaptiveAvgPool1d AdaptiveMaxPool1d
 AdaptiveAvgPool2d AdaptiveMaxPool2d Flatten Linear Dropout Dropout2d BatchNorm1d BatchNorm2d LayerNorm ReLU Tanh
@@ -141,7 +141,7 @@ def test_every_block_added_with_its_starter_values_has_a_shape():
     """A block dropped from the palette starts with its spec's starter values and gets a shape at once
     after a suitable input (so a newcomer sees a shape, not an error, on their first drop)."""
     import engine
-    from engine.blocks import starter_params
+    from engine.core.blocks import starter_params
     feeds = {"image": ("Input", {"shape": [3, 16, 16]}), "signal": ("Input", {"shape": [2, 32]}),
              "sequence": ("Input", {"shape": [12, 8]}), "tokens": ("Input", {"shape": [12], "dtype": "int64"})}
     wants = {"Conv1d": "signal", "MaxPool1d": "signal", "AvgPool1d": "signal", "AdaptiveAvgPool1d": "signal",

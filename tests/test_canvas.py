@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import QPointF
 
 import engine
-from engine.layout import LAYER_GAP
+from engine.core.layout import LAYER_GAP
 from widgets.canvas import NetworkScene, NetworkView
 from widgets.canvas.block_item import BlockItem
 from widgets.canvas.link_item import LinkItem

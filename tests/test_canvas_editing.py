@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.main_window import MainWindow
-from engine.layout import crowded
+from engine.core.layout import crowded
 from widgets.canvas import BLOCK_MIME, NetworkScene, NetworkView
 from widgets.canvas.style import theme
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app import cli
+from engine import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 LENET = ROOT / "resources" / "examples" / "lenet5.json"
@@ -105,11 +105,10 @@ def test_help_and_version_exit_0(capsys):
 
 def test_train_is_dispatched_lazily_with_the_arguments_after_train(monkeypatch):
     seen = []
-    fake = types.ModuleType("engine.train_cli")
+    fake = types.ModuleType("engine.cli.train")
     fake.main = lambda args: seen.append(args) or 0
-    monkeypatch.setitem(sys.modules, "engine.train_cli", fake)
-    import engine
-    monkeypatch.setattr(engine, "train_cli", fake, raising=False)
+    monkeypatch.setitem(sys.modules, "engine.cli.train", fake)
+    monkeypatch.setattr(cli, "train", fake, raising=False)
     assert cli.main(["train", "net.json", "--dataset", "shapes", "--epochs", "1"]) == 0
     assert seen == [["net.json", "--dataset", "shapes", "--epochs", "1"]]
 

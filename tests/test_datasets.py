@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import engine
-from engine.datasets import DataError, InputSpec, load_dataset, prepare
-from engine.datasets.generated import CLASSES
+from engine.data import DataError, InputSpec, load_dataset, prepare
+from engine.data.generated import CLASSES
 
 
 def inp(*shape, dtype="float32"):

@@ -20,8 +20,8 @@ from app.commands import SetParams
 from app.document import Document
 from app.editing import Editor
 from app.validation import same
-from engine import serialization
-from engine.blocks.spec import Fix
+from engine.core import serialization
+from engine.core.blocks.spec import Fix
 
 SMALL = {"format": "netwright.network", "version": 1, "name": "small", "note": {"kept": True},
          "nodes": [{"id": "x", "type": "Input", "params": {"shape": [1, 8, 8]}, "position": [0, 0]},

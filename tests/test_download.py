@@ -10,8 +10,8 @@ import threading
 import numpy as np
 import pytest
 
-from engine.datasets import DataError, InputSpec, load_dataset
-from engine.download import DownloadError, fetch
+from engine.data import DataError, InputSpec, load_dataset
+from engine.data.download import DownloadError, fetch
 
 PAYLOAD = bytes(range(256)) * 400          # 102,400 bytes
 

@@ -8,9 +8,9 @@ import pytest
 from test_app import dialogs, window  # noqa: F401  (the main window, dialogs recorded)
 
 import engine
-import engine.export
-import engine.quick_fixes
-import engine.receptive
+import engine.core.codegen
+import engine.core.quick_fixes
+import engine.core.receptive
 from widgets.follow import on_screen
 
 
@@ -42,9 +42,9 @@ def counted(monkeypatch):
             calls[name] += 1
             return real(*args, **kwargs)
         monkeypatch.setattr(module, attr, wrapper)
-    counting("receptive", engine.receptive, "receptive_fields")
-    counting("export", engine.export, "export_code")
-    counting("fixes", engine.quick_fixes, "verified_fix_map")
+    counting("receptive", engine.core.receptive, "receptive_fields")
+    counting("export", engine.core.codegen, "export_code")
+    counting("fixes", engine.core.quick_fixes, "verified_fix_map")
     return calls
 
 
@@ -70,7 +70,7 @@ def test_a_keystroke_on_300_blocks_walks_nothing_extra_and_hidden_panels_wait(wi
     window.code_dock.raise_()                                  # its tab raised: the code of the network now
     qtbot.waitUntil(lambda: counted["export"] == 1)
     assert "3, 13, 13" in window.code_panel.editor.toPlainText()
-    assert window.code_panel.editor.toPlainText() == engine.export.export_code(window.doc.network)
+    assert window.code_panel.editor.toPlainText() == engine.core.codegen.export_code(window.doc.network)
     window.problems_dock.raise_()
     qtbot.waitUntil(lambda: window.problems.verified)          # the fixes are tried once it is on screen
     assert counted["fixes"] == 1

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 import engine
-from app import cli
-from engine.export import export_code
+from engine import cli
+from engine.core.codegen import export_code
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "resources" / "examples"

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from test_oracle import BATCH, Draft, draw_network
 
 import engine
-from engine.export import export_code
-from engine.graph import id_problem
+from engine.core.codegen import export_code
+from engine.core.graph import id_problem
 
 HOSTILE_TEXT = ['"""\nimport os; os.system("touch PWNED")\n"""', "'''\nopen('PWNED', 'w')\n'''",
                 "\\", "'", '"', "#", "\n", "\r", "\x00", "\x0c", "\u202e", "\u2028", "{}", "{0}", "%s",

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 import torch
 
 import engine
-from app import cli
-from engine.export import export_code
+from engine import cli
+from engine.core.codegen import export_code
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "resources" / "examples"
-HOSTILE = '"""; import os; os.system("touch PWNED"); """'         # ids have no line breaks (engine.graph)
+HOSTILE = '"""; import os; os.system("touch PWNED"); """'         # ids have no line breaks (engine.core.graph)
 HOSTILE_NAME = '"""\nimport os; os.system("touch PWNED")\n"""'   # a name may have them
 
 
@@ -107,7 +107,8 @@ def test_export_never_runs_the_file_it_wrote(tmp_path, monkeypatch):
                tmp_path / "ck.pt")
     assert cli.main(["export", str(path), "-o", str(tmp_path / "m.py"), "--weights", str(tmp_path / "ck.pt")]) == 0
     assert ran == [] and "m" not in sys.modules
-    for source in (ROOT / "engine" / "export.py", ROOT / "app" / "cli.py"):
+    for source in (ROOT / "engine" / "core" / "codegen.py", ROOT / "engine" / "cli" / "export.py",
+                   ROOT / "engine" / "cli" / "__init__.py"):
         text = source.read_text(encoding="utf-8")
         assert "exec(" not in text and "import_module" not in text and "spec_from_file_location" not in text
 
@@ -164,7 +165,7 @@ def test_names_that_python_or_nn_module_use_stay_apart():
 def test_code_that_does_not_compile_is_refused_with_a_reason(tmp_path, capsys, monkeypatch):
     path = write(tmp_path, chain([("x", None, None), ("fc", "Linear", {"out_features": 2})]))
     # A generator bug: a block writes a constructor call that does not compile.
-    monkeypatch.setattr("engine.blocks.dense.call", lambda *a, **k: "nn.Linear(1, 2")
+    monkeypatch.setattr("engine.core.blocks.dense.call", lambda *a, **k: "nn.Linear(1, 2")
     out = tmp_path / "m.py"
     assert cli.main(["export", str(path), "-o", str(out)]) == 2
     captured = capsys.readouterr()
@@ -182,8 +183,8 @@ def test_any_ids_become_distinct_identifiers_that_python_reads_back_unchanged(id
 
     from torch import nn
 
-    from engine.build import attribute_name
-    from engine.export import FILE_NAMES, variable_names
+    from engine.core.names import attribute_name
+    from engine.core.codegen import FILE_NAMES, variable_names
     taken: set[str] = set()
     attr = {nid: attribute_name(nid, taken) for nid in ids}
     var = variable_names(attr)

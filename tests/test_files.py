@@ -6,8 +6,7 @@ import os
 import pytest
 
 import engine
-from engine import serialization
-
+from engine.core import serialization
 GOOD = {"format": "netwright.network", "version": 1, "name": "tiny",
         "nodes": [{"id": "in", "type": "Input", "params": {"shape": [4]}, "position": [0, 0]},
                   {"id": "fc", "type": "Linear", "params": {"out_features": 2}, "position": [0, 100]}],

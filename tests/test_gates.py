@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from engine.modules import Recurrent
-from engine.probes import GATE_RANGES, gate_view, recurrent_gates
+from engine.runtime.modules import Recurrent
+from engine.runtime.probes import GATE_RANGES, gate_view, recurrent_gates
 
 
 def _final_states(layers, kind):

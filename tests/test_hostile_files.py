@@ -6,7 +6,7 @@ import re
 import pytest
 
 import engine
-from app import cli
+from engine import cli
 
 
 def net_text(nodes, edges=(), **top):

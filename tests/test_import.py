@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from test_oracle import Draft, draw_network
 
 import engine
-from engine.export import export_code
-from engine.import_cli import load_target
-from engine.importer import ImportProblem, import_module
+from engine.core.codegen import export_code
+from engine.cli.import_network import load_target
+from engine.runtime.importer import ImportProblem, import_module
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "resources" / "examples"
@@ -132,14 +132,14 @@ def test_every_problem_is_listed_at_once():
 # ---- the command line ----
 
 def cli(capsys, *args):
-    from app.cli import main
+    from engine.cli import main
     code = main(["import", *map(str, args)])
     out, err = capsys.readouterr()
     return code, out, err
 
 
 def test_import_command_writes_a_valid_network_and_a_checkpoint_train_resumes_from(tmp_path, capsys):
-    from engine import train_cli
+    from engine.cli import train as train_cli
     (tmp_path / "tiny.py").write_text(
         "import torch\nfrom torch import nn\n\n"
         "def tiny():\n"
@@ -181,7 +181,7 @@ def test_import_help_says_the_file_is_run():
 def canonical(net) -> dict:
     """Blocks (type, settings with defaults and equivalent spellings made one) and each block's inputs in
     order, keyed by the name the exported code gives the block (attribute, or argument for an Input)."""
-    from engine.export import attribute_names, variable_names
+    from engine.core.codegen import attribute_names, variable_names
     results = engine.infer_shapes(net)
     attr = attribute_names(net)
     var = variable_names(attr)

@@ -43,5 +43,5 @@ def test_the_probe_does_see_torch_when_a_model_is_built():
 def test_the_window_starts_a_run_and_opens_its_panel_without_importing_torch():
     """Start and the training panel must not wait for torch (the app imports it in the background)."""
     body = ("import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
-            "import engine.child, engine.datasets, app.training_controller, widgets.training_panel")
+            "import engine.runtime.child, engine.data, app.training_controller, widgets.training_panel")
     assert "torch" not in loaded_after(body)

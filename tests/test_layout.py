@@ -1,4 +1,4 @@
-"""Automatic layout (engine.layout): every block below its inputs, no two blocks on one spot, skip links
+"""Automatic layout (engine.core.layout): every block below its inputs, no two blocks on one spot, skip links
 beside the blocks they skip, crossings reduced, and placed blocks left where the user put them."""
 import subprocess
 import sys
@@ -6,7 +6,7 @@ import sys
 import pytest
 
 import engine
-from engine.layout import BLOCK_GAP, LAYER_GAP, layered_layout, missing_positions
+from engine.core.layout import BLOCK_GAP, LAYER_GAP, layered_layout, missing_positions
 
 EXAMPLES = ["alexnet", "char_lstm", "conv1d_signal", "crnn", "lenet5", "lstm_mnist_rows", "mnist_cnn", "residual"]
 
@@ -104,14 +104,14 @@ def test_a_cycle_from_a_file_is_laid_out_without_hanging():
 
 
 def test_layout_imports_no_qt():
-    code = "import engine.layout, sys; print(any(m.startswith('PySide6') for m in sys.modules))"
+    code = "import engine.core.layout, sys; print(any(m.startswith('PySide6') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_left_to_right_each_block_sits_right_of_its_inputs_and_no_two_overlap(load_example, name):
-    from engine.layout import LR_LAYER_GAP, crowded
+    from engine.core.layout import LR_LAYER_GAP, crowded
     net = load_example(name)
     pos = layered_layout(net, "lr")
     for e in net.edges:
@@ -122,7 +122,7 @@ def test_left_to_right_each_block_sits_right_of_its_inputs_and_no_two_overlap(lo
 
 
 def test_a_long_chain_wraps_into_bands_that_fit_a_wide_view_readably(load_example):
-    from engine.layout import READABLE, _fit, best_wrap, crowded
+    from engine.core.layout import READABLE, _fit, best_wrap, crowded
     net = load_example("alexnet")
     plain = layered_layout(net, "lr")
     assert _fit(plain, 1040, 670) < READABLE            # one long row: too small to read
@@ -142,7 +142,7 @@ def test_a_long_chain_wraps_into_bands_that_fit_a_wide_view_readably(load_exampl
 
 
 def test_blocks_added_after_another_go_one_layer_along_the_flow_and_clear_of_others():
-    from engine.layout import LR_LAYER_GAP, after, free_spot
+    from engine.core.layout import LR_LAYER_GAP, after, free_spot
     assert after((100.0, 50.0), "lr") == (100.0 + LR_LAYER_GAP, 50.0)
     assert after((100.0, 50.0), "tb") == (100.0, 50.0 + LAYER_GAP)
     spot = free_spot((0.0, 0.0), [(0.0, 0.0), (0.0, 100.0)], "lr")

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 from PySide6.QtCore import Qt
 
-from engine.kernels import PRESETS, apply_kernel, builtin_picture, parse_kernel
-from engine.stepper import GRID, KERNEL
+from engine.core.kernels import PRESETS, apply_kernel, builtin_picture, parse_kernel
+from engine.core.stepper import GRID, KERNEL
 
 # the offscreen platform, showing a top-level window and raising it
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
@@ -144,7 +144,7 @@ def test_clicking_a_feature_map_unit_draws_its_receptive_field_on_the_probe_imag
     0.5): a click on unit (3, 5) of channel 1 draws input rows 6.5 ± 3.5, columns 10.5 ± 3.5 on the image."""
     from PySide6.QtCore import QPointF
 
-    from engine.probes import feature_view
+    from engine.runtime.probes import feature_view
     from widgets.plots.features import FeaturesView
     view = FeaturesView()
     qtbot.addWidget(view)
@@ -176,7 +176,7 @@ def test_clicking_a_feature_map_unit_draws_its_receptive_field_on_the_probe_imag
 
 @pytest.mark.parametrize("in_ch, out_ch, k", [(1, 6, 3), (2, 3, 3), (3, 4, 5)])
 def test_a_filter_picked_in_the_filters_view_carries_its_learned_weights(qtbot, in_ch, out_ch, k):
-    from engine.probes import conv_filters
+    from engine.runtime.probes import conv_filters
     from widgets.plots.filters import FiltersView
     torch.manual_seed(0)
     conv = torch.nn.Conv2d(in_ch, out_ch, k)

@@ -2,7 +2,7 @@
 as it was (train mode, no hooks), and follow VIEWS configuration changes."""
 import numpy as np
 
-from engine.live import LiveCallback
+from engine.runtime.live import LiveCallback
 from test_live_support import CHAR_LSTM, CNN, MiniTrainer, shapes_dataset, text_dataset
 
 
@@ -96,7 +96,7 @@ def test_a_change_while_paused_is_shown_at_once():
 
     def pause_and_pick(trainer):
         if trainer.step == 3:
-            trainer.paused = True                  # as engine.trainer is while waiting for RESUME
+            trainer.paused = True                  # as engine.runtime.trainer is while waiting for RESUME
             before = len(trainer.frames())
             live.on_views({"block": "pool1"})      # the trainer hands VIEWS messages to on_views
             assert len(trainer.frames()) == before + 1
@@ -121,7 +121,7 @@ def test_first_layer_filters_become_edge_detectors_on_shapes():
     from pathlib import Path
 
     from engine import load_network
-    from engine.trainer import Trainer, TrainSettings
+    from engine.runtime.trainer import Trainer, TrainSettings
     net = load_network(Path(__file__).resolve().parents[1] / "benchmarks" / "networks" / "edge_cnn.json")
     off = {n: False for n in ("features", "gates", "weights", "outcome")}
     live = LiveCallback({"enabled": off, "every_steps": 10, "max_fps": 1000, "budget": 1.0})
@@ -134,8 +134,7 @@ def test_first_layer_filters_become_edge_detectors_on_shapes():
 
 
 def test_a_view_that_fails_says_so_and_training_goes_on(monkeypatch):
-    from engine import probes
-
+    from engine.runtime import probes
     def broken(_module):
         raise ValueError("no kernels here")
 
@@ -184,7 +183,7 @@ def test_a_grey_image_read_as_rows_is_previewed_as_an_image():
     import types
 
     import torch
-    from engine.live import _preview
+    from engine.runtime.live import _preview
     trainer = types.SimpleNamespace(dataset=types.SimpleNamespace(kind="image"))
     shown = _preview(trainer, torch.rand(28, 28))
     assert shown["image"].shape == (28, 28) and 0.0 <= shown["image"].min() <= shown["image"].max() <= 1.0

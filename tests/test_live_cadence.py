@@ -6,7 +6,7 @@ step-0 picture and the meter read "view overhead (step 0) 100%". Visiting Curves
 frames (outcome only), which is why another tab "unfroze" it."""
 from test_live_support import CNN, MiniTrainer, shapes_dataset
 
-from engine.live import FRAME_VIEWS, LiveCallback
+from engine.runtime.live import FRAME_VIEWS, LiveCallback
 
 
 class ManualClock:

@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 import engine
-from engine.datasets.base import CLASSIFICATION, TEXT, Dataset, InputSpec
-from engine.datasets.generated import make_shapes
+from engine.data.base import CLASSIFICATION, TEXT, Dataset, InputSpec
+from engine.data.generated import make_shapes
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -90,7 +90,7 @@ class MiniTrainer:
                 self._call("on_step")
                 if on_batch:
                     on_batch(self)
-            self.epoch = epoch + 1                  # epochs completed, as engine.trainer counts them
+            self.epoch = epoch + 1                  # epochs completed, as engine.runtime.trainer counts them
             self._call("on_epoch_end", {"train_loss": float(loss.detach())})
         self._call("on_end")
         return self

@@ -9,9 +9,8 @@ import pytest
 import torch
 
 import engine
-from app import cli
-from engine import onnx_export
-
+from engine import cli
+from engine.runtime import onnx_export
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 

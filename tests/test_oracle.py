@@ -1,5 +1,5 @@
 """PyTorch is the oracle: for random networks of random blocks and parameters, every node's shape and
-parameter count from the engine equal what plain torch.nn layers (built here, not by engine.build)
+parameter count from the engine equal what plain torch.nn layers (built here, not by engine.runtime.build)
 compute on a small batch; where PyTorch raises, the engine reports an error at that node. For valid
 networks, the model engine.build_model makes and the exported file agree with them too.
 
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 import engine
-from engine.export import export_code
+from engine.core.codegen import export_code
 
 BATCH = 2
 ACTIVATIONS = ["ReLU", "Tanh", "Sigmoid", "GELU", "ELU", "LeakyReLU"]

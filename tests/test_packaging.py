@@ -1,5 +1,5 @@
 """`pip install .` (not editable) gives a working command line and app outside the source tree: the wheel
-holds every package (engine.blocks, engine.datasets, widgets.*) and the resources (examples, style sheets);
+holds every package (engine.core.blocks, engine.data, widgets.*) and the resources (examples, style sheets);
 a fresh virtual environment (torch from constraints.txt) installs it, and from a folder outside the
 source tree `netwright check` works on a packaged example and `import engine` is the installed copy.
 
@@ -46,8 +46,8 @@ def test_the_wheel_installs_into_a_fresh_environment_and_works_outside_the_sourc
     run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--no-build-isolation", "-q", "-w", dist], src)
     wheel = next(dist.glob("netwright-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("engine/blocks/__init__.py", "engine/datasets/__init__.py", "engine/child.py",
-                   "widgets/canvas/__init__.py", "widgets/plots/__init__.py", "app/cli.py", "main.py",
+    for needed in ("engine/core/blocks/__init__.py", "engine/data/__init__.py", "engine/runtime/child.py",
+                   "widgets/canvas/__init__.py", "widgets/plots/__init__.py", "engine/cli/__init__.py", "engine/core/names.py", "main.py",
                    "resources/style.qss", "resources/style_dark.qss", "resources/examples/lenet5.json"):
         assert needed in names, f"the wheel lacks {needed}"
     examples = {Path(n).name for n in names if n.startswith("resources/examples/")}
@@ -64,7 +64,7 @@ def test_the_wheel_installs_into_a_fresh_environment_and_works_outside_the_sourc
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env.update(QT_QPA_PLATFORM="offscreen", NETWRIGHT_CONFIG_DIR=str(tmp_path / "config"))
-    where = json.loads(run([py, "-c", "import json, app, engine, engine.blocks, engine.datasets; "
+    where = json.loads(run([py, "-c", "import json, app, engine, engine.core.blocks, engine.data; "
                             "print(json.dumps([engine.__file__, str(app.RESOURCES)]))"], elsewhere, env))
     site = Path(run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], elsewhere, env).strip())
     assert Path(where[0]).is_relative_to(site) and not Path(where[0]).is_relative_to(ROOT)

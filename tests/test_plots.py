@@ -1,4 +1,4 @@
-"""The live views during a short real training run (engine.trainer in-process, its messages routed to
+"""The live views during a short real training run (engine.runtime.trainer in-process, its messages routed to
 the views as the controller would): every view shows data, keeps working across runs and network
 edits, and a view of a removed block is cleared with a note."""
 import subprocess
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import engine
-from engine import protocol
-from engine.live import LiveCallback
-from engine.trainer import Trainer, TrainSettings
+from engine.runtime import protocol
+from engine.runtime.live import LiveCallback
+from engine.runtime.trainer import Trainer, TrainSettings
 from test_live_support import CHAR_LSTM, CNN, shapes_dataset, text_dataset
 
 pytest.importorskip("pytestqt")
@@ -82,7 +82,7 @@ def test_every_view_updates_during_a_cnn_run(views):
 
     features = show(views, "features")
     assert features.sample_image.image.shape == (20, 20)
-    assert features.index_box.maximum() == 15              # engine.trainer's probe batch holds 16 samples
+    assert features.index_box.maximum() == 15              # engine.runtime.trainer's probe batch holds 16 samples
     assert "label" in features.sample_info.text()
     views.set_block("conv1")
     assert views.config["block"] == "conv1"
@@ -212,7 +212,7 @@ def test_every_view_shows_a_note_instead_of_data(views):
 
 
 def test_views_follow_a_run_in_the_child_process_through_the_controller(views, qtbot, tmp_path):
-    """The app's path: TrainingController runs engine.trainer in a spawn child; the views get its
+    """The app's path: TrainingController runs engine.runtime.trainer in a spawn child; the views get its
     signals and send their configuration as the run's live_views and as VIEWS messages."""
     from app.training_controller import TrainingController
     controller = TrainingController()

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 import engine
-from engine import probes
+from engine.runtime import probes
 from test_live_support import CNN, shapes_dataset
 
 

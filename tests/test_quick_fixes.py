@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.quick_fixes import (
+from engine.core.quick_fixes import (
     apply,
     errors_of,
     safe_warning_fixes,

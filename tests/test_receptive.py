@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.receptive import receptive_fields
+from engine.core.receptive import receptive_fields
 
 SIZES = {1: (40, 90, 200, 400), 2: (24, 48, 96)}
 
@@ -235,7 +235,7 @@ def test_misaligned_branches_are_warned_about():
 
 
 def test_check_json_reports_receptive_fields(tmp_path, capsys):
-    from app.cli import main
+    from engine.cli import main
     assert main(["check", "resources/examples/lenet5.json", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["nodes"]["c5"]["receptive_field"] == {"size": [32, 32], "jump": [4, 4], "start": [15.5, 15.5]}
@@ -249,7 +249,7 @@ def test_check_json_reports_receptive_fields(tmp_path, capsys):
 
 
 def test_check_warns_about_a_small_receptive_field_with_a_chosen_share(capsys):
-    from app.cli import main
+    from engine.cli import main
     assert main(["check", "resources/examples/mnist_cnn.json", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert any("10×10 of the 28×28 input" in w for w in doc["nodes"]["pool2"]["warnings"])

@@ -3,9 +3,9 @@ entry on the engine's side and one on the GUI's, the newest frame of each view k
 import subprocess
 import sys
 
-from engine.live import COMPUTE
-from engine.protocol import FRAME_VIEWS, RunState, View
-from engine.run_model import RunEvent, RunModel
+from engine.runtime.live import COMPUTE
+from engine.runtime.protocol import FRAME_VIEWS, RunState, View
+from engine.runtime.run_model import RunEvent, RunModel
 
 
 def test_every_view_has_its_compute_function_and_its_widget():
@@ -35,6 +35,6 @@ def test_the_run_model_keeps_the_newest_frame_of_each_view_and_says_what_changed
 
 
 def test_the_run_model_needs_neither_qt_nor_torch():
-    code = "import sys, engine.run_model; print(sorted({'torch', 'PySide6'} & {m.split('.')[0] for m in sys.modules}))"
+    code = "import sys, engine.runtime.run_model; print(sorted({'torch', 'PySide6'} & {m.split('.')[0] for m in sys.modules}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -15,10 +15,10 @@ import pytest
 import torch
 
 import engine
-from app import cli
-from engine.datasets import input_spec, load_dataset
-from engine.export import ExportError
-from engine.script_export import export_script, training_of
+from engine import cli
+from engine.data import input_spec, load_dataset
+from engine.core.codegen import ExportError
+from engine.runtime.script_export import export_script, training_of
 
 ROOT = Path(__file__).resolve().parents[1]
 TORCHRUN = Path(sys.executable).with_name("torchrun")

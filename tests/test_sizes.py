@@ -5,9 +5,8 @@ import json
 import pytest
 
 import engine
-from app import cli
-from engine import sizes
-
+from engine import cli
+from engine.core import sizes
 GIB = 2 ** 30
 
 
@@ -71,13 +70,13 @@ def test_an_input_of_ten_to_the_300_is_an_error_not_a_valid_network(tmp_path, ca
 
 
 def test_build_model_refuses_before_allocating_with_the_estimate(monkeypatch):
-    from engine.build import ModelError
+    from engine.runtime.build import ModelError
     with pytest.raises(ModelError) as e:
         engine.build_model(engine.network_from_dict(TERA))       # would be 3.6 TiB: refused at once
     assert "needs at least 3.6 TiB" in str(e.value) and "Dense (Linear) 'f'" in str(e.value)
     assert "nothing was allocated" in str(e.value)
     monkeypatch.setattr(sizes, "available_ram", lambda: 100_000)
-    from engine.build import ModelError
+    from engine.runtime.build import ModelError
     with pytest.raises(ModelError, match="this computer has 97.7 KiB available"):
         engine.build_model(engine.network_from_dict(net_of(("in", "Input", {"shape": [100]}),
                                                            ("f", "Linear", {"out_features": 1000}))))
@@ -85,7 +84,7 @@ def test_build_model_refuses_before_allocating_with_the_estimate(monkeypatch):
 
 def test_the_training_estimate_counts_weights_gradients_optimizer_and_the_batch(monkeypatch):
     import torch
-    from engine.build import device_memory, training_memory_problem
+    from engine.runtime.build import device_memory, training_memory_problem
     net = engine.network_from_dict(net_of(("in", "Input", {"shape": [1000]}), ("f", "Linear", {"out_features": 1000})))
     est = sizes.estimate(net, engine.infer_shapes(net))
     assert est.params == 1_001_000 and est.activation_bytes == 8000
@@ -103,7 +102,7 @@ def test_the_training_estimate_counts_weights_gradients_optimizer_and_the_batch(
 
 
 def test_train_refuses_before_loading_data_or_building(tmp_path, capsys):
-    from engine import train_cli
+    from engine.cli import train as train_cli
     path = tmp_path / "wide.json"
     path.write_text(json.dumps(WIDE))
     code = train_cli.main([str(path), "--device", "cpu", "--epochs", "1", "--out", str(tmp_path / "run")])

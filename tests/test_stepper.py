@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.stepper import (AVG, CONV, FIFTH_ROW, GRID, KERNEL, MAX, TRANSPOSED, StepError, Stepper)
+from engine.core.stepper import (AVG, CONV, FIFTH_ROW, GRID, KERNEL, MAX, TRANSPOSED, StepError, Stepper)
 
 
 def T(rows):

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import train_cli
-
+from engine.cli import train as train_cli
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -104,13 +103,13 @@ def _ctrl_c():
 
 
 def test_ctrl_c_while_the_data_loads_stops_at_once_with_one_line(net_file, tmp_path, capsys, monkeypatch):
-    import engine.trainer
+    import engine.runtime.trainer
 
     def slow_download(*args, **kwargs):            # Ctrl+C early in a download that would go on for a minute
         _ctrl_c()
         time.sleep(60)
         raise AssertionError("Ctrl+C did not stop the download")
-    monkeypatch.setattr(engine.trainer, "prepare", slow_download)
+    monkeypatch.setattr(engine.runtime.trainer, "prepare", slow_download)
     code, out, err = run(capsys, net_file, "--dataset", "mnist", "--out", tmp_path / "run")
     assert code == 130 and json.loads(out)["error"] == "stopped with Ctrl+C before training began (nothing was trained)."
     assert err.strip() == "netwright: stopped with Ctrl+C before training began (nothing was trained)."
@@ -124,7 +123,7 @@ def test_ctrl_c_while_torch_is_imported_gives_no_traceback(net_file):
               "        signal.raise_signal(signal.SIGINT)\n"
               "    return real(name, *a, **k)\n"
               "builtins.__import__ = hook\n"
-              "from engine import train_cli\n"
+              "from engine.cli import train as train_cli\n"
               f"sys.exit(train_cli.main([{str(net_file)!r}, '--epochs', '1']))\n")
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 130, proc.stderr
@@ -132,8 +131,8 @@ def test_ctrl_c_while_torch_is_imported_gives_no_traceback(net_file):
 
 
 def test_ctrl_c_during_training_saves_and_a_second_stops_at_once(net_file, tmp_path, capsys, monkeypatch):
-    from engine.runs import load_checkpoint
-    from engine.trainer import Trainer
+    from engine.runtime.runs import load_checkpoint
+    from engine.runtime.trainer import Trainer
     evaluate = Trainer.evaluate
     presses = {1: 1}                     # after the first epoch's training: one Ctrl+C
 

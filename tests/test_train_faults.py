@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 
 import engine
-from engine import train_cli
-
+from engine.cli import train as train_cli
 ROOT = Path(__file__).resolve().parents[1]
 VEC = {"format": "netwright.network", "version": 1, "name": "vec", "nodes": [
     {"id": "input", "type": "Input", "params": {"shape": [4]}},
@@ -232,7 +231,7 @@ def test_cifar10_batches_that_hold_code_are_refused_and_nothing_runs(tmp_path):
     import os
     import pickle
 
-    from engine.datasets import DataError, InputSpec, load_dataset
+    from engine.data import DataError, InputSpec, load_dataset
 
     class Payload:
         def __reduce__(self):
@@ -358,9 +357,9 @@ def test_scripts_get_the_same_reasons_as_training_errors(files, tmp_path):
     with pytest.raises(engine.TrainingError) as e:
         engine.train(VEC, dataset=f"npz:{files / 'nan.npz'}", save=False)
     assert e.value.kind == "data" and "nan.npz has 2 NaN value(s)" in str(e.value)
-    from engine.datasets import Dataset
+    from engine.data import Dataset
     empty = Dataset("mine", np.zeros((0, 4), np.float32), np.zeros(0, np.int64), "classification", classes=["a", "b"])
-    from engine.trainer import Trainer
+    from engine.runtime.trainer import Trainer
     with pytest.raises(engine.TrainingError, match="mine holds no samples"):
         Trainer(VEC, {"save": False}, dataset=empty).run()
     result = engine.train(VEC, dataset=f"npz:{files / 'ok.npz'}", epochs=1, save=False)
@@ -369,7 +368,7 @@ def test_scripts_get_the_same_reasons_as_training_errors(files, tmp_path):
 
 def _child_error(settings: dict) -> dict:
     """What the app's training process sends for these settings (its ERROR payload)."""
-    from engine.child import run_child
+    from engine.runtime.child import run_child
     parent, child = multiprocessing.Pipe()
     run_child(child, VEC, settings)
     messages = []

@@ -11,11 +11,11 @@ import pytest
 import torch
 
 import engine
-from engine import protocol
-from engine.datasets.generated import make_shapes
-from engine.datasets.base import CLASSIFICATION, Dataset, InputSpec
-from engine.runs import load_checkpoint
-from engine.trainer import Trainer, TrainingError, TrainSettings, resolve_device
+from engine.runtime import protocol
+from engine.data.generated import make_shapes
+from engine.data.base import CLASSIFICATION, Dataset, InputSpec
+from engine.runtime.runs import load_checkpoint
+from engine.runtime.trainer import Trainer, TrainingError, TrainSettings, resolve_device
 
 
 @pytest.fixture
@@ -153,7 +153,8 @@ class _Trap:
 
 
 def test_checkpoints_load_as_weights_only_and_older_ones_still_resume(small_cnn, small_data, tmp_path):
-    from engine.export import ExportError, checkpoint_state
+    from engine.core.codegen import ExportError
+    from engine.runtime.weights import checkpoint_state
     whole = Trainer(small_cnn, settings(epochs=2), dataset=small_data)
     whole.run()
     first = Trainer(small_cnn, settings(tmp_path, epochs=1), dataset=small_data).run()

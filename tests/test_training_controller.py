@@ -10,7 +10,7 @@ import pytest
 
 import engine
 from app.training_controller import TrainingController
-from engine.runs import load_checkpoint
+from engine.runtime.runs import load_checkpoint
 
 WAIT_MS = 180_000
 

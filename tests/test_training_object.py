@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.data_fit import check
-from engine.datasets.named import stand_in_text
-from engine.training_object import training_of
+from engine.data.fit import check
+from engine.data.named import stand_in_text
+from engine.core.training_object import training_of
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 NAMES = sorted(p.stem for p in EXAMPLES.glob("*.json"))
@@ -69,7 +69,7 @@ def test_every_example_brings_a_named_data_set_that_fits_it(name):
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n not in TOO_BIG_FOR_BUILT_IN_DATA])
 def test_every_example_trains_from_the_command_line_without_dataset(name, tmp_path, capsys):
-    from engine.train_cli import main
+    from engine.cli.train import main
     data = tmp_path / "data"
     data.mkdir()
     (data / "tinyshakespeare.txt").write_text(stand_in_text())       # a short text: one quick epoch

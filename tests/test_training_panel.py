@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.datasets import InputSpec
+from engine.data import InputSpec
 from widgets.training_panel import TrainingPanel, image_tile, sequence_tile
 
 

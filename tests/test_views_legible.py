@@ -12,8 +12,8 @@ from PySide6.QtGui import QImage, QPainter
 from test_app import EXAMPLES, dialogs  # noqa: F401  (dialogs recorded)
 from test_live_support import CHAR_LSTM, CNN, MiniTrainer, shapes_dataset, text_dataset
 
-from engine.live import LiveCallback
-from engine.protocol import View
+from engine.runtime.live import LiveCallback
+from engine.runtime.protocol import View
 
 MIN_HEATMAP_PX = 60
 

@@ -140,7 +140,7 @@ class CodePanel(QWidget):
 
     def code(self) -> tuple[str, str | None]:
         """(the text `export` writes for this network, None) or (a comment saying why not, the reason)."""
-        from engine.export import ExportError, export_code
+        from engine.core.codegen import ExportError, export_code
         source = self.doc.path.name if self.doc.path else None
         try:
             return export_code(self.doc.network, source=source), None

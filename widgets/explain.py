@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTextCursor, QTextDocu
 from PySide6.QtWidgets import QTextBrowser
 
 from engine import fmt_shape
-from engine.receptive import fields_for, num
+from engine.core.receptive import fields_for, num
 
 LAYOUTS = {
     "image": ("C × H × W", "an image: channels, height, width"),

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from engine import fmt_shape
-from engine.blocks import REQUIRED
-from engine.blocks.checks import shown_value
-from engine.receptive import num
+from engine.core.blocks import REQUIRED
+from engine.core.blocks.checks import shown_value
+from engine.core.receptive import num
 
 from .bounded_spin import install_wheel_guard
 from .icons import group_icon
@@ -136,7 +136,7 @@ class Inspector(QScrollArea):
         self.show_node(self.doc.network, node_id, self.doc.results.get(node_id) if node_id else None, count)
 
     def refresh_receptive(self) -> None:
-        from engine.receptive import fields_for
+        from engine.core.receptive import fields_for
 
         from .follow import selected_node
         node_id, _count = selected_node(self.doc, self.selection)
@@ -176,7 +176,7 @@ class Inspector(QScrollArea):
         self.show_result(result)
 
     def show_receptive(self, field) -> None:
-        """The block's receptive field (engine.receptive.Field), or nothing where its spatial axes are gone."""
+        """The block's receptive field (engine.core.receptive.Field), or nothing where its spatial axes are gone."""
         text = "" if field is None else (
             f"<b>Receptive field</b>&nbsp; {field.text()} of the {'×'.join(map(str, field.input_size))} input"
             f" · units {'×'.join(str(num(v)) for v in field.jump)} px apart"

@@ -1,14 +1,14 @@
 """The live views the app docks: tabs for curves, filters, feature maps, gates, weights and outcome,
-with an overhead meter and the views' on/off and cadence. They mirror the run model (engine/run_model.py)
+with an overhead meter and the views' on/off and cadence. They mirror the run model (engine/runtime/run_model.py)
 they are given and follow the network they show; nothing pushes data into them from outside.
 
 Cheap to import: pyqtgraph and the plot views (`widgets.plots`) are imported the first time the
 views are shown or get data, so the main window appears without paying for them.
 
-Each view is one entry of WIDGETS (name → tab title and widget class), keyed by engine.live.View, whose
+Each view is one entry of WIDGETS (name → tab title and widget class), keyed by engine.runtime.live.View, whose
 compute functions are the engine's side of the same names. A view that comes on screen shows the
 newest data the run model holds for it at once; the one on screen follows the run at its cadence.
-Output: `views_requested(dict)`, a VIEWS payload for the training process (see engine/live.py).
+Output: `views_requested(dict)`, a VIEWS payload for the training process (see engine/runtime/live.py).
 `set_block(node_id)` shows a block's feature maps (the app wires canvas selection to it);
 `set_network(network)` follows edits, so a view of a removed block is cleared with a note and a removed
 block leaves every chooser.
@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.protocol import View
-from engine.run_model import RunEvent, RunModel
+from engine.runtime.protocol import View
+from engine.runtime.run_model import RunEvent, RunModel
 
 # name → (tab title, "module:class" under widgets.plots), imported when first shown
 WIDGETS = {View.CURVES: ("Curves", "curves:CurvesView"), View.FILTERS: ("Filters", "filters:FiltersView"),

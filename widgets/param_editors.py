@@ -1,4 +1,4 @@
-"""One editor widget per parameter kind of a block spec (engine/blocks/spec.py), each with
+"""One editor widget per parameter kind of a block spec (engine/core/blocks/spec.py), each with
 `value()`, `set_value(v)` and a `changed(value)` signal emitted only for valid values.
 
 A parameter whose default is None ("same as kernel_size") shows its spin box at one below the

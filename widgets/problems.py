@@ -1,5 +1,5 @@
 """The problems list: every error and warning of the network (the shape checks' and the receptive fields',
-engine.receptive), one row each, naming its block.
+engine.core.receptive), one row each, naming its block.
 Selecting a row asks to select the block; a problem with a quick fix offers it (button and
 context menu) through `fix_requested(node_id, fix)`."""
 from __future__ import annotations
@@ -76,7 +76,7 @@ class ProblemsPanel(QWidget):
 
     def show_results(self, network, results: dict) -> None:
         """List the errors (not those caused only by a broken input) and warnings, inputs first; the quick
-        fixes follow once typing pauses, each tried on a copy first (engine.quick_fixes), while the list is
+        fixes follow once typing pauses, each tried on a copy first (engine.core.quick_fixes), while the list is
         on screen (else when it comes on screen, or at once when a fix is asked for)."""
         self._network, self._results = network, results
         self.verified = False
@@ -92,7 +92,7 @@ class ProblemsPanel(QWidget):
 
     def _verify(self) -> None:
         """Offer only the fixes that, applied to a copy, remove the problem and create no other."""
-        from engine.quick_fixes import safe_warning_fixes, verified_fix_map
+        from engine.core.quick_fixes import safe_warning_fixes, verified_fix_map
         if self._network is None:
             return
         self._verify_timer.stop()
@@ -103,7 +103,7 @@ class ProblemsPanel(QWidget):
         self.verified = True
 
     def _list(self, network, results: dict, verified: dict) -> None:
-        from engine.receptive import fields_for
+        from engine.core.receptive import fields_for
         fields = fields_for(network, results)     # receptive-field warnings (a short field, misaligned merges)
         order = network.topological_order()
         placed = set(order)

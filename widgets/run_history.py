@@ -11,7 +11,7 @@ import csv
 import json
 from pathlib import Path
 
-from engine.files import atomic_write_text
+from engine.core.files import atomic_write_text
 
 CURVES_FILE = "curves.csv"
 KEY_FILE = "live.json"

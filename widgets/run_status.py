@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel
 
-from engine.protocol import RunState
-from engine.run_model import RunEvent, RunModel
+from engine.runtime.protocol import RunState
+from engine.runtime.run_model import RunEvent, RunModel
 
 
 class RunStatus(QLabel):

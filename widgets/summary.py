@@ -11,8 +11,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame
                                QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine import fmt_shape
-from engine.receptive import fields_for, num
-from engine.sizes import available_ram
+from engine.core.receptive import fields_for, num
+from engine.core.sizes import available_ram
 
 from .icons import block_icon
 

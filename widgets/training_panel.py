@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.datasets import BUILT_IN, DataError, InputSpec, preview
-from engine.datasets.remote import REMOTE
-from engine.protocol import RunState
-from engine.run_model import RunEvent, RunModel
+from engine.data import BUILT_IN, DataError, InputSpec, preview
+from engine.data.remote import REMOTE
+from engine.runtime.protocol import RunState
+from engine.runtime.run_model import RunEvent, RunModel
 
 from . import folders
 from .bounded_spin import BoundedDoubleSpinBox, BoundedSpinBox, install_wheel_guard
@@ -131,7 +131,7 @@ class TrainingPanel(QWidget):
         self._fit_timer = QTimer(self, singleShot=True, interval=150)
         self._fit_timer.timeout.connect(self.refresh_fit)
         self._fit_generation = self.fit_shown = 0
-        self.fit = None                  # the newest engine.data_fit.Fit
+        self.fit = None                  # the newest engine.data.fit.Fit
         self._preview_relay.fit_done.connect(self._show_fit)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -323,7 +323,7 @@ class TrainingPanel(QWidget):
         return self.dataset_combo.currentData() or "shapes"
 
     def settings(self) -> dict:
-        """The run settings as engine.trainer.TrainSettings fields."""
+        """The run settings as engine.runtime.trainer.TrainSettings fields."""
         return {"dataset": self.dataset_spec(), "epochs": self.epochs.value(), "batch_size": self.batch_size.value(),
                 "lr": self.lr.value(), "optimizer": self.optimizer.currentText(),
                 "weight_decay": self.weight_decay.value(), "val_split": self.val_split.value(),
@@ -355,7 +355,7 @@ class TrainingPanel(QWidget):
         """Select what a network's `training` object asks for (keys it leaves out take the defaults):
         opening a network brings its data set with it. `changes_only` (an undo of a choice): touch only the
         controls whose value differs, so a box being typed in keeps its text and cursor."""
-        from engine.training_object import DEFAULTS
+        from engine.core.training_object import DEFAULTS
         t = dict(DEFAULTS, **training)
         changed = False
         self._applying = True
@@ -407,7 +407,7 @@ class TrainingPanel(QWidget):
         """Check data and network in a worker thread (files are read whole); a newer check overtakes."""
         if self.network is None:
             return
-        from engine.data_fit import check
+        from engine.data.fit import check
         self._fit_generation += 1
         generation, spec, data_dir = self._fit_generation, self.dataset_spec(), self.data_dir()
         net, candidates = self.network.copy(), self.candidates()
@@ -652,7 +652,7 @@ class DeviceCombo(QComboBox):
     def detect(self) -> None:
         """List what torch sees (imports torch: the app calls this once its background import is done)."""
         if not self.detected:
-            from engine.train_setup import available_devices
+            from engine.runtime.train_setup import available_devices
             self.set_devices(available_devices())
 
     def showPopup(self) -> None:

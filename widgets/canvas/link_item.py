@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainterPath, QPainterPathStroker, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
-from engine.layout import LAYER_GAP, LR_LAYER_GAP
+from engine.core.layout import LAYER_GAP, LR_LAYER_GAP
 
 from .block_item import CARD, DETAIL_LOD, BlockItem
 from .style import Fonts, theme

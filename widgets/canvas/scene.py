@@ -11,7 +11,7 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QGraphicsScene, QMenu
 
 from engine import Network, fmt_shape
-from engine.layout import missing_positions, place_near
+from engine.core.layout import missing_positions, place_near
 
 from .block_item import CARD, DETAIL_LOD, BlockItem
 from .link_item import LinkItem

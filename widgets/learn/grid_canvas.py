@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.stepper import AVG, MAX, TRANSPOSED, Stepper, fmt_value
+from engine.core.stepper import AVG, MAX, TRANSPOSED, Stepper, fmt_value
 
 WINDOW = QColor(40, 120, 220)
 CURRENT = QColor(230, 120, 20)

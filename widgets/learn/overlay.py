@@ -1,6 +1,6 @@
 """Click a unit of a feature map: its receptive field is drawn on the probe image beside it (the input
 pixels that unit depends on; dashed where the region reaches into the padding), and the clicked unit is
-outlined on the map. The frame carries the block's field (engine.receptive.field_table)."""
+outlined on the map. The frame carries the block's field (engine.core.receptive.field_table)."""
 from __future__ import annotations
 
 from fractions import Fraction

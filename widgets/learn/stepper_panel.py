@@ -12,7 +12,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from engine.stepper import (AVG, CONV, FIFTH_ROW, GRID, KERNEL, MAX, TRANSPOSED, StepError, Stepper)
+from engine.core.stepper import (AVG, CONV, FIFTH_ROW, GRID, KERNEL, MAX, TRANSPOSED, StepError, Stepper)
 
 MODES = [("Convolution", CONV), ("Max pooling", MAX), ("Average pooling", AVG),
          ("Transposed convolution", TRANSPOSED)]

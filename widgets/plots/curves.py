@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QVBoxLayout,
                                QWidget)
 
-from engine.files import atomic_write_bytes, atomic_write_text
+from engine.core.files import atomic_write_bytes, atomic_write_text
 
 from .. import folders
 from . import legend_brush

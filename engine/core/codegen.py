@@ -1,0 +1,178 @@
+"""Network → one readable Python file that needs only torch (`python main.py export`).
+
+The file holds `class Net(nn.Module)`, built with no arguments, whose attributes are named like the
+app's model (engine/runtime/build.py), so a checkpoint of `engine.build_model(net)` loads into it directly.
+Each block writes its own constructor line (`BlockSpec.code`); the few helper modules torch.nn lacks
+(Reshape, Permute, Add, Concat, Recurrent) are copied from engine/runtime/modules.py into the file.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+from functools import lru_cache
+from pathlib import Path
+
+from .blocks import fmt_shape
+from .graph import Network
+from .names import attribute_name
+from .shapes import infer_shapes
+
+MODULES_SOURCE = Path(__file__).resolve().parents[1] / "runtime" / "modules.py"
+
+
+class ExportError(ValueError):
+    """The network cannot be exported (it has errors or no output); the message says why."""
+
+
+def helper_sources(names) -> list[str]:
+    """The source of the named classes of engine/runtime/modules.py, read without importing torch."""
+    classes = _module_classes()
+    return [classes[n] for n in names]
+
+
+@lru_cache(maxsize=1)
+def _module_classes() -> dict[str, str]:
+    text = MODULES_SOURCE.read_text(encoding="utf-8")
+    return {n.name: ast.get_source_segment(text, n) for n in ast.parse(text).body if isinstance(n, ast.ClassDef)}
+
+
+def attribute_names(net: Network) -> dict[str, str]:
+    """Node id → attribute name, exactly as NetwrightModel names its blocks."""
+    taken: set[str] = set()
+    return {nid: attribute_name(nid, taken) for nid in net.nodes}
+
+
+# Names the exported file itself defines or uses at module level (besides the helper classes).
+FILE_NAMES = ("torch", "nn", "F", "Path", "Net", "NAME", "DESCRIPTION", "SOURCE", "WEIGHTS", "load_trained",
+              "model", "y")
+
+
+def variable_names(attr: dict[str, str]) -> dict[str, str]:
+    """Node id → the local variable of its tensor in `forward`: the attribute name, unless that is `self`,
+    a keyword, a builtin or a name the file uses, which get a suffix that no other variable has."""
+    forbidden = (set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins)) | {"self"}
+                 | set(FILE_NAMES) | set(_module_classes()))
+    used = {a for a in attr.values() if a not in forbidden}
+    names = {}
+    for nid, a in attr.items():
+        if a in forbidden:
+            base = candidate = a + "_"
+            i = 2
+            while candidate in used or candidate in forbidden:
+                candidate, i = f"{base}{i}", i + 1
+            used.add(candidate)
+            a = candidate
+        names[nid] = a
+    return names
+
+
+def literal(value) -> str:
+    """A Python literal for text from a file: quoted and escaped, so it can never become code."""
+    return repr(str(value))
+
+
+def export_code(net: Network, weights: str | None = None, source: str | None = None) -> str:
+    """Python source of the network as `class Net(nn.Module)`. `weights`: a file holding the state_dict
+    (see `save_weights`), relative to the exported file's folder, that `load_trained()` and `__main__` load.
+
+    Text from the file (name, description, ids, file names) appears only as string literals; the
+    attribute and variable names are identifiers made from the ids (see build.attribute_name). The
+    result is compiled (never run) before it is returned: ExportCodeError if that fails."""
+    results = infer_shapes(net)
+    errors = [r.error for r in results.values() if r.error]
+    if errors:
+        raise ExportError("The network has errors, so it cannot be exported:\n- " + "\n- ".join(errors))
+    output = net.output_node()
+    if output is None:
+        raise ExportError("The network has no output block: connect at least one block after the Input.")
+    attr = attribute_names(net)
+    var = variable_names(attr)
+    inputs = net.input_nodes()
+    order = [nid for nid in net.topological_order() if net.nodes[nid].type != "Input"]
+    needed = net.ancestors(output)
+
+    helpers: list[str] = []
+    init, total = [], 0
+    for nid in order:
+        node = net.nodes[nid]
+        spec = node.spec
+        ins = [results[s].tensor for s in net.inputs_of(nid)]
+        for h in spec.code_helpers:
+            if h not in helpers:
+                helpers.append(h)
+        r = results[nid]
+        total += r.params or 0
+        note = f"# → {fmt_shape(r.shape)}" + (f", {r.params:,} params" if r.params else "")
+        if nid not in needed:
+            note += " (not used by the output)"
+        init.append(f"        self.{attr[nid]} = {spec.code(ins, spec.resolved(node.params))}  {note}")
+
+    forward = []
+    for nid in order:
+        if nid in needed:
+            args = ", ".join(var[s] for s in net.inputs_of(nid))
+            forward.append(f"        {var[nid]} = self.{attr[nid]}({args})")
+    forward.append(f"        return {var[output]}")
+
+    shapes_in = ", ".join(f"{var[i]} {list(results[i].shape)}" + (" int64" if results[i].dtype == "int64" else "")
+                          for i in inputs)
+    vocab = min([n.spec.resolved(n.params)["num_embeddings"] for n in net.nodes.values()
+                 if n.type == "Embedding"] or [2])
+    samples = []
+    for i in inputs:
+        shape = ", ".join(str(s) for s in (2, *results[i].shape))
+        samples.append(f"torch.randint(0, {vocab}, ({shape}))" if results[i].dtype == "int64"
+                       else f"torch.randn({shape})")
+
+    out = ['"""A network exported from Netwright (its name is NAME below). Needs only PyTorch.', "",
+           f"Input: {shapes_in} per sample; output: {list(results[output].shape)}; "
+           f"{total:,} trainable parameters.",
+           "Shapes are per sample; the batch axis comes first. Running this file does one forward pass.",
+           '"""']
+    out += (["from pathlib import Path", ""] if weights is not None else []) + ["import torch", "from torch import nn", ""]
+    out += [f"NAME = {literal(net.name or 'Untitled')}"]
+    description = net.extra.get("description")
+    if isinstance(description, str) and description:
+        out += [f"DESCRIPTION = {literal(description)}"]
+    if source:
+        out += [f"SOURCE = {literal(source)}   # the network file this was exported from"]
+    out += [""]
+    for src in helper_sources(helpers):
+        out += ["", src, ""]
+    out += ["", "class Net(nn.Module):", "    def __init__(self):", "        super().__init__()"]
+    out += init
+    out += ["", f"    def forward(self, {', '.join(var[i] for i in inputs)}):"]
+    out += forward
+    out += [""]
+    if weights is not None:
+        out += ["", f"WEIGHTS = Path(__file__).resolve().parent / {literal(weights)}   # the trained state_dict",
+                "", "",
+                "def load_trained(path=WEIGHTS) -> Net:",
+                '    """A Net with the trained weights."""',
+                "    model = Net()",
+                '    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))',
+                "    return model", ""]
+    make = "load_trained()" if weights is not None else "Net()"
+    out += ["", 'if __name__ == "__main__":',
+            f"    model = {make}.eval()",
+            "    with torch.no_grad():",
+            f"        y = model({', '.join(samples)})",
+            '    print("output shape:", tuple(y.shape))', ""]
+    code = "\n".join(out)
+    check_compiles(code)
+    return code
+
+
+class ExportCodeError(ExportError):
+    """The generated code does not compile: a bug of the exporter, never written to disk."""
+
+
+def check_compiles(code: str) -> None:
+    """Compile the generated text (this runs none of it); ExportCodeError with Python's reason if it fails."""
+    try:
+        compile(code, "<exported>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as e:
+        where = f" (line {e.lineno}: {e.msg})" if isinstance(e, SyntaxError) else f" ({e})"
+        raise ExportCodeError(f"The generated code does not compile{where}, so nothing was written. This is a bug "
+                              "in Netwright's exporter: please report it with the network file.") from None

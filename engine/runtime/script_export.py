@@ -1,0 +1,190 @@
+"""Network → one standalone training script (`python main.py export NET.json --script train.py`).
+
+The script holds the exported `class Net` (engine/core/codegen.py), the data of the network's `training`
+object (generated sets built inside the script; files read from `--data PATH`), the optimizer and
+settings, a checkpoint every epoch that a rerun resumes from, and a metrics CSV. It runs as
+`python train.py` and as `torchrun --nproc_per_node=N train.py` (DistributedDataParallel, NCCL on
+GPUs, Gloo on CPUs; rank 0 logs and writes). Its functions are copied from engine/runtime/script_parts.py;
+every value from the network file enters the script through repr() of a checked value, and the
+script is compiled (never run) before it is returned.
+"""
+from __future__ import annotations
+
+import ast
+from functools import lru_cache
+from pathlib import Path
+
+from engine.core.codegen import ExportError, export_code
+
+
+class ScriptUnusable(ExportError):
+    """The script cannot be made for this network's data or inputs (not an error of the network)."""
+from engine.core.graph import Network
+from engine.core.shapes import infer_shapes
+
+PARTS = Path(__file__).with_name("script_parts.py")
+DATASETS = Path(__file__).resolve().parents[1] / "data"
+BASE = ("CLASSIFICATION,REGRESSION,TEXT", "DataError", "InputSpec", "Dataset", "need_float_input")
+DATA_CODE = {        # data set → (file in engine/data, the names the script copies from it)
+    "shapes": [("generated.py", ("CLASSES", "DEFAULT_SAMPLES", "masks", "make_shapes"))],
+    "sine": [("sequences.py", ("DEFAULT_SAMPLES", "_sequence_input", "make_sine"))],
+    "recall": [("sequences.py", ("DEFAULT_SAMPLES", "_sequence_input", "make_recall"))],
+    "waves": [("named.py", ("WAVES", "DEFAULT_SAMPLES", "make_waves"))],
+    "text": [("files.py", ("text_dataset",))],
+}
+GENERATED_SETS = ("shapes", "sine", "recall", "waves")
+FOLDER_SETS = ("mnist", "fashion-mnist")
+FILE_KINDS = ("npz:", "csv:", "text:")
+DEFAULTS = {"epochs": 5, "batch_size": 64, "lr": 0.001, "optimizer": "adam", "weight_decay": 0.0,
+            "val_split": 0.1, "seed": 0}
+FUNCTIONS = ("read_idx", "load_idx_folder", "load_data", "split", "pick_device", "make_optimizer", "loss_of",
+             "correct", "parameters_digest", "save_atomic", "parse_args", "evaluate", "main")
+IMPORTS = ["from __future__ import annotations", "", "import argparse", "import csv", "import datetime", "import gzip", "import hashlib", "import os",
+           "import struct", "import time", "from dataclasses import dataclass, field",
+           "from pathlib import Path", "", "import numpy as np", "import torch",
+           "import torch.distributed as dist", "import torch.nn.functional as F", "from torch import nn"]
+
+
+def training_of(net: Network) -> dict:
+    """The network's `training` object (spec §1) as checked by engine/core/training_object.py, with the
+    defaults for what it leaves out (a value the checks refuse never reaches the script)."""
+    from engine.core.training_object import training_of as given
+    out = {**DEFAULTS, "dataset": "shapes", **given(net)}
+    return out
+
+
+def _segments(path: Path, names) -> dict[str, str]:
+    """The source of the named top-level functions, classes (with their decorators) and constants of a file."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    found = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            name = node.name
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+        elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Tuple) for t in node.targets):
+            name = ",".join(e.id for e in node.targets[0].elts if isinstance(e, ast.Name))
+        else:
+            continue
+        if name in names:
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            found[name] = "\n".join(lines[first - 1:node.end_lineno])
+    return found
+
+
+@lru_cache(maxsize=1)
+def _functions() -> dict[str, str]:
+    return _segments(PARTS, FUNCTIONS)
+
+
+def data_sources(dataset: str) -> list[str]:
+    """The engine's own code the script needs for its data: the Dataset it returns and the generator."""
+    parts = [_segments(DATASETS / "base.py", BASE)[n] for n in BASE]
+    for file, names in DATA_CODE.get(dataset, []) + ([] if dataset == "text" else DATA_CODE["text"]):
+        seg = _segments(DATASETS / file, names)
+        parts += [seg[n] for n in names]
+    return parts
+
+
+def model_section(net: Network) -> str:
+    """The exported file's helper classes and `class Net`, without its docstring, imports and __main__."""
+    code = export_code(net)
+    tree = ast.parse(code)
+    parts = []
+    for i, node in enumerate(tree.body):
+        if i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue                                                  # the docstring
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(node, ast.If):                                  # if __name__ == "__main__":
+            continue
+        parts.append(ast.get_source_segment(code, node))
+    return "\n\n\n".join(parts)
+
+
+def _dataset(net: Network, spec: str) -> tuple[str, str | None]:
+    """(DATASET, DATA_PATH) for the script, or ExportError when the script cannot get that data."""
+    from engine.data import DataError, generated, input_spec, named, sequences
+    spec = spec.strip()
+    name = spec.lower()
+    if name in GENERATED_SETS:
+        maker = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall,
+                 "waves": named.make_waves}[name]
+        try:
+            maker(input_spec(net), n=4, seed=0)       # the engine's own check of the Input's shape
+        except DataError as e:
+            raise ScriptUnusable(str(e)) from None
+        return name, None
+    if name in FOLDER_SETS:
+        return name, None
+    if name == "shakespeare":
+        return "text", named.SHAKESPEARE_FILE
+    if name.startswith(FILE_KINDS):
+        kind, _, path = spec.partition(":")
+        return kind.lower(), path or None
+    raise ScriptUnusable(f"The training script generates shapes, sine, recall and waves, and reads mnist and "
+                      f"fashion-mnist (IDX files), shakespeare and text:, npz: or csv: files; this network trains "
+                      f"on {spec!r}. Choose one of those in the training settings to export a script.")
+
+
+def _idx_norm() -> dict:
+    from engine.data.remote import IDX_SETS
+    return {name: (IDX_SETS[name]["norm"][0][0], IDX_SETS[name]["norm"][1][0]) for name in FOLDER_SETS}
+
+
+def _plain(text: str) -> str:
+    """A name for the script's docstring: printable, no quotes or backslashes, one line."""
+    return "".join(c for c in text if c.isprintable() and c not in "\"\\'")[:120] or "Untitled"
+
+
+def export_script(net: Network, source: str | None = None) -> str:
+    """The training script's source. Raises ExportError when the network or its data cannot be exported."""
+    results = infer_shapes(net)
+    inputs = net.input_nodes()
+    if len(inputs) != 1:
+        raise ScriptUnusable(f"The training script feeds one Input, but this network has {len(inputs)}.")
+    model = model_section(net)          # raises ExportError for a network with errors
+    training = training_of(net)
+    dataset, data_path = _dataset(net, training["dataset"])
+    settings = {k: training[k] for k in DEFAULTS}
+    inp = results[inputs[0]]
+    output_type = net.nodes[net.output_node()].type
+    functions = _functions()
+    name = _plain(net.name or "Untitled")
+    lines = [f'"""{name}: a training script exported from Netwright'
+             + (f" ({_plain(source)})" if source else "") + ". Needs torch and numpy.",
+             "",
+             "One process:    python train.py [--epochs N] [--batch-size B] [--lr LR] [--out DIR] [--data PATH]",
+             "Many processes: torchrun --nproc_per_node=N train.py [the same options]",
+             "                (DistributedDataParallel: NCCL on GPUs, Gloo on CPUs; rank 0 logs and writes)",
+             "",
+             "Each epoch writes DIR/checkpoint.pt and a row of DIR/metrics.csv (DIR is --out, default run);",
+             "running again with the same DIR resumes from the checkpoint. --batch-size is the batch over all",
+             "processes, so one process and N processes take the same steps.",
+             '"""']
+    lines += IMPORTS + ["", ""]
+    lines += [model, "", ""]
+    lines += [f"DATASET = {dataset!r}",
+              f"DATA_PATH = {data_path!r}   # for data sets read from a file or folder; --data overrides it",
+              f"INPUT_SHAPE = {tuple(inp.shape)!r}",
+              f"INPUT_DTYPE = {inp.dtype!r}",
+              f"LOG_SOFTMAX_OUTPUT = {output_type == 'LogSoftmax'!r}",
+              f"SETTINGS = {settings!r}",
+              f"IDX_NORM = {_idx_norm()!r}   # mean and std of the IDX image sets", "", ""]
+    lines += ["# ---- the data: Netwright's own code (engine/data), copied ----", "", ""]
+    for part in data_sources(dataset):
+        lines += [part, "", ""]
+    generator = {"shapes": "make_shapes", "sine": "make_sine", "recall": "make_recall", "waves": "make_waves"}
+    lines += [f"GENERATE = {generator.get(dataset, 'None')}   # the built-in data set's generator, if any", "", ""]
+    lines += ["# ---- training ----", "", ""]
+    for fn in FUNCTIONS:
+        lines += [functions[fn], "", ""]
+    lines += ['if __name__ == "__main__":', "    main()", ""]
+    script = "\n".join(lines)
+    try:
+        compile(script, "train.py", "exec")          # checked, never run here
+    except SyntaxError as e:
+        raise ScriptUnusable(f"internal error: the training script does not compile ({e.msg}, line {e.lineno}); "
+                          "please report it with the network file.") from None
+    return script
