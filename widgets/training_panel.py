@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.training_object import DEFAULTS, OPTIMIZERS, RANGES
 from engine.data import BUILT_IN, DataError, InputSpec, preview
 from engine.data.remote import REMOTE
 from engine.runtime.protocol import RunState
@@ -268,31 +269,27 @@ class TrainingPanel(QWidget):
 
     def _settings_box(self, devices) -> QGroupBox:
         box = QGroupBox("Settings", self)
+        # ranges and starting values: the network file's training object (engine/core/training_object.py)
         self.epochs = BoundedSpinBox(box, "Epochs")
-        self.epochs.setRange(1, 10_000)
-        self.epochs.setValue(5)
         self.batch_size = BoundedSpinBox(box, "Batch size")
-        self.batch_size.setRange(1, 65_536)
-        self.batch_size.setValue(64)
         self.lr = BoundedDoubleSpinBox(box, "The learning rate")
         self.lr.setDecimals(6)
-        self.lr.setRange(1e-6, 10.0)
-        self.lr.setValue(1e-3)
         self.lr.setSingleStep(1e-4)
-        self.lr.valueChanged.connect(self._lr_edited)
         self.optimizer = QComboBox(box)
-        self.optimizer.addItems(["adam", "adamw", "sgd"])
+        self.optimizer.addItems(OPTIMIZERS)
+        self.optimizer.setCurrentText(DEFAULTS["optimizer"])
         self.weight_decay = BoundedDoubleSpinBox(box, "Weight decay")
         self.weight_decay.setDecimals(5)
-        self.weight_decay.setRange(0.0, 1.0)
         self.weight_decay.setSingleStep(1e-4)
         self.val_split = BoundedDoubleSpinBox(box, "The validation share")
         self.val_split.setDecimals(2)
-        self.val_split.setRange(0.0, 0.9)
-        self.val_split.setValue(0.1)
         self.val_split.setSingleStep(0.05)
         self.seed = BoundedSpinBox(box, "The seed")
-        self.seed.setRange(0, 2 ** 31 - 1)
+        for key in RANGES:
+            spin = getattr(self, key)
+            spin.setRange(RANGES[key][1], RANGES[key][2])
+            spin.setValue(DEFAULTS[key])
+        self.lr.valueChanged.connect(self._lr_edited)
         self.device = DeviceCombo(box, devices)
         for w in (self.epochs, self.batch_size, self.lr, self.weight_decay, self.val_split, self.seed):
             w.valueChanged.connect(lambda _v: self._training_edited())
@@ -320,7 +317,7 @@ class TrainingPanel(QWidget):
 
     # ---- settings -------------------------------------------------------------------------------
     def dataset_spec(self) -> str:
-        return self.dataset_combo.currentData() or "shapes"
+        return self.dataset_combo.currentData() or DEFAULTS["dataset"]
 
     def settings(self) -> dict:
         """The run settings as engine.runtime.trainer.TrainSettings fields."""
@@ -355,7 +352,6 @@ class TrainingPanel(QWidget):
         """Select what a network's `training` object asks for (keys it leaves out take the defaults):
         opening a network brings its data set with it. `changes_only` (an undo of a choice): touch only the
         controls whose value differs, so a box being typed in keeps its text and cursor."""
-        from engine.core.training_object import DEFAULTS
         t = dict(DEFAULTS, **training)
         changed = False
         self._applying = True
@@ -367,7 +363,8 @@ class TrainingPanel(QWidget):
                     self.add_file_dataset(spec)
                 else:
                     index = self.dataset_combo.findData(spec)
-                    self.dataset_combo.setCurrentIndex(index if index >= 0 else self.dataset_combo.findData("shapes"))
+                    fallback = self.dataset_combo.findData(DEFAULTS["dataset"])
+                    self.dataset_combo.setCurrentIndex(index if index >= 0 else fallback)
             for box, value in ((self.epochs, int(t["epochs"])), (self.batch_size, int(t["batch_size"])),
                                (self.lr, float(t["lr"])), (self.weight_decay, float(t["weight_decay"])),
                                (self.val_split, float(t["val_split"])), (self.seed, int(t["seed"]))):

@@ -15,12 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from engine.core.codegen import ExportError, export_code
-
-
-class ScriptUnusable(ExportError):
-    """The script cannot be made for this network's data or inputs (not an error of the network)."""
 from engine.core.graph import Network
 from engine.core.shapes import infer_shapes
+from engine.core.training_object import DEFAULTS
+from engine.core.training_object import training_of as file_training
 
 PARTS = Path(__file__).with_name("script_parts.py")
 DATASETS = Path(__file__).resolve().parents[1] / "data"
@@ -35,8 +33,7 @@ DATA_CODE = {        # data set → (file in engine/data, the names the script c
 GENERATED_SETS = ("shapes", "sine", "recall", "waves")
 FOLDER_SETS = ("mnist", "fashion-mnist")
 FILE_KINDS = ("npz:", "csv:", "text:")
-DEFAULTS = {"epochs": 5, "batch_size": 64, "lr": 0.001, "optimizer": "adam", "weight_decay": 0.0,
-            "val_split": 0.1, "seed": 0}
+SETTINGS = tuple(k for k in DEFAULTS if k != "dataset")     # the script's SETTINGS (DATASET is its own line)
 FUNCTIONS = ("read_idx", "load_idx_folder", "load_data", "split", "pick_device", "make_optimizer", "loss_of",
              "correct", "parameters_digest", "save_atomic", "parse_args", "evaluate", "main")
 IMPORTS = ["from __future__ import annotations", "", "import argparse", "import csv", "import datetime", "import gzip", "import hashlib", "import os",
@@ -45,12 +42,14 @@ IMPORTS = ["from __future__ import annotations", "", "import argparse", "import 
            "import torch.distributed as dist", "import torch.nn.functional as F", "from torch import nn"]
 
 
+class ScriptUnusable(ExportError):
+    """The script cannot be made for this network's data or inputs (not an error of the network)."""
+
+
 def training_of(net: Network) -> dict:
     """The network's `training` object (spec §1) as checked by engine/core/training_object.py, with the
     defaults for what it leaves out (a value the checks refuse never reaches the script)."""
-    from engine.core.training_object import training_of as given
-    out = {**DEFAULTS, "dataset": "shapes", **given(net)}
-    return out
+    return {**DEFAULTS, **file_training(net)}
 
 
 def _segments(path: Path, names) -> dict[str, str]:
@@ -147,7 +146,7 @@ def export_script(net: Network, source: str | None = None) -> str:
     model = model_section(net)          # raises ExportError for a network with errors
     training = training_of(net)
     dataset, data_path = _dataset(net, training["dataset"])
-    settings = {k: training[k] for k in DEFAULTS}
+    settings = {k: training[k] for k in SETTINGS}
     inp = results[inputs[0]]
     output_type = net.nodes[net.output_node()].type
     functions = _functions()

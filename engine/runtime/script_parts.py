@@ -29,8 +29,7 @@ DATA_PATH = None
 INPUT_SHAPE = (1, 28, 28)
 INPUT_DTYPE = "float32"
 LOG_SOFTMAX_OUTPUT = False
-SETTINGS = {"epochs": 5, "batch_size": 64, "lr": 0.001, "optimizer": "adam", "weight_decay": 0.0,
-            "val_split": 0.1, "seed": 0}
+SETTINGS: dict = {}  # epochs, batch_size, lr, optimizer, …: the network's training object, else its defaults
 GENERATE = None      # the generator of a built-in data set (e.g. make_shapes), copied from engine/data
 IDX_NORM = {"mnist": (0.1307, 0.3081), "fashion-mnist": (0.2860, 0.3530)}
 
