@@ -53,3 +53,39 @@ def test_the_summary_estimates_memory_for_the_trainers_optimizers(qtbot):
     assert summary.optimizer.currentText() == DEFAULTS["optimizer"]
     assert summary.batch.value() == DEFAULTS["batch_size"]
     assert (summary.batch.minimum(), summary.batch.maximum()) == RANGES["batch_size"][1:]
+
+
+# ---- run states (engine/runtime/protocol.RunState) -----------------------------------------------
+
+def _string_comparisons(words: set[str]) -> list[str]:
+    """`x == "word"` / `x in ("word", ...)` with one of `words`, anywhere in the app, widgets and engine."""
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    found = []
+    for folder in ("app", "widgets", "engine"):
+        for path in sorted((root / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Compare):
+                    continue
+                for side in (node.left, *node.comparators):
+                    items = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+                    if any(isinstance(i, ast.Constant) and i.value in words for i in items):
+                        found.append(f"{path.relative_to(root)}:{node.lineno}")
+    return found
+
+
+def test_run_states_are_compared_as_run_states_never_as_strings():
+    from engine.runtime.protocol import RunState
+    assert _string_comparisons({s.value for s in RunState}) == []
+
+
+# ---- new block ids (engine/core/graph.free_id) ---------------------------------------------------
+
+def test_added_and_pasted_blocks_get_their_ids_the_same_way(load_example):
+    from app import clipboard
+    from engine.core.graph import free_id
+    net = load_example("lenet5")
+    nodes, _ = clipboard.paste_plan(net, clipboard.copy_blocks(net, ["c1"]))
+    assert nodes[0]["id"] == net.unique_id("c1") == free_id("c1", net.nodes) == "c2"
+    assert net.unique_id("Conv2d") == "conv2d1" and free_id("x-y", {"x_y1"}) == "x_y2"

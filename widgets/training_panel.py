@@ -120,7 +120,7 @@ class TrainingPanel(QWidget):
         self.input: InputSpec | None = None
         self.input_problem = "No network yet."
         self._last_dataset = 0           # the chooser's last real data set (restored when a dialog is cancelled)
-        self.state = "idle"
+        self.state = RunState.IDLE
         self._preview_timer = QTimer(self, singleShot=True, interval=150)
         self._preview_generation = 0
         self.preview_busy = False
@@ -162,7 +162,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self._data_box())
         layout.addWidget(self._settings_box(devices))
         layout.addStretch(1)
-        self.set_state("idle")
+        self.set_state(RunState.IDLE)
         if run is not None:
             self.follow(run)
         # Never narrower than the buttons and fields: the panel scrolls down, not sideways.
@@ -344,7 +344,7 @@ class TrainingPanel(QWidget):
     def _training_edited(self) -> None:
         if self._applying:
             return
-        if self.state == "idle":
+        if self.state is RunState.IDLE:
             self.message_label.setText("")       # a message about the last choice goes with it
         self.training_changed.emit(self.settings())
 
@@ -437,7 +437,7 @@ class TrainingPanel(QWidget):
         colour = "#2a7" if ok else "#c33" if ok is False else "palette(mid)"
         self.fit_label.setStyleSheet(f"color: {colour};")
         self.fit_label.setText(text)
-        if ok is not False and self.state == "idle" and self.progress_label.text() == "Not started.":
+        if ok is not False and self.state is RunState.IDLE and self.progress_label.text() == "Not started.":
             self.message_label.setText("")          # the refusal's cause is gone
             self.progress_label.setText("Not training.")
 
@@ -544,21 +544,21 @@ class TrainingPanel(QWidget):
         if state is RunState.PAUSED:
             self.on_paused({})
 
-    def set_state(self, state: str) -> None:
+    def set_state(self, state: RunState) -> None:
         """idle, starting, running, paused or stopping: enables the buttons that make sense."""
-        self.state = state
-        idle, paused = state == "idle", state == "paused"
+        self.state = state = RunState(state)
+        idle, paused = state is RunState.IDLE, state is RunState.PAUSED
         self.start_button.setEnabled(idle)
-        self.pause_button.setEnabled(state == "running")
+        self.pause_button.setEnabled(state is RunState.RUNNING)
         self.resume_button.setEnabled(paused)
-        self.stop_button.setEnabled(state in ("starting", "running", "paused"))
+        self.stop_button.setEnabled(state in (RunState.STARTING, RunState.RUNNING, RunState.PAUSED))
         self.lr.setEnabled(idle or paused)
         for w in (self.dataset_combo, self.data_dir_row, self.epochs, self.batch_size, self.optimizer, self.weight_decay,
                   self.val_split, self.seed, self.device):
             w.setEnabled(idle)
         if idle:
             self.snapshot_label.setText("")
-        if state == "starting":
+        if state is RunState.STARTING:
             self.progress_bar.setValue(0)            # not the last run's full bar
             self.progress_label.setText("Starting the training process…")
             self.message_label.setText("")
@@ -569,7 +569,7 @@ class TrainingPanel(QWidget):
                                     f"next run.")
 
     def _lr_edited(self, value: float) -> None:
-        if self.state == "paused":
+        if self.state is RunState.PAUSED:
             self.lr_change_requested.emit(float(value))
 
     def on_started(self, payload: dict) -> None:
