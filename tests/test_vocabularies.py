@@ -89,3 +89,47 @@ def test_added_and_pasted_blocks_get_their_ids_the_same_way(load_example):
     nodes, _ = clipboard.paste_plan(net, clipboard.copy_blocks(net, ["c1"]))
     assert nodes[0]["id"] == net.unique_id("c1") == free_id("c1", net.nodes) == "c2"
     assert net.unique_id("Conv2d") == "conv2d1" and free_id("x-y", {"x_y1"}) == "x_y2"
+
+
+# ---- the atomic write (engine/core/files.py) -------------------------------------------------------
+
+def test_the_exported_script_carries_the_one_atomic_write_whole(load_example):
+    import ast
+    import inspect
+    from engine.core import files
+    from engine.runtime.script_export import ATOMIC_WRITE, export_script
+    tree = ast.parse(inspect.getsource(files))
+    top = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    top.update({t.id: n for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)})
+    needed, todo = set(), ["atomic_write"]
+    while todo:                                   # atomic_write and every module-level name it reaches
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo += [n.id for n in ast.walk(top[name]) if isinstance(n, ast.Name) and n.id in top]
+    assert needed == set(ATOMIC_WRITE)
+    script = export_script(load_example("lenet5"))
+    assert inspect.getsource(files.atomic_write) in script
+    assert "os.replace(" not in script.replace(inspect.getsource(files.atomic_write), "")
+
+
+# ---- "the network must be valid and have an output" (engine/core/ready.py) ----------------------
+
+def test_building_and_training_refuse_a_network_with_the_same_sentences(chain):
+    from engine.core.ready import NO_OUTPUT
+    from engine.core.shapes import infer_shapes
+    from engine.data import DataError, check_fit, input_spec, load_dataset
+    from engine.runtime.build import ModelError, build_model
+    alone = chain(("Input", {"shape": [1, 28, 28]}))
+    broken = chain(("Input", {"shape": [1, 28, 28]}),
+                   ("Conv2d", {"in_channels": 3, "out_channels": 4, "kernel_size": 3}), ("ReLU", {}))
+    data = load_dataset("shapes", input_spec(alone))
+    for net, words in ((alone, NO_OUTPUT), (broken, "The network has errors, so it cannot be")):
+        with pytest.raises(ModelError, match=words.split(":")[0]):
+            build_model(net)
+        with pytest.raises(DataError, match=words.split(":")[0]):
+            check_fit(data, net)
+    own = [r.error for r in infer_shapes(broken).values() if r.error and not r.blocked]
+    with pytest.raises(ModelError) as e:
+        build_model(broken)
+    assert str(e.value).splitlines()[1:] == [f"- {x}" for x in own]

@@ -30,15 +30,19 @@ DATA_CODE = {        # data set → (file in engine/data, the names the script c
     "waves": [("named.py", ("WAVES", "DEFAULT_SAMPLES", "make_waves"))],
     "text": [("files.py", ("text_dataset",))],
 }
+FILES = Path(__file__).resolve().parents[1] / "core" / "files.py"
+ATOMIC_WRITE = ("TMP_SUFFIX", "STALE_AFTER_S", "_LEGACY_AFTER_S", "atomic_write", "remove_stale_temporaries",
+                "_mode_for", "_chmod", "_running", "_sync_folder", "_unlink")     # the app's one atomic write
 GENERATED_SETS = ("shapes", "sine", "recall", "waves")
 FOLDER_SETS = ("mnist", "fashion-mnist")
 FILE_KINDS = ("npz:", "csv:", "text:")
 SETTINGS = tuple(k for k in DEFAULTS if k != "dataset")     # the script's SETTINGS (DATASET is its own line)
 FUNCTIONS = ("read_idx", "load_idx_folder", "load_data", "split", "pick_device", "make_optimizer", "loss_of",
              "correct", "parameters_digest", "save_atomic", "parse_args", "evaluate", "main")
-IMPORTS = ["from __future__ import annotations", "", "import argparse", "import csv", "import datetime", "import gzip", "import hashlib", "import os",
-           "import struct", "import time", "from dataclasses import dataclass, field",
-           "from pathlib import Path", "", "import numpy as np", "import torch",
+IMPORTS = ["from __future__ import annotations", "", "import argparse", "import csv", "import datetime", "import gzip",
+           "import hashlib", "import os", "import re", "import secrets", "import stat", "import struct", "import time",
+           "from collections.abc import Callable", "from dataclasses import dataclass, field", "from pathlib import Path",
+           "from typing import BinaryIO", "", "import numpy as np", "import torch",
            "import torch.distributed as dist", "import torch.nn.functional as F", "from torch import nn"]
 
 
@@ -176,6 +180,11 @@ def export_script(net: Network, source: str | None = None) -> str:
         lines += [part, "", ""]
     generator = {"shapes": "make_shapes", "sine": "make_sine", "recall": "make_recall", "waves": "make_waves"}
     lines += [f"GENERATE = {generator.get(dataset, 'None')}   # the built-in data set's generator, if any", "", ""]
+    lines += ["# ---- writing files: Netwright's own atomic write (engine/core/files.py), copied ----", "", ""]
+    files = _segments(FILES, ATOMIC_WRITE)
+    constants = [n for n in ATOMIC_WRITE if n.lstrip("_").isupper()]
+    lines += ["\n".join(files[n] for n in constants), "", ""]
+    lines += [x for n in ATOMIC_WRITE if n not in constants for x in (files[n], "", "")]
     lines += ["# ---- training ----", "", ""]
     for fn in FUNCTIONS:
         lines += [functions[fn], "", ""]
