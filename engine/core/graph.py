@@ -69,7 +69,6 @@ class Node:
     params: dict = field(default_factory=dict)
     position: tuple[float, float] | None = None
     extra: dict = field(default_factory=dict)   # unknown keys of the file, kept through a round trip
-    revision: int = 0                           # bumped on every parameter change (for shape caching)
 
     @property
     def spec(self):
@@ -80,7 +79,7 @@ def _copy_node(node: Node) -> Node:
     """A deep copy of a node, 8× quicker than copy.deepcopy for the plain values a network file holds
     (the training panel copies the whole network after each edit, for its fit check in a thread)."""
     return Node(node.id, node.type, _copy_value(node.params), _copy_value(node.position),   # every field of Node
-                _copy_value(node.extra), node.revision)
+                _copy_value(node.extra))
 
 
 def _copy_value(v):
@@ -131,7 +130,6 @@ class Network:
         self._listeners: list[Callable[[Change], None]] = []
         self._order: list[str] | None = None
         self._links: tuple | None = None    # (edges, sources per node, targets per node) until the next edit
-        self.structure_revision = 0
 
     # ---- events -------------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Change], None]) -> None:
@@ -144,7 +142,6 @@ class Network:
     def _emit(self, change: Change) -> None:
         if change.kind not in (ChangeKind.PARAM_CHANGED, ChangeKind.NODE_MOVED):
             self._order = self._links = None
-            self.structure_revision += 1
         for cb in list(self._listeners):
             cb(change)
 
@@ -315,7 +312,6 @@ class Network:
             node.params.pop(name, None)
         else:
             node.params[name] = value
-        node.revision += 1
         self._emit(Change(ChangeKind.PARAM_CHANGED, node_id, name=name, value=value))
 
     def set_params(self, node_id: str, params: dict) -> None:
@@ -323,7 +319,6 @@ class Network:
         order come back as they were); one param_changed per parameter that changed."""
         node = self.nodes[node_id]
         old, node.params = node.params, dict(params)
-        node.revision += 1
         for name in dict.fromkeys([*old, *params]):
             a, b = old.get(name, _ABSENT), params.get(name, _ABSENT)
             if type(a) is not type(b) or a != b:
