@@ -152,14 +152,14 @@ def _run_direction(kind: str, rnn, x, layer: int, reverse: bool) -> dict:
     out = {n: [] for n in names}
     for t in range(steps):
         hw = torch.matmul(h, w_hh.t()) + b_hh
-        if kind == "LSTM":
+        if isinstance(rnn, nn.LSTM):
             z = xw[:, t] + hw
             i, f, g, o = z.chunk(4, dim=1)
             i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
             c = f * c + i * g
             h = o * torch.tanh(c)
             vals = {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h}
-        elif kind == "GRU":
+        elif isinstance(rnn, nn.GRU):
             xr, xz, xn = xw[:, t].chunk(3, dim=1)
             hr, hz, hn = hw.chunk(3, dim=1)
             r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)

@@ -19,6 +19,7 @@ from engine.core.codegen import ExportError, export_code
 
 class ScriptUnusable(ExportError):
     """The script cannot be made for this network's data or inputs (not an error of the network)."""
+from engine.core.blocks.spec import LOG_PROBABILITIES
 from engine.core.graph import Network
 from engine.core.shapes import infer_shapes
 
@@ -149,7 +150,7 @@ def export_script(net: Network, source: str | None = None) -> str:
     dataset, data_path = _dataset(net, training["dataset"])
     settings = {k: training[k] for k in DEFAULTS}
     inp = results[inputs[0]]
-    output_type = net.nodes[net.output_node()].type
+    output_is = net.nodes[net.output_node()].spec.output_is
     functions = _functions()
     name = _plain(net.name or "Untitled")
     lines = [f'"""{name}: a training script exported from Netwright'
@@ -169,7 +170,7 @@ def export_script(net: Network, source: str | None = None) -> str:
               f"DATA_PATH = {data_path!r}   # for data sets read from a file or folder; --data overrides it",
               f"INPUT_SHAPE = {tuple(inp.shape)!r}",
               f"INPUT_DTYPE = {inp.dtype!r}",
-              f"LOG_SOFTMAX_OUTPUT = {output_type == 'LogSoftmax'!r}",
+              f"LOG_SOFTMAX_OUTPUT = {output_is == LOG_PROBABILITIES!r}",
               f"SETTINGS = {settings!r}",
               f"IDX_NORM = {_idx_norm()!r}   # mean and std of the IDX image sets", "", ""]
     lines += ["# ---- the data: Netwright's own code (engine/data), copied ----", "", ""]
