@@ -34,6 +34,16 @@ def id_problem(node_id) -> str | None:
     return None
 
 
+def free_id(base: str, taken) -> str:
+    """A free, readable block id made from a block type or an id: 'conv1', 'conv2', … (the one way new
+    ids are made: added blocks, pasted copies and imported modules whose id is taken)."""
+    stem = re.sub(r"\d+$", "", re.sub(r"[^0-9a-zA-Z_]", "_", base).lower()) or "block"
+    i = 1
+    while f"{stem}{i}" in taken:
+        i += 1
+    return f"{stem}{i}"
+
+
 def escaped(text: str) -> str:
     """Text with its control characters, line breaks and invisible marks written as escapes (\\n, \\x1b,
     \\u202e) and everything printable kept as it is: how text from a file is shown on a terminal."""
@@ -225,12 +235,8 @@ class Network:
         return False
 
     def unique_id(self, base: str) -> str:
-        """A free, readable id: 'conv1', 'conv2', … from a block type or an id."""
-        stem = re.sub(r"\d+$", "", re.sub(r"[^0-9a-zA-Z_]", "_", base).lower()) or "block"
-        i = 1
-        while f"{stem}{i}" in self.nodes:
-            i += 1
-        return f"{stem}{i}"
+        """A free id for a new block in this network (free_id)."""
+        return free_id(base, self.nodes)
 
     def link_problem(self, source: str, target: str) -> str | None:
         """Why a link source → target would be refused, as a sentence, or None when it is fine."""

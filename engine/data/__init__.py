@@ -137,13 +137,12 @@ def _vocabulary_blocks(net: Network) -> list[str]:
 def check_fit(ds: Dataset, net: Network) -> list[str]:
     """Raise DataError when the network's output does not fit the data; return notes (e.g. advice)."""
     from engine.core.shapes import infer_shapes
+    from engine.core.ready import not_ready
     results = infer_shapes(net)
-    errors = [r.error for r in results.values() if r.error and not r.blocked]
-    if errors:
-        raise DataError("The network has errors; fix them before training:\n- " + "\n- ".join(errors))
+    problem = not_ready(net, results, "trained")
+    if problem:
+        raise DataError(problem)
     out = net.output_node()
-    if out is None:
-        raise DataError("The network has no output block: connect at least one block after the Input.")
     shape = tuple(results[out].shape)
     label = f"the output block '{out}'"
     notes = []

@@ -9,6 +9,7 @@ from engine.core import sizes
 from engine.core.blocks.spec import Module
 from engine.core.graph import Network
 from engine.core.names import attribute_name
+from engine.core.ready import not_ready
 from engine.core.shapes import infer_shapes
 
 
@@ -34,12 +35,10 @@ class NetwrightModel(nn.Module):
     def __init__(self, net: Network):
         super().__init__()
         results = infer_shapes(net)
-        errors = [r.error for r in results.values() if r.error]
-        if errors:
-            raise ModelError("The network has errors:\n- " + "\n- ".join(errors))
+        problem = not_ready(net, results, "built")
+        if problem:
+            raise ModelError(problem)
         output = net.output_node()
-        if output is None:
-            raise ModelError("The network has no output block: connect at least one block after the Input.")
         est = sizes.estimate(net, results)          # the weights are made on the CPU: refuse before allocating
         problem = sizes.memory_problem(net, est, est.weight_bytes, sizes.available_ram(), "Building this network",
                                        "this computer")

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from engine.core.blocks import BLOCKS
-from engine.core.graph import Network
+from engine.core.graph import Network, free_id
 from engine.core.layout import layered_layout
 from engine.core.shapes import infer_shapes
 
@@ -80,10 +80,9 @@ class _Builder:
 
     def block(self, n: fx.Node, typ: str, params: dict, inputs: list[str], scope: str | None = None,
               suffix: str = "") -> _Val:
-        nid = base = n.target if n.op == "placeholder" else n.name + suffix   # fx renames an argument input to input_1
-        i = 2
-        while nid in self.nodes:
-            nid, i = f"{base}_{i}", i + 1
+        nid = n.target if n.op == "placeholder" else n.name + suffix   # fx renames an argument input to input_1
+        if nid in self.nodes:
+            nid = free_id(nid, self.nodes)
         self.nodes[nid] = {"type": typ, "params": params, "inputs": list(inputs),
                            "scope": _scope(n) if scope is None else scope}
         v = _Val("t", nid, n)

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from .modules import Recurrent
+from .protocol import GATE_LETTERS
 
 MAX_TILES = 64          # at most this many output channels in a filter or feature-map mosaic
 MAX_INPUT_TILES = 16    # at most this many input channels per filter row
@@ -166,8 +167,7 @@ def _run_direction(kind: str, rnn, x, layer: int, reverse: bool) -> dict:
     batch, steps, hidden = x.shape[0], x.shape[1], rnn.hidden_size
     h = x.new_zeros(batch, hidden)
     c = x.new_zeros(batch, hidden)
-    names = {"LSTM": "ifgoch", "GRU": "rznh", "RNN": "h"}[kind]
-    out = {n: [] for n in names}
+    out = {n: [] for n in GATE_LETTERS[kind]}
     for t in range(steps):
         hw = torch.matmul(h, w_hh.t()) + b_hh
         if isinstance(rnn, nn.LSTM):
@@ -210,12 +210,6 @@ def recurrent_gates(rnn: nn.RNNBase, x: torch.Tensor) -> tuple[list[list[dict]],
         layers.append(dirs)
         inp = torch.cat([d["h"] for d in dirs], dim=-1)
     return layers, inp
-
-
-GATE_RANGES = {"i": (0.0, 1.0), "f": (0.0, 1.0), "o": (0.0, 1.0), "r": (0.0, 1.0), "z": (0.0, 1.0),
-               "g": (-1.0, 1.0), "n": (-1.0, 1.0), "h": (-1.0, 1.0), "c": None}
-GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "cell candidate", "o": "output gate",
-              "c": "cell state", "h": "hidden state", "r": "reset gate", "z": "update gate", "n": "new gate"}
 
 
 def gate_view(module: nn.Module, x: torch.Tensor, sample: int = 0) -> dict:

@@ -21,8 +21,9 @@ METRIC_COLUMNS = ("epoch", "step", "train_loss", "train_accuracy", "val_loss", "
 CHECKPOINT = "checkpoint.pt"
 
 
-def network_hash(network_dict: dict) -> str:
-    """sha256 of the network's canonical JSON (sorted keys, no spaces)."""
+def file_digest(network_dict: dict) -> str:
+    """sha256 of the network file's canonical JSON (sorted keys, no spaces): the manifest's "network_hash",
+    which changes with any edit (names and positions too). Compare widgets.live_views.structure_key."""
     text = json.dumps(network_dict, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -49,7 +50,7 @@ class RunFolder:
 
     def write_manifest(self, network, dataset: str, seed: int, device: str, settings: dict, extra=None) -> dict:
         net_dict = network if isinstance(network, dict) else network_to_dict(network)
-        manifest = {"network_name": net_dict.get("name"), "network_hash": network_hash(net_dict),
+        manifest = {"network_name": net_dict.get("name"), "network_hash": file_digest(net_dict),
                     "dataset": dataset, "seed": seed, "device": device, "versions": versions(),
                     "settings": settings, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **(extra or {})}
         atomic_write_text(self.path / "manifest.json", json.dumps(manifest, indent=2) + "\n")
