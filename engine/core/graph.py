@@ -185,11 +185,11 @@ class Network:
         return list(self._adjacency()[1].get(node_id, ()))
 
     def input_nodes(self) -> list[str]:
-        return [n.id for n in self.nodes.values() if n.type == "Input"]
+        return [n.id for n in self.nodes.values() if n.spec.source]
 
     def sinks(self) -> list[str]:
         has_out = {e.source for e in self.edges}
-        return [nid for nid in self.nodes if nid not in has_out and self.nodes[nid].type != "Input"]
+        return [nid for nid in self.nodes if nid not in has_out and not self.nodes[nid].spec.source]
 
     def output_node(self) -> str | None:
         """The network's output: the sink that comes last in topological order."""

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from engine.core.codegen import ExportError, export_code
+from engine.core.blocks.spec import LOG_PROBABILITIES
 from engine.core.graph import Network
 from engine.core.shapes import infer_shapes
 from engine.core.training_object import DEFAULTS
@@ -152,7 +153,7 @@ def export_script(net: Network, source: str | None = None) -> str:
     dataset, data_path = _dataset(net, training["dataset"])
     settings = {k: training[k] for k in SETTINGS}
     inp = results[inputs[0]]
-    output_type = net.nodes[net.output_node()].type
+    output_is = net.nodes[net.output_node()].spec.output_is
     functions = _functions()
     name = _plain(net.name or "Untitled")
     lines = [f'"""{name}: a training script exported from Netwright'
@@ -172,7 +173,7 @@ def export_script(net: Network, source: str | None = None) -> str:
               f"DATA_PATH = {data_path!r}   # for data sets read from a file or folder; --data overrides it",
               f"INPUT_SHAPE = {tuple(inp.shape)!r}",
               f"INPUT_DTYPE = {inp.dtype!r}",
-              f"LOG_SOFTMAX_OUTPUT = {output_type == 'LogSoftmax'!r}",
+              f"LOG_SOFTMAX_OUTPUT = {output_is == LOG_PROBABILITIES!r}",
               f"SETTINGS = {settings!r}",
               f"IDX_NORM = {_idx_norm()!r}   # mean and std of the IDX image sets", "", ""]
     lines += ["# ---- the data: Netwright's own code (engine/data), copied ----", "", ""]

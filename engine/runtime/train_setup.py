@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from . import protocol
 from .protocol import TrainingError
+from engine.core.blocks.spec import LOG_PROBABILITIES
 from engine.core.training_object import DEFAULTS, OPTIMIZERS
 from engine.data import CLASSIFICATION, TEXT
 
@@ -165,11 +166,13 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
-def loss_function(task: str, output_type: str):
+def loss_function(task: str, output_is: str | None):
+    """The loss for the task and what the output block's values mean (BlockSpec.output_is): cross-entropy on
+    scores, the negative log-likelihood on log-probabilities (a LogSoftmax output), squared error otherwise."""
     if task == TEXT:
         return lambda out, y, reduction="mean": F.cross_entropy(out.flatten(0, 1), y.flatten(), reduction=reduction)
     if task == CLASSIFICATION:
-        if output_type == "LogSoftmax":
+        if output_is == LOG_PROBABILITIES:
             return lambda out, y, reduction="mean": F.nll_loss(out, y, reduction=reduction)
         return lambda out, y, reduction="mean": F.cross_entropy(out, y, reduction=reduction)
     return lambda out, y, reduction="mean": F.mse_loss(out.float(), y, reduction=reduction)

@@ -146,8 +146,7 @@ class Trainer:
         if len(self.train_x) % s.batch_size == 1 and self.steps_per_epoch > 1 and any(
                 isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules()):
             self.steps_per_epoch -= 1      # BatchNorm cannot train on a batch of one: the last sample joins the one before
-        out_type = self.network.nodes[self.network.output_node()].type
-        self.loss_fn = loss_function(self.task, out_type)
+        self.loss_fn = loss_function(self.task, self.network.nodes[self.network.output_node()].spec.output_is)
         self.classifies = self.task in (CLASSIFICATION, TEXT)
         self.optimizer = self._make_optimizer()
         self.use_amp = bool(s.amp and self.device.type == "cuda")
