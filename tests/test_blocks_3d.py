@@ -190,3 +190,32 @@ def test_receptive_fields_go_through_3d_blocks(chain):
     fields = receptive_fields(net, engine.infer_shapes(net))
     assert fields["b3"].size == (8, 8, 8) and fields["b3"].jump == (2, 2, 2)      # 3, then 4, then 4 + 2·2
     assert fields["b3"].axes == ("D", "H", "W")
+
+
+GLOBAL_CLIP = [s if s[0] != "AdaptiveAvgPool3d" else ("AdaptiveAvgPool3d", {"output_size": 1}) for s in CLIP]
+
+
+def test_what_onnx_cannot_express_in_3d_is_one_sentence(tmp_path, chain):
+    pytest.importorskip("onnx")
+    from engine.runtime.onnx_export import OnnxUnsupported, export_onnx
+    with pytest.raises(OnnxUnsupported, match="ONNX cannot express this network .*adaptive_avg_pool3d"):
+        export_onnx(chain(*CLIP), tmp_path / "m.onnx")        # an adaptive output size that is no factor
+    assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("steps", [GLOBAL_CLIP, DECODER, SIGNAL], ids=["clip", "decoder", "signal"])
+def test_onnxruntime_computes_what_pytorch_computes_for_the_new_blocks(tmp_path, chain, steps):
+    onnx = pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from engine.runtime.onnx_export import export_onnx
+    net = chain(*steps)
+    torch.manual_seed(0)
+    model = engine.build_model(net).eval()
+    export_onnx(net, tmp_path / "m.onnx", model.state_dict())
+    onnx.checker.check_model(onnx.load(str(tmp_path / "m.onnx")))
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    for batch in (1, 3):
+        x = torch.randn(batch, *steps[0][1]["shape"])
+        with torch.no_grad():
+            want = model(x).numpy()
+        np.testing.assert_allclose(session.run(None, {"input": x.numpy()})[0], want, rtol=1e-4, atol=1e-5)

@@ -75,26 +75,37 @@ def receptive_html(field) -> str:
              "start<sub>in</sub> + ((k − 1)·d/2 − p)·j<sub>in</sub></code></p>"),
              f"<p><code>{lines}</code></p>",
              (f"<p><img src='{PICTURE_URL}'><br><small>the region of the unit nearest the centre of the input "
-             f"(around pixel {', '.join(map(str, centre))}) on the {whole} input; dashed where it reaches into the "
-             "padding</small></p>")]
+             f"(around pixel {', '.join(map(str, centre))}) on the {whole} input"
+             + (" (its H × W plane, one depth slice)" if len(field.input_size) == 3 else "")
+             + "; dashed where it reaches into the padding</small></p>")]
     parts += [f"<p style='color:#c98a12'>⚠ {escape(w)}</p>" for w in field.warnings]
     return "".join(parts)
 
 
 def unit_picture(field, side: int = 132) -> QImage:
-    """The input as a grey frame and the region of the unit nearest its centre in blue."""
-    dims = list(field.input_size) if len(field.input_size) == 2 else [1, field.input_size[0]]
+    """The input as a grey frame and the region of the unit nearest its centre in blue (of a volume, its
+    H × W plane: one depth slice)."""
+    dims = list(field.input_size[-2:]) if len(field.input_size) >= 2 else [1, field.input_size[0]]
     scale = side / max(dims)
     w, h = max(4, round(dims[1] * scale)), max(4, round(dims[0] * scale))
     margin = 10
     img = QImage(w + 2 * margin, h + 2 * margin, QImage.Format.Format_ARGB32)
     img.fill(QColor(0, 0, 0, 0))
     p = QPainter(img)
+    try:
+        _draw_region(p, field, QRectF(margin, margin, w, h), scale)
+    finally:
+        p.end()
+    return img
+
+
+def _draw_region(p: QPainter, field, frame: QRectF, scale: float) -> None:
+    margin, w, h = frame.left(), frame.width(), frame.height()
     p.fillRect(QRectF(margin, margin, w, h), QColor(235, 235, 235))
     p.setPen(QPen(QColor(120, 120, 120)))
     p.drawRect(QRectF(margin, margin, w, h))
     unit = unit_near_centre(field)
-    region = field.region(unit)
+    region = field.region(unit)[-2:]
     if len(region) == 1:
         region = [(Fraction(0), Fraction(0)), region[0]]
     (r0, r1), (c0, c1) = region
@@ -107,8 +118,6 @@ def unit_picture(field, side: int = 132) -> QImage:
         pen.setStyle(Qt.PenStyle.DashLine)
     p.setPen(pen)
     p.drawRect(box)
-    p.end()
-    return img
 
 
 def unit_near_centre(field) -> tuple:
