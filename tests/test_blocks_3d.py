@@ -90,12 +90,14 @@ def test_the_built_model_and_the_exported_file_run_the_3d_and_transposed_blocks(
     ([("Input", {"shape": [3, 32, 32]}), ("Conv3d", {"out_channels": 4, "kernel_size": 3})],
      "expects [C, D, H, W] (4 axes per sample)"),
     ([("Input", {"shape": [3, 8, 32, 32]}), ("Conv2d", {"out_channels": 4, "kernel_size": 3})],
-     "use the 3-D block"),
+     "use Conv3d"),
+    ([("Input", {"shape": [3, 8, 32, 32]}), ("ConvTranspose2d", {"out_channels": 4, "kernel_size": 2})],
+     "There is no ConvTranspose3d: Reshape the volume to [24, 32, 32]"),
     ([("Input", {"shape": [3, 32, 32]}), ("BatchNorm3d", {})], "use BatchNorm2d here"),
     ([("Input", {"shape": [3, 2, 8, 8]}), ("MaxPool3d", {"kernel_size": 3})], "larger than its padded input"),
     ([("Input", {"shape": [3, 2, 8, 8]}), ("Conv3d", {"out_channels": 4, "kernel_size": [1, 2]})],
      "kernel_size must be a whole number or a list of 3"),
-], ids=["output_padding", "empty", "conv3d-image", "conv2d-volume", "bn3d-image", "pool-too-big", "pair-for-3d"])
+], ids=["output_padding", "empty", "conv3d-image", "conv2d-volume", "transposed-volume", "bn3d-image", "pool-too-big", "pair-for-3d"])
 def test_refusals_agree_with_pytorch_and_say_why(chain, steps, words):
     result = engine.infer_shapes(chain(*steps))["b1"]
     assert result.error and words in result.error
@@ -148,7 +150,8 @@ def test_shapes_explained_shows_each_axis_and_the_transposed_rule(chain):
     assert "D = ⌊(8 − 3 + 2·1)/1⌋ + 1 = 8" in html
     net = chain(*DECODER[:2])
     html = explain_html(net, "b1", engine.infer_shapes(net))
-    assert "<th>op</th>" in html and "(n − 1)·s − 2p + d·(k − 1) + output_padding + 1" in html
+    assert "<th>op</th>" in html and "out = (n − 1)·s − 2p + d·(k − 1) + op + 1" in html
+    assert "⌊(n + 2p" not in html and "<b>op</b> = output_padding" in html
     assert "H = (4 − 1)·2 − 2·1 + (3 − 1) + 1 + 1 = 8" in html
 
 

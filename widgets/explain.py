@@ -20,11 +20,8 @@ LAYOUTS = {
     "sequence": ("T × F", "a sequence: time steps, features per step"),
     "tokens": ("[T]", "token ids (whole numbers), one per time step"),
     "vector": ("[F]", "a vector of features"),
+    "volume": ("C × D × H × W", "a volume or a clip of frames: channels, depth (or time), height, width"),
 }
-LETTERS = (("n", "input size along the axis"), ("k", "kernel (window) size"),
-           ("p", "zeros of padding added on each side"), ("s", "stride: the step between windows"),
-           ("d", "dilation: spacing between the kernel's taps (1 = next to each other)"))
-RULE = "out = ⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1"
 
 
 def _axis_values(value, axes: int, axis: int, fallback=None):
@@ -156,14 +153,14 @@ def explain_html(network, node_id: str | None, results: dict) -> str:
             order, meaning = LAYOUTS[x.layout]
             parts.append(f"<p>The input is read as <code>{order}</code>: {escape(meaning)}.</p>")
     parts.append(f"<p><i>{escape(spec.rule_text)}</i></p>")
-    if spec.param("kernel_size") is not None:
+    rule = spec.size_rule
+    if rule is not None:
         in_shape = ins[0].shape if ins and ins[0] is not None else None
         parts.append("<h4>The size rule, per axis</h4>")
-        parts.append(f"<p><code>{RULE}</code></p>")
+        parts.append(f"<p><code>{escape(rule.formula)}</code></p>")
         parts.append(window_table(spec, node.params, in_shape))
-        parts.append("<p>" + "<br>".join(f"<b>{a}</b> = {escape(b)}" for a, b in LETTERS) + "</p>")
-        parts.append("<p>⌊x⌋ rounds down (⌈x⌉ up, with ceil_mode): when the windows do not fit exactly, "
-                     "the last rows or columns are dropped.</p>")
+        parts.append("<p>" + "<br>".join(f"<b>{a}</b> = {escape(b)}" for a, b in rule.letters) + "</p>")
+        parts.append(f"<p>{escape(rule.note)}</p>")
     if r is not None and r.formula:
         lines = "<br>".join(escape(line) for line in r.formula.splitlines())
         parts.append(f"<h4>With this block's numbers</h4><p><code>{lines}</code></p>")
