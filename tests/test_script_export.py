@@ -60,9 +60,9 @@ def test_script_needs_only_torch_and_numpy_and_carries_the_training_object(tmp_p
     tree = ast.parse(text)
     imported = {(n.module if isinstance(n, ast.ImportFrom) else a.name).split(".")[0]
                 for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
-    assert imported <= {"__future__", "argparse", "csv", "dataclasses", "datetime", "gzip", "hashlib", "os", "struct",
-                        "time", "pathlib",
-                        "numpy", "torch"}
+    assert imported <= {"__future__", "argparse", "collections", "csv", "dataclasses", "datetime", "gzip", "hashlib",
+                        "os", "pathlib", "re", "secrets", "stat", "struct", "time", "typing",
+                        "numpy", "torch"}          # the standard library, numpy and torch
     assert "class Net(nn.Module):" in text and "DistributedDataParallel" in text and "DistributedSampler" in text
     assert "DATASET = 'shapes'" in text and "'batch_size': 60" in text and "'seed': 3" in text
     # the name with quotes and a newline stays text: only the docstring's first line and a repr() hold it

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTextCursor, QTextDocu
 from PySide6.QtWidgets import QTextBrowser
 
 from engine import fmt_shape
+from engine.core.blocks.conv import AXES
 from engine.core.receptive import fields_for, num
 
 LAYOUTS = {
@@ -36,9 +37,10 @@ def _axis_values(value, axes: int, axis: int, fallback=None):
 
 def window_table(spec, params: dict, in_shape) -> str:
     """Rows of n, k, p, s, d per spatial axis, for blocks that slide a window (they have kernel_size)."""
-    axes = 1 if spec.type.endswith("1d") else 2
-    names = ("L",) if axes == 1 else ("H", "W")
+    axes = spec.spatial
+    names = AXES[axes]
     p = spec.resolved(params)
+    extra = "output_padding" in p      # a transposed convolution: out = (n − 1)·s − 2p + d·(k − 1) + op + 1
     spatial = list(in_shape[1:]) if in_shape is not None and len(in_shape) == axes + 1 else [None] * axes
     rows = []
     for i, a in enumerate(names):
@@ -47,10 +49,10 @@ def window_table(spec, params: dict, in_shape) -> str:
         pad = p.get("padding", 0)
         pad_text = pad if isinstance(pad, str) else _axis_values(pad, axes, i)
         d = _axis_values(p.get("dilation", 1), axes, i)
-        cells = [a, spatial[i], k, pad_text, s, d]
+        cells = [a, spatial[i], k, pad_text, s, d] + ([_axis_values(p["output_padding"], axes, i)] if extra else [])
         rows.append("<tr>" + "".join(f"<td align='center'>{escape(str(c if c is not None else '?'))}</td>"
                                      for c in cells) + "</tr>")
-    head = "".join(f"<th>{h}</th>" for h in ("axis", "n", "k", "p", "s", "d"))
+    head = "".join(f"<th>{h}</th>" for h in ("axis", "n", "k", "p", "s", "d") + (("op",) if extra else ()))
     return f"<table cellspacing='0' cellpadding='3' border='1'><tr>{head}</tr>{''.join(rows)}</table>"
 
 

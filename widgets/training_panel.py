@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.training_object import DEFAULTS, OPTIMIZERS, RANGES
 from engine.data import BUILT_IN, DataError, InputSpec, preview
 from engine.data.remote import REMOTE
 from engine.runtime.protocol import RunState
@@ -119,7 +120,7 @@ class TrainingPanel(QWidget):
         self.input: InputSpec | None = None
         self.input_problem = "No network yet."
         self._last_dataset = 0           # the chooser's last real data set (restored when a dialog is cancelled)
-        self.state = "idle"
+        self.state = RunState.IDLE
         self._preview_timer = QTimer(self, singleShot=True, interval=150)
         self._preview_generation = 0
         self.preview_busy = False
@@ -161,7 +162,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self._data_box())
         layout.addWidget(self._settings_box(devices))
         layout.addStretch(1)
-        self.set_state("idle")
+        self.set_state(RunState.IDLE)
         if run is not None:
             self.follow(run)
         # Never narrower than the buttons and fields: the panel scrolls down, not sideways.
@@ -268,31 +269,27 @@ class TrainingPanel(QWidget):
 
     def _settings_box(self, devices) -> QGroupBox:
         box = QGroupBox("Settings", self)
+        # ranges and starting values: the network file's training object (engine/core/training_object.py)
         self.epochs = BoundedSpinBox(box, "Epochs")
-        self.epochs.setRange(1, 10_000)
-        self.epochs.setValue(5)
         self.batch_size = BoundedSpinBox(box, "Batch size")
-        self.batch_size.setRange(1, 65_536)
-        self.batch_size.setValue(64)
         self.lr = BoundedDoubleSpinBox(box, "The learning rate")
         self.lr.setDecimals(6)
-        self.lr.setRange(1e-6, 10.0)
-        self.lr.setValue(1e-3)
         self.lr.setSingleStep(1e-4)
-        self.lr.valueChanged.connect(self._lr_edited)
         self.optimizer = QComboBox(box)
-        self.optimizer.addItems(["adam", "adamw", "sgd"])
+        self.optimizer.addItems(OPTIMIZERS)
+        self.optimizer.setCurrentText(DEFAULTS["optimizer"])
         self.weight_decay = BoundedDoubleSpinBox(box, "Weight decay")
         self.weight_decay.setDecimals(5)
-        self.weight_decay.setRange(0.0, 1.0)
         self.weight_decay.setSingleStep(1e-4)
         self.val_split = BoundedDoubleSpinBox(box, "The validation share")
         self.val_split.setDecimals(2)
-        self.val_split.setRange(0.0, 0.9)
-        self.val_split.setValue(0.1)
         self.val_split.setSingleStep(0.05)
         self.seed = BoundedSpinBox(box, "The seed")
-        self.seed.setRange(0, 2 ** 31 - 1)
+        for key in RANGES:
+            spin = getattr(self, key)
+            spin.setRange(RANGES[key][1], RANGES[key][2])
+            spin.setValue(DEFAULTS[key])
+        self.lr.valueChanged.connect(self._lr_edited)
         self.device = DeviceCombo(box, devices)
         for w in (self.epochs, self.batch_size, self.lr, self.weight_decay, self.val_split, self.seed):
             w.valueChanged.connect(lambda _v: self._training_edited())
@@ -320,7 +317,7 @@ class TrainingPanel(QWidget):
 
     # ---- settings -------------------------------------------------------------------------------
     def dataset_spec(self) -> str:
-        return self.dataset_combo.currentData() or "shapes"
+        return self.dataset_combo.currentData() or DEFAULTS["dataset"]
 
     def settings(self) -> dict:
         """The run settings as engine.runtime.trainer.TrainSettings fields."""
@@ -347,7 +344,7 @@ class TrainingPanel(QWidget):
     def _training_edited(self) -> None:
         if self._applying:
             return
-        if self.state == "idle":
+        if self.state is RunState.IDLE:
             self.message_label.setText("")       # a message about the last choice goes with it
         self.training_changed.emit(self.settings())
 
@@ -355,7 +352,6 @@ class TrainingPanel(QWidget):
         """Select what a network's `training` object asks for (keys it leaves out take the defaults):
         opening a network brings its data set with it. `changes_only` (an undo of a choice): touch only the
         controls whose value differs, so a box being typed in keeps its text and cursor."""
-        from engine.core.training_object import DEFAULTS
         t = dict(DEFAULTS, **training)
         changed = False
         self._applying = True
@@ -367,7 +363,8 @@ class TrainingPanel(QWidget):
                     self.add_file_dataset(spec)
                 else:
                     index = self.dataset_combo.findData(spec)
-                    self.dataset_combo.setCurrentIndex(index if index >= 0 else self.dataset_combo.findData("shapes"))
+                    fallback = self.dataset_combo.findData(DEFAULTS["dataset"])
+                    self.dataset_combo.setCurrentIndex(index if index >= 0 else fallback)
             for box, value in ((self.epochs, int(t["epochs"])), (self.batch_size, int(t["batch_size"])),
                                (self.lr, float(t["lr"])), (self.weight_decay, float(t["weight_decay"])),
                                (self.val_split, float(t["val_split"])), (self.seed, int(t["seed"]))):
@@ -440,7 +437,7 @@ class TrainingPanel(QWidget):
         colour = "#2a7" if ok else "#c33" if ok is False else "palette(mid)"
         self.fit_label.setStyleSheet(f"color: {colour};")
         self.fit_label.setText(text)
-        if ok is not False and self.state == "idle" and self.progress_label.text() == "Not started.":
+        if ok is not False and self.state is RunState.IDLE and self.progress_label.text() == "Not started.":
             self.message_label.setText("")          # the refusal's cause is gone
             self.progress_label.setText("Not training.")
 
@@ -547,21 +544,21 @@ class TrainingPanel(QWidget):
         if state is RunState.PAUSED:
             self.on_paused({})
 
-    def set_state(self, state: str) -> None:
+    def set_state(self, state: RunState) -> None:
         """idle, starting, running, paused or stopping: enables the buttons that make sense."""
-        self.state = state
-        idle, paused = state == "idle", state == "paused"
+        self.state = state = RunState(state)
+        idle, paused = state is RunState.IDLE, state is RunState.PAUSED
         self.start_button.setEnabled(idle)
-        self.pause_button.setEnabled(state == "running")
+        self.pause_button.setEnabled(state is RunState.RUNNING)
         self.resume_button.setEnabled(paused)
-        self.stop_button.setEnabled(state in ("starting", "running", "paused"))
+        self.stop_button.setEnabled(state in (RunState.STARTING, RunState.RUNNING, RunState.PAUSED))
         self.lr.setEnabled(idle or paused)
         for w in (self.dataset_combo, self.data_dir_row, self.epochs, self.batch_size, self.optimizer, self.weight_decay,
                   self.val_split, self.seed, self.device):
             w.setEnabled(idle)
         if idle:
             self.snapshot_label.setText("")
-        if state == "starting":
+        if state is RunState.STARTING:
             self.progress_bar.setValue(0)            # not the last run's full bar
             self.progress_label.setText("Starting the training process…")
             self.message_label.setText("")
@@ -572,7 +569,7 @@ class TrainingPanel(QWidget):
                                     f"next run.")
 
     def _lr_edited(self, value: float) -> None:
-        if self.state == "paused":
+        if self.state is RunState.PAUSED:
             self.lr_change_requested.emit(float(value))
 
     def on_started(self, payload: dict) -> None:

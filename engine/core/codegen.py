@@ -2,7 +2,8 @@
 
 The file holds `class Net(nn.Module)`, built with no arguments, whose attributes are named like the
 app's model (engine/runtime/build.py), so a checkpoint of `engine.build_model(net)` loads into it directly.
-Each block writes its own constructor line (`BlockSpec.code`); the few helper modules torch.nn lacks
+Each block's constructor line is its spec's `Module` description written out (`Module.code()`, the same
+description engine/runtime/build.py makes); the few helper modules torch.nn lacks
 (Reshape, Permute, Add, Concat, Recurrent) are copied from engine/runtime/modules.py into the file.
 """
 from __future__ import annotations
@@ -89,24 +90,22 @@ def export_code(net: Network, weights: str | None = None, source: str | None = N
     attr = attribute_names(net)
     var = variable_names(attr)
     inputs = net.input_nodes()
-    order = [nid for nid in net.topological_order() if net.nodes[nid].type != "Input"]
+    order = [nid for nid in net.topological_order() if not net.nodes[nid].spec.source]
     needed = net.ancestors(output)
 
     helpers: list[str] = []
     init, total = [], 0
     for nid in order:
         node = net.nodes[nid]
-        spec = node.spec
-        ins = [results[s].tensor for s in net.inputs_of(nid)]
-        for h in spec.code_helpers:
-            if h not in helpers:
-                helpers.append(h)
+        module = node.spec.module_for([results[s].tensor for s in net.inputs_of(nid)], node.params)
+        if module.helper and module.helper not in helpers:
+            helpers.append(module.helper)
         r = results[nid]
         total += r.params or 0
         note = f"# → {fmt_shape(r.shape)}" + (f", {r.params:,} params" if r.params else "")
         if nid not in needed:
             note += " (not used by the output)"
-        init.append(f"        self.{attr[nid]} = {spec.code(ins, spec.resolved(node.params))}  {note}")
+        init.append(f"        self.{attr[nid]} = {module.code()}  {note}")
 
     forward = []
     for nid in order:
@@ -117,8 +116,8 @@ def export_code(net: Network, weights: str | None = None, source: str | None = N
 
     shapes_in = ", ".join(f"{var[i]} {list(results[i].shape)}" + (" int64" if results[i].dtype == "int64" else "")
                           for i in inputs)
-    vocab = min([n.spec.resolved(n.params)["num_embeddings"] for n in net.nodes.values()
-                 if n.type == "Embedding"] or [2])
+    vocab = min([n.spec.resolved(n.params)[n.spec.vocabulary] for n in net.nodes.values()
+                 if n.spec.vocabulary] or [2])
     samples = []
     for i in inputs:
         shape = ", ".join(str(s) for s in (2, *results[i].shape))

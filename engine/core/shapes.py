@@ -103,7 +103,7 @@ def param_problem(node) -> ShapeResult | None:
         elif value is None and p.default is None:
             continue
         else:
-            why = type_problem(p, value, 1 if spec.type.endswith("1d") else 2)
+            why = type_problem(p, value, spec.spatial)
             if why:
                 return _error(f"{spec.label} '{node.id}': {name} must be {why}, not {excerpt(value)}.")
         try:

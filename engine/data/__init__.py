@@ -9,6 +9,7 @@ names the file or block, the rule and the numbers, and suggests a fix.
 from __future__ import annotations
 
 from engine.core.dataset_names import BUILT_IN  # noqa: E402  (the names, importable without numpy)
+from engine.core.blocks.spec import PROBABILITIES
 from engine.core.graph import Network
 from .base import (
     CLASSIFICATION,
@@ -21,7 +22,6 @@ from .base import (
 )
 
 FILE_KINDS = ("npz", "csv", "folder", "text")
-LINEAR_TYPES = ("Linear",)
 
 
 def input_spec(net: Network) -> InputSpec:
@@ -85,17 +85,17 @@ def _check_data_dir(data_dir) -> None:
 
 
 def _sizing_block(net: Network, results: dict, node_id: str) -> str | None:
-    """The Linear block that decides the output's last size: the output itself or the nearest one
+    """The block that decides the output's last size by a parameter (a Dense's out_features, BlockSpec.size_param): the output itself or the nearest one
     above it through blocks that keep that size (activations, dropout, softmax, norms); None when
     another block (an LSTM's hidden_size, a Flatten, a convolution) sets it. `results`: the
     network's inferred shapes."""
     seen = node_id
     while seen is not None:
         node = net.nodes[seen]
-        if node.type in LINEAR_TYPES:
+        if node.spec.size_param:
             return seen
         srcs = net.inputs_of(seen)
-        if len(srcs) != 1 or net.nodes[srcs[0]].type == "Input":
+        if len(srcs) != 1 or net.nodes[srcs[0]].spec.source:
             return None
         out, inp = results[seen].shape, results[srcs[0]].shape
         if not out or not inp or out[-1] != inp[-1]:      # this block sets the size itself
@@ -106,16 +106,15 @@ def _sizing_block(net: Network, results: dict, node_id: str) -> str | None:
 
 def _size_advice(net: Network, results: dict, out_id: str, want: int, what: str) -> str:
     block = _sizing_block(net, results, out_id)
-    if block == out_id:
-        return f"set its out_features to {want}"
     if block is not None:
-        return f"set out_features of '{block}' to {want}"
+        name = net.nodes[block].spec.size_param
+        return f"set its {name} to {want}" if block == out_id else f"set {name} of '{block}' to {want}"
     return f"end the network with a Dense (Linear) block of {want} {what}"
 
 
 def _check_token_ids(ds: Dataset, net: Network) -> None:
     """Every token id must have a row in each Embedding the Input feeds (else torch stops mid-training)."""
-    embeddings = [n for n in net.outputs_of(net.input_nodes()[0]) if net.nodes[n].type == "Embedding"]
+    embeddings = _vocabulary_blocks(net)
     if not embeddings or not ds.x.size or ds.x.dtype.kind not in "iu":
         return
     low, high = int(ds.x.min()), int(ds.x.max())
@@ -123,22 +122,27 @@ def _check_token_ids(ds: Dataset, net: Network) -> None:
         raise DataError(f"{ds.name} has the token id {low}, but Embedding '{embeddings[0]}' takes ids from 0 up; "
                         f"shift the ids so the smallest is 0.")
     for emb in embeddings:
-        size = net.nodes[emb].params.get("num_embeddings", 0)
+        name = net.nodes[emb].spec.vocabulary
+        size = net.nodes[emb].params.get(name, 0)
         if high >= size:
             raise DataError(f"{ds.name} has token ids up to {high} but Embedding '{emb}' holds {size} "
-                            f"(ids 0 to {size - 1}); set num_embeddings to at least {high + 1}.")
+                            f"(ids 0 to {size - 1}); set {name} to at least {high + 1}.")
+
+
+def _vocabulary_blocks(net: Network) -> list[str]:
+    """The blocks right after the Input that look token ids up (an Embedding: BlockSpec.vocabulary)."""
+    return [n for n in net.outputs_of(net.input_nodes()[0]) if net.nodes[n].spec.vocabulary]
 
 
 def check_fit(ds: Dataset, net: Network) -> list[str]:
     """Raise DataError when the network's output does not fit the data; return notes (e.g. advice)."""
     from engine.core.shapes import infer_shapes
+    from engine.core.ready import not_ready
     results = infer_shapes(net)
-    errors = [r.error for r in results.values() if r.error and not r.blocked]
-    if errors:
-        raise DataError("The network has errors; fix them before training:\n- " + "\n- ".join(errors))
+    problem = not_ready(net, results, "trained")
+    if problem:
+        raise DataError(problem)
     out = net.output_node()
-    if out is None:
-        raise DataError("The network has no output block: connect at least one block after the Input.")
     shape = tuple(results[out].shape)
     label = f"the output block '{out}'"
     notes = []
@@ -153,16 +157,17 @@ def check_fit(ds: Dataset, net: Network) -> list[str]:
         if shape[0] != k:
             raise DataError(f"The data has {k} classes but {label} gives {shape[0]} values; "
                             f"{_size_advice(net, results, out, k, 'units')}.")
-        if net.nodes[out].type == "Softmax":
+        if net.nodes[out].spec.output_is == PROBABILITIES:
             notes.append(f"'{out}' is a Softmax: cross-entropy already applies one, so training is slower; "
                          f"remove it (or use LogSoftmax).")
     elif ds.task == TEXT:
         t, v = ds.sample_shape[0], len(ds.classes or [])
-        for emb in (n for n in net.outputs_of(net.input_nodes()[0]) if net.nodes[n].type == "Embedding"):
-            size = net.nodes[emb].params.get("num_embeddings", 0)
+        for emb in _vocabulary_blocks(net):
+            name = net.nodes[emb].spec.vocabulary
+            size = net.nodes[emb].params.get(name, 0)
             if size < v:
                 raise DataError(f"The text has {v} distinct characters but Embedding '{emb}' holds {size}; set its "
-                                f"num_embeddings to {v}.")
+                                f"{name} to {v}.")
         if shape != (t, v):
             if len(shape) == 2 and shape[0] == t:
                 raise DataError(f"The text has {v} distinct characters but {label} gives {shape[1]} values per "

@@ -15,12 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from engine.core.codegen import ExportError, export_code
-
-
-class ScriptUnusable(ExportError):
-    """The script cannot be made for this network's data or inputs (not an error of the network)."""
+from engine.core.blocks.spec import LOG_PROBABILITIES
 from engine.core.graph import Network
 from engine.core.shapes import infer_shapes
+from engine.core.training_object import DEFAULTS
+from engine.core.training_object import training_of as file_training
 
 PARTS = Path(__file__).with_name("script_parts.py")
 DATASETS = Path(__file__).resolve().parents[1] / "data"
@@ -32,25 +31,30 @@ DATA_CODE = {        # data set → (file in engine/data, the names the script c
     "waves": [("named.py", ("WAVES", "DEFAULT_SAMPLES", "make_waves"))],
     "text": [("files.py", ("text_dataset",))],
 }
+FILES = Path(__file__).resolve().parents[1] / "core" / "files.py"
+ATOMIC_WRITE = ("TMP_SUFFIX", "STALE_AFTER_S", "_LEGACY_AFTER_S", "atomic_write", "remove_stale_temporaries",
+                "_mode_for", "_chmod", "_running", "_sync_folder", "_unlink")     # the app's one atomic write
 GENERATED_SETS = ("shapes", "sine", "recall", "waves")
 FOLDER_SETS = ("mnist", "fashion-mnist")
 FILE_KINDS = ("npz:", "csv:", "text:")
-DEFAULTS = {"epochs": 5, "batch_size": 64, "lr": 0.001, "optimizer": "adam", "weight_decay": 0.0,
-            "val_split": 0.1, "seed": 0}
+SETTINGS = tuple(k for k in DEFAULTS if k != "dataset")     # the script's SETTINGS (DATASET is its own line)
 FUNCTIONS = ("read_idx", "load_idx_folder", "load_data", "split", "pick_device", "make_optimizer", "loss_of",
              "correct", "parameters_digest", "save_atomic", "parse_args", "evaluate", "main")
-IMPORTS = ["from __future__ import annotations", "", "import argparse", "import csv", "import datetime", "import gzip", "import hashlib", "import os",
-           "import struct", "import time", "from dataclasses import dataclass, field",
-           "from pathlib import Path", "", "import numpy as np", "import torch",
+IMPORTS = ["from __future__ import annotations", "", "import argparse", "import csv", "import datetime", "import gzip",
+           "import hashlib", "import os", "import re", "import secrets", "import stat", "import struct", "import time",
+           "from collections.abc import Callable", "from dataclasses import dataclass, field", "from pathlib import Path",
+           "from typing import BinaryIO", "", "import numpy as np", "import torch",
            "import torch.distributed as dist", "import torch.nn.functional as F", "from torch import nn"]
+
+
+class ScriptUnusable(ExportError):
+    """The script cannot be made for this network's data or inputs (not an error of the network)."""
 
 
 def training_of(net: Network) -> dict:
     """The network's `training` object (spec §1) as checked by engine/core/training_object.py, with the
     defaults for what it leaves out (a value the checks refuse never reaches the script)."""
-    from engine.core.training_object import training_of as given
-    out = {**DEFAULTS, "dataset": "shapes", **given(net)}
-    return out
+    return {**DEFAULTS, **file_training(net)}
 
 
 def _segments(path: Path, names) -> dict[str, str]:
@@ -147,9 +151,9 @@ def export_script(net: Network, source: str | None = None) -> str:
     model = model_section(net)          # raises ExportError for a network with errors
     training = training_of(net)
     dataset, data_path = _dataset(net, training["dataset"])
-    settings = {k: training[k] for k in DEFAULTS}
+    settings = {k: training[k] for k in SETTINGS}
     inp = results[inputs[0]]
-    output_type = net.nodes[net.output_node()].type
+    output_is = net.nodes[net.output_node()].spec.output_is
     functions = _functions()
     name = _plain(net.name or "Untitled")
     lines = [f'"""{name}: a training script exported from Netwright'
@@ -169,7 +173,7 @@ def export_script(net: Network, source: str | None = None) -> str:
               f"DATA_PATH = {data_path!r}   # for data sets read from a file or folder; --data overrides it",
               f"INPUT_SHAPE = {tuple(inp.shape)!r}",
               f"INPUT_DTYPE = {inp.dtype!r}",
-              f"LOG_SOFTMAX_OUTPUT = {output_type == 'LogSoftmax'!r}",
+              f"LOG_SOFTMAX_OUTPUT = {output_is == LOG_PROBABILITIES!r}",
               f"SETTINGS = {settings!r}",
               f"IDX_NORM = {_idx_norm()!r}   # mean and std of the IDX image sets", "", ""]
     lines += ["# ---- the data: Netwright's own code (engine/data), copied ----", "", ""]
@@ -177,6 +181,11 @@ def export_script(net: Network, source: str | None = None) -> str:
         lines += [part, "", ""]
     generator = {"shapes": "make_shapes", "sine": "make_sine", "recall": "make_recall", "waves": "make_waves"}
     lines += [f"GENERATE = {generator.get(dataset, 'None')}   # the built-in data set's generator, if any", "", ""]
+    lines += ["# ---- writing files: Netwright's own atomic write (engine/core/files.py), copied ----", "", ""]
+    files = _segments(FILES, ATOMIC_WRITE)
+    constants = [n for n in ATOMIC_WRITE if n.lstrip("_").isupper()]
+    lines += ["\n".join(files[n] for n in constants), "", ""]
+    lines += [x for n in ATOMIC_WRITE if n not in constants for x in (files[n], "", "")]
     lines += ["# ---- training ----", "", ""]
     for fn in FUNCTIONS:
         lines += [functions[fn], "", ""]

@@ -8,13 +8,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
+from engine.runtime.protocol import GATE_LETTERS, SIGMOID_GATES, gate_range
+
 from . import legend_brush
 from .common import DIVERGING, RUN_COLOURS, SEQUENTIAL, escape, info_label, note_label, set_image, set_title
 
-ORDER = {"LSTM": "ifgoch", "GRU": "rznh", "RNN": "h"}
 NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o", "c": "cell c",
          "h": "hidden h", "r": "reset gate r", "z": "update gate z", "n": "new gate n"}
-SIGMOID = set("ifozr")
 SLOTS = 6
 MIN_HEATMAP = 130        # px: each heatmap row at least this tall; the view scrolls below that
 MIN_LINES = 150          # px: the row of line plots
@@ -107,7 +107,7 @@ class GatesView(QWidget):
             self.layer_box.clear()
             self.layer_box.addItems(entries)
             self.layer_box.blockSignals(False)
-        names = list(ORDER.get(data["kind"], "h"))
+        names = list(GATE_LETTERS.get(data["kind"], "h"))
         if [self.line_gate.itemText(i) for i in range(self.line_gate.count())] != names:
             self.line_gate.blockSignals(True)
             self.line_gate.clear()
@@ -164,7 +164,7 @@ class GatesView(QWidget):
             return
         entry = self.data["layers"][max(0, min(self.layer_box.currentIndex(), len(self.data["layers"]) - 1))]
         gates = entry["gates"]
-        names = [n for n in ORDER.get(self.data["kind"], "h") if n in gates]
+        names = [n for n in GATE_LETTERS.get(self.data["kind"], "h") if n in gates]
         tokens = self.data.get("tokens")
         steps, hidden = gates["h"].shape
         for k, (plot, image) in enumerate(self.cells):
@@ -175,14 +175,13 @@ class GatesView(QWidget):
             values = np.asarray(gates[name], np.float32).T          # unit (rows) × time (columns)
             if self._cell_names[k] != name:
                 self._cell_names[k] = name
-                image.setColorMap(SEQUENTIAL if name in SIGMOID else DIVERGING)
-            if name in SIGMOID:
-                levels = (0.0, 1.0)
-            else:
-                m = max(1.0, float(np.abs(values).max())) if name == "c" else 1.0
+                image.setColorMap(SEQUENTIAL if name in SIGMOID_GATES else DIVERGING)
+            levels = gate_range(name)
+            if levels is None:                          # the cell state: scaled to what it holds
+                m = max(1.0, float(np.abs(values).max()))
                 levels = (-m, m)
             set_image(image, values, levels)
-            title = NAMES[name] + (f"  (scale ±{levels[1]:.2g})" if name == "c" and levels[1] > 1 else "")
+            title = NAMES[name] + (f"  (scale ±{levels[1]:.2g})" if levels[1] > 1 else "")
             set_title(plot, title, size="9pt")
         self._set_ticks(tokens, steps, hidden)
         line_name = self.line_gate.currentText() or "h"

@@ -1,18 +1,25 @@
-"""Convolution blocks: Conv1d and Conv2d."""
+"""Convolution blocks: Conv1d, Conv2d, Conv3d and the transposed ConvTranspose1d, ConvTranspose2d."""
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 
 from .arith import axis_out, by_axes, same_padding_formula
-from .spec import (BOOL, INT, INT_OR_PAIR, PADDING, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, Window,
-                   call, fmt_shape, pair, prod)
+from .spec import (BOOL, INT, INT_OR_PAIR, PADDING, BlockOut, BlockSpec, Fix, Module, Param, ShapeError, Tensor,
+                   Window, fmt_shape, pair, prod)
 
-AXES = {1: ("L",), 2: ("H", "W")}
-LAYOUT = {1: ("signal", "[C, L]"), 2: ("image", "[C, H, W]")}
+AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+LAYOUT = {1: ("signal", "[C, L]"), 2: ("image", "[C, H, W]"), 3: ("volume", "[C, D, H, W]")}
+WHAT = {1: "signal", 2: "image", 3: "volume"}
+
+
+def axis_kind(nd: int) -> str:
+    """A window parameter of a 1-D block is one whole number; of a 2-D or 3-D block, one or a list of nd."""
+    return INT if nd == 1 else INT_OR_PAIR
 
 
 def conv_params(nd: int) -> tuple[Param, ...]:
-    kind = INT if nd == 1 else INT_OR_PAIR
+    kind = axis_kind(nd)
     return (
         Param("out_channels", INT, help="Number of filters, one output channel each.", min=1, max=65536,
               starter=16),
@@ -51,6 +58,13 @@ def expect_rank(label: str, node_id: str, x: Tensor, nd: int) -> None:
                 hint = f" Reshape the {n} values to [C, H, W] first, or use a Dense layer."
         elif nd == 1 and len(x.shape) == 3:
             hint = " For an image use Conv2d."
+        elif nd == 3 and len(x.shape) == 3:
+            hint = (f" A 3-D block reads volumes or clips [C, D, H, W]; for an image use the 2-D block, or Reshape "
+                    f"it to [1, {x.shape[0]}, {x.shape[1]}, {x.shape[2]}] (its channels as depth).")
+            fixes.append(Fix(f"Insert Reshape to [1, {x.shape[0]}, {x.shape[1]}, {x.shape[2]}]", "insert_before",
+                             "Reshape", {"shape": [1, *x.shape]}))
+        elif nd == 2 and len(x.shape) == 4:
+            hint = " For a volume or a clip of frames [C, D, H, W] use the 3-D block."
         raise ShapeError(f"{label} '{node_id}' expects {text} ({nd + 1} axes per sample), but gets "
                          f"{fmt_shape(x.shape)} ({len(x.shape)} axes).{hint}", fixes)
 
@@ -112,9 +126,9 @@ def make_conv(nd: int) -> BlockSpec:
                 warnings += by_axes(label, node_id, dropped)
             if tuple(out_spatial) != spatial and s == (1,) * nd and all(v % 2 == 1 for v in k):
                 keep = [d[i] * (k[i] - 1) // 2 for i in range(nd)]
-                fixes.append(Fix(f"Set padding to {keep[0] if nd == 1 or keep[0] == keep[1] else keep} "
+                fixes.append(Fix(f"Set padding to {keep[0] if len(set(keep)) == 1 else keep} "
                                  "to keep the size", "set_params",
-                                 params={"padding": keep[0] if nd == 1 or keep[0] == keep[1] else keep}))
+                                 params={"padding": keep[0] if len(set(keep)) == 1 else keep}))
         per_filter = (cin // groups) * prod(k)
         params, text = _params(cout, cin // groups, k, p["bias"])
         formula.append(text)
@@ -122,28 +136,22 @@ def make_conv(nd: int) -> BlockSpec:
         return BlockOut(Tensor(out_shape, layout=layout), params=params,
                         macs=prod(out_shape) * per_filter, formula=formula, warnings=warnings, fixes=fixes)
 
-    def build(ins: list[Tensor], p: dict):
-        from torch import nn
-        cls = nn.Conv1d if nd == 1 else nn.Conv2d
-        pad = p["padding"]
-        return cls(ins[0].shape[0], p["out_channels"], _t(p["kernel_size"]), stride=_t(p["stride"]),
-                   padding=pad if isinstance(pad, str) else _t(pad), dilation=_t(p["dilation"]),
-                   groups=p["groups"], bias=p["bias"])
-
-    def code(ins: list[Tensor], p: dict) -> str:
-        return call(f"nn.{label}", (ins[0].shape[0], p["out_channels"]),
-                    {k: p[k] for k in ("kernel_size", "stride", "padding", "dilation", "groups", "bias")},
-                    {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True})
+    def module(ins: list[Tensor], p: dict) -> Module:
+        return Module(f"nn.{label}", (ins[0].shape[0], p["out_channels"]),
+                      {k: p[k] for k in ("kernel_size", "stride", "padding", "dilation", "groups", "bias")},
+                      {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True})
 
     def receptive(ins: list[Tensor], p: dict) -> tuple[Window, ...]:
         return conv_windows(nd, p)
 
-    rule = "[C, L] → [out_channels, L′]" if nd == 1 else "[C, H, W] → [out_channels, H′, W′]"
-    what = ("Slides filters along a 1-D signal (audio, sensors, text features)." if nd == 1 else
-            "Slides small filters over an image; each filter finds one kind of pattern.")
+    rule = f"{LAYOUT[nd][1]} → [out_channels, {', '.join(a + '′' for a in axes)}]"
+    what = {1: "Slides filters along a 1-D signal (audio, sensors, text features).",
+            2: "Slides small filters over an image; each filter finds one kind of pattern.",
+            3: "Slides small 3-D filters through a volume (a scan) or a clip of frames [C, D, H, W], finding "
+               "patterns in space and time."}[nd]
     return BlockSpec(label, label, "Convolution", what,
-                     rule + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis", conv_params(nd), infer, build,
-                     learnable=True, code=code, receptive=receptive, arithmetic="conv")
+                     rule + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis", conv_params(nd), infer, module,
+                     learnable=True, receptive=receptive, arithmetic="conv", spatial=nd)
 
 
 def conv_windows(nd: int, p: dict) -> tuple[Window, ...]:
@@ -158,15 +166,113 @@ def conv_windows(nd: int, p: dict) -> tuple[Window, ...]:
 
 
 @lru_cache(maxsize=1024)
-def _params(cout: int, cin_per_group: int, k: tuple, bias: bool) -> tuple[int, str]:
-    """Trainable parameters of a convolution, and the line of arithmetic that counts them."""
-    n = cout * cin_per_group * prod(k) + (cout if bias else 0)
-    return n, (f"params = {cout}·({cin_per_group}·{'·'.join(map(str, k))})" + (f" + {cout}" if bias else "")
-               + f" = {n:,}")
+def _params(cout: int, cin_per_group: int, k: tuple, bias: bool, transposed: int = 0) -> tuple[int, str]:
+    """Trainable parameters of a convolution, and the line of arithmetic that counts them. A transposed one
+    (`transposed` = its input channels) holds cin·(cout/groups) filters of k."""
+    taps = "·".join(map(str, k))
+    if transposed:
+        groups = transposed // cin_per_group
+        n = transposed * (cout // groups) * prod(k) + (cout if bias else 0)
+        head = f"params = {transposed}·({cout // groups}·{taps})"
+    else:
+        n = cout * cin_per_group * prod(k) + (cout if bias else 0)
+        head = f"params = {cout}·({cin_per_group}·{taps})"
+    return n, head + (f" + {cout}" if bias else "") + f" = {n:,}"
 
 
-def _t(v):
-    return tuple(v) if isinstance(v, list) else v
+def transposed_params(nd: int) -> tuple[Param, ...]:
+    kind = axis_kind(nd)
+    return (
+        Param("out_channels", INT, help="Number of filters, one output channel each.", min=1, max=65536,
+              starter=16),
+        Param("kernel_size", kind, help="Size of each filter.", min=1, max=1024, starter=2),
+        Param("stride", kind, 1, "How much larger the output is: each input position moves the filter this far.",
+              min=1, max=1024),
+        Param("padding", kind, 0, "Positions cut from each side of the output.", min=0, max=1024),
+        Param("output_padding", kind, 0, "Positions added at the end of the output (less than the stride or "
+              "the dilation), to reach an exact size.", min=0, max=1024),
+        Param("dilation", kind, 1, "Spacing between filter taps.", min=1, max=1024),
+        Param("groups", INT, 1, "Split channels into independent groups.", min=1, max=65536),
+        Param("bias", BOOL, True, "Learn one offset per output channel."),
+    )
 
 
-SPECS = [make_conv(1), make_conv(2)]
+def make_transposed(nd: int) -> BlockSpec:
+    """ConvTranspose: each input position stamps the filter onto the output, `stride` apart, so the output
+    grows: out = (n − 1)·s − 2p + d·(k − 1) + output_padding + 1 per axis (PyTorch's rule)."""
+    label = f"ConvTranspose{nd}d"
+    axes = AXES[nd]
+    layout = LAYOUT[nd][0]
+
+    def infer(node_id: str, ins: list[Tensor], p: dict) -> BlockOut:
+        x = ins[0]
+        if len(x.shape) != nd + 1 or x.dtype == "int64":
+            expect_rank(label, node_id, x, nd)
+        cin, spatial = x.shape[0], x.shape[1:]
+        cout, groups = p["out_channels"], p["groups"]
+        k, s, d = pair(p["kernel_size"], nd), pair(p["stride"], nd), pair(p["dilation"], nd)
+        pads, extra = pair(p["padding"], nd), pair(p["output_padding"], nd)
+        if cin % groups:
+            raise ShapeError(f"{label} '{node_id}': groups = {groups} must divide the {cin} input channels; "
+                             f"choose groups among the divisors of {cin}.")
+        if cout % groups:
+            raise ShapeError(f"{label} '{node_id}': groups = {groups} must divide out_channels = {cout}.")
+        for i, a in enumerate(axes):
+            if extra[i] >= max(s[i], d[i]):
+                raise ShapeError(f"{label} '{node_id}': output_padding {extra[i]} along {a} must be smaller than "
+                                 f"the stride ({s[i]}) or the dilation ({d[i]}) (PyTorch's rule); lower it.",
+                                 (Fix("Set output_padding to 0", "set_params", params={"output_padding": 0}),))
+        formula, out_spatial = [], []
+        for i, a in enumerate(axes):
+            n = spatial[i]
+            out = (n - 1) * s[i] - 2 * pads[i] + d[i] * (k[i] - 1) + extra[i] + 1
+            dil = f"{d[i]}·({k[i]} − 1)" if d[i] != 1 else f"({k[i]} − 1)"
+            text = f"{a} = ({n} − 1)·{s[i]} − 2·{pads[i]} + {dil} + {extra[i]} + 1 = {out}"
+            if out < 1:
+                raise ShapeError(f"{label} '{node_id}': along {a}, {text[len(a) + 3:]}, below 1: the padding cuts "
+                                 "away the whole output; lower the padding.",
+                                 (Fix("Set padding to 0", "set_params", params={"padding": 0}),))
+            formula.append(text)
+            out_spatial.append(out)
+        params, text = _params(cout, cin // groups, k, p["bias"], transposed=cin)
+        formula.append(text)
+        out_shape = (cout, *out_spatial)
+        return BlockOut(Tensor(out_shape, layout=layout), params=params,
+                        macs=prod(spatial) * cin * (cout // groups) * prod(k), formula=formula)
+
+    def module(ins: list[Tensor], p: dict) -> Module:
+        return Module(f"nn.{label}", (ins[0].shape[0], p["out_channels"]),
+                      {k: p[k] for k in ("kernel_size", "stride", "padding", "output_padding", "groups", "bias",
+                                         "dilation")},
+                      {"stride": 1, "padding": 0, "output_padding": 0, "groups": 1, "bias": True, "dilation": 1})
+
+    def receptive(ins: list[Tensor], p: dict) -> tuple[Window, ...]:
+        return transposed_windows(nd, p)
+
+    rule = f"{LAYOUT[nd][1]} → [out_channels, {', '.join(a + '′' for a in axes)}]"
+    what = {1: "Upsamples a 1-D signal with learned filters (the reverse of a strided Conv1d's sizes).",
+            2: "Upsamples an image with learned filters, as decoders, autoencoders and GANs do (the reverse of a "
+               "strided Conv2d's sizes)."}[nd]
+    return BlockSpec(label, label, "Convolution", what,
+                     rule + ";  out = (n − 1)·s − 2p + d·(k − 1) + output_padding + 1 per axis",
+                     transposed_params(nd), infer, module, learnable=True, receptive=receptive,
+                     arithmetic="transposed", spatial=nd)
+
+
+def transposed_windows(nd: int, p: dict) -> tuple[Window, ...]:
+    """The input positions an output position of a transposed convolution reads, as a window over the input:
+    output o gets input i where o = i·s − p + j·d for a tap j < k, so i runs from ⌈(o + p − d·(k − 1))/s⌉ to
+    ⌊(o + p)/s⌋: a window of ⌈(d·(k − 1) + 1)/s⌉ positions moving 1/s of an input position per output."""
+    k, s, d = pair(p["kernel_size"], nd), pair(p["stride"], nd), pair(p["dilation"], nd)
+    pads = pair(p["padding"], nd)
+    out = []
+    for i in range(nd):
+        span = d[i] * (k[i] - 1)
+        width = max(1, -(-(span + 1) // s[i]))
+        # centre of output o's inputs: (o + p − span/2)/s = o·(1/s) + (width − 1)/2 − pad
+        pad = Fraction(width - 1, 2) + Fraction(span - 2 * pads[i], 2 * s[i])
+        out.append(Window(width, Fraction(1, s[i]) if s[i] > 1 else 1, pad.numerator if pad.denominator == 1 else pad))
+    return tuple(out)
+
+
+SPECS = [make_conv(1), make_conv(2), make_conv(3), make_transposed(1), make_transposed(2)]

@@ -1,7 +1,7 @@
 """Blocks with several inputs: Add (residual connections) and Concat."""
 from __future__ import annotations
 
-from .spec import INT, KEEP, BlockOut, BlockSpec, Param, ShapeError, Tensor, call, fmt_shape, prod
+from .spec import INT, KEEP, BlockOut, BlockSpec, Module, Param, ShapeError, Tensor, fmt_shape, prod
 
 
 def _dtype(ins):
@@ -57,25 +57,13 @@ def _concat(node_id, ins, p):
                                      f"out = {fmt_shape(shape)}"])
 
 
-def _build_add(ins, p):
-    from engine.runtime import modules
-    return modules.Add()
-
-
-def _build_concat(ins, p):
-    from engine.runtime import modules
-    r = len(ins[0].shape)
-    return modules.Concat(p["dim"] % r + 1)
-
-
 SPECS = [
     BlockSpec("Add", "Add", "Reshape and merge", "Adds its inputs element by element (residual connections).",
-              "2+ inputs of equal shape → that shape", (), _add, _build_add, min_inputs=2, max_inputs=64,
-              accepts_int=True, code=lambda ins, p: "Add()", code_helpers=("Add",), receptive=KEEP),
+              "2+ inputs of equal shape → that shape", (), _add, lambda ins, p: Module("Add"), min_inputs=2,
+              max_inputs=64, accepts_int=True, receptive=KEEP),
     BlockSpec("Concat", "Concat", "Reshape and merge", "Joins its inputs along one axis (0 = channels).",
               "2+ inputs equal except along dim → sizes along dim add up",
               (Param("dim", INT, 0, "Axis to join along (per sample; 0 = channels).", -8, 7),),
-              _concat, _build_concat, min_inputs=2, max_inputs=64, accepts_int=True,
-              code=lambda ins, p: call("Concat", (p["dim"] % len(ins[0].shape) + 1,)), code_helpers=("Concat",),
-              receptive=lambda ins, p: KEEP if p["dim"] % len(ins[0].shape) == 0 else None),
+              _concat, lambda ins, p: Module("Concat", (p["dim"] % len(ins[0].shape) + 1,)), min_inputs=2,
+              max_inputs=64, accepts_int=True, receptive=lambda ins, p: KEEP if p["dim"] % len(ins[0].shape) == 0 else None),
 ]
