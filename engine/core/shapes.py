@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 from .blocks import Fix, ShapeError, Tensor, fmt_shape, prod
 from .blocks.checks import INT64_MAX, check_bounds, excerpt, type_problem
-from .blocks.spec import FLOAT, INT, INT_OR_PAIR, PADDING
+from .blocks.spec import BOOL, FLOAT, INT, INT_OR_PAIR, PADDING
 
 PLAIN_NUMBER_OK = {INT: (int,), INT_OR_PAIR: (int,), PADDING: (int,), FLOAT: (int, float)}
 from . import sizes
 from .graph import Network, id_warning
 
 _stamps = itertools.count(1)
+INF = float("inf")
 
 
 @dataclass(slots=True)
@@ -28,13 +30,24 @@ class ShapeResult:
     params: int | None = None
     macs: int = 0
     memory: int = 0                       # bytes of this block's output per sample
-    formula: str = ""
+    _formula: Any = field(default="", repr=False, compare=False)    # the text, or the rule's lines (see `formula`)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     fixes: list[Fix] = field(default_factory=list)
     blocked: bool = False                 # no shape because an input has a problem (not its own fault)
     stamp: int = 0
     _tensor: Tensor | None = field(default=None, repr=False, compare=False)   # the block's output, kept
+
+    @property
+    def formula(self) -> str:
+        """The arithmetic as text, one line per step. Built when first read (a tooltip, the inspector, `check`):
+        a rule returns its lines as strings or as functions that make them (`BlockOut.formula`), so inferring a
+        network formats none of the text nobody looks at."""
+        f = self._formula
+        if type(f) is not str:
+            lines = f() if callable(f) else f
+            f = self._formula = "\n".join([line if type(line) is str else line() for line in lines])
+        return f
 
     @property
     def ok(self) -> bool:
@@ -57,7 +70,10 @@ def _error(message: str, fixes=(), blocked=False) -> ShapeResult:
 def _freeze(params: dict) -> tuple:
     """A snapshot of a node's parameters to compare with later (lists copied, so edits in place show).
     Each value comes with its type: 3 == 3.0 and 1 == True in Python, but a block may accept only one."""
-    return tuple([(k, type(v), _copy(v)) for k, v in params.items()])
+    types = tuple(map(type, params.values()))
+    if list in types or dict in types:
+        return tuple([(k, type(v), _copy(v)) for k, v in params.items()])
+    return tuple(params.items()), types          # plain values only: nothing to copy
 
 
 def _copy(v):
@@ -72,6 +88,8 @@ def param_problem(node) -> ShapeResult | None:
     """Missing, unknown, mistyped or out-of-bounds parameters of one node, as an error result.
     Only the values the node sets are checked: the defaults are valid by construction."""
     spec = node.spec
+    if _plainly_valid(spec, node.params):
+        return None
     known = spec.param_map
     for name, value in node.params.items():
         p = known.get(name)
@@ -99,13 +117,47 @@ def param_problem(node) -> ShapeResult | None:
     return None
 
 
-def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeResult:
+_plain: dict[str, tuple] = {}       # block type -> (its spec, {parameter: (types, lowest, highest)})
+
+
+def _plainly_valid(spec, params: dict) -> bool:
+    """The common case at the cost of a lookup and a comparison per parameter: every value is a plain number
+    (or true/false) of its parameter's type within its bounds, and none is missing. False means "look closer"."""
+    entry = _plain.get(spec.type)
+    if entry is None or entry[0] is not spec:
+        table = {}
+        for p in spec.params:
+            types = (bool,) if p.kind == BOOL else PLAIN_NUMBER_OK.get(p.kind)
+            if types:
+                table[p.name] = (types, max(-INT64_MAX, -INF if p.min is None else p.min),
+                                 min(INT64_MAX, INF if p.max is None else p.max))
+        entry = _plain[spec.type] = (spec, table)
+    table = entry[1]
+    for name, value in params.items():
+        t = table.get(name)
+        if t is None or type(value) not in t[0] or not t[1] <= value <= t[2]:     # (NaN fails every comparison)
+            return False
+    return all([name in params for name in spec.required_names]) if spec.required_names else True
+
+
+def checked_params(node) -> tuple[dict | None, ShapeResult | None]:
+    """(the node's parameters with the defaults filled in, None), or (None, the error) when one is wrong."""
     spec = node.spec
-    params = spec.resolved(node.params)
     if node.params or spec.required_names:        # blocks without parameters have nothing to check
         bad = param_problem(node)
         if bad:
-            return bad
+            return None, bad
+    return spec.resolved(node.params), None
+
+
+def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeResult:
+    params, bad = checked_params(node)
+    return bad or _apply(node, params, inputs, input_ids)
+
+
+def _apply(node, params: dict, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeResult:
+    """The block's rule on its inputs, with parameters already checked and resolved."""
+    spec = node.spec
     n = len(inputs)
     if n < spec.min_inputs:
         if n == 0:
@@ -136,22 +188,22 @@ def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeRe
     except (TypeError, ValueError, ZeroDivisionError, KeyError, IndexError, OverflowError) as e:
         return _error(f"{spec.label} '{node.id}': its parameters cannot be used ({excerpt(str(e), 120)[1:-1]}).")
     t = out.tensor
-    if t.shape and min(t.shape) < 1:
-        return _error(f"{spec.label} '{node.id}': the output {fmt_shape(t.shape)} would be empty; an output size "
+    shape = t.shape
+    if shape and min(shape) < 1:
+        return _error(f"{spec.label} '{node.id}': the output {fmt_shape(shape)} would be empty; an output size "
                       "below 1 means the input is too small for these settings.")
-    if prod(t.shape) > INT64_MAX or (out.params or 0) > INT64_MAX:
-        what = "output" if prod(t.shape) > INT64_MAX else "parameter count"
+    size = prod(shape)
+    if size > INT64_MAX or (out.params or 0) > INT64_MAX:
+        what = "output" if size > INT64_MAX else "parameter count"
         return _error(f"{spec.label} '{node.id}': its {what} would hold more than {INT64_MAX:,} numbers, more than "
                       "PyTorch can count (its sizes are 64-bit); make the sizes smaller.")
-    r = ShapeResult(t.shape, t.dtype, t.layout, out.params, out.macs,
-                    prod(t.shape) * (8 if t.dtype == "int64" else 4), "\n".join(out.formula), None,
-                    out.warnings, out.fixes, False, next(_stamps), t)
-    return r
+    return ShapeResult(shape, t.dtype, t.layout, out.params, out.macs, size * (8 if t.dtype == "int64" else 4),
+                       out.formula, None, out.warnings, out.fixes, False, next(_stamps), t)
 
 
 def _with_warnings(r: ShapeResult, extra: list[str]) -> ShapeResult:
-    return ShapeResult(r.shape, r.dtype, r.layout, r.params, r.macs, r.memory, r.formula, r.error,
-                       r.warnings + extra, r.fixes, r.blocked, next(_stamps))
+    return ShapeResult(r.shape, r.dtype, r.layout, r.params, r.macs, r.memory, r._formula, r.error,
+                       r.warnings + extra, r.fixes, r.blocked, next(_stamps), r._tensor)
 
 
 class ShapeCache:
@@ -159,7 +211,7 @@ class ShapeCache:
     keep their previous result, so re-validating after one edit costs little more than a walk."""
 
     def __init__(self):
-        self._memo: dict[str, tuple[tuple, ShapeResult]] = {}
+        self._memo: dict[str, tuple] = {}
 
     def infer(self, net: Network) -> dict[str, ShapeResult]:
         self._memo, results = _walk(net, self._memo)
@@ -167,9 +219,10 @@ class ShapeCache:
 
 
 def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, ShapeResult]]:
-    """Infer every node in topological order. With `memo` (node id -> (key, result) of the last walk),
-    nodes whose key is unchanged keep their result, and the new memo is returned; with None, no keys are
-    built at all (a one-off inference)."""
+    """Infer every node in topological order. With `memo` (node id -> (type, parameters, key, result, checked
+    parameters) of the last walk), nodes whose type, parameters and key are unchanged keep their result, nodes
+    whose parameters are unchanged skip checking them again, and the new memo is returned; with None, no keys
+    are built at all (a one-off inference)."""
     order = net.topological_order()
     sources: dict[str, list[str]] = {nid: [] for nid in net.nodes}
     for e in net.edges:
@@ -184,16 +237,24 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
         srcs = sources[nid]
         ins = list(map(get, srcs))
         role = 2 if nid == output else (1 if nid in sinks else 0)
-        r = None
+        r = params = None
         if memo is not None:
             # Inputs enter the key by what they carry, so a recomputed block whose output did not change
             # (a new dropout rate, an activation's slope) leaves everything after it cached.
-            key = (node.type, _freeze(node.params), tuple([(r.shape, r.dtype, r.layout) for r in ins]),
-                   tuple(srcs), role, output if role == 1 else None)
+            frozen = _freeze(node.params)
+            key = (tuple([(x.shape, x.dtype, x.layout) for x in ins]), tuple(srcs), role,
+                   output if role == 1 else None)
             hit = memo.get(nid)
-            r = hit[1] if hit is not None and hit[0] == key else None
+            if hit is not None and hit[0] == node.type and hit[1] == frozen:
+                if hit[2] == key:
+                    r = hit[3]
+                else:
+                    params = hit[4]           # checked last time, and still the same
         if r is None:
-            r = infer_node(node, ins, srcs)
+            bad = None
+            if params is None:
+                params, bad = checked_params(node)
+            r = bad or _apply(node, params, ins, srcs)
             if role and r.error is None:
                 extra = _role_warnings(node, role, output)
                 if extra:
@@ -202,7 +263,7 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
             if odd_id:
                 r = _with_warnings(r, [odd_id])
         if memo is not None:
-            new_memo[nid] = (key, r)
+            new_memo[nid] = (node.type, frozen, key, r, params)
         results[nid] = r
     if len(results) == len(nodes):          # no cycle: every node was reached
         return new_memo, _with_size_warnings(net, {nid: results[nid] for nid in nodes})
@@ -303,7 +364,7 @@ def clear_caches() -> None:
     network's first inference (benchmarks use it to measure honestly)."""
     from .blocks import arith, conv
     from .blocks.spec import _fmt_tuple
-    for cached in (arith.axis_out, conv._params, _fmt_tuple):
+    for cached in (arith.axis_out, arith.axis_formula, conv._params, _fmt_tuple):
         cached.cache_clear()
 
 

@@ -94,8 +94,9 @@ def make_adaptive(kind: str, nd: int) -> BlockSpec:
         expect_rank(label, node_id, x, nd, f"Adaptive{kind}Pool", (1, 2, 3) if kind == "Avg" else (1, 2))
         size = pair(p["output_size"], nd)
         shape = (x.shape[0], *size)
-        formula = [f"{a} = {n} → {o} (windows sized to fit)" for a, n, o in zip(axes, x.shape[1:], size)]
-        return BlockOut(Tensor(shape, layout=LAYOUT[nd][0]), macs=prod(x.shape), formula=formula)
+        return BlockOut(Tensor(shape, layout=LAYOUT[nd][0]), macs=prod(x.shape),
+                        formula=lambda: [f"{a} = {n} → {o} (windows sized to fit)"
+                                         for a, n, o in zip(axes, x.shape[1:], size)])
 
     def module(ins, p) -> Module:
         return Module(f"nn.{label}", (p["output_size"],))
