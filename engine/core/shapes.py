@@ -12,14 +12,13 @@ from typing import Any
 
 from .blocks import Fix, ShapeError, Tensor, fmt_shape, prod
 from .blocks.checks import INT64_MAX, check_bounds, excerpt, type_problem
-from .blocks.spec import BOOL, FLOAT, INT, INT_OR_PAIR, PADDING
+from .blocks.spec import FLOAT, INT, INT_OR_PAIR, PADDING
 
 PLAIN_NUMBER_OK = {INT: (int,), INT_OR_PAIR: (int,), PADDING: (int,), FLOAT: (int, float)}
 from . import sizes
 from .graph import Network, id_warning
 
 _stamps = itertools.count(1)
-INF = float("inf")
 
 
 @dataclass(slots=True)
@@ -88,8 +87,6 @@ def param_problem(node) -> ShapeResult | None:
     """Missing, unknown, mistyped or out-of-bounds parameters of one node, as an error result.
     Only the values the node sets are checked: the defaults are valid by construction."""
     spec = node.spec
-    if _plainly_valid(spec, node.params):
-        return None
     known = spec.param_map
     for name, value in node.params.items():
         p = known.get(name)
@@ -115,29 +112,6 @@ def param_problem(node) -> ShapeResult | None:
             h = known[name].help
             return _error(f"{spec.label} '{node.id}' needs {name}: {h[:1].lower() + h[1:]}")
     return None
-
-
-_plain: dict[str, tuple] = {}       # block type -> (its spec, {parameter: (types, lowest, highest)})
-
-
-def _plainly_valid(spec, params: dict) -> bool:
-    """The common case at the cost of a lookup and a comparison per parameter: every value is a plain number
-    (or true/false) of its parameter's type within its bounds, and none is missing. False means "look closer"."""
-    entry = _plain.get(spec.type)
-    if entry is None or entry[0] is not spec:
-        table = {}
-        for p in spec.params:
-            types = (bool,) if p.kind == BOOL else PLAIN_NUMBER_OK.get(p.kind)
-            if types:
-                table[p.name] = (types, max(-INT64_MAX, -INF if p.min is None else p.min),
-                                 min(INT64_MAX, INF if p.max is None else p.max))
-        entry = _plain[spec.type] = (spec, table)
-    table = entry[1]
-    for name, value in params.items():
-        t = table.get(name)
-        if t is None or type(value) not in t[0] or not t[1] <= value <= t[2]:     # (NaN fails every comparison)
-            return False
-    return all([name in params for name in spec.required_names]) if spec.required_names else True
 
 
 def checked_params(node) -> tuple[dict | None, ShapeResult | None]:
@@ -222,7 +196,9 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
     """Infer every node in topological order. With `memo` (node id -> (type, parameters, key, result, checked
     parameters) of the last walk), nodes whose type, parameters and key are unchanged keep their result, nodes
     whose parameters are unchanged skip checking them again, and the new memo is returned; with None, no keys
-    are built at all (a one-off inference)."""
+    are built at all (a one-off inference). Within one walk, a block of the same type, parameters and inputs as
+    one already inferred (networks repeat their units) takes a copy of its result, when that result says
+    nothing about the block itself (no error, warning or fix names it)."""
     order = net.topological_order()
     sources: dict[str, list[str]] = {nid: [] for nid in net.nodes}
     for e in net.edges:
@@ -231,19 +207,20 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
     output = net.output_node()
     results: dict[str, ShapeResult] = {}
     new_memo = {} if memo is not None else None
+    twins: dict[tuple, ShapeResult] = {}
     nodes, get = net.nodes, results.__getitem__
     for nid in order:
         node = nodes[nid]
         srcs = sources[nid]
         ins = list(map(get, srcs))
         role = 2 if nid == output else (1 if nid in sinks else 0)
+        frozen = _freeze(node.params)
+        carried = tuple([(x.shape, x.dtype, x.layout) for x in ins])
         r = params = None
         if memo is not None:
             # Inputs enter the key by what they carry, so a recomputed block whose output did not change
             # (a new dropout rate, an activation's slope) leaves everything after it cached.
-            frozen = _freeze(node.params)
-            key = (tuple([(x.shape, x.dtype, x.layout) for x in ins]), tuple(srcs), role,
-                   output if role == 1 else None)
+            key = (carried, tuple(srcs), role, output if role == 1 else None)
             hit = memo.get(nid)
             if hit is not None and hit[0] == node.type and hit[1] == frozen:
                 if hit[2] == key:
@@ -251,10 +228,21 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
                 else:
                     params = hit[4]           # checked last time, and still the same
         if r is None:
-            bad = None
-            if params is None:
-                params, bad = checked_params(node)
-            r = bad or _apply(node, params, ins, srcs)
+            twin_key = (node.type, frozen, carried)
+            try:
+                r = twins.get(twin_key)
+            except TypeError:                 # a value no file holds (a set, say): nothing to share
+                twin_key = None
+            if r is not None:
+                r = ShapeResult(r.shape, r.dtype, r.layout, r.params, r.macs, r.memory, r._formula, None,
+                                r.warnings, r.fixes, False, next(_stamps), r._tensor)
+            else:
+                bad = None
+                if params is None:
+                    params, bad = checked_params(node)
+                r = bad or _apply(node, params, ins, srcs)
+                if twin_key is not None and r.error is None and not r.warnings and not r.fixes:
+                    twins[twin_key] = r
             if role and r.error is None:
                 extra = _role_warnings(node, role, output)
                 if extra:
