@@ -122,6 +122,33 @@ class NetworkScene(QGraphicsScene):
                         stale.add(link)
         return changed
 
+    def show_field_warnings(self, fields: dict) -> list[str]:
+        """Show the receptive fields' warnings on the cards (`engine.core.receptive` Fields by block id, as
+        the Problems list has them), so a card whose only warning is its field's turns amber too; returns
+        the ids of the cards that changed. Repainted as `show_results` repaints."""
+        changed = []
+        readable, coarse = self._items_in_view()
+        for nid, item in self._blocks.items():
+            field = fields.get(nid)
+            if not item.set_field_warnings(field.warnings if field is not None else ()):
+                continue
+            changed.append(nid)
+            if readable is None or item in readable or item in coarse:
+                item.update()
+            else:
+                self._stale.add(item)
+        return changed
+
+    def follow_fields(self, doc) -> None:
+        """Follow the document's receptive-field warnings from now on: worked out once per new results
+        (after a pause on a large network; `fields_for` shares the walk with the Problems list and the
+        status bar), never on a repaint."""
+        from engine.core.receptive import fields_for
+
+        from ..follow import follow_document
+        follow_document(self, doc, lambda: self.show_field_warnings(fields_for(doc.network, doc.results)),
+                        delay_large=True)
+
     def _items_in_view(self):
         """(items in a view zoomed in enough to read them, items in a view zoomed far out); (None, None)
         when a view cannot draw stale items on its own (then everything is repainted at once)."""
