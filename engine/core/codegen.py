@@ -17,6 +17,7 @@ from pathlib import Path
 from .blocks import fmt_shape
 from .graph import Network
 from .names import attribute_name
+from .ready import not_ready
 from .shapes import infer_shapes
 
 MODULES_SOURCE = Path(__file__).resolve().parents[1] / "runtime" / "modules.py"
@@ -78,15 +79,13 @@ def export_code(net: Network, weights: str | None = None, source: str | None = N
     (see `save_weights`), relative to the exported file's folder, that `load_trained()` and `__main__` load.
 
     Text from the file (name, description, ids, file names) appears only as string literals; the
-    attribute and variable names are identifiers made from the ids (see build.attribute_name). The
+    attribute and variable names are identifiers made from the ids (see names.attribute_name). The
     result is compiled (never run) before it is returned: ExportCodeError if that fails."""
     results = infer_shapes(net)
-    errors = [r.error for r in results.values() if r.error]
-    if errors:
-        raise ExportError("The network has errors, so it cannot be exported:\n- " + "\n- ".join(errors))
+    problem = not_ready(net, results, "exported")
+    if problem:
+        raise ExportError(problem)
     output = net.output_node()
-    if output is None:
-        raise ExportError("The network has no output block: connect at least one block after the Input.")
     attr = attribute_names(net)
     var = variable_names(attr)
     inputs = net.input_nodes()

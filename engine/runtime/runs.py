@@ -83,6 +83,41 @@ def save_checkpoint(state: dict, path) -> Path:
     return atomic_write(path, lambda f: torch.save(state, f))
 
 
+def random_states(device) -> dict:
+    """Every random generator's state a resumed run needs (Python, numpy, torch, and the CUDA device's),
+    as plain values, so that the checkpoint loads with weights_only=True."""
+    import random
+
+    import numpy as np
+    import torch
+    name, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    rng = {"torch": torch.get_rng_state(),
+           "numpy": {"name": name, "keys": keys.tolist(), "pos": pos, "has_gauss": has_gauss, "gauss": gauss},
+           "python": [version, list(internal), gauss_next]}
+    if device.type == "cuda":
+        rng["cuda"] = torch.cuda.get_rng_state(device)
+    return rng
+
+
+def restore_random_states(rng: dict, device) -> None:
+    """Put back what random_states saved (numpy's state is a tuple holding an array in older checkpoints)."""
+    import random
+
+    import numpy as np
+    import torch
+    torch.set_rng_state(rng["torch"])
+    numpy_state = rng["numpy"]
+    if isinstance(numpy_state, dict):
+        numpy_state = (numpy_state["name"], np.array(numpy_state["keys"], np.uint32), numpy_state["pos"],
+                       numpy_state["has_gauss"], numpy_state["gauss"])
+    np.random.set_state(numpy_state)
+    version, internal, gauss_next = rng["python"]
+    random.setstate((version, tuple(internal), gauss_next))
+    if "cuda" in rng and device.type == "cuda":
+        torch.cuda.set_rng_state(rng["cuda"], device)
+
+
 def _numpy_array_globals() -> list:
     """What pickle needs to rebuild a plain numpy array (data only, no code runs): checkpoints from
     before the random states were stored as lists hold numpy's as an array."""

@@ -34,8 +34,8 @@ def _stripe_path() -> QPainterPath:
 
 
 def _shown(r) -> tuple:
-    """What of a result the card and its tooltip show."""
-    return (r.shape, r.params, r.error, r.blocked, r.warnings, r.formula)
+    """What of a result the card shows (the tooltip's arithmetic is made only when a tooltip is shown)."""
+    return (r.shape, r.params, r.error, r.blocked, r.warnings)
 
 
 class Metrics:
@@ -162,6 +162,7 @@ class BlockItem(QGraphicsItem):
         if result is self.result:
             return False
         before, self.result = self.result, result
+        self._tip_stale = True          # the tooltip is rebuilt when it is next shown
         if before is not None and _shown(before) == _shown(result):
             return False                # recomputed downstream of an edit, but shows the same
         if result.error:
@@ -169,7 +170,6 @@ class BlockItem(QGraphicsItem):
         else:
             self.state = "warning" if result.warnings else "ok"
         self._texts = None
-        self._tip_stale = True
         return True
 
     def _format(self) -> tuple[str, str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import lru_cache
 
-from .arith import axis_out, by_axes, same_padding_formula
+from .arith import TRANSPOSED_RULE, WINDOW_RULE, axis_out, by_axes, same_padding_formula
 from .spec import (BOOL, INT, INT_OR_PAIR, PADDING, BlockOut, BlockSpec, Fix, Module, Param, ShapeError, Tensor,
                    Window, fmt_shape, pair, prod)
 
@@ -32,7 +32,10 @@ def conv_params(nd: int) -> tuple[Param, ...]:
     )
 
 
-def expect_rank(label: str, node_id: str, x: Tensor, nd: int) -> None:
+def expect_rank(label: str, node_id: str, x: Tensor, nd: int, family: str = "Conv",
+                variants: tuple[int, ...] = (1, 2, 3)) -> None:
+    """Refuse an input without nd spatial axes, naming the variant of the same family (`family` + 1d/2d/3d,
+    where `variants` has it) or a Reshape that fits."""
     layout, text = LAYOUT[nd]
     if x.dtype == "int64":
         raise ShapeError(f"{label} '{node_id}' needs float values, but gets token ids (int64); "
@@ -57,14 +60,22 @@ def expect_rank(label: str, node_id: str, x: Tensor, nd: int) -> None:
             else:
                 hint = f" Reshape the {n} values to [C, H, W] first, or use a Dense layer."
         elif nd == 1 and len(x.shape) == 3:
-            hint = " For an image use Conv2d."
+            hint = f" For an image use {family}2d." if 2 in variants else ""
         elif nd == 3 and len(x.shape) == 3:
-            hint = (f" A 3-D block reads volumes or clips [C, D, H, W]; for an image use the 2-D block, or Reshape "
-                    f"it to [1, {x.shape[0]}, {x.shape[1]}, {x.shape[2]}] (its channels as depth).")
+            other = f"use {family}2d, or " if 2 in variants else ""
+            hint = (f" A 3-D block reads volumes or clips [C, D, H, W]; for an image {other}Reshape it to "
+                    f"[1, {x.shape[0]}, {x.shape[1]}, {x.shape[2]}] (its channels as depth).")
             fixes.append(Fix(f"Insert Reshape to [1, {x.shape[0]}, {x.shape[1]}, {x.shape[2]}]", "insert_before",
                              "Reshape", {"shape": [1, *x.shape]}))
         elif nd == 2 and len(x.shape) == 4:
-            hint = " For a volume or a clip of frames [C, D, H, W] use the 3-D block."
+            c, d, h, w = x.shape
+            if 3 in variants:
+                hint = f" For a volume or a clip of frames [C, D, H, W] use {family}3d."
+            else:
+                hint = (f" There is no {family}3d: Reshape the volume to [{c * d}, {h}, {w}] (its depth slices as "
+                        "channels), or use Conv3d first.")
+                fixes.append(Fix(f"Insert Reshape to [{c * d}, {h}, {w}]", "insert_before", "Reshape",
+                                 {"shape": [c * d, h, w]}))
         raise ShapeError(f"{label} '{node_id}' expects {text} ({nd + 1} axes per sample), but gets "
                          f"{fmt_shape(x.shape)} ({len(x.shape)} axes).{hint}", fixes)
 
@@ -151,7 +162,7 @@ def make_conv(nd: int) -> BlockSpec:
                "patterns in space and time."}[nd]
     return BlockSpec(label, label, "Convolution", what,
                      rule + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis", conv_params(nd), infer, module,
-                     learnable=True, receptive=receptive, arithmetic="conv", spatial=nd)
+                     learnable=True, receptive=receptive, arithmetic="conv", spatial=nd, size_rule=WINDOW_RULE)
 
 
 def conv_windows(nd: int, p: dict) -> tuple[Window, ...]:
@@ -207,7 +218,7 @@ def make_transposed(nd: int) -> BlockSpec:
     def infer(node_id: str, ins: list[Tensor], p: dict) -> BlockOut:
         x = ins[0]
         if len(x.shape) != nd + 1 or x.dtype == "int64":
-            expect_rank(label, node_id, x, nd)
+            expect_rank(label, node_id, x, nd, "ConvTranspose", (1, 2))
         cin, spatial = x.shape[0], x.shape[1:]
         cout, groups = p["out_channels"], p["groups"]
         k, s, d = pair(p["kernel_size"], nd), pair(p["stride"], nd), pair(p["dilation"], nd)
@@ -256,7 +267,7 @@ def make_transposed(nd: int) -> BlockSpec:
     return BlockSpec(label, label, "Convolution", what,
                      rule + ";  out = (n − 1)·s − 2p + d·(k − 1) + output_padding + 1 per axis",
                      transposed_params(nd), infer, module, learnable=True, receptive=receptive,
-                     arithmetic="transposed", spatial=nd)
+                     arithmetic="transposed", spatial=nd, size_rule=TRANSPOSED_RULE)
 
 
 def transposed_windows(nd: int, p: dict) -> tuple[Window, ...]:

@@ -16,7 +16,7 @@ def _input(node_id, ins, p):
         layout = "tokens" if len(shape) == 1 else None
     else:
         layout = LAYOUT_BY_RANK.get(len(shape))
-    return BlockOut(Tensor(shape, p["dtype"], layout), formula=[f"shape = {fmt_shape(shape)} per sample"])
+    return BlockOut(Tensor(shape, p["dtype"], layout), formula=lambda: [f"shape = {fmt_shape(shape)} per sample"])
 
 
 INPUT = BlockSpec(
@@ -58,8 +58,8 @@ def _linear(node_id, ins, p):
     shape = x.shape[:-1] + (out,)
     return BlockOut(Tensor(shape, layout="vector" if len(shape) == 1 else x.layout), params=params,
                     macs=prod(shape) * f,
-                    formula=[f"out = {fmt_shape(shape)} (last axis {f} → {out})",
-                             f"params = {f}·{out}" + (f" + {out}" if bias else "") + f" = {params:,}"],
+                    formula=lambda: [f"out = {fmt_shape(shape)} (last axis {f} → {out})",
+                                     f"params = {f}·{out}" + (f" + {out}" if bias else "") + f" = {params:,}"],
                     warnings=warnings, fixes=fixes)
 
 
@@ -82,8 +82,8 @@ def _embedding(node_id, ins, p):
                          f"values {fmt_shape(x.shape)}; set the Input's dtype to int64.")
     shape = x.shape + (dim,)
     return BlockOut(Tensor(shape, layout="sequence" if len(x.shape) == 1 else None), params=n * dim,
-                    formula=[f"out = {fmt_shape(x.shape)} ids → {fmt_shape(shape)}",
-                             f"params = {n}·{dim} = {n * dim:,}"])
+                    formula=lambda: [f"out = {fmt_shape(x.shape)} ids → {fmt_shape(shape)}",
+                                     f"params = {n}·{dim} = {n * dim:,}"])
 
 
 EMBEDDING = BlockSpec(
@@ -101,7 +101,7 @@ def _flatten(node_id, ins, p):
     x = ins[0]
     n = prod(x.shape)
     return BlockOut(Tensor((n,), x.dtype, "vector"),
-                    formula=[f"out = {' · '.join(map(str, x.shape))} = {n:,}" if len(x.shape) > 1 else f"out = {n}"])
+                    formula=lambda: [f"out = {' · '.join(map(str, x.shape))} = {n:,}" if len(x.shape) > 1 else f"out = {n}"])
 
 
 FLATTEN = BlockSpec("Flatten", "Flatten", "Reshape and merge",
@@ -131,7 +131,7 @@ def _reshape(node_id, ins, p):
                          f"{list(p['shape'])} holds {known:,}; the sizes must multiply to {n:,}.")
     shape = tuple(target)
     return BlockOut(Tensor(shape, x.dtype, LAYOUT_BY_RANK.get(len(shape)) if x.dtype != "int64" else None),
-                    formula=[f"{fmt_shape(x.shape)} ({n:,} values) → {fmt_shape(shape)}"])
+                    formula=lambda: [f"{fmt_shape(x.shape)} ({n:,} values) → {fmt_shape(shape)}"])
 
 
 RESHAPE = BlockSpec("Reshape", "Reshape", "Reshape and merge",
@@ -157,7 +157,7 @@ def _permute(node_id, ins, p):
     elif r == 3 and x.layout == "image":
         layout = None
     return BlockOut(Tensor(shape, x.dtype, layout),
-                    formula=[f"{fmt_shape(x.shape)} → axes {norm} → {fmt_shape(shape)}"])
+                    formula=lambda: [f"{fmt_shape(x.shape)} → axes {norm} → {fmt_shape(shape)}"])
 
 
 def _permute_dims(ins, p) -> list[int]:

@@ -7,7 +7,7 @@ from .spec import (FLOAT, INT, KEEP, LOG_PROBABILITIES, PROBABILITIES, BlockOut,
 
 
 def _same(x: Tensor, **kw) -> BlockOut:
-    return BlockOut(x, formula=[f"out = in = {fmt_shape(x.shape)}"], **kw)   # tensors are never modified
+    return BlockOut(x, formula=lambda: [f"out = in = {fmt_shape(x.shape)}"], **kw)   # tensors are never modified
 
 
 def activation(name: str, help: str, params=(), build_args=lambda p: {}, group="Activations",
@@ -72,7 +72,7 @@ def _batchnorm(nd: int) -> BlockSpec:
         c = x.shape[0]
         return BlockOut(
             Tensor(x.shape, x.dtype, x.layout), params=2 * c, macs=prod(x.shape),
-            formula=[f"out = in = {fmt_shape(x.shape)}", f"params = 2·{c} = {2 * c} (scale and shift per channel)"])
+            formula=lambda: [f"out = in = {fmt_shape(x.shape)}", f"params = 2·{c} = {2 * c} (scale and shift per channel)"])
 
     return BlockSpec(name, name, "Normalization and regularization",
                      "Normalizes each channel over the batch, then scales and shifts it; speeds up training.",
@@ -84,7 +84,7 @@ def _layernorm(node_id, ins, p):
     x = ins[0]
     f = x.shape[-1]
     return BlockOut(Tensor(x.shape, x.dtype, x.layout), params=2 * f, macs=prod(x.shape),
-                    formula=[f"out = in = {fmt_shape(x.shape)}", f"params = 2·{f} = {2 * f} (over the last axis)"])
+                    formula=lambda: [f"out = in = {fmt_shape(x.shape)}", f"params = 2·{f} = {2 * f} (over the last axis)"])
 
 
 SOFTMAX_WARNING = ("Softmax '{id}' is the output, but classification training applies softmax inside its "

@@ -8,12 +8,16 @@ def _dtype(ins):
     return "int64" if all(x.dtype == "int64" for x in ins) else "float32"
 
 
+def _shapes(ins) -> str:
+    return ", ".join(fmt_shape(x.shape) for x in ins)
+
+
 def _add(node_id, ins, p):
     first = ins[0].shape
     if all(x.shape == first for x in ins):      # the usual case: a residual connection of equal shapes
-        text = fmt_shape(first)
-        return BlockOut(Tensor(first, _dtype(ins), ins[0].layout), macs=prod(first) * (len(ins) - 1),
-                        formula=[" + ".join([text] * len(ins)) + f" = {text}"])
+        n = len(ins)
+        return BlockOut(Tensor(first, _dtype(ins), ins[0].layout), macs=prod(first) * (n - 1),
+                        formula=lambda: [" + ".join([fmt_shape(first)] * n) + f" = {fmt_shape(first)}"])
     ranks = {len(x.shape) for x in ins}
     shapes = ", ".join(fmt_shape(x.shape) for x in ins)
     if len(ranks) > 1:
@@ -31,27 +35,26 @@ def _add(node_id, ins, p):
                         "check that this is what you meant.")
     shape = tuple(out)
     return BlockOut(Tensor(shape, _dtype(ins), ins[0].layout), macs=prod(shape) * (len(ins) - 1),
-                    formula=[" + ".join(fmt_shape(x.shape) for x in ins) + f" = {fmt_shape(shape)}"],
+                    formula=lambda: [" + ".join(fmt_shape(x.shape) for x in ins) + f" = {fmt_shape(shape)}"],
                     warnings=warnings)
 
 
 def _concat(node_id, ins, p):
     r, dim = len(ins[0].shape), p["dim"]
-    shapes = ", ".join(fmt_shape(x.shape) for x in ins)
     if any(len(x.shape) != r for x in ins):
-        raise ShapeError(f"Concat '{node_id}' needs inputs with the same number of axes, but gets {shapes}.")
+        raise ShapeError(f"Concat '{node_id}' needs inputs with the same number of axes, but gets {_shapes(ins)}.")
     if not -r <= dim < r:
         raise ShapeError(f"Concat '{node_id}': dim {dim} is outside the inputs' {r} axes; use 0 to {r - 1}.")
     d = dim % r
     for axis in range(r):
         if axis != d and len({x.shape[axis] for x in ins}) > 1:
             raise ShapeError(f"Concat '{node_id}' joins along axis {d}, so every other axis must match, but "
-                             f"axis {axis} differs: {shapes}.")
+                             f"axis {axis} differs: {_shapes(ins)}.")
     total = sum(x.shape[d] for x in ins)
     shape = ins[0].shape[:d] + (total,) + ins[0].shape[d + 1:]
     return BlockOut(Tensor(shape, _dtype(ins), ins[0].layout),
-                    formula=[f"axis {d}: " + " + ".join(str(x.shape[d]) for x in ins) + f" = {total}",
-                             f"out = {fmt_shape(shape)}"])
+                    formula=lambda: [f"axis {d}: " + " + ".join(str(x.shape[d]) for x in ins) + f" = {total}",
+                                     f"out = {fmt_shape(shape)}"])
 
 
 SPECS = [
