@@ -104,42 +104,15 @@ def make_conv(nd: int) -> BlockSpec:
                             f"{fmt_shape(x.shape)}: it will treat the {t} time steps as channels. "
                             "Insert Permute [1, 0] first if the features should be the channels.")
             fixes.append(Fix("Insert Permute [1, 0]", "insert_before", "Permute", {"dims": [1, 0]}))
-        pad = p["padding"]
-        formula, out_spatial = [], []
-        if pad == "same":
+        if p["padding"] == "same":
             if any(v != 1 for v in s):
                 raise ShapeError(f"{label} '{node_id}': padding 'same' works only with stride 1 (PyTorch's "
                                  f"rule), but stride is {p['stride']}; use a number for padding instead.")
             out_spatial = list(spatial)
             formula = [same_padding_formula(a, n) for a, n in zip(axes, spatial)]
         else:
-            pads = (0,) * nd if pad == "valid" else pair(pad, nd)
-            if any([spatial[i] + 2 * pads[i] - d[i] * (k[i] - 1) < 1 for i in range(nd)]):
-                eff = tuple(d[i] * (k[i] - 1) + 1 for i in range(nd))
-                padded = "×".join(str(spatial[i] + 2 * pads[i]) for i in range(nd))
-                how = ", ".join(dict.fromkeys(f"{spatial[i]} + 2·{pads[i]}" for i in range(nd)))
-                ktext = "×".join(map(str, eff)) + ("" if all(v == 1 for v in d) else " (dilated)")
-                need = max((eff[i] - spatial[i] + 1) // 2 for i in range(nd))
-                fixes.append(Fix(f"Set padding to {need}", "set_params", params={"padding": need}))
-                raise ShapeError(f"{label} '{node_id}': kernel {ktext} is larger than its padded input "
-                                 f"{padded} ({how}); lower the kernel size or add padding.", fixes)
-            dropped = []
-            for i, a in enumerate(axes):
-                r = axis_out(a, spatial[i], k[i], s[i], pads[i], d[i])
-                formula.append(r.formula)
-                out_spatial.append(r.out)
-                if r.dropped:
-                    dropped.append((a, f"({spatial[i]} − {d[i] * (k[i] - 1) + 1} + 2·{pads[i]})/{s[i]} is not a "
-                                       f"whole number, so the last {r.dropped} input position(s) are never used "
-                                       f"({spatial[i]} → {r.exact:.4g} → {r.out}). Change the padding or stride "
-                                       "to use all of them."))
-            if dropped:
-                warnings += by_axes(label, node_id, dropped)
-            if tuple(out_spatial) != spatial and s == (1,) * nd and all(v % 2 == 1 for v in k):
-                keep = [d[i] * (k[i] - 1) // 2 for i in range(nd)]
-                fixes.append(Fix(f"Set padding to {keep[0] if len(set(keep)) == 1 else keep} "
-                                 "to keep the size", "set_params",
-                                 params={"padding": keep[0] if len(set(keep)) == 1 else keep}))
+            pads = (0,) * nd if p["padding"] == "valid" else pair(p["padding"], nd)
+            formula, out_spatial = _sizes(label, node_id, axes, spatial, k, s, pads, d, warnings, fixes)
         per_filter = (cin // groups) * prod(k)
         params, text = _params(cout, cin // groups, k, p["bias"])
         formula.append(text)
@@ -163,6 +136,39 @@ def make_conv(nd: int) -> BlockSpec:
     return BlockSpec(label, label, "Convolution", what,
                      rule + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis", conv_params(nd), infer, module,
                      learnable=True, receptive=receptive, arithmetic="conv", spatial=nd, size_rule=WINDOW_RULE)
+
+
+def _sizes(label, node_id, axes, spatial, k, s, pads, d, warnings: list, fixes: list) -> tuple[list, list]:
+    """The output size per axis of a convolution with numeric padding, with its formula lines; a kernel larger
+    than its padded input raises (offering the padding that fits); dropped positions are warned about, and a
+    stride-1 odd kernel that shrinks the size is offered the padding that keeps it."""
+    nd = len(axes)
+    if any(spatial[i] + 2 * pads[i] - d[i] * (k[i] - 1) < 1 for i in range(nd)):
+        eff = tuple(d[i] * (k[i] - 1) + 1 for i in range(nd))
+        padded = "×".join(str(spatial[i] + 2 * pads[i]) for i in range(nd))
+        how = ", ".join(dict.fromkeys(f"{spatial[i]} + 2·{pads[i]}" for i in range(nd)))
+        ktext = "×".join(map(str, eff)) + ("" if all(v == 1 for v in d) else " (dilated)")
+        need = max((eff[i] - spatial[i] + 1) // 2 for i in range(nd))
+        fixes.append(Fix(f"Set padding to {need}", "set_params", params={"padding": need}))
+        raise ShapeError(f"{label} '{node_id}': kernel {ktext} is larger than its padded input "
+                         f"{padded} ({how}); lower the kernel size or add padding.", fixes)
+    formula, out_spatial, dropped = [], [], []
+    for i, a in enumerate(axes):
+        r = axis_out(a, spatial[i], k[i], s[i], pads[i], d[i])
+        formula.append(r.formula)
+        out_spatial.append(r.out)
+        if r.dropped:
+            dropped.append((a, f"({spatial[i]} − {d[i] * (k[i] - 1) + 1} + 2·{pads[i]})/{s[i]} is not a "
+                               f"whole number, so the last {r.dropped} input position(s) are never used "
+                               f"({spatial[i]} → {r.exact:.4g} → {r.out}). Change the padding or stride "
+                               "to use all of them."))
+    if dropped:
+        warnings += by_axes(label, node_id, dropped)
+    if tuple(out_spatial) != spatial and s == (1,) * nd and all(v % 2 == 1 for v in k):
+        keep = [d[i] * (k[i] - 1) // 2 for i in range(nd)]
+        value = keep[0] if len(set(keep)) == 1 else keep
+        fixes.append(Fix(f"Set padding to {value} to keep the size", "set_params", params={"padding": value}))
+    return formula, out_spatial
 
 
 def conv_windows(nd: int, p: dict) -> tuple[Window, ...]:
