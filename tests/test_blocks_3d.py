@@ -90,12 +90,14 @@ def test_the_built_model_and_the_exported_file_run_the_3d_and_transposed_blocks(
     ([("Input", {"shape": [3, 32, 32]}), ("Conv3d", {"out_channels": 4, "kernel_size": 3})],
      "expects [C, D, H, W] (4 axes per sample)"),
     ([("Input", {"shape": [3, 8, 32, 32]}), ("Conv2d", {"out_channels": 4, "kernel_size": 3})],
-     "use the 3-D block"),
+     "use Conv3d"),
+    ([("Input", {"shape": [3, 8, 32, 32]}), ("ConvTranspose2d", {"out_channels": 4, "kernel_size": 2})],
+     "There is no ConvTranspose3d: Reshape the volume to [24, 32, 32]"),
     ([("Input", {"shape": [3, 32, 32]}), ("BatchNorm3d", {})], "use BatchNorm2d here"),
     ([("Input", {"shape": [3, 2, 8, 8]}), ("MaxPool3d", {"kernel_size": 3})], "larger than its padded input"),
     ([("Input", {"shape": [3, 2, 8, 8]}), ("Conv3d", {"out_channels": 4, "kernel_size": [1, 2]})],
      "kernel_size must be a whole number or a list of 3"),
-], ids=["output_padding", "empty", "conv3d-image", "conv2d-volume", "bn3d-image", "pool-too-big", "pair-for-3d"])
+], ids=["output_padding", "empty", "conv3d-image", "conv2d-volume", "transposed-volume", "bn3d-image", "pool-too-big", "pair-for-3d"])
 def test_refusals_agree_with_pytorch_and_say_why(chain, steps, words):
     result = engine.infer_shapes(chain(*steps))["b1"]
     assert result.error and words in result.error
@@ -148,7 +150,8 @@ def test_shapes_explained_shows_each_axis_and_the_transposed_rule(chain):
     assert "D = ⌊(8 − 3 + 2·1)/1⌋ + 1 = 8" in html
     net = chain(*DECODER[:2])
     html = explain_html(net, "b1", engine.infer_shapes(net))
-    assert "<th>op</th>" in html and "(n − 1)·s − 2p + d·(k − 1) + output_padding + 1" in html
+    assert "<th>op</th>" in html and "out = (n − 1)·s − 2p + d·(k − 1) + op + 1" in html
+    assert "⌊(n + 2p" not in html and "<b>op</b> = output_padding" in html
     assert "H = (4 − 1)·2 − 2·1 + (3 − 1) + 1 + 1 = 8" in html
 
 
@@ -190,3 +193,32 @@ def test_receptive_fields_go_through_3d_blocks(chain):
     fields = receptive_fields(net, engine.infer_shapes(net))
     assert fields["b3"].size == (8, 8, 8) and fields["b3"].jump == (2, 2, 2)      # 3, then 4, then 4 + 2·2
     assert fields["b3"].axes == ("D", "H", "W")
+
+
+GLOBAL_CLIP = [s if s[0] != "AdaptiveAvgPool3d" else ("AdaptiveAvgPool3d", {"output_size": 1}) for s in CLIP]
+
+
+def test_what_onnx_cannot_express_in_3d_is_one_sentence(tmp_path, chain):
+    pytest.importorskip("onnx")
+    from engine.runtime.onnx_export import OnnxUnsupported, export_onnx
+    with pytest.raises(OnnxUnsupported, match="ONNX cannot express this network .*adaptive_avg_pool3d"):
+        export_onnx(chain(*CLIP), tmp_path / "m.onnx")        # an adaptive output size that is no factor
+    assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("steps", [GLOBAL_CLIP, DECODER, SIGNAL], ids=["clip", "decoder", "signal"])
+def test_onnxruntime_computes_what_pytorch_computes_for_the_new_blocks(tmp_path, chain, steps):
+    onnx = pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from engine.runtime.onnx_export import export_onnx
+    net = chain(*steps)
+    torch.manual_seed(0)
+    model = engine.build_model(net).eval()
+    export_onnx(net, tmp_path / "m.onnx", model.state_dict())
+    onnx.checker.check_model(onnx.load(str(tmp_path / "m.onnx")))
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    for batch in (1, 3):
+        x = torch.randn(batch, *steps[0][1]["shape"])
+        with torch.no_grad():
+            want = model(x).numpy()
+        np.testing.assert_allclose(session.run(None, {"input": x.numpy()})[0], want, rtol=1e-4, atol=1e-5)

@@ -136,12 +136,16 @@ class PairEditor(ParamEditor):
         super().__init__(param, parent)
         self.axes = max(1, axes)
         self.spins = [make_spin(param, self)]
+        if self.axes > 2:
+            self.spins[0].setMinimumWidth(50)
         self._lay.addWidget(self.spins[0])
         self.link = None
         if self.axes > 1:
             names = {2: "H and W", 3: "D, H and W"}.get(self.axes, "every axis")
             for _ in range(self.axes - 1):
                 spin = make_spin(param, self)
+                if self.axes > 2:            # three boxes and the toggle fit a narrow inspector
+                    spin.setMinimumWidth(50)
                 self._lay.addWidget(QLabel("×", self))
                 self._lay.addWidget(spin)
                 spin.valueChanged.connect(self._other_changed)

@@ -86,7 +86,7 @@ class SummaryPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((96, 110, 96, 76, 76, 118)):
+        for col, width in enumerate((96, 110, 128, 76, 76, 118)):     # output: room for [C, D, H, W]
             self.table.setColumnWidth(col, width)
         self.totals = QLabel(self)
         self.totals.setWordWrap(True)

@@ -9,6 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .spec import SizeRule
+
+LETTERS = (("n", "input size along the axis"), ("k", "kernel (window) size"),
+           ("p", "zeros of padding added on each side"), ("s", "stride: the step between windows"),
+           ("d", "dilation: spacing between the kernel's taps (1 = next to each other)"))
+WINDOW_RULE = SizeRule("out = ⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1", LETTERS,
+                       "⌊x⌋ rounds down (⌈x⌉ up, with ceil_mode): when the windows do not fit exactly, the last rows or "
+                       "columns are dropped.")
+TRANSPOSED_RULE = SizeRule(
+    "out = (n − 1)·s − 2p + d·(k − 1) + op + 1",
+    (("n", "input size along the axis"), ("k", "kernel size"),
+     ("p", "padding: positions cut from each side of the output"),
+     ("s", "stride: how far apart each input position stamps the kernel on the output"),
+     ("d", "dilation: spacing between the kernel's taps"),
+     ("op", "output_padding: positions added at the end of the output (less than s or d)")),
+    "No rounding: a transposed convolution reverses a strided convolution's sizes, and output_padding "
+    "picks which of the input sizes that convolution could have come from.")
+
 
 @dataclass(frozen=True)
 class AxisResult:

@@ -5,7 +5,7 @@ from fractions import Fraction
 from functools import lru_cache, partial
 from typing import Callable
 
-from .arith import axis_out, by_axes, same_padding_formula
+from .arith import TRANSPOSED_RULE, WINDOW_RULE, axis_out, by_axes, same_padding_formula
 from .spec import (BOOL, INT, INT_OR_PAIR, PADDING, BlockOut, BlockSpec, Fix, Module, Param, ShapeError, Tensor,
                    Window, fmt_shape, pair, prod)
 
@@ -33,7 +33,10 @@ def conv_params(nd: int) -> tuple[Param, ...]:
     )
 
 
-def expect_rank(label: str, node_id: str, x: Tensor, nd: int) -> None:
+def expect_rank(label: str, node_id: str, x: Tensor, nd: int, family: str = "Conv",
+                variants: tuple[int, ...] = (1, 2, 3)) -> None:
+    """Refuse an input without nd spatial axes, naming the variant of the same family (`family` + 1d/2d/3d,
+    where `variants` has it) or a Reshape that fits."""
     layout, text = LAYOUT[nd]
     if x.dtype == "int64":
         raise ShapeError(f"{label} '{node_id}' needs float values, but gets token ids (int64); "
@@ -58,14 +61,22 @@ def expect_rank(label: str, node_id: str, x: Tensor, nd: int) -> None:
             else:
                 hint = f" Reshape the {n} values to [C, H, W] first, or use a Dense layer."
         elif nd == 1 and len(x.shape) == 3:
-            hint = " For an image use Conv2d."
+            hint = f" For an image use {family}2d." if 2 in variants else ""
         elif nd == 3 and len(x.shape) == 3:
-            hint = (f" A 3-D block reads volumes or clips [C, D, H, W]; for an image use the 2-D block, or Reshape "
-                    f"it to [1, {x.shape[0]}, {x.shape[1]}, {x.shape[2]}] (its channels as depth).")
+            other = f"use {family}2d, or " if 2 in variants else ""
+            hint = (f" A 3-D block reads volumes or clips [C, D, H, W]; for an image {other}Reshape it to "
+                    f"[1, {x.shape[0]}, {x.shape[1]}, {x.shape[2]}] (its channels as depth).")
             fixes.append(Fix(f"Insert Reshape to [1, {x.shape[0]}, {x.shape[1]}, {x.shape[2]}]", "insert_before",
                              "Reshape", {"shape": [1, *x.shape]}))
         elif nd == 2 and len(x.shape) == 4:
-            hint = " For a volume or a clip of frames [C, D, H, W] use the 3-D block."
+            c, d, h, w = x.shape
+            if 3 in variants:
+                hint = f" For a volume or a clip of frames [C, D, H, W] use {family}3d."
+            else:
+                hint = (f" There is no {family}3d: Reshape the volume to [{c * d}, {h}, {w}] (its depth slices as "
+                        "channels), or use Conv3d first.")
+                fixes.append(Fix(f"Insert Reshape to [{c * d}, {h}, {w}]", "insert_before", "Reshape",
+                                 {"shape": [c * d, h, w]}))
         raise ShapeError(f"{label} '{node_id}' expects {text} ({nd + 1} axes per sample), but gets "
                          f"{fmt_shape(x.shape)} ({len(x.shape)} axes).{hint}", fixes)
 
@@ -94,42 +105,15 @@ def make_conv(nd: int) -> BlockSpec:
                             f"{fmt_shape(x.shape)}: it will treat the {t} time steps as channels. "
                             "Insert Permute [1, 0] first if the features should be the channels.")
             fixes.append(Fix("Insert Permute [1, 0]", "insert_before", "Permute", {"dims": [1, 0]}))
-        pad = p["padding"]
-        formula, out_spatial = [], []
-        if pad == "same":
+        if p["padding"] == "same":
             if any(v != 1 for v in s):
                 raise ShapeError(f"{label} '{node_id}': padding 'same' works only with stride 1 (PyTorch's "
                                  f"rule), but stride is {p['stride']}; use a number for padding instead.")
             out_spatial = list(spatial)
             formula = [same_padding_formula(a, n) for a, n in zip(axes, spatial)]
         else:
-            pads = (0,) * nd if pad == "valid" else pair(pad, nd)
-            if any([spatial[i] + 2 * pads[i] - d[i] * (k[i] - 1) < 1 for i in range(nd)]):
-                eff = tuple(d[i] * (k[i] - 1) + 1 for i in range(nd))
-                padded = "×".join(str(spatial[i] + 2 * pads[i]) for i in range(nd))
-                how = ", ".join(dict.fromkeys(f"{spatial[i]} + 2·{pads[i]}" for i in range(nd)))
-                ktext = "×".join(map(str, eff)) + ("" if all(v == 1 for v in d) else " (dilated)")
-                need = max((eff[i] - spatial[i] + 1) // 2 for i in range(nd))
-                fixes.append(Fix(f"Set padding to {need}", "set_params", params={"padding": need}))
-                raise ShapeError(f"{label} '{node_id}': kernel {ktext} is larger than its padded input "
-                                 f"{padded} ({how}); lower the kernel size or add padding.", fixes)
-            dropped = []
-            for i, a in enumerate(axes):
-                r = axis_out(a, spatial[i], k[i], s[i], pads[i], d[i])
-                formula.append(r.formula)
-                out_spatial.append(r.out)
-                if r.dropped:
-                    dropped.append((a, f"({spatial[i]} − {d[i] * (k[i] - 1) + 1} + 2·{pads[i]})/{s[i]} is not a "
-                                       f"whole number, so the last {r.dropped} input position(s) are never used "
-                                       f"({spatial[i]} → {r.exact:.4g} → {r.out}). Change the padding or stride "
-                                       "to use all of them."))
-            if dropped:
-                warnings += by_axes(label, node_id, dropped)
-            if tuple(out_spatial) != spatial and s == (1,) * nd and all(v % 2 == 1 for v in k):
-                keep = [d[i] * (k[i] - 1) // 2 for i in range(nd)]
-                fixes.append(Fix(f"Set padding to {keep[0] if len(set(keep)) == 1 else keep} "
-                                 "to keep the size", "set_params",
-                                 params={"padding": keep[0] if len(set(keep)) == 1 else keep}))
+            pads = (0,) * nd if p["padding"] == "valid" else pair(p["padding"], nd)
+            formula, out_spatial = _sizes(label, node_id, axes, spatial, k, s, pads, d, warnings, fixes)
         per_filter = (cin // groups) * prod(k)
         params, text = _params(cout, cin // groups, k, p["bias"])
         formula.append(text)
@@ -152,7 +136,40 @@ def make_conv(nd: int) -> BlockSpec:
                "patterns in space and time."}[nd]
     return BlockSpec(label, label, "Convolution", what,
                      rule + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis", conv_params(nd), infer, module,
-                     learnable=True, receptive=receptive, arithmetic="conv", spatial=nd)
+                     learnable=True, receptive=receptive, arithmetic="conv", spatial=nd, size_rule=WINDOW_RULE)
+
+
+def _sizes(label, node_id, axes, spatial, k, s, pads, d, warnings: list, fixes: list) -> tuple[list, list]:
+    """The output size per axis of a convolution with numeric padding, with its formula lines; a kernel larger
+    than its padded input raises (offering the padding that fits); dropped positions are warned about, and a
+    stride-1 odd kernel that shrinks the size is offered the padding that keeps it."""
+    nd = len(axes)
+    if any(spatial[i] + 2 * pads[i] - d[i] * (k[i] - 1) < 1 for i in range(nd)):
+        eff = tuple(d[i] * (k[i] - 1) + 1 for i in range(nd))
+        padded = "×".join(str(spatial[i] + 2 * pads[i]) for i in range(nd))
+        how = ", ".join(dict.fromkeys(f"{spatial[i]} + 2·{pads[i]}" for i in range(nd)))
+        ktext = "×".join(map(str, eff)) + ("" if all(v == 1 for v in d) else " (dilated)")
+        need = max((eff[i] - spatial[i] + 1) // 2 for i in range(nd))
+        fixes.append(Fix(f"Set padding to {need}", "set_params", params={"padding": need}))
+        raise ShapeError(f"{label} '{node_id}': kernel {ktext} is larger than its padded input "
+                         f"{padded} ({how}); lower the kernel size or add padding.", fixes)
+    formula, out_spatial, dropped = [], [], []
+    for i, a in enumerate(axes):
+        r = axis_out(a, spatial[i], k[i], s[i], pads[i], d[i])
+        formula.append(r.formula)
+        out_spatial.append(r.out)
+        if r.dropped:
+            dropped.append((a, f"({spatial[i]} − {d[i] * (k[i] - 1) + 1} + 2·{pads[i]})/{s[i]} is not a "
+                               f"whole number, so the last {r.dropped} input position(s) are never used "
+                               f"({spatial[i]} → {r.exact:.4g} → {r.out}). Change the padding or stride "
+                               "to use all of them."))
+    if dropped:
+        warnings += by_axes(label, node_id, dropped)
+    if tuple(out_spatial) != spatial and s == (1,) * nd and all(v % 2 == 1 for v in k):
+        keep = [d[i] * (k[i] - 1) // 2 for i in range(nd)]
+        value = keep[0] if len(set(keep)) == 1 else keep
+        fixes.append(Fix(f"Set padding to {value} to keep the size", "set_params", params={"padding": value}))
+    return formula, out_spatial
 
 
 def conv_windows(nd: int, p: dict) -> tuple[Window, ...]:
@@ -215,7 +232,7 @@ def make_transposed(nd: int) -> BlockSpec:
     def infer(node_id: str, ins: list[Tensor], p: dict) -> BlockOut:
         x = ins[0]
         if len(x.shape) != nd + 1 or x.dtype == "int64":
-            expect_rank(label, node_id, x, nd)
+            expect_rank(label, node_id, x, nd, "ConvTranspose", (1, 2))
         cin, spatial = x.shape[0], x.shape[1:]
         cout, groups = p["out_channels"], p["groups"]
         k, s, d = pair(p["kernel_size"], nd), pair(p["stride"], nd), pair(p["dilation"], nd)
@@ -264,7 +281,7 @@ def make_transposed(nd: int) -> BlockSpec:
     return BlockSpec(label, label, "Convolution", what,
                      rule + ";  out = (n − 1)·s − 2p + d·(k − 1) + output_padding + 1 per axis",
                      transposed_params(nd), infer, module, learnable=True, receptive=receptive,
-                     arithmetic="transposed", spatial=nd)
+                     arithmetic="transposed", spatial=nd, size_rule=TRANSPOSED_RULE)
 
 
 def transposed_windows(nd: int, p: dict) -> tuple[Window, ...]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .arith import axis_out, by_axes
+from .arith import WINDOW_RULE, axis_out, by_axes
 from .conv import AXES, LAYOUT, WHAT, axis_kind, expect_rank
 from .spec import BOOL, BlockOut, BlockSpec, Fix, Module, Param, ShapeError, Tensor, Window, pair, prod
 
@@ -24,7 +24,7 @@ def make_pool(kind: str, nd: int) -> BlockSpec:
 
     def infer(node_id: str, ins: list[Tensor], p: dict) -> BlockOut:
         x = ins[0]
-        expect_rank(label, node_id, x, nd)
+        expect_rank(label, node_id, x, nd, f"{kind}Pool")
         c, spatial = x.shape[0], x.shape[1:]
         k = pair(p["kernel_size"], nd)
         s = pair(p["stride"] if p["stride"] is not None else p["kernel_size"], nd)
@@ -62,7 +62,7 @@ def make_pool(kind: str, nd: int) -> BlockSpec:
                      f"{WHAT[nd]} and adding tolerance to small shifts.",
                      dims + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis, s = k by default",
                      pool_params(nd), infer, module, receptive=lambda ins, p: pool_windows(nd, p),
-                     arithmetic=kind.lower(), spatial=nd)
+                     arithmetic=kind.lower(), spatial=nd, size_rule=WINDOW_RULE)
 
 
 def pool_windows(nd: int, p: dict) -> tuple[Window, ...]:
@@ -91,7 +91,7 @@ def make_adaptive(kind: str, nd: int) -> BlockSpec:
 
     def infer(node_id: str, ins: list[Tensor], p: dict) -> BlockOut:
         x = ins[0]
-        expect_rank(label, node_id, x, nd)
+        expect_rank(label, node_id, x, nd, f"Adaptive{kind}Pool", (1, 2, 3) if kind == "Avg" else (1, 2))
         size = pair(p["output_size"], nd)
         shape = (x.shape[0], *size)
         return BlockOut(Tensor(shape, layout=LAYOUT[nd][0]), macs=prod(x.shape),

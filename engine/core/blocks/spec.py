@@ -109,6 +109,15 @@ class Module:
         return call(self.cls, self.args, self.kwargs, self.defaults)
 
 
+@dataclass(frozen=True)
+class SizeRule:
+    """The output-size rule of a block that slides a window, as *Shapes explained* writes it: the formula per
+    axis, what each letter means and a note on rounding."""
+    formula: str
+    letters: tuple[tuple[str, str], ...]
+    note: str
+
+
 # What a block's output means for the loss (BlockSpec.output_is).
 PROBABILITIES, LOG_PROBABILITIES = "probabilities", "log_probabilities"
 
@@ -137,6 +146,7 @@ class BlockSpec:
     vocabulary: str | None = None   # the parameter saying how many token ids it takes (Embedding: num_embeddings)
     size_param: str | None = None   # the parameter setting its output's last size (Dense: out_features)
     output_is: str | None = None    # what its output means for the loss: PROBABILITIES or LOG_PROBABILITIES
+    size_rule: SizeRule | None = None   # its output size per axis (blocks that slide a window)
     receptive: Callable[[list[Tensor], dict], Any] | str | None = None
     #   how the block moves a receptive field (engine/core/receptive.py): KEEP, SOURCE, a function (inputs, params)
     #   -> one Window per spatial axis (or KEEP/None), or None where the spatial axes end here
