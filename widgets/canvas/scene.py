@@ -133,16 +133,19 @@ class NetworkScene(QGraphicsScene):
         the Problems list has them), so a card whose only warning is its field's turns amber too; returns
         the ids of the cards that changed. Repainted as `show_results` repaints."""
         changed = []
-        readable, coarse = self._items_in_view()
+        readable, coarse, tiles = self._items_in_view()
         for nid, item in self._blocks.items():
             field = fields.get(nid)
+            state = item.state
             if not item.set_field_warnings(field.warnings if field is not None else ()):
                 continue
             changed.append(nid)
-            if readable is None or item in readable or item in coarse:
+            if readable is None or item in readable or item in coarse or (state != item.state and item in tiles):
                 item.update()
             else:
                 self._stale.add(item)
+                if state != item.state:
+                    self._stale_tiles.add(item)
         return changed
 
     def follow_fields(self, doc) -> None:
