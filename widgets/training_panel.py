@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.training_object import DEFAULTS, OPTIMIZERS, RANGES
-from engine.data import BUILT_IN, DataError, InputSpec, preview
-from engine.data.remote import REMOTE
+from engine.data import DataError, InputSpec, preview
+from engine.data.registry import DOWNLOAD, GENERATED, SETS, names
 from engine.runtime.protocol import RunState
 from engine.runtime.run_model import RunEvent, RunModel
 
@@ -42,7 +42,8 @@ from . import folders
 from .bounded_spin import BoundedDoubleSpinBox, BoundedSpinBox, install_wheel_guard
 from .worker import start_worker
 
-GENERATED = tuple(k for k in BUILT_IN if k not in REMOTE and k != "shakespeare")   # made in a moment: previewed here
+MADE_HERE = names(GENERATED)       # made in a moment: previewed at once
+DOWNLOADS = names(DOWNLOAD)        # these read --data-dir, when one is given
 OPEN_FILE = "Open file (npz, csv, text)…"
 OPEN_FOLDER = "Open folder of class folders…"
 TILE = 56
@@ -103,6 +104,17 @@ def sequence_tile(sample: np.ndarray, size: int = TILE) -> QImage:
             ys = size - 3 - (a[:, f] - lo) / span * (size - 6)
             p.drawPolyline(QPolygonF([QPointF(float(x), float(y)) for x, y in zip(xs, ys)]))
     return img
+
+
+def clip_tile(sample: np.ndarray, size: int = TILE) -> QImage:
+    """A [C, D, H, W] clip as one picture of its motion: the frames laid over each other, later ones
+    brighter, so a shape leaves a trail that ends where it is in the last frame."""
+    a = np.asarray(sample, np.float32)
+    weights = np.linspace(0.25, 1.0, a.shape[1], dtype=np.float32)[None, :, None, None]
+    return image_tile((a * weights).max(axis=1), size)
+
+
+TILES = {"image": image_tile, "sequence": sequence_tile, "clip": clip_tile}    # a Dataset's kind → its picture
 
 
 class TrainingPanel(QWidget):
@@ -175,9 +187,10 @@ class TrainingPanel(QWidget):
         self.dataset_combo = QComboBox(box)
         self.dataset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.dataset_combo.setMinimumContentsLength(10)
-        for name, text in BUILT_IN.items():
-            self.dataset_combo.addItem(name, name)
-            self.dataset_combo.setItemData(self.dataset_combo.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+        for named in SETS.values():
+            self.dataset_combo.addItem(named.name, named.name)
+            self.dataset_combo.setItemData(self.dataset_combo.count() - 1, named.description,
+                                           Qt.ItemDataRole.ToolTipRole)
         self.dataset_combo.insertSeparator(self.dataset_combo.count())
         self.dataset_combo.addItem(OPEN_FILE, None)
         self.dataset_combo.addItem(OPEN_FOLDER, None)
@@ -222,7 +235,7 @@ class TrainingPanel(QWidget):
         row.addWidget(choose)
         self.data_dir_row.setVisible(False)
         self.dataset_combo.currentIndexChanged.connect(
-            lambda _i: self.data_dir_row.setVisible(self.dataset_spec() in REMOTE))
+            lambda _i: self.data_dir_row.setVisible(self.dataset_spec() in DOWNLOADS))
         return self.data_dir_row
 
     def _start_weights_row(self, body) -> QWidget:
@@ -265,7 +278,7 @@ class TrainingPanel(QWidget):
     def data_dir(self) -> str | None:
         """The folder to read a downloadable data set from, or None (download into the cache)."""
         text = self.data_dir_edit.text().strip()
-        return text if text and self.dataset_spec() in REMOTE else None
+        return text if text and self.dataset_spec() in DOWNLOADS else None
 
     def _settings_box(self, devices) -> QGroupBox:
         box = QGroupBox("Settings", self)
@@ -398,7 +411,7 @@ class TrainingPanel(QWidget):
     def candidates(self) -> list[str]:
         """Data sets to suggest: the built-in ones made here and the files chosen before."""
         specs = [self.dataset_combo.itemData(i) for i in range(self.dataset_combo.count())]
-        return [s for s in specs if s and (s in GENERATED or s == "shakespeare" or ":" in s)]
+        return [s for s in specs if s and (":" in s or (s in SETS and s not in DOWNLOADS))]
 
     def refresh_fit(self) -> None:
         """Check data and network in a worker thread (files are read whole); a newer check overtakes."""
@@ -483,7 +496,7 @@ class TrainingPanel(QWidget):
             self._show_preview_text(self.input_problem or "The network has no usable Input.")
             return
         spec, inp, data_dir, generation = self.dataset_spec(), self.input, self.data_dir(), self._preview_generation
-        if spec in GENERATED:
+        if spec in MADE_HERE:
             self.preview_busy = False
             self._show_preview(generation, _make_preview(spec, inp, data_dir))
             return
@@ -508,8 +521,8 @@ class TrainingPanel(QWidget):
             self._show_preview_text(result)
             return
         kind, examples, description = result
-        if kind in ("image", "sequence") and examples:
-            draw = image_tile if kind == "image" else sequence_tile
+        if kind in TILES and examples:
+            draw = TILES[kind]
             tiles = [draw(x) for x, _ in examples]
             sheet = QPixmap(len(tiles) * (TILE + 4), TILE + 16)
             sheet.fill(Qt.GlobalColor.transparent)

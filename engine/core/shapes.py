@@ -197,8 +197,8 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
     parameters) of the last walk), nodes whose type, parameters and key are unchanged keep their result, nodes
     whose parameters are unchanged skip checking them again, and the new memo is returned; with None, no keys
     are built at all (a one-off inference). Within one walk, a block of the same type, parameters and inputs as
-    one already inferred (networks repeat their units) takes a copy of its result, when that result says
-    nothing about the block itself (no error, warning or fix names it)."""
+    one already inferred (networks repeat their units) shares its result, when that result says nothing about
+    the block itself (no error, warning or fix names it; a role's or an id's warning makes a copy)."""
     order = net.topological_order()
     sources: dict[str, list[str]] = {nid: [] for nid in net.nodes}
     for e in net.edges:
@@ -215,7 +215,11 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
         ins = list(map(get, srcs))
         role = 2 if nid == output else (1 if nid in sinks else 0)
         frozen = _freeze(node.params)
-        carried = tuple([(x.shape, x.dtype, x.layout) for x in ins])
+        if len(ins) == 1:
+            x = ins[0]
+            carried = ((x.shape, x.dtype, x.layout),)
+        else:
+            carried = tuple([(x.shape, x.dtype, x.layout) for x in ins])
         r = params = None
         if memo is not None:
             # Inputs enter the key by what they carry, so a recomputed block whose output did not change
@@ -233,10 +237,7 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
                 r = twins.get(twin_key)
             except TypeError:                 # a value no file holds (a set, say): nothing to share
                 twin_key = None
-            if r is not None:
-                r = ShapeResult(r.shape, r.dtype, r.layout, r.params, r.macs, r.memory, r._formula, None,
-                                r.warnings, r.fixes, False, next(_stamps), r._tensor)
-            else:
+            if r is None:
                 bad = None
                 if params is None:
                     params, bad = checked_params(node)
@@ -247,9 +248,8 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
                 extra = _role_warnings(node, role, output)
                 if extra:
                     r = _with_warnings(r, extra)
-            odd_id = id_warning(nid)
-            if odd_id:
-                r = _with_warnings(r, [odd_id])
+            if not nid.isprintable():         # (what id_warning checks, without a call per block)
+                r = _with_warnings(r, [id_warning(nid)])
         if memo is not None:
             new_memo[nid] = (node.type, frozen, key, r, params)
         results[nid] = r

@@ -1,14 +1,13 @@
 """Data sets behind one interface: `prepare(spec, net)` loads the data named by `spec`, shaped for the
 network's Input, and checks it against the network's output before any training starts.
 
-Specs: `shapes` (generated images, the default), `sine` and `recall` (generated sequence tasks,
-see sequences.py), `mnist`, `fashion-mnist`, `cifar10` (downloaded once, or read from `data_dir`),
+Specs: a named set of registry.py (`shapes`, the default, `sine`, `recall`, `waves`, `clips`: generated;
+`mnist`, `fashion-mnist`, `cifar10`: downloaded once, or read from `data_dir`; `shakespeare`), or
 `npz:PATH`, `csv:PATH`, `folder:PATH`, `text:PATH`. Every problem is a `DataError` whose message
 names the file or block, the rule and the numbers, and suggests a fix.
 """
 from __future__ import annotations
 
-from engine.core.dataset_names import BUILT_IN  # noqa: E402  (the names, importable without numpy)
 from engine.core.blocks.spec import PROBABILITIES
 from engine.core.graph import Network
 from .base import (
@@ -20,7 +19,9 @@ from .base import (
     InputSpec,
     non_finite,
 )
+from .registry import DOWNLOAD, GENERATED, SETS
 
+BUILT_IN = {s.name: s.description for s in SETS.values()}     # name → what it is, in the table's order
 FILE_KINDS = ("npz", "csv", "folder", "text")
 
 
@@ -39,12 +40,15 @@ def input_spec(net: Network) -> InputSpec:
 
 def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_url=None, progress=None) -> Dataset:
     """Load the data named by `spec`, shaped for `inp` (see the module docstring)."""
-    from . import files, generated, named, remote, sequences
+    from . import files
     spec = (spec or "shapes").strip()
     if "\x00" in spec:
         raise DataError(f"The data set {spec[:60]!r} holds a NUL character, which no file name can hold.")
-    if data_dir is not None and spec in remote.REMOTE:      # only they read it
-        _check_data_dir(data_dir)
+    named = SETS.get(spec)
+    if named is not None:
+        if data_dir is not None and named.kind == DOWNLOAD:      # only they read it
+            _check_data_dir(data_dir)
+        return named.load(inp, data_dir, seed, base_url, progress)
     kind, colon, path = spec.partition(":")
     if colon and kind in FILE_KINDS and not path.strip():
         raise DataError(f"'{spec}' names no file; give the path after the colon, e.g. {kind}:data.{kind}"
@@ -56,20 +60,6 @@ def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_u
             raise DataError(f"Unknown data set kind '{kind}:' in '{spec}'; use one of "
                             f"{', '.join(k + ':PATH' for k in FILE_KINDS)}.")
         return loader(path, inp)
-    if spec == "shapes":
-        return generated.make_shapes(inp, seed=seed)
-    if spec == "sine":
-        return sequences.make_sine(inp, seed=seed)
-    if spec == "recall":
-        return sequences.make_recall(inp, seed=seed)
-    if spec == "waves":
-        return named.make_waves(inp, seed=seed)
-    if spec == "shakespeare":
-        return named.load_shakespeare(inp, data_dir)
-    if spec in remote.IDX_SETS:
-        return remote.load_idx_set(spec, inp, data_dir, base_url, progress)
-    if spec == "cifar10":
-        return remote.load_cifar10(inp, data_dir, base_url, progress)
     raise DataError(f"Unknown data set '{spec}'; use one of {', '.join(BUILT_IN)}, or "
                     f"{', '.join(k + ':PATH' for k in FILE_KINDS)}.")
 
@@ -216,14 +206,13 @@ def preview(spec: str, inp: InputSpec, data_dir=None, n: int = 8, seed: int = 0)
     """(kind, [(sample, label)], description) for a few samples, cheaply: generated sets make only
     these; downloadable sets are shown only once they are on disk (nothing is downloaded here)."""
     from .download import cache_dir
-    from . import generated, named, remote, sequences
+    from . import remote
     spec = (spec or "shapes").strip()
-    makers = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall,
-              "waves": named.make_waves}
-    if spec in makers:
-        ds = makers[spec](inp, n=max(n, 10), seed=seed)
-        return ds.kind, ds.examples(n), BUILT_IN[spec]
-    if spec in remote.REMOTE and data_dir is None and not remote.is_cached(spec):
+    named = SETS.get(spec)
+    if named is not None and named.kind == GENERATED:
+        ds = named.load(inp, seed=seed, n=max(n, 10))
+        return ds.kind, ds.examples(n), named.description
+    if named is not None and named.kind == DOWNLOAD and data_dir is None and not remote.is_cached(spec):
         raise DataError(f"{spec} is downloaded into {cache_dir() / spec} when training starts; the preview shows "
                         f"once it is there.")
     ds = load_dataset(spec, inp, data_dir, seed)

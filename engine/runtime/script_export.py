@@ -24,18 +24,10 @@ from engine.core.training_object import training_of as file_training
 PARTS = Path(__file__).with_name("script_parts.py")
 DATASETS = Path(__file__).resolve().parents[1] / "data"
 BASE = ("CLASSIFICATION,REGRESSION,TEXT", "DataError", "InputSpec", "Dataset", "need_float_input")
-DATA_CODE = {        # data set → (file in engine/data, the names the script copies from it)
-    "shapes": [("generated.py", ("CLASSES", "DEFAULT_SAMPLES", "masks", "make_shapes"))],
-    "sine": [("sequences.py", ("DEFAULT_SAMPLES", "_sequence_input", "make_sine"))],
-    "recall": [("sequences.py", ("DEFAULT_SAMPLES", "_sequence_input", "make_recall"))],
-    "waves": [("named.py", ("WAVES", "DEFAULT_SAMPLES", "make_waves"))],
-    "text": [("files.py", ("text_dataset",))],
-}
+TEXT_CODE = ("files.py", ("text_dataset",))    # every script reads text: files (and shakespeare) with it
 FILES = Path(__file__).resolve().parents[1] / "core" / "files.py"
 ATOMIC_WRITE = ("TMP_SUFFIX", "STALE_AFTER_S", "_LEGACY_AFTER_S", "atomic_write", "remove_stale_temporaries",
                 "_mode_for", "_chmod", "_running", "_sync_folder", "_unlink")     # the app's one atomic write
-GENERATED_SETS = ("shapes", "sine", "recall", "waves")
-FOLDER_SETS = ("mnist", "fashion-mnist")
 FILE_KINDS = ("npz:", "csv:", "text:")
 SETTINGS = tuple(k for k in DEFAULTS if k != "dataset")     # the script's SETTINGS (DATASET is its own line)
 FUNCTIONS = ("read_idx", "load_idx_folder", "load_data", "split", "pick_device", "make_optimizer", "loss_of",
@@ -83,9 +75,13 @@ def _functions() -> dict[str, str]:
 
 
 def data_sources(dataset: str) -> list[str]:
-    """The engine's own code the script needs for its data: the Dataset it returns and the generator."""
+    """The engine's own code the script needs for its data: the Dataset it returns, the generator of a
+    generated set (what its registry entry copies) and the text reader."""
+    from engine.data.registry import GENERATED, SETS
+    named = SETS.get(dataset)
+    code = [(f"{named.module}.py", named.copies)] if named is not None and named.kind == GENERATED else []
     parts = [_segments(DATASETS / "base.py", BASE)[n] for n in BASE]
-    for file, names in DATA_CODE.get(dataset, []) + ([] if dataset == "text" else DATA_CODE["text"]):
+    for file, names in code + [TEXT_CODE]:
         seg = _segments(DATASETS / file, names)
         parts += [seg[n] for n in names]
     return parts
@@ -109,32 +105,39 @@ def model_section(net: Network) -> str:
 
 def _dataset(net: Network, spec: str) -> tuple[str, str | None]:
     """(DATASET, DATA_PATH) for the script, or ExportError when the script cannot get that data."""
-    from engine.data import DataError, generated, input_spec, named, sequences
+    from engine.data import DataError, input_spec
+    from engine.data.registry import GENERATED, SETS, and_list
     spec = spec.strip()
     name = spec.lower()
-    if name in GENERATED_SETS:
-        maker = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall,
-                 "waves": named.make_waves}[name]
+    named = SETS.get(name)
+    if named is not None and named.kind == GENERATED:
         try:
-            maker(input_spec(net), n=4, seed=0)       # the engine's own check of the Input's shape
+            named.load(input_spec(net), n=4, seed=0)       # the engine's own check of the Input's shape
         except DataError as e:
             raise ScriptUnusable(str(e)) from None
         return name, None
-    if name in FOLDER_SETS:
-        return name, None
-    if name == "shakespeare":
-        return "text", named.SHAKESPEARE_FILE
+    if named is not None and named.script_reads is not None:
+        return named.script_reads
     if name.startswith(FILE_KINDS):
         kind, _, path = spec.partition(":")
         return kind.lower(), path or None
-    raise ScriptUnusable(f"The training script generates shapes, sine, recall and waves, and reads mnist and "
-                      f"fashion-mnist (IDX files), shakespeare and text:, npz: or csv: files; this network trains "
-                      f"on {spec!r}. Choose one of those in the training settings to export a script.")
+    made = [s.name for s in SETS.values() if s.kind == GENERATED]
+    read = [s.name for s in SETS.values() if s.kind != GENERATED and s.script_reads is not None]
+    raise ScriptUnusable(f"The training script generates {and_list(made)}, and reads {', '.join(read)} and "
+                         f"text:, npz: or csv: files; this network trains on {spec!r}. Choose one of those in the "
+                         f"training settings to export a script.")
+
+
+def _generator(dataset: str) -> str:
+    """The name of the generated set's maker in the script (copied there by data_sources), or 'None'."""
+    from engine.data.registry import GENERATED, SETS
+    named = SETS.get(dataset)
+    return named.function if named is not None and named.kind == GENERATED else "None"
 
 
 def _idx_norm() -> dict:
     from engine.data.remote import IDX_SETS
-    return {name: (IDX_SETS[name]["norm"][0][0], IDX_SETS[name]["norm"][1][0]) for name in FOLDER_SETS}
+    return {name: (entry["norm"][0][0], entry["norm"][1][0]) for name, entry in IDX_SETS.items()}
 
 
 def _plain(text: str) -> str:
@@ -179,8 +182,7 @@ def export_script(net: Network, source: str | None = None) -> str:
     lines += ["# ---- the data: Netwright's own code (engine/data), copied ----", "", ""]
     for part in data_sources(dataset):
         lines += [part, "", ""]
-    generator = {"shapes": "make_shapes", "sine": "make_sine", "recall": "make_recall", "waves": "make_waves"}
-    lines += [f"GENERATE = {generator.get(dataset, 'None')}   # the built-in data set's generator, if any", "", ""]
+    lines += [f"GENERATE = {_generator(dataset)}   # the built-in data set's generator, if any", "", ""]
     lines += ["# ---- writing files: Netwright's own atomic write (engine/core/files.py), copied ----", "", ""]
     files = _segments(FILES, ATOMIC_WRITE)
     constants = [n for n in ATOMIC_WRITE if n.lstrip("_").isupper()]

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import Callable
 
 from .arith import TRANSPOSED_RULE, WINDOW_RULE, axis_out, by_axes, same_padding_formula
 from .spec import (BOOL, INT, INT_OR_PAIR, PADDING, BlockOut, BlockSpec, Fix, Module, Param, ShapeError, Tensor,
@@ -183,18 +184,25 @@ def conv_windows(nd: int, p: dict) -> tuple[Window, ...]:
 
 
 @lru_cache(maxsize=1024)
-def _params(cout: int, cin_per_group: int, k: tuple, bias: bool, transposed: int = 0) -> tuple[int, str]:
-    """Trainable parameters of a convolution, and the line of arithmetic that counts them. A transposed one
-    (`transposed` = its input channels) holds cin·(cout/groups) filters of k."""
-    taps = "·".join(map(str, k))
+def _params(cout: int, cin_per_group: int, k: tuple, bias: bool, transposed: int = 0) -> tuple[int, Callable]:
+    """Trainable parameters of a convolution, and the line of arithmetic that counts them (a function that
+    writes it, called when the formula is shown). A transposed one (`transposed` = its input channels) holds
+    cin·(cout/groups) filters of k."""
     if transposed:
         groups = transposed // cin_per_group
         n = transposed * (cout // groups) * prod(k) + (cout if bias else 0)
-        head = f"params = {transposed}·({cout // groups}·{taps})"
     else:
         n = cout * cin_per_group * prod(k) + (cout if bias else 0)
+    return n, partial(_params_text, cout, cin_per_group, k, bias, transposed, n)
+
+
+def _params_text(cout: int, cin_per_group: int, k: tuple, bias: bool, transposed: int, n: int) -> str:
+    taps = "·".join(map(str, k))
+    if transposed:
+        head = f"params = {transposed}·({cout // (transposed // cin_per_group)}·{taps})"
+    else:
         head = f"params = {cout}·({cin_per_group}·{taps})"
-    return n, head + (f" + {cout}" if bias else "") + f" = {n:,}"
+    return head + (f" + {cout}" if bias else "") + f" = {n:,}"
 
 
 def transposed_params(nd: int) -> tuple[Param, ...]:

@@ -73,7 +73,8 @@ class BlockOut:
     tensor: Tensor
     params: int = 0
     macs: int = 0
-    formula: list[str] = field(default_factory=list)
+    formula: Any = field(default_factory=list)   # the arithmetic: lines (str, or functions that make one), or a
+    #                                              function returning them; made only when shown (ShapeResult.formula)
     warnings: list[str] = field(default_factory=list)
     fixes: list[Fix] = field(default_factory=list)
 
