@@ -167,6 +167,11 @@ class Network:
             links = self._links = (self.edges, len(self.edges), ins, outs)
         return links[2], links[3]
 
+    def sources_by_node(self) -> dict[str, list[str]]:
+        """Every node's sources in edge order, for a whole walk (cached until the links change; do not modify
+        it). A node without inputs is absent."""
+        return self._adjacency()[0]
+
     def inputs_of(self, node_id: str) -> list[str]:
         """Sources feeding `node_id`, in the order of the edge list (the order Add/Concat take them)."""
         return list(self._adjacency()[0].get(node_id, ()))

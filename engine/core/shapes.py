@@ -200,18 +200,16 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
     one already inferred (networks repeat their units) shares its result, when that result says nothing about
     the block itself (no error, warning or fix names it; a role's or an id's warning makes a copy)."""
     order = net.topological_order()
-    sources: dict[str, list[str]] = {nid: [] for nid in net.nodes}
-    for e in net.edges:
-        sources[e.target].append(e.source)
+    sources = net.sources_by_node()
     sinks = set(net.sinks())
-    output = net.output_node()
+    output = next((nid for nid in reversed(order) if nid in sinks), None)     # as net.output_node()
     results: dict[str, ShapeResult] = {}
     new_memo = {} if memo is not None else None
     twins: dict[tuple, ShapeResult] = {}
     nodes, get = net.nodes, results.__getitem__
     for nid in order:
         node = nodes[nid]
-        srcs = sources[nid]
+        srcs = sources.get(nid, ())
         ins = list(map(get, srcs))
         role = 2 if nid == output else (1 if nid in sinks else 0)
         frozen = _freeze(node.params)
@@ -258,7 +256,7 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
     left = [nid for nid in net.nodes if nid not in results]    # on a cycle (only a file can hold one), or after it
     for nid in _on_cycles(left, sources):
         spec = net.nodes[nid].spec
-        if nid in sources[nid]:
+        if nid in sources.get(nid, ()):
             results[nid] = _error(f"{spec.label} '{nid}' feeds itself: a block cannot take its own output as input; "
                                   "remove the link from it to itself.")
         else:
@@ -268,7 +266,7 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
     for nid in left:
         if nid not in results:
             spec = net.nodes[nid].spec
-            src = next(s for s in sources[nid] if s in waiting)
+            src = next(s for s in sources.get(nid, ()) if s in waiting)
             results[nid] = _error(f"{spec.label} '{nid}' has no shape: its input is missing because '{src}' has "
                                   "no shape; fix the problem there first.", blocked=True)
     return new_memo, _with_size_warnings(net, {nid: results[nid] for nid in net.nodes})
@@ -301,7 +299,7 @@ def _on_cycles(left: list[str], sources: dict[str, list[str]]) -> set[str]:
     for root in left:
         if root in index:
             continue
-        work = [(root, iter([s for s in sources[root] if s in inside]))]
+        work = [(root, iter([s for s in sources.get(root, ()) if s in inside]))]
         index[root] = low[root] = len(index)
         stack.append(root)
         on_stack.add(root)
@@ -313,7 +311,7 @@ def _on_cycles(left: list[str], sources: dict[str, list[str]]) -> set[str]:
                     index[nxt] = low[nxt] = len(index)
                     stack.append(nxt)
                     on_stack.add(nxt)
-                    work.append((nxt, iter([s for s in sources[nxt] if s in inside])))
+                    work.append((nxt, iter([s for s in sources.get(nxt, ()) if s in inside])))
                 elif nxt in on_stack:
                     low[nid] = min(low[nid], index[nxt])
                 continue
@@ -329,7 +327,7 @@ def _on_cycles(left: list[str], sources: dict[str, list[str]]) -> set[str]:
                     component.append(top)
                     if top == nid:
                         break
-                if len(component) > 1 or nid in sources[nid]:
+                if len(component) > 1 or nid in sources.get(nid, ()):
                     found.update(component)
     return found
 
