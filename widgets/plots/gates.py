@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from . import legend_brush
-from .common import DIVERGING, RUN_COLOURS, SEQUENTIAL, escape, info_label, note_label, set_image, set_title
+from .common import (DIVERGING, RUN_COLOURS, SEQUENTIAL, cache_axes, escape, graphics_layout, info_label,
+                     note_label, set_image, set_title)
 
 ORDER = {"LSTM": "ifgoch", "GRU": "rznh", "RNN": "h"}
 NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o", "c": "cell c",
@@ -47,7 +48,7 @@ class GatesView(QWidget):
         top.addWidget(QLabel("of"))
         top.addWidget(self.line_gate)
         top.addWidget(self.info, 1)
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = graphics_layout()
         self.cells = []
         for k in range(SLOTS):
             plot = self.graphics.addPlot(row=k // 3, col=k % 3)
@@ -76,6 +77,7 @@ class GatesView(QWidget):
         self.mean_plot.setYRange(0, 1)
         self.mean_plot.setLabel("bottom", "time step")
         self.mean_line = self.mean_plot.plot(pen=pg.mkPen("#d62728", width=2))
+        cache_axes(self.units_plot, self.mean_plot, *(plot for plot, _image in self.cells))
         self.note = note_label("Gates appear here during training for networks with an LSTM or GRU block.")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)

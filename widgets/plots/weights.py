@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from . import legend_brush
 
-from .common import RUN_COLOURS, StickyRange, note_label, set_title
+from .common import RUN_COLOURS, StickyRange, cache_axes, graphics_layout, note_label, set_title
 
 
 class WeightsView(QWidget):
@@ -22,7 +22,7 @@ class WeightsView(QWidget):
         top.addWidget(QLabel("Layer:"))
         top.addWidget(self.layer_box)
         top.addWidget(self.info, 1)
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = graphics_layout()
         self.w_plot = self.graphics.addPlot(row=0, col=0, title="weights")
         self.g_plot = self.graphics.addPlot(row=1, col=0, title="gradients")
         self.w_hist = self.w_plot.plot(stepMode="center", fillLevel=0, brush=(31, 119, 180, 120),
@@ -57,6 +57,7 @@ class WeightsView(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.note)
         lay.addWidget(self.graphics, 1)
+        cache_axes(self.w_plot, self.g_plot, self.norm_plot, self.dead_plot)
         self.graphics.hide()
 
     def clear(self, note: str) -> None:
