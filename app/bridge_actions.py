@@ -179,10 +179,6 @@ class BridgeActions:
         self._tmp: Path | None = None          # a folder for the start weights, removed with the window
         window.doc.network.subscribe(self._network_changed)
 
-    @property
-    def imported_state(self) -> dict | None:
-        return self.start_weights.state
-
     def _network_changed(self, change) -> None:
         from engine.core.graph import ChangeKind
         if change.kind == ChangeKind.RESET and self.start_weights.state is not None:   # another network

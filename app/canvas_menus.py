@@ -31,11 +31,10 @@ def block_code(net, results, node_id: str) -> str | None:
     block has no shape yet (its input has a problem)."""
     node = net.nodes[node_id]
     r = results.get(node_id)
-    if r is None or r.error or node.spec.code is None:
+    if r is None or r.error or node.spec.source:
         return None
     try:
-        ins = [results[s].tensor for s in net.inputs_of(node_id)]
-        return node.spec.code(ins, node.spec.resolved(node.params))
+        return node.spec.module_for([results[s].tensor for s in net.inputs_of(node_id)], node.params).code()
     except (KeyError, AttributeError, TypeError, ValueError):
         return None
 

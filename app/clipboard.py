@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 
 from PySide6.QtCore import QMimeData
 
 from engine import BLOCKS, GraphError
+from engine.core.graph import free_id
 from engine.core.serialization import NODE_KEYS
 
 from .commands import AddBlocks
@@ -89,7 +89,7 @@ def paste_plan(net, data: dict, offset=OFFSET) -> tuple[list[dict], list[tuple[s
         extra = n.get("extra")
         if extra is not None and not isinstance(extra, dict):
             raise GraphError(f"block {short(old)}: its extra keys must be an object, not {short(extra)}.")
-        new_id = _fresh_id(old, taken)
+        new_id = old if old not in taken else free_id(old, taken)
         taken.add(new_id)
         rename[old] = new_id
         nodes.append({"id": new_id, "type": typ, "params": copy.deepcopy(n.get("params")), "position": pos,
@@ -124,13 +124,3 @@ def positions(data: dict) -> list[tuple]:
         except GraphError:
             pass
     return [p for p in out if p is not None]
-
-
-def _fresh_id(old: str, taken: set) -> str:
-    if old not in taken:
-        return old
-    stem = re.sub(r"\d+$", "", old) or "block"
-    i = 1
-    while f"{stem}{i}" in taken:
-        i += 1
-    return f"{stem}{i}"

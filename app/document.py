@@ -31,7 +31,6 @@ def apply_layout(net: engine.Network, direction: str = "tb") -> None:
 
 class Document(QObject):
     results_changed = Signal(object)        # {node_id: ShapeResult}
-    network_changed = Signal(object)        # engine.core.graph.Change
     path_changed = Signal(object)           # Path or None
     modified_changed = Signal(bool)
     training_changed = Signal()             # the network's `training` object (data set, settings) changed
@@ -68,7 +67,6 @@ class Document(QObject):
 
     # ---- shapes -----------------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
-        self.network_changed.emit(change)
         if change.kind == ChangeKind.NODE_MOVED:
             return
         if self._batch:

@@ -50,7 +50,9 @@ def learn_window(window):
 
 
 def step_through(window, node_id: str) -> None:
-    """The stepper set to the block's own window: kernel size, padding, stride and dilation per axis."""
+    """The stepper set to the block's own window: kernel size, padding, stride, dilation (and a transposed
+    convolution's output_padding) per axis, read from its parameters. A 1-D block is one row; a 3-D block is
+    stepped over its last two axes (H and W: one depth slice)."""
     net = window.doc.network
     if node_id not in net:
         return
@@ -58,27 +60,32 @@ def step_through(window, node_id: str) -> None:
     spec = node.spec
     results = window.doc.results
     srcs = net.inputs_of(node_id)
-    if not spec.arithmetic or not callable(spec.receptive) or not srcs or results.get(srcs[0]) is None \
-            or results[srcs[0]].shape is None:
+    if not spec.arithmetic or not spec.spatial or spec.param("kernel_size") is None or not srcs \
+            or results.get(srcs[0]) is None or results[srcs[0]].shape is None:
         window.show_status(f"'{node_id}' has no window to step through.")
         return
     p = spec.resolved(node.params)
-    windows = spec.receptive([results[srcs[0]].tensor], p)
-    if len(windows) == 1:                   # a 1-D block: one row of numbers
-        w = windows[0]
-        k, s, d, pad = (1, w.k), (1, w.s), (1, w.d), (0, w.p)
-    else:
-        k, s, d = (windows[0].k, windows[1].k), (windows[0].s, windows[1].s), (windows[0].d, windows[1].d)
-        pad = (windows[0].p, windows[1].p)
-    padding = p.get("padding", 0)
-    if isinstance(padding, str):
-        pad = padding
-    elif len(windows) == 2:
-        pad = pair(padding, 2)
+    nd = spec.spatial
+
+    def per_axis(name: str, default):
+        value = p.get(name, default)
+        value = default if value is None else value
+        if isinstance(value, str):
+            return value
+        values = pair(value, nd)
+        return (1, values[0]) if nd == 1 else tuple(values[-2:])
+
+    k = per_axis("kernel_size", 1)
+    s = per_axis("stride", p["kernel_size"]) if spec.param("stride").default is None else per_axis("stride", 1)
+    pad = per_axis("padding", 0)
+    if nd == 1 and not isinstance(pad, str):
+        pad = (0, pad[1])
     learn = learn_window(window)
-    learn.stepper.configure(spec.arithmetic, k, pad, s, d, one_row=len(windows) == 1)
+    learn.stepper.configure(spec.arithmetic, k, pad, s, per_axis("dilation", 1), one_row=nd == 1,
+                            output_padding=per_axis("output_padding", 0))
     learn.show_stepper()
-    window.show_status(f"The stepper has {spec.label} '{node_id}''s settings on a small grid.")
+    slice_note = " (one depth slice: H and W)" if nd == 3 else ""
+    window.show_status(f"The stepper has {spec.label} '{node_id}''s settings on a small grid{slice_note}.")
 
 
 def open_filter(window, name: str, kernel, probe=None) -> None:

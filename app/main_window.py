@@ -35,6 +35,15 @@ from .theme import apply_theme
 
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
+# The menus that are plain lists of the window's actions (None: a separator), and the canvas's actions
+# whose shortcuts work where the canvas has the focus.
+EDIT_MENU = ("undo_action", "redo_action", None, "cut_action", "copy_action", "paste_action", "duplicate_action",
+             "delete_action", "dissolve_action", None, "quick_add_action", "select_all_action")
+VIEW_MENU = ("zoom_in_action", "zoom_out_action", "reset_zoom_action", "fit_action", None, "layout_action")
+CANVAS_ACTIONS = ("cut_action", "copy_action", "paste_action", "duplicate_action", "delete_action",
+                  "select_all_action", "fit_action", "reset_zoom_action", "dissolve_action")
+LAYOUT_DIRECTIONS = (("lr", "&Left to Right"), ("tb", "&Top to Bottom"))
+THEMES = (("light", "Light"), ("dark", "Dark"))
 WELCOME = ("Drag blocks from the palette onto the canvas (or press Tab over it), link them by dragging from a "
            "block's output port to another's input port, and select a block to edit it. Shapes update as you type.")
 
@@ -210,91 +219,100 @@ class MainWindow(QMainWindow):
         return a
 
     def _build_actions(self) -> None:
+        self._make_actions()
+        for name in CANVAS_ACTIONS:                # their shortcuts act where the canvas has the focus
+            a = getattr(self, name)
+            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.view.addAction(a)
+        self._file_menu()
+        self._fill(self.menuBar().addMenu("&Edit"), EDIT_MENU)
+        self._view_menu()
+        self.help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
+        self.help_menu.addAction(self._action("&About Netwright", self.show_about))
+        self._main_toolbar()
+
+    def _make_actions(self) -> None:
+        """The window's actions, one row each: attribute, text, what it does, shortcut, icon, status tip."""
         KS = QKeySequence.StandardKey
-        f = self.files
-        self.new_action = self._action("&New", f.new, KS.New, "new", "Start an empty network")
-        self.open_action = self._action("&Open…", f.open_dialog, KS.Open, "open")
-        self.save_action = self._action("&Save", f.save, KS.Save, "save")
-        self.save_as_action = self._action("Save &As…", f.save_as, KS.SaveAs)
-        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        f, ed, ce, view, sel = self.files, self.editor, self.canvas_edits, self.view, self.scene.selected_ids
+        table = (
+            ("new_action", "&New", f.new, KS.New, "new", "Start an empty network"),
+            ("open_action", "&Open…", f.open_dialog, KS.Open, "open", ""),
+            ("save_action", "&Save", f.save, KS.Save, "save", ""),
+            ("save_as_action", "Save &As…", f.save_as, KS.SaveAs, None, ""),
+            ("quit_action", "&Quit", self.close, "Ctrl+Q", None, ""),
+            ("cut_action", "Cu&t", lambda: ed.cut(sel()), KS.Cut, None, ""),
+            ("copy_action", "&Copy", lambda: ed.copy(sel()), KS.Copy, None, ""),
+            ("paste_action", "&Paste", ce.paste, KS.Paste, None, ""),
+            ("duplicate_action", "&Duplicate", lambda: ce.duplicate(sel()), "Ctrl+D", None, ""),
+            ("dissolve_action", "Delete and &Reconnect", self._dissolve_selection, "Ctrl+Backspace", None,
+             "Delete the selected block and link its input to what it fed"),
+            ("quick_add_action", "&Quick Add…", self._quick_add_here, None, None,
+             "Search for a block and add it at the mouse (Tab over the canvas)"),
+            ("delete_action", "De&lete", self.scene.delete_selection, KS.Delete, None, ""),
+            ("select_all_action", "Select &All", lambda: self.scene.select_ids(self.doc.network.nodes), KS.SelectAll,
+             None, ""),
+            ("zoom_in_action", "Zoom &In", view.zoom_in, KS.ZoomIn, None, ""),
+            ("zoom_out_action", "Zoom &Out", view.zoom_out, KS.ZoomOut, None, ""),
+            ("reset_zoom_action", "&Actual Size (100 %)", view.reset_zoom, ["Ctrl+0", "1"], None, ""),
+            ("fit_action", "&Fit All", view.fit_all, ["F", "Home"], "fit", "Show the whole network"),
+            ("layout_action", "Auto &Layout", self._auto_layout, "Ctrl+L", "layout",
+             "Arrange the blocks in layers (undoable)"),
+        )
+        for name, text, slot, shortcut, icon, tip in table:
+            setattr(self, name, self._action(text, slot, shortcut, icon, tip))
         self.undo_action = self.doc.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(KS.Undo)
         self.set_themed_icon(self.undo_action, "undo")
         self.redo_action = self.doc.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.set_themed_icon(self.redo_action, "redo")
-        sel = self.scene.selected_ids
-        ed = self.editor
-        ce = self.canvas_edits
-        self.cut_action = self._action("Cu&t", lambda: ed.cut(sel()), KS.Cut)
-        self.copy_action = self._action("&Copy", lambda: ed.copy(sel()), KS.Copy)
-        self.paste_action = self._action("&Paste", ce.paste, KS.Paste)
-        self.duplicate_action = self._action("&Duplicate", lambda: ce.duplicate(sel()), "Ctrl+D")
-        self.dissolve_action = self._action("Delete and &Reconnect", self._dissolve_selection, "Ctrl+Backspace",
-                                            tip="Delete the selected block and link its input to what it fed")
-        self.quick_add_action = self._action("&Quick Add…", self._quick_add_here, tip="Search for a block and add "
-                                             "it at the mouse (Tab over the canvas)")
-        self.delete_action = self._action("De&lete", self.scene.delete_selection, KS.Delete)
-        self.select_all_action = self._action("Select &All", lambda: self.scene.select_ids(self.doc.network.nodes),
-                                              KS.SelectAll)
-        self.zoom_in_action = self._action("Zoom &In", self.view.zoom_in, KS.ZoomIn)
-        self.zoom_out_action = self._action("Zoom &Out", self.view.zoom_out, KS.ZoomOut)
-        self.reset_zoom_action = self._action("&Actual Size (100 %)", self.view.reset_zoom, ["Ctrl+0", "1"])
-        self.fit_action = self._action("&Fit All", self.view.fit_all, ["F", "Home"], "fit",
-                                       "Show the whole network")
-        self.layout_action = self._action("Auto &Layout", self._auto_layout, "Ctrl+L", "layout",
-                                          "Arrange the blocks in layers (undoable)")
-        for a in (self.cut_action, self.copy_action, self.paste_action, self.duplicate_action, self.delete_action,
-                  self.select_all_action, self.fit_action, self.reset_zoom_action, self.dissolve_action):
-            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.view.addAction(a)
 
-        bar = self.menuBar()
-        m = bar.addMenu("&File")
-        self.file_menu = m
-        for a in (self.new_action, self.open_action):
-            m.addAction(a)
+    def _fill(self, menu: QMenu, names) -> QMenu:
+        """Add the named actions to a menu; None is a separator."""
+        for name in names:
+            if name is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(getattr(self, name))
+        return menu
+
+    def _file_menu(self) -> None:
+        m = self.file_menu = self._fill(self.menuBar().addMenu("&File"), ("new_action", "open_action"))
         self.recent_menu = m.addMenu("Open &Recent")
         self.examples_menu = m.addMenu("&Examples")
-        m.addSeparator()
-        m.addAction(self.save_action)
-        m.addAction(self.save_as_action)
-        m.addSeparator()
-        m.addAction(self.quit_action)
+        self._fill(m, (None, "save_action", "save_as_action", None, "quit_action"))
         self.recent_menu.aboutToShow.connect(self.files.fill_recent_menu)
         self.files.fill_examples_menu()
         self.files.fill_recent_menu()
 
-        m = bar.addMenu("&Edit")
-        m.addAction(self.undo_action)
-        m.addAction(self.redo_action)
-        m.addSeparator()
-        for a in (self.cut_action, self.copy_action, self.paste_action, self.duplicate_action, self.delete_action,
-                  self.dissolve_action):
-            m.addAction(a)
-        m.addSeparator()
-        m.addAction(self.quick_add_action)
-        m.addAction(self.select_all_action)
-
-        m = bar.addMenu("&View")
-        self.view_menu = m
-        for a in (self.zoom_in_action, self.zoom_out_action, self.reset_zoom_action, self.fit_action):
-            m.addAction(a)
-        m.addSeparator()
-        m.addAction(self.layout_action)
-        direction_menu = m.addMenu("Layout &Direction")
+    def _choice(self, menu: QMenu, choices, current: str, choose) -> dict[str, QAction]:
+        """Checkable actions of which one is chosen: {name: action} for (name, title) pairs."""
         group = QActionGroup(self)
-        self.direction_actions = {}
-        for name, title in (("lr", "&Left to Right"), ("tb", "&Top to Bottom")):
+        actions = {}
+        for name, title in choices:
             a = QAction(title, self, checkable=True)
-            a.setChecked(self.scene.direction == name)
-            a.triggered.connect(lambda _c=False, n=name: self.set_direction(n))
+            a.setChecked(current == name)
+            a.triggered.connect(lambda _c=False, n=name: choose(n))
             group.addAction(a)
-            direction_menu.addAction(a)
-            self.direction_actions[name] = a
-        self.minimap_action = QAction("Show &Minimap", self, checkable=True)
-        self.minimap_action.setChecked(self.view.minimap_enabled)
-        self.minimap_action.toggled.connect(self._show_minimap)
+            menu.addAction(a)
+            actions[name] = a
+        return actions
+
+    def _toggle(self, text: str, checked: bool, slot, tip: str = "") -> QAction:
+        a = QAction(text, self, checkable=True)
+        a.setChecked(checked)
+        if tip:
+            a.setStatusTip(tip)
+        a.toggled.connect(slot)
+        return a
+
+    def _view_menu(self) -> None:
+        m = self.view_menu = self._fill(self.menuBar().addMenu("&View"), VIEW_MENU)
+        self.direction_actions = self._choice(m.addMenu("Layout &Direction"), LAYOUT_DIRECTIONS,
+                                              self.scene.direction, self.set_direction)
+        self.minimap_action = self._toggle("Show &Minimap", self.view.minimap_enabled, self._show_minimap)
         m.addAction(self.minimap_action)
         m.addSeparator()
         m.addSection("Panels")
@@ -302,29 +320,14 @@ class MainWindow(QMainWindow):
             m.addAction(dock.toggleViewAction())
         self.docks_end = m.addSeparator()       # panels added later go above this line
         m.addAction(self._action("&Reset Layout", self.reset_layout, tip="Every panel back in its place"))
-        self.lock_action = QAction("Loc&k Panels", self, checkable=True)
-        self.lock_action.setChecked(self.settings.docks_locked)
-        self.lock_action.setStatusTip("Panels cannot be moved or torn off while locked")
-        self.lock_action.toggled.connect(self.lock_docks)
+        self.lock_action = self._toggle("Loc&k Panels", self.settings.docks_locked, self.lock_docks,
+                                        "Panels cannot be moved or torn off while locked")
         m.addAction(self.lock_action)
         m.addSeparator()
-        theme_menu = m.addMenu("&Theme")
-        group = QActionGroup(self)
-        self.theme_actions = {}
-        for name in ("light", "dark"):
-            a = QAction(name.capitalize(), self, checkable=True)
-            a.setChecked(self.settings.theme == name)
-            a.triggered.connect(lambda _c=False, n=name: self.set_theme(n))
-            group.addAction(a)
-            theme_menu.addAction(a)
-            self.theme_actions[name] = a
+        self.theme_actions = self._choice(m.addMenu("&Theme"), THEMES, self.settings.theme, self.set_theme)
 
-        m = bar.addMenu("&Help")
-        self.help_menu = m
-        m.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
-        m.addAction(self._action("&About Netwright", self.show_about))
-
-        tb = self.addToolBar("Main")
+    def _main_toolbar(self) -> None:
+        tb = self.toolbar = self.addToolBar("Main")
         tb.setObjectName("main_toolbar")
         tb.setIconSize(QSize(18, 18))
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -345,7 +348,6 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         tb.addAction(self.fit_action)
         tb.addAction(self.layout_action)
-        self.toolbar = tb
 
     def add_menu(self, title: str) -> QMenu:
         """A new top-level menu before Help (for features added later, such as training)."""
@@ -382,6 +384,7 @@ class MainWindow(QMainWindow):
         # the views follow the document by themselves; the window only composes them
         doc.results_changed.connect(s.show_results)
         s.show_results(doc.results)
+        s.follow_fields(doc)              # the receptive fields' warnings turn their cards amber too
         self.inspector.follow(doc, s)
         self.explain.follow(doc, s)
         self.problems.counted.connect(self._title_problems)

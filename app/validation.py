@@ -113,7 +113,7 @@ def _check_value(node_id: str, type_name: str, name, value) -> None:
         raise GraphError(f"{spec.label} '{node_id}' has no parameter {short(name)}.")
     if value is None and param.default is None:
         return
-    why = type_problem(param, value, 1 if type_name.endswith("1d") else 2)
+    why = type_problem(param, value, spec.spatial)
     if why:
         raise GraphError(f"{spec.label} '{node_id}': {name} must be {why}, not {short(value)}.")
     if not all(_finite_number(v) for v in (value if isinstance(value, list) else [value])

@@ -84,6 +84,28 @@ def deep_network(blocks: int) -> engine.Network:
     return net
 
 
+def conv_pool_chain(blocks: int, distinct: bool = False) -> engine.Network:
+    """Input [3, 64, 64], then Conv2d (3×3, padding 1) and MaxPool2d (3×3, stride 1, padding 1) in turn, and a
+    Flatten–Dense head: `blocks` blocks. The sizes stay, so each unit repeats the one before it (what shape
+    inference may compute once per walk); with `distinct`, every convolution has its own number of filters, so
+    no two blocks see the same input and each is inferred on its own."""
+    net = engine.Network(f"{blocks}-block conv/pool chain")
+    prev = net.add_node("Input", {"shape": [3, 64, 64]}, "input")
+    i = 0
+    while len(net) < blocks - 2:
+        i += 1
+        conv = net.add_node("Conv2d", {"out_channels": 8 + i if distinct else 16, "kernel_size": 3, "padding": 1},
+                            f"conv{i}")
+        net.connect(prev, conv)
+        prev = net.add_node("MaxPool2d", {"kernel_size": 3, "stride": 1, "padding": 1}, f"pool{i}")
+        net.connect(conv, prev)
+    for typ, params, nid in [("Flatten", {}, "flatten"), ("Linear", {"out_features": 10}, "dense")]:
+        node = net.add_node(typ, params, nid)
+        net.connect(prev, node)
+        prev = node
+    return net
+
+
 def cold_infer(net: engine.Network):
     """Full inference as for a network never seen before: the engine's small caches of per-axis
     arithmetic and shape text are emptied first (they only help within the network)."""
@@ -119,6 +141,16 @@ def main() -> None:
         ours, theirs = best_pair(lambda: cold_infer(net), lambda: torch_meta_shapes(net), reps)
         rows.append((f"full inference, {len(net)} blocks", f"{ours * 1000:.2f} ms",
                      f"PyTorch on meta device: {theirs * 1000:.1f} ms ({theirs / ours:.0f}× slower)"))
+
+    for distinct in (False, True):
+        net = conv_pool_chain(400, distinct)
+        results = engine.infer_shapes(net)
+        assert all(r.ok for r in results.values()), [r.error for r in results.values() if r.error][:3]
+        assert torch_meta_shapes(net) == results[net.output_node()].shape
+        ours, theirs = best_pair(lambda: cold_infer(net), lambda: torch_meta_shapes(net), 30)
+        rows.append((f"full inference, {len(net)}-block conv/pool chain" + (", no two blocks alike" if distinct else ""),
+                     f"{ours * 1000:.2f} ms", f"{ours / len(net) * 1e6:.1f} µs per block; PyTorch on meta device: "
+                     f"{theirs * 1000:.1f} ms ({theirs / ours:.0f}× slower)"))
 
     net = deep_network(1000)
     cache = engine.ShapeCache()

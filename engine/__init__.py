@@ -1,7 +1,10 @@
 """Netwright's engine: block catalog, network model, shape inference, files, building and training.
 
-Pure Python: `import engine` loads neither Qt nor torch. Torch is imported where a model is built
-or trained (`engine.build_model`, `engine.runtime.trainer`).
+Four layers, each importing only those below it (import-linter checks it; README, "Architecture"):
+engine.cli (the command line) > engine.runtime (torch: build, train, live views, import) >
+engine.data (data sets) > engine.core (pure Python: blocks, graph, shapes, files, code generation).
+`import engine` loads neither Qt nor torch: this module is the Python API of the spec (§5), and torch is
+imported where a model is built or trained (`engine.build_model`, `engine.train`).
 """
 from __future__ import annotations
 

@@ -263,7 +263,7 @@ def test_the_summary_estimates_training_memory_for_a_batch(window):
     s.batch.setValue(4096)
     assert small != s.estimate.text() and "CPU" in s.device.currentText()
     from widgets.summary import training_memory
-    m = training_memory(window.doc.results, 10, "Adam")
+    m = training_memory(window.doc.results, 10, "adam")
     params = sum(r.params or 0 for r in window.doc.results.values())
     assert m["optimizer"] == 2 * m["weights"] == 8 * params
 

@@ -14,7 +14,7 @@ def test_catalog_has_every_block_of_the_spec_with_help_and_an_export_template():
     assert set(SPEC_TYPES) <= set(BLOCKS)
     for name, spec in BLOCKS.items():
         assert spec.type == name and spec.help and spec.rule_text and spec.group in engine.GROUPS
-        assert (spec.build is None) == (name == "Input") == (spec.code is None)
+        assert (spec.module is None) == spec.source == (name == "Input")
 
 
 def test_linear_is_labelled_dense():
@@ -143,10 +143,12 @@ def test_every_block_added_with_its_starter_values_has_a_shape():
     import engine
     from engine.core.blocks import starter_params
     feeds = {"image": ("Input", {"shape": [3, 16, 16]}), "signal": ("Input", {"shape": [2, 32]}),
-             "sequence": ("Input", {"shape": [12, 8]}), "tokens": ("Input", {"shape": [12], "dtype": "int64"})}
+             "sequence": ("Input", {"shape": [12, 8]}), "tokens": ("Input", {"shape": [12], "dtype": "int64"}),
+             "volume": ("Input", {"shape": [2, 8, 16, 16]})}
     wants = {"Conv1d": "signal", "MaxPool1d": "signal", "AvgPool1d": "signal", "AdaptiveAvgPool1d": "signal",
              "AdaptiveMaxPool1d": "signal", "BatchNorm1d": "signal", "RNN": "sequence", "LSTM": "sequence",
-             "GRU": "sequence", "Embedding": "tokens", "Permute": "sequence"}
+             "GRU": "sequence", "Embedding": "tokens", "Permute": "sequence", "ConvTranspose1d": "signal",
+             **{name: "volume" for name, spec in engine.BLOCKS.items() if spec.spatial == 3}}
     for type_name, spec in engine.BLOCKS.items():
         if type_name == "Input":
             params = starter_params(type_name)

@@ -110,3 +110,37 @@ def test_edits_in_a_scene_without_a_view_are_shown_by_a_view_opened_later(qtbot)
     look_at(view, scene, "c8")
     assert picture(view) == drawn_from_scratch(view)
     assert scene.link_item("c7", "c8").label == "4 × 3 × 3"
+
+
+def zoom_to(view, scene, scale: float, node_id: str) -> None:
+    from PySide6.QtGui import QTransform
+    view.setTransform(QTransform.fromScale(scale, scale))
+    look_at(view, scene, node_id)
+
+
+def test_tiles_far_out_stay_as_they_are_until_zoomed_in_then_show_the_new_shapes(canvas):
+    net, scene, cache, view = canvas
+    zoom_to(view, scene, 0.1, "c20")            # cards are tiles in their block's colour
+    before = picture(view)
+    net.set_param("input", "shape", [4, 7, 7])  # every shape changes, no state does
+    assert len(scene.show_results(cache.infer(net))) == len(net)
+    assert picture(view) == before == drawn_from_scratch(view)
+    zoom_to(view, scene, 0.3, "c20")            # type and shape, large
+    assert picture(view) == drawn_from_scratch(view)
+    assert scene.block_item("c20").overview_texts()[1] == "4×7×7"
+    zoom_to(view, scene, 1.0, "c20")
+    assert picture(view) == drawn_from_scratch(view)
+
+
+def test_a_tile_that_turns_red_or_grey_shows_it_in_and_out_of_view(canvas):
+    net, scene, cache, view = canvas
+    view.resize(300, 200)
+    zoom_to(view, scene, 0.1, "c5")
+    before = picture(view)
+    assert not view.mapToScene(view.viewport().rect()).boundingRect().intersects(scene.block_rect("c38"))
+    net.set_param("c3", "kernel_size", 99)       # an error, every card below blocked
+    scene.show_results(cache.infer(net))
+    after = picture(view)
+    assert after != before and after == drawn_from_scratch(view)
+    zoom_to(view, scene, 0.1, "c38")             # out of view at the edit: its tile was stale
+    assert picture(view) == drawn_from_scratch(view)

@@ -9,7 +9,8 @@ import torch
 import engine
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
-NAMES = ["lenet5", "mnist_cnn", "alexnet", "conv1d_signal", "lstm_mnist_rows", "char_lstm", "crnn", "residual"]
+NAMES = ["lenet5", "mnist_cnn", "alexnet", "conv1d_signal", "lstm_mnist_rows", "char_lstm", "crnn", "residual",
+         "clip_cnn"]
 
 
 def test_the_examples_folder_holds_exactly_the_documented_examples():
@@ -67,6 +68,9 @@ def test_what_each_example_promises():
     assert net.nodes["embed"].params == {"num_embeddings": 65, "embedding_dim": 32}
     net, r, out = shapes_of("crnn")
     assert {"Conv2d", "Permute", "Reshape", "LSTM"} <= {n.type for n in net.nodes.values()}
+    net, r, out = shapes_of("clip_cnn")         # a CNN over frames before an LSTM: time keeps its 8 steps
+    assert r["input"].shape == (1, 8, 16, 16) and r["pool2"].shape == (16, 8, 4, 4) and out == (5,)
+    assert r["sequence"].shape == (8, 256) and {"Conv3d", "MaxPool3d", "LSTM"} <= {n.type for n in net.nodes.values()}
     net, r, out = shapes_of("residual")
     adds = [nid for nid, n in net.nodes.items() if n.type == "Add"]
     assert len(adds) == 1 and len(net.inputs_of(adds[0])) == 2

@@ -165,7 +165,7 @@ def test_names_that_python_or_nn_module_use_stay_apart():
 def test_code_that_does_not_compile_is_refused_with_a_reason(tmp_path, capsys, monkeypatch):
     path = write(tmp_path, chain([("x", None, None), ("fc", "Linear", {"out_features": 2})]))
     # A generator bug: a block writes a constructor call that does not compile.
-    monkeypatch.setattr("engine.core.blocks.dense.call", lambda *a, **k: "nn.Linear(1, 2")
+    monkeypatch.setattr("engine.core.blocks.spec.Module.code", lambda self: "nn.Linear(1, 2")
     out = tmp_path / "m.py"
     assert cli.main(["export", str(path), "-o", str(out)]) == 2
     captured = capsys.readouterr()

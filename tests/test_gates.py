@@ -5,7 +5,8 @@ import torch
 from torch import nn
 
 from engine.runtime.modules import Recurrent
-from engine.runtime.probes import GATE_RANGES, gate_view, recurrent_gates
+from engine.runtime.probes import gate_view, recurrent_gates
+from engine.runtime.protocol import GATE_LETTERS, gate_range
 
 
 def _final_states(layers, kind):
@@ -46,11 +47,18 @@ def test_gate_view_has_every_gate_in_its_fixed_range():
     assert [(e["layer"], e["direction"]) for e in view["layers"]] == [
         (0, "forward"), (0, "backward"), (1, "forward"), (1, "backward")]
     for entry in view["layers"]:
-        assert sorted(entry["gates"]) == sorted("ifgoch")
+        assert sorted(entry["gates"]) == sorted(GATE_LETTERS["LSTM"])
         for name, values in entry["gates"].items():
             assert values.shape == (9, 6)               # time × hidden unit, one sample
-            rng = GATE_RANGES[name]
+            rng = gate_range(name)
             if rng:
                 assert rng[0] <= values.min() and values.max() <= rng[1]
     gru = gate_view(Recurrent("GRU", 4, 3), torch.randn(1, 5, 4))
-    assert sorted(gru["layers"][0]["gates"]) == sorted("rznh")
+    assert sorted(gru["layers"][0]["gates"]) == sorted(GATE_LETTERS["GRU"])
+
+
+def test_the_gates_view_names_and_scales_every_gate_the_probes_compute():
+    from widgets.plots.gates import NAMES
+    letters = set("".join(GATE_LETTERS.values()))
+    assert set(NAMES) == letters
+    assert all(f" {letter}" in NAMES[letter] for letter in letters)     # each title ends with its letter

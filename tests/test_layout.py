@@ -8,7 +8,8 @@ import pytest
 import engine
 from engine.core.layout import BLOCK_GAP, LAYER_GAP, layered_layout, missing_positions
 
-EXAMPLES = ["alexnet", "char_lstm", "conv1d_signal", "crnn", "lenet5", "lstm_mnist_rows", "mnist_cnn", "residual"]
+EXAMPLES = ["alexnet", "char_lstm", "clip_cnn", "conv1d_signal", "crnn", "lenet5", "lstm_mnist_rows", "mnist_cnn",
+            "residual"]
 
 
 def overlapping(pos):

@@ -102,3 +102,34 @@ def test_a_1d_block_is_stepped_through_on_one_row(window):
     k = window.doc.network.nodes["conv1"].params["kernel_size"]
     assert s.input_grid.rowCount() == 1 and s.window_rows.value() == 1 and s.window_cols.value() == k
     assert s.stepper.out_shape[0] == 1
+
+
+def _open_steps(window, tmp_path, steps):
+    import engine
+    nodes = [{"id": nid, "type": t, "params": p} for nid, t, p in steps]
+    edges = [{"source": a["id"], "target": b["id"]} for a, b in zip(nodes, nodes[1:])]
+    path = tmp_path / "net.json"
+    path.write_text(engine.dumps(engine.network_from_dict({"format": "netwright.network", "version": 1,
+                                                           "nodes": nodes, "edges": edges})), encoding="utf-8")
+    assert window.files.open_path(path, ask=False)
+
+
+def test_a_transposed_convolution_is_stepped_through_with_its_output_padding(window, tmp_path):
+    _open_steps(window, tmp_path, [("x", "Input", {"shape": [4, 5, 5]}),
+                                   ("up", "ConvTranspose2d", {"out_channels": 2, "kernel_size": 3, "stride": 2,
+                                                              "padding": 1, "output_padding": 1})])
+    window.select_block("up")
+    window.explain.anchorClicked.emit(QUrl(STEP_URL))
+    s = window.learn_window.stepper
+    assert s.mode == "transposed" and s.stride_edit.text() == "2" and s.output_padding.text() == "1"
+    assert s.padding_number.text() == "1" and s.window_rows.value() == 3
+
+
+def test_a_3d_block_is_stepped_through_over_one_depth_slice(window, tmp_path):
+    _open_steps(window, tmp_path, [("x", "Input", {"shape": [1, 6, 12, 12]}),
+                                   ("c", "Conv3d", {"out_channels": 2, "kernel_size": [2, 3, 5], "stride": [1, 1, 2]})])
+    window.select_block("c")
+    window.explain.anchorClicked.emit(QUrl(STEP_URL))
+    s = window.learn_window.stepper
+    assert s.mode == "conv" and (s.window_rows.value(), s.window_cols.value()) == (3, 5)
+    assert s.stride_edit.text() == "1, 2" and "one depth slice" in window.statusBar().currentMessage()

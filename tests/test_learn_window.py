@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from PySide6.QtCore import Qt
 
-from engine.core.kernels import PRESETS, apply_kernel, builtin_picture, parse_kernel
+from engine.runtime.kernels import PRESETS, apply_kernel, builtin_picture, parse_kernel
 from engine.core.stepper import GRID, KERNEL
 
 # the offscreen platform, showing a top-level window and raising it

@@ -23,8 +23,11 @@ RECURRENT = ["RNN", "LSTM", "GRU"]
 INT_OK = {"Embedding", "Flatten", "Reshape", "Permute", "Add", "Concat"}   # blocks that take int64 token ids
 # The batched rank each layer needs (PyTorch would also accept some unbatched inputs, reading the batch
 # axis as channels; the engine works per sample, so those count as rejected).
-BATCHED_RANK = {"Conv1d": 3, "Conv2d": 4, "BatchNorm2d": 4, **{k: 3 for k in RECURRENT},
-                **{f"{a}Pool{n}d": n + 2 for a in ("Max", "Avg", "AdaptiveAvg", "AdaptiveMax") for n in (1, 2)}}
+BATCHED_RANK = {"Conv1d": 3, "Conv2d": 4, "Conv3d": 5, "ConvTranspose1d": 3, "ConvTranspose2d": 4, "BatchNorm2d": 4,
+                "BatchNorm3d": 5, **{k: 3 for k in RECURRENT},
+                **{f"{a}Pool{n}d": n + 2 for a in ("Max", "Avg", "AdaptiveAvg", "AdaptiveMax") for n in (1, 2)},
+                "MaxPool3d": 5, "AvgPool3d": 5, "AdaptiveAvgPool3d": 5}
+CONVS = ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d")
 
 
 def tup(v):
@@ -56,11 +59,11 @@ def reference(kind: str, p: dict, xs: list[torch.Tensor]):
     if kind == "Permute":
         return x.permute(0, *[d + 1 if d >= 0 else d for d in p["dims"]]), 0
     kw = {k: tup(v) for k, v in p.items()}
-    if kind in ("Conv1d", "Conv2d"):
+    if kind in CONVS:
         layer = getattr(nn, kind)(x.shape[1], **kw)
     elif kind == "Linear":
         layer = nn.Linear(x.shape[-1], **kw)
-    elif kind in ("BatchNorm1d", "BatchNorm2d"):
+    elif kind in ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d"):
         layer = getattr(nn, kind)(x.shape[1])
     elif kind == "LayerNorm":
         layer = nn.LayerNorm(x.shape[-1])
@@ -75,7 +78,10 @@ def reference(kind: str, p: dict, xs: list[torch.Tensor]):
     else:   # pools, adaptive pools, activations, dropout, flatten, embedding: the params are torch's own
         layer = getattr(nn, kind)(**kw)
     layer.eval()
-    return layer(x), sum(q.numel() for q in layer.parameters() if q.requires_grad)
+    y = layer(x)
+    if y.numel() == 0:       # a transposed convolution whose padding cuts the whole output away: the spec
+        raise ValueError("an output size below 1")     # calls an output size below 1 an error
+    return y, sum(q.numel() for q in layer.parameters() if q.requires_grad)
 
 
 class Draft:
@@ -124,7 +130,7 @@ def maybe(d: Draft, params: dict, name: str, strategy):
 
 def int_or_pair(d, lo, hi, nd):
     s = st.integers(lo, hi)
-    return s if nd == 1 else st.one_of(s, st.lists(s, min_size=2, max_size=2))
+    return s if nd == 1 else st.one_of(s, st.lists(s, min_size=nd, max_size=nd))
 
 
 def conv_params(d: Draft, x, nd: int) -> dict:
@@ -135,6 +141,21 @@ def conv_params(d: Draft, x, nd: int) -> dict:
         p["groups"] = groups
     maybe(d, p, "stride", int_or_pair(d, 1, 3, nd))
     maybe(d, p, "padding", st.one_of(int_or_pair(d, 0, 2, nd), st.sampled_from(["same", "valid"])))
+    maybe(d, p, "dilation", int_or_pair(d, 1, 2, nd))
+    maybe(d, p, "bias", st.booleans())
+    return p
+
+
+def transposed_params(d: Draft, x, nd: int) -> dict:
+    """A transposed convolution's parameters; output_padding reaches the stride now and then (PyTorch refuses)."""
+    c = x.shape[1] if x.dim() > 1 else 1
+    groups = d.draw(st.sampled_from([g for g in (1, 2) if c % g == 0]))
+    p = {"out_channels": groups * d.draw(st.integers(1, 3)), "kernel_size": d.draw(int_or_pair(d, 1, 4, nd))}
+    if groups != 1:
+        p["groups"] = groups
+    maybe(d, p, "stride", int_or_pair(d, 1, 3, nd))
+    maybe(d, p, "padding", int_or_pair(d, 0, 3, nd))
+    maybe(d, p, "output_padding", int_or_pair(d, 0, 2, nd))
     maybe(d, p, "dilation", int_or_pair(d, 1, 2, nd))
     maybe(d, p, "bias", st.booleans())
     return p
@@ -177,14 +198,19 @@ def block_for(d: Draft, x: torch.Tensor) -> tuple[str, dict]:
                   2: ["Conv1d", "Conv1d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d",
                       "BatchNorm1d", *RECURRENT, *RECURRENT],
                   3: ["Conv2d", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
-                      "BatchNorm2d", "Dropout2d"]}.get(r, [])
+                      "BatchNorm2d", "Dropout2d", "ConvTranspose2d", "ConvTranspose2d"],
+                  4: ["Conv3d", "Conv3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "BatchNorm3d"]}.get(r, [])
+        if r == 2:
+            kinds += ["ConvTranspose1d", "ConvTranspose1d"]
     if d.draw(st.integers(0, 14)) == 0:        # now and then any block at all, to exercise the errors
         kinds = sorted(set(engine.BLOCKS) - {"Input", "Add", "Concat"})
     kind = d.draw(st.sampled_from(kinds))
-    nd = 1 if kind.endswith("1d") else 2
-    if kind in ("Conv1d", "Conv2d"):
+    nd = engine.BLOCKS[kind].spatial or 2
+    if kind in ("Conv1d", "Conv2d", "Conv3d"):
         return kind, conv_params(d, x, nd)
-    if kind in ("MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d"):
+    if kind.startswith("ConvTranspose"):
+        return kind, transposed_params(d, x, nd)
+    if kind in ("MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d", "MaxPool3d", "AvgPool3d"):
         return kind, pool_params(d, nd)
     if kind.startswith("Adaptive"):
         return kind, {"output_size": d.draw(int_or_pair(d, 1, 5, nd))}
@@ -226,6 +252,8 @@ INPUTS = {
     "sequence": lambda d: [d.draw(st.integers(1, 8)), d.draw(st.integers(1, 8))],
     "tokens": lambda d: [d.draw(st.integers(1, 10))],
     "vector": lambda d: [d.draw(st.integers(1, 16))],
+    "volume": lambda d: [d.draw(st.integers(1, 3)), d.draw(st.integers(2, 8)), d.draw(st.integers(3, 10)),
+                         d.draw(st.integers(3, 10))],
 }
 
 

@@ -33,7 +33,7 @@ def test_search_filters_by_name_label_and_help(qtbot):
     p.search.clear()
     p.search.setText("conv")
     assert {"Conv1d", "Conv2d"} <= set(p.visible_types())
-    p.search.setText("filters image")                          # words from Conv2d's help text
+    p.search.setText("pattern image")                          # words from Conv2d's help text
     assert p.visible_types() == ["Conv2d"]
     assert p.group_items["Pooling"].isHidden()
     p.search.setText("")

@@ -17,6 +17,7 @@ import torch
 import engine
 from engine import cli
 from engine.data import input_spec, load_dataset
+from engine.data.registry import GENERATED, SETS, names
 from engine.core.codegen import ExportError
 from engine.runtime.script_export import export_script, training_of
 
@@ -60,9 +61,9 @@ def test_script_needs_only_torch_and_numpy_and_carries_the_training_object(tmp_p
     tree = ast.parse(text)
     imported = {(n.module if isinstance(n, ast.ImportFrom) else a.name).split(".")[0]
                 for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
-    assert imported <= {"__future__", "argparse", "csv", "dataclasses", "datetime", "gzip", "hashlib", "os", "struct",
-                        "time", "pathlib",
-                        "numpy", "torch"}
+    assert imported <= {"__future__", "argparse", "collections", "csv", "dataclasses", "datetime", "gzip", "hashlib",
+                        "os", "pathlib", "re", "secrets", "stat", "struct", "time", "typing",
+                        "numpy", "torch"}          # the standard library, numpy and torch
     assert "class Net(nn.Module):" in text and "DistributedDataParallel" in text and "DistributedSampler" in text
     assert "DATASET = 'shapes'" in text and "'batch_size': 60" in text and "'seed': 3" in text
     # the name with quotes and a newline stays text: only the docstring's first line and a repr() hold it
@@ -80,9 +81,12 @@ def script_module(path: Path):
     return module
 
 
-@pytest.mark.parametrize("dataset, shape", [("shapes", [1, 8, 8]), ("sine", [9, 1]), ("recall", [6, 4]),
-                                            ("waves", [2, 16])])
-def test_generated_data_in_the_script_equals_the_apps(tmp_path, dataset, shape):
+SMALL = {"shapes": [1, 8, 8], "sine": [9, 1], "recall": [6, 4], "waves": [2, 16], "clips": [3, 4, 8, 10]}
+
+
+@pytest.mark.parametrize("dataset", names(GENERATED))      # every generated set of the registry
+def test_generated_data_in_the_script_equals_the_apps(tmp_path, dataset):
+    shape = SMALL.get(dataset, list(SETS[dataset].fits))
     data = {**TINY, "nodes": [{"id": "input", "type": "Input", "params": {"shape": shape}}, *TINY["nodes"][1:]],
             "training": {"dataset": dataset, "seed": 4}}
     if dataset == "sine":

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTextCursor, QTextDocu
 from PySide6.QtWidgets import QTextBrowser
 
 from engine import fmt_shape
+from engine.core.blocks.conv import AXES
 from engine.core.receptive import fields_for, num
 
 LAYOUTS = {
@@ -19,11 +20,8 @@ LAYOUTS = {
     "sequence": ("T × F", "a sequence: time steps, features per step"),
     "tokens": ("[T]", "token ids (whole numbers), one per time step"),
     "vector": ("[F]", "a vector of features"),
+    "volume": ("C × D × H × W", "a volume or a clip of frames: channels, depth (or time), height, width"),
 }
-LETTERS = (("n", "input size along the axis"), ("k", "kernel (window) size"),
-           ("p", "zeros of padding added on each side"), ("s", "stride: the step between windows"),
-           ("d", "dilation: spacing between the kernel's taps (1 = next to each other)"))
-RULE = "out = ⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1"
 
 
 def _axis_values(value, axes: int, axis: int, fallback=None):
@@ -36,9 +34,10 @@ def _axis_values(value, axes: int, axis: int, fallback=None):
 
 def window_table(spec, params: dict, in_shape) -> str:
     """Rows of n, k, p, s, d per spatial axis, for blocks that slide a window (they have kernel_size)."""
-    axes = 1 if spec.type.endswith("1d") else 2
-    names = ("L",) if axes == 1 else ("H", "W")
+    axes = spec.spatial
+    names = AXES[axes]
     p = spec.resolved(params)
+    extra = "output_padding" in p      # a transposed convolution: out = (n − 1)·s − 2p + d·(k − 1) + op + 1
     spatial = list(in_shape[1:]) if in_shape is not None and len(in_shape) == axes + 1 else [None] * axes
     rows = []
     for i, a in enumerate(names):
@@ -47,10 +46,10 @@ def window_table(spec, params: dict, in_shape) -> str:
         pad = p.get("padding", 0)
         pad_text = pad if isinstance(pad, str) else _axis_values(pad, axes, i)
         d = _axis_values(p.get("dilation", 1), axes, i)
-        cells = [a, spatial[i], k, pad_text, s, d]
+        cells = [a, spatial[i], k, pad_text, s, d] + ([_axis_values(p["output_padding"], axes, i)] if extra else [])
         rows.append("<tr>" + "".join(f"<td align='center'>{escape(str(c if c is not None else '?'))}</td>"
                                      for c in cells) + "</tr>")
-    head = "".join(f"<th>{h}</th>" for h in ("axis", "n", "k", "p", "s", "d"))
+    head = "".join(f"<th>{h}</th>" for h in ("axis", "n", "k", "p", "s", "d") + (("op",) if extra else ()))
     return f"<table cellspacing='0' cellpadding='3' border='1'><tr>{head}</tr>{''.join(rows)}</table>"
 
 
@@ -73,26 +72,37 @@ def receptive_html(field) -> str:
              "start<sub>in</sub> + ((k − 1)·d/2 − p)·j<sub>in</sub></code></p>"),
              f"<p><code>{lines}</code></p>",
              (f"<p><img src='{PICTURE_URL}'><br><small>the region of the unit nearest the centre of the input "
-             f"(around pixel {', '.join(map(str, centre))}) on the {whole} input; dashed where it reaches into the "
-             "padding</small></p>")]
+             f"(around pixel {', '.join(map(str, centre))}) on the {whole} input"
+             + (" (its H × W plane, one depth slice)" if len(field.input_size) == 3 else "")
+             + "; dashed where it reaches into the padding</small></p>")]
     parts += [f"<p style='color:#c98a12'>⚠ {escape(w)}</p>" for w in field.warnings]
     return "".join(parts)
 
 
 def unit_picture(field, side: int = 132) -> QImage:
-    """The input as a grey frame and the region of the unit nearest its centre in blue."""
-    dims = list(field.input_size) if len(field.input_size) == 2 else [1, field.input_size[0]]
+    """The input as a grey frame and the region of the unit nearest its centre in blue (of a volume, its
+    H × W plane: one depth slice)."""
+    dims = list(field.input_size[-2:]) if len(field.input_size) >= 2 else [1, field.input_size[0]]
     scale = side / max(dims)
     w, h = max(4, round(dims[1] * scale)), max(4, round(dims[0] * scale))
     margin = 10
     img = QImage(w + 2 * margin, h + 2 * margin, QImage.Format.Format_ARGB32)
     img.fill(QColor(0, 0, 0, 0))
     p = QPainter(img)
+    try:
+        _draw_region(p, field, QRectF(margin, margin, w, h), scale)
+    finally:
+        p.end()
+    return img
+
+
+def _draw_region(p: QPainter, field, frame: QRectF, scale: float) -> None:
+    margin, w, h = frame.left(), frame.width(), frame.height()
     p.fillRect(QRectF(margin, margin, w, h), QColor(235, 235, 235))
     p.setPen(QPen(QColor(120, 120, 120)))
     p.drawRect(QRectF(margin, margin, w, h))
     unit = unit_near_centre(field)
-    region = field.region(unit)
+    region = field.region(unit)[-2:]
     if len(region) == 1:
         region = [(Fraction(0), Fraction(0)), region[0]]
     (r0, r1), (c0, c1) = region
@@ -105,8 +115,6 @@ def unit_picture(field, side: int = 132) -> QImage:
         pen.setStyle(Qt.PenStyle.DashLine)
     p.setPen(pen)
     p.drawRect(box)
-    p.end()
-    return img
 
 
 def unit_near_centre(field) -> tuple:
@@ -145,14 +153,14 @@ def explain_html(network, node_id: str | None, results: dict) -> str:
             order, meaning = LAYOUTS[x.layout]
             parts.append(f"<p>The input is read as <code>{order}</code>: {escape(meaning)}.</p>")
     parts.append(f"<p><i>{escape(spec.rule_text)}</i></p>")
-    if spec.param("kernel_size") is not None:
+    rule = spec.size_rule
+    if rule is not None:
         in_shape = ins[0].shape if ins and ins[0] is not None else None
         parts.append("<h4>The size rule, per axis</h4>")
-        parts.append(f"<p><code>{RULE}</code></p>")
+        parts.append(f"<p><code>{escape(rule.formula)}</code></p>")
         parts.append(window_table(spec, node.params, in_shape))
-        parts.append("<p>" + "<br>".join(f"<b>{a}</b> = {escape(b)}" for a, b in LETTERS) + "</p>")
-        parts.append("<p>⌊x⌋ rounds down (⌈x⌉ up, with ceil_mode): when the windows do not fit exactly, "
-                     "the last rows or columns are dropped.</p>")
+        parts.append("<p>" + "<br>".join(f"<b>{a}</b> = {escape(b)}" for a, b in rule.letters) + "</p>")
+        parts.append(f"<p>{escape(rule.note)}</p>")
     if r is not None and r.formula:
         lines = "<br>".join(escape(line) for line in r.formula.splitlines())
         parts.append(f"<h4>With this block's numbers</h4><p><code>{lines}</code></p>")

@@ -192,7 +192,7 @@ class Inspector(QScrollArea):
             editor.blockSignals(True)
             # A value of the wrong type from a file (its error is shown below) puts the default in the editor.
             p = node.spec.param(name)
-            value = shown_value(p, resolved.get(name), 1 if node.type.endswith("1d") else 2)
+            value = shown_value(p, resolved.get(name), node.spec.spatial)
             editor.set_value(None if value is REQUIRED else value)
             editor.blockSignals(False)
 
@@ -230,7 +230,7 @@ class Inspector(QScrollArea):
                                       self.form_host))
             return
         for p in spec.params:
-            editor = make_editor(p, spec.type, self.form_host)
+            editor = make_editor(p, spec.spatial, self.form_host)
             editor.setToolTip(p.help)
             label = QLabel(p.name + ("*" if p.required else ""), self.form_host)
             label.setToolTip(p.help + (" (required)" if p.required else f" (default: {p.default})"))

@@ -48,8 +48,9 @@ OTHER_NETWORK = ("Another network was opened: these views showed the run of the 
                  "to see its own.")
 
 
-def network_hash(network) -> str:
-    """Identity of a network's structure (types, parameters, links; not positions or names)."""
+def structure_key(network) -> str:
+    """Identity of a network's structure (ids, types, parameters, links; not positions or the name): runs
+    with the same key show each other's curves. Not the run manifest's file digest (engine.runtime.runs)."""
     nodes = [[n.id, n.type, n.params] for n in network.nodes.values()]
     edges = [[e.source, e.target] for e in network.edges]
     text = json.dumps([nodes, edges], sort_keys=True, default=str)
@@ -297,7 +298,7 @@ class LiveViews(QWidget):
 
     def _started(self, payload: dict) -> None:
         self.ensure_views()
-        key = network_hash(self.network) if self.network is not None else None
+        key = structure_key(self.network) if self.network is not None else None
         task = payload.get("task")
         metric = "accuracy" if task in ("classification", "text", None) else "metric"
         curves = self.views[View.CURVES]

@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeWidget, QTreeWi
 
 from engine import BLOCKS, GROUPS
 
+from .canvas.scene import BLOCK_MIME          # the canvas's drop format: it owns it
 from .icons import group_icon
 
-BLOCK_MIME = "application/x-netwright-block"   # the canvas's drop format (same value as widgets.canvas)
 TYPE_ROLE = Qt.ItemDataRole.UserRole
 
 

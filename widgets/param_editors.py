@@ -129,80 +129,89 @@ class ChoiceEditor(ParamEditor):
 
 
 class PairEditor(ParamEditor):
-    """An int or [h, w]: two spin boxes and a 'square' toggle that keeps them equal (an int)."""
+    """An int, or one value per spatial axis ([h, w] for a 2-D block, [d, h, w] for a 3-D one): a spin box per
+    axis and a toggle that keeps them equal (one int)."""
 
     def __init__(self, param, parent=None, axes: int = 2):
         super().__init__(param, parent)
-        self.axes = axes
-        self.h = make_spin(param, self)
-        self._lay.addWidget(self.h)
-        self.w = None
+        self.axes = max(1, axes)
+        self.spins = [make_spin(param, self)]
+        if self.axes > 2:
+            self.spins[0].setMinimumWidth(50)
+        self._lay.addWidget(self.spins[0])
         self.link = None
-        if axes == 2:
-            self.w = make_spin(param, self)
+        if self.axes > 1:
+            names = {2: "H and W", 3: "D, H and W"}.get(self.axes, "every axis")
+            for _ in range(self.axes - 1):
+                spin = make_spin(param, self)
+                if self.axes > 2:            # three boxes and the toggle fit a narrow inspector
+                    spin.setMinimumWidth(50)
+                self._lay.addWidget(QLabel("×", self))
+                self._lay.addWidget(spin)
+                spin.valueChanged.connect(self._other_changed)
+                spin.setEnabled(False)
+                self.spins.append(spin)
             self.link = QToolButton(self)
             self.link.setText("1:1")
             self.link.setCheckable(True)
             self.link.setChecked(True)
-            self.link.setToolTip("Square: the same size along H and W (one number). Untick to set H and W apart.")
-            self._lay.addWidget(QLabel("×", self))
-            self._lay.addWidget(self.w)
+            self.link.setToolTip(f"The same size along {names} (one number). Untick to set them apart.")
             self._lay.addWidget(self.link)
-            self.w.valueChanged.connect(self._w_changed)
             self.link.toggled.connect(self._link_toggled)
-            self.w.setEnabled(False)
-        self.h.valueChanged.connect(self._h_changed)
+        self.spins[0].valueChanged.connect(self._first_changed)
+
+    @property
+    def h(self):
+        return self.spins[0]
+
+    @property
+    def w(self):
+        return self.spins[1] if len(self.spins) > 1 else None
 
     @property
     def square(self) -> bool:
         return self.link is None or self.link.isChecked()
 
-    def _h_changed(self, v):
-        if self.w is not None and self.square:
-            self.w.blockSignals(True)
-            self.w.setValue(v)
-            self.w.blockSignals(False)
+    def _copy_first(self) -> None:
+        for spin in self.spins[1:]:
+            spin.blockSignals(True)
+            spin.setValue(self.spins[0].value())
+            spin.blockSignals(False)
+
+    def _first_changed(self, _v):
+        if self.square:
+            self._copy_first()
         self._emit()
 
-    def _w_changed(self, _v):
+    def _other_changed(self, _v):
         self._emit()
 
     def _link_toggled(self, on):
-        self.w.setEnabled(not on)
-        if on and self.w.value() != self.h.value():
-            self.w.blockSignals(True)
-            self.w.setValue(self.h.value())
-            self.w.blockSignals(False)
+        for spin in self.spins[1:]:
+            spin.setEnabled(not on)
+        if on:
+            self._copy_first()
         self._emit()
 
     def value(self):
-        h = _spin_value(self.h)
-        if self.square or h is None:
-            return h
-        w = _spin_value(self.w)
-        return None if w is None else [h, w]
+        first = _spin_value(self.spins[0])
+        if self.square or first is None:
+            return first
+        values = [_spin_value(s) for s in self.spins]
+        return None if None in values else values
 
     def set_value(self, value) -> None:
-        if isinstance(value, (list, tuple)):
-            _set_spin(self.h, value[0])
-            if self.w is not None:
-                self.w.blockSignals(True)
-                _set_spin(self.w, value[1] if len(value) > 1 else value[0])
-                self.w.blockSignals(False)
-                self.link.blockSignals(True)
-                self.link.setChecked(False)
-                self.link.blockSignals(False)
-                self.w.setEnabled(True)
-        else:
-            _set_spin(self.h, value)
-            if self.w is not None:
-                self.w.blockSignals(True)
-                _set_spin(self.w, value)
-                self.w.blockSignals(False)
-                self.link.blockSignals(True)
-                self.link.setChecked(True)
-                self.link.blockSignals(False)
-                self.w.setEnabled(False)
+        apart = isinstance(value, (list, tuple))
+        values = list(value) if apart else [value] * len(self.spins)
+        for i, spin in enumerate(self.spins):
+            spin.blockSignals(True)
+            _set_spin(spin, values[i] if i < len(values) else values[-1])
+            spin.blockSignals(False)
+            spin.setEnabled(i == 0 or apart)
+        if self.link is not None:
+            self.link.blockSignals(True)
+            self.link.setChecked(not apart)
+            self.link.blockSignals(False)
 
 
 class PaddingEditor(ParamEditor):
@@ -216,7 +225,7 @@ class PaddingEditor(ParamEditor):
         self.mode.addItem("valid", "valid")
         self.mode.setToolTip("zeros: pad by the number given; same: keep the size (stride 1); valid: no padding")
         self.pair = PairEditor(param, self, axes)
-        if axes == 2:                # the mode above the two numbers keeps the inspector narrow
+        if axes >= 2:                # the mode above the numbers keeps the inspector narrow
             self._lay.setDirection(QBoxLayout.Direction.TopToBottom)
         self._lay.addWidget(self.mode)
         self._lay.addWidget(self.pair, 1)
@@ -291,8 +300,9 @@ class IntListEditor(ParamEditor):
             self.edit.setText("")
 
 
-def make_editor(param, block_type: str, parent=None) -> ParamEditor:
-    axes = 1 if block_type.endswith("1d") else 2
+def make_editor(param, axes: int, parent=None) -> ParamEditor:
+    """The editor of one parameter; `axes` is the block's spatial axes (BlockSpec.spatial): a kernel size of a
+    2-D block gets two boxes, of a 3-D block three."""
     kind = param.kind
     if kind == "int":
         return IntEditor(param, parent)

@@ -12,13 +12,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame
 
 from engine import fmt_shape
 from engine.core.receptive import fields_for, num
-from engine.core.sizes import available_ram
+from engine.core.sizes import OPTIMIZER_COPIES, available_ram
+from engine.core.training_object import DEFAULTS, OPTIMIZERS, RANGES
 
 from .icons import block_icon
 
 COLUMNS = ("Block", "Type", "Output", "Params", "MACs", "Memory / sample", "Receptive field")
 RF_COLUMN = 6
-OPTIMIZER_STATE = {"Adam": 2, "SGD with momentum": 1, "SGD": 0}   # extra copies of the weights kept
 
 
 def human_bytes(n: float) -> str:
@@ -36,12 +36,12 @@ def human_count(n: int) -> str:
     return str(n)
 
 
-def training_memory(results: dict, batch: int, optimizer: str = "Adam") -> dict:
+def training_memory(results: dict, batch: int, optimizer: str = DEFAULTS["optimizer"]) -> dict:
     """Bytes needed to train (float32): weights, gradients, optimizer state and the activations of a batch."""
     params = sum(r.params or 0 for r in results.values())
     weights = 4 * params
     activations = sum(r.memory for r in results.values() if r.shape is not None) * batch
-    state = OPTIMIZER_STATE.get(optimizer, 2) * weights
+    state = OPTIMIZER_COPIES[optimizer] * weights
     return {"weights": weights, "gradients": weights, "optimizer": state, "activations": activations,
             "total": weights * 2 + state + activations}
 
@@ -86,18 +86,19 @@ class SummaryPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((96, 110, 96, 76, 76, 118)):
+        for col, width in enumerate((96, 110, 128, 76, 76, 118)):     # output: room for [C, D, H, W]
             self.table.setColumnWidth(col, width)
         self.totals = QLabel(self)
         self.totals.setWordWrap(True)
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.batch = QSpinBox(self)
-        self.batch.setRange(1, 65536)
-        self.batch.setValue(64)
+        self.batch.setRange(*RANGES["batch_size"][1:])
+        self.batch.setValue(DEFAULTS["batch_size"])
         self.batch.setMinimumWidth(90)          # "65536" readable
         self.optimizer = QComboBox(self)
-        self.optimizer.addItems(list(OPTIMIZER_STATE))
+        self.optimizer.addItems(OPTIMIZERS)          # the trainer's (its SGD has momentum 0.9)
+        self.optimizer.setCurrentText(DEFAULTS["optimizer"])
         self.device = QComboBox(self)
         self.estimate = QLabel(self)
         self.estimate.setWordWrap(True)

@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.data import BUILT_IN, DataError, InputSpec, preview
-from engine.data.remote import REMOTE
+from engine.core.training_object import DEFAULTS, OPTIMIZERS, RANGES
+from engine.data import DataError, InputSpec, preview
+from engine.data.registry import DOWNLOAD, GENERATED, SETS, names
 from engine.runtime.protocol import RunState
 from engine.runtime.run_model import RunEvent, RunModel
 
@@ -41,7 +42,8 @@ from . import folders
 from .bounded_spin import BoundedDoubleSpinBox, BoundedSpinBox, install_wheel_guard
 from .worker import start_worker
 
-GENERATED = tuple(k for k in BUILT_IN if k not in REMOTE and k != "shakespeare")   # made in a moment: previewed here
+MADE_HERE = names(GENERATED)       # made in a moment: previewed at once
+DOWNLOADS = names(DOWNLOAD)        # these read --data-dir, when one is given
 OPEN_FILE = "Open file (npz, csv, text)…"
 OPEN_FOLDER = "Open folder of class folders…"
 TILE = 56
@@ -104,6 +106,17 @@ def sequence_tile(sample: np.ndarray, size: int = TILE) -> QImage:
     return img
 
 
+def clip_tile(sample: np.ndarray, size: int = TILE) -> QImage:
+    """A [C, D, H, W] clip as one picture of its motion: the frames laid over each other, later ones
+    brighter, so a shape leaves a trail that ends where it is in the last frame."""
+    a = np.asarray(sample, np.float32)
+    weights = np.linspace(0.25, 1.0, a.shape[1], dtype=np.float32)[None, :, None, None]
+    return image_tile((a * weights).max(axis=1), size)
+
+
+TILES = {"image": image_tile, "sequence": sequence_tile, "clip": clip_tile}    # a Dataset's kind → its picture
+
+
 class TrainingPanel(QWidget):
     start_requested = Signal(dict)
     training_changed = Signal(dict)     # the user chose other data or settings (the network keeps them)
@@ -119,7 +132,7 @@ class TrainingPanel(QWidget):
         self.input: InputSpec | None = None
         self.input_problem = "No network yet."
         self._last_dataset = 0           # the chooser's last real data set (restored when a dialog is cancelled)
-        self.state = "idle"
+        self.state = RunState.IDLE
         self._preview_timer = QTimer(self, singleShot=True, interval=150)
         self._preview_generation = 0
         self.preview_busy = False
@@ -161,7 +174,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self._data_box())
         layout.addWidget(self._settings_box(devices))
         layout.addStretch(1)
-        self.set_state("idle")
+        self.set_state(RunState.IDLE)
         if run is not None:
             self.follow(run)
         # Never narrower than the buttons and fields: the panel scrolls down, not sideways.
@@ -174,9 +187,10 @@ class TrainingPanel(QWidget):
         self.dataset_combo = QComboBox(box)
         self.dataset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.dataset_combo.setMinimumContentsLength(10)
-        for name, text in BUILT_IN.items():
-            self.dataset_combo.addItem(name, name)
-            self.dataset_combo.setItemData(self.dataset_combo.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+        for named in SETS.values():
+            self.dataset_combo.addItem(named.name, named.name)
+            self.dataset_combo.setItemData(self.dataset_combo.count() - 1, named.description,
+                                           Qt.ItemDataRole.ToolTipRole)
         self.dataset_combo.insertSeparator(self.dataset_combo.count())
         self.dataset_combo.addItem(OPEN_FILE, None)
         self.dataset_combo.addItem(OPEN_FOLDER, None)
@@ -221,7 +235,7 @@ class TrainingPanel(QWidget):
         row.addWidget(choose)
         self.data_dir_row.setVisible(False)
         self.dataset_combo.currentIndexChanged.connect(
-            lambda _i: self.data_dir_row.setVisible(self.dataset_spec() in REMOTE))
+            lambda _i: self.data_dir_row.setVisible(self.dataset_spec() in DOWNLOADS))
         return self.data_dir_row
 
     def _start_weights_row(self, body) -> QWidget:
@@ -264,35 +278,31 @@ class TrainingPanel(QWidget):
     def data_dir(self) -> str | None:
         """The folder to read a downloadable data set from, or None (download into the cache)."""
         text = self.data_dir_edit.text().strip()
-        return text if text and self.dataset_spec() in REMOTE else None
+        return text if text and self.dataset_spec() in DOWNLOADS else None
 
     def _settings_box(self, devices) -> QGroupBox:
         box = QGroupBox("Settings", self)
+        # ranges and starting values: the network file's training object (engine/core/training_object.py)
         self.epochs = BoundedSpinBox(box, "Epochs")
-        self.epochs.setRange(1, 10_000)
-        self.epochs.setValue(5)
         self.batch_size = BoundedSpinBox(box, "Batch size")
-        self.batch_size.setRange(1, 65_536)
-        self.batch_size.setValue(64)
         self.lr = BoundedDoubleSpinBox(box, "The learning rate")
         self.lr.setDecimals(6)
-        self.lr.setRange(1e-6, 10.0)
-        self.lr.setValue(1e-3)
         self.lr.setSingleStep(1e-4)
-        self.lr.valueChanged.connect(self._lr_edited)
         self.optimizer = QComboBox(box)
-        self.optimizer.addItems(["adam", "adamw", "sgd"])
+        self.optimizer.addItems(OPTIMIZERS)
+        self.optimizer.setCurrentText(DEFAULTS["optimizer"])
         self.weight_decay = BoundedDoubleSpinBox(box, "Weight decay")
         self.weight_decay.setDecimals(5)
-        self.weight_decay.setRange(0.0, 1.0)
         self.weight_decay.setSingleStep(1e-4)
         self.val_split = BoundedDoubleSpinBox(box, "The validation share")
         self.val_split.setDecimals(2)
-        self.val_split.setRange(0.0, 0.9)
-        self.val_split.setValue(0.1)
         self.val_split.setSingleStep(0.05)
         self.seed = BoundedSpinBox(box, "The seed")
-        self.seed.setRange(0, 2 ** 31 - 1)
+        for key in RANGES:
+            spin = getattr(self, key)
+            spin.setRange(RANGES[key][1], RANGES[key][2])
+            spin.setValue(DEFAULTS[key])
+        self.lr.valueChanged.connect(self._lr_edited)
         self.device = DeviceCombo(box, devices)
         for w in (self.epochs, self.batch_size, self.lr, self.weight_decay, self.val_split, self.seed):
             w.valueChanged.connect(lambda _v: self._training_edited())
@@ -320,7 +330,7 @@ class TrainingPanel(QWidget):
 
     # ---- settings -------------------------------------------------------------------------------
     def dataset_spec(self) -> str:
-        return self.dataset_combo.currentData() or "shapes"
+        return self.dataset_combo.currentData() or DEFAULTS["dataset"]
 
     def settings(self) -> dict:
         """The run settings as engine.runtime.trainer.TrainSettings fields."""
@@ -347,7 +357,7 @@ class TrainingPanel(QWidget):
     def _training_edited(self) -> None:
         if self._applying:
             return
-        if self.state == "idle":
+        if self.state is RunState.IDLE:
             self.message_label.setText("")       # a message about the last choice goes with it
         self.training_changed.emit(self.settings())
 
@@ -355,7 +365,6 @@ class TrainingPanel(QWidget):
         """Select what a network's `training` object asks for (keys it leaves out take the defaults):
         opening a network brings its data set with it. `changes_only` (an undo of a choice): touch only the
         controls whose value differs, so a box being typed in keeps its text and cursor."""
-        from engine.core.training_object import DEFAULTS
         t = dict(DEFAULTS, **training)
         changed = False
         self._applying = True
@@ -367,7 +376,8 @@ class TrainingPanel(QWidget):
                     self.add_file_dataset(spec)
                 else:
                     index = self.dataset_combo.findData(spec)
-                    self.dataset_combo.setCurrentIndex(index if index >= 0 else self.dataset_combo.findData("shapes"))
+                    fallback = self.dataset_combo.findData(DEFAULTS["dataset"])
+                    self.dataset_combo.setCurrentIndex(index if index >= 0 else fallback)
             for box, value in ((self.epochs, int(t["epochs"])), (self.batch_size, int(t["batch_size"])),
                                (self.lr, float(t["lr"])), (self.weight_decay, float(t["weight_decay"])),
                                (self.val_split, float(t["val_split"])), (self.seed, int(t["seed"]))):
@@ -401,7 +411,7 @@ class TrainingPanel(QWidget):
     def candidates(self) -> list[str]:
         """Data sets to suggest: the built-in ones made here and the files chosen before."""
         specs = [self.dataset_combo.itemData(i) for i in range(self.dataset_combo.count())]
-        return [s for s in specs if s and (s in GENERATED or s == "shakespeare" or ":" in s)]
+        return [s for s in specs if s and (":" in s or (s in SETS and s not in DOWNLOADS))]
 
     def refresh_fit(self) -> None:
         """Check data and network in a worker thread (files are read whole); a newer check overtakes."""
@@ -440,7 +450,7 @@ class TrainingPanel(QWidget):
         colour = "#2a7" if ok else "#c33" if ok is False else "palette(mid)"
         self.fit_label.setStyleSheet(f"color: {colour};")
         self.fit_label.setText(text)
-        if ok is not False and self.state == "idle" and self.progress_label.text() == "Not started.":
+        if ok is not False and self.state is RunState.IDLE and self.progress_label.text() == "Not started.":
             self.message_label.setText("")          # the refusal's cause is gone
             self.progress_label.setText("Not training.")
 
@@ -486,7 +496,7 @@ class TrainingPanel(QWidget):
             self._show_preview_text(self.input_problem or "The network has no usable Input.")
             return
         spec, inp, data_dir, generation = self.dataset_spec(), self.input, self.data_dir(), self._preview_generation
-        if spec in GENERATED:
+        if spec in MADE_HERE:
             self.preview_busy = False
             self._show_preview(generation, _make_preview(spec, inp, data_dir))
             return
@@ -511,8 +521,8 @@ class TrainingPanel(QWidget):
             self._show_preview_text(result)
             return
         kind, examples, description = result
-        if kind in ("image", "sequence") and examples:
-            draw = image_tile if kind == "image" else sequence_tile
+        if kind in TILES and examples:
+            draw = TILES[kind]
             tiles = [draw(x) for x, _ in examples]
             sheet = QPixmap(len(tiles) * (TILE + 4), TILE + 16)
             sheet.fill(Qt.GlobalColor.transparent)
@@ -547,21 +557,21 @@ class TrainingPanel(QWidget):
         if state is RunState.PAUSED:
             self.on_paused({})
 
-    def set_state(self, state: str) -> None:
+    def set_state(self, state: RunState) -> None:
         """idle, starting, running, paused or stopping: enables the buttons that make sense."""
-        self.state = state
-        idle, paused = state == "idle", state == "paused"
+        self.state = state = RunState(state)
+        idle, paused = state is RunState.IDLE, state is RunState.PAUSED
         self.start_button.setEnabled(idle)
-        self.pause_button.setEnabled(state == "running")
+        self.pause_button.setEnabled(state is RunState.RUNNING)
         self.resume_button.setEnabled(paused)
-        self.stop_button.setEnabled(state in ("starting", "running", "paused"))
+        self.stop_button.setEnabled(state in (RunState.STARTING, RunState.RUNNING, RunState.PAUSED))
         self.lr.setEnabled(idle or paused)
         for w in (self.dataset_combo, self.data_dir_row, self.epochs, self.batch_size, self.optimizer, self.weight_decay,
                   self.val_split, self.seed, self.device):
             w.setEnabled(idle)
         if idle:
             self.snapshot_label.setText("")
-        if state == "starting":
+        if state is RunState.STARTING:
             self.progress_bar.setValue(0)            # not the last run's full bar
             self.progress_label.setText("Starting the training process…")
             self.message_label.setText("")
@@ -572,7 +582,7 @@ class TrainingPanel(QWidget):
                                     f"next run.")
 
     def _lr_edited(self, value: float) -> None:
-        if self.state == "paused":
+        if self.state is RunState.PAUSED:
             self.lr_change_requested.emit(float(value))
 
     def on_started(self, payload: dict) -> None:

@@ -8,6 +8,8 @@ from PySide6.QtCore import QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QSizePolicy, QSpinBox, QToolBar, QWidget
 
+from engine.runtime.protocol import RunState
+
 
 class TrainingToolbar(QToolBar):
     def __init__(self, panel, actions, parent=None):
@@ -88,7 +90,7 @@ class TrainingToolbar(QToolBar):
         self.progress.setValue(bar.value())
         done = (bar.value() - bar.minimum()) / max(1, bar.maximum() - bar.minimum())
         self.progress_text.setText(f" {done:.0%}" if bar.value() > bar.minimum() else "")
-        self.progress.setFormat("Not training" if p.state == "idle" and bar.value() == bar.minimum() else "")
+        self.progress.setFormat("Not training" if p.state is RunState.IDLE and bar.value() == bar.minimum() else "")
 
     def follow_state(self, _state=None) -> None:
         """After the panel followed a state change (fields are locked during a run)."""

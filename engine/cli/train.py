@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from engine.core.training_object import DEFAULTS, OPTIMIZERS
+
 from .parsing import FAILED, INTERRUPTED, OK, UNUSABLE, Exit, Parser, UsageError
 
 
@@ -29,15 +31,17 @@ def make_parser() -> argparse.ArgumentParser:
                 "(default, generated), sine, recall, waves, mnist, fashion-mnist, cifar10, shakespeare, npz:PATH, "
                 "csv:PATH, folder:PATH, text:PATH. Options left out take the network's training object's values.")
     p.add_argument("network", metavar="NET.json")
-    p.add_argument("--dataset", metavar="SPEC", help="the data set (default: the network's training.dataset, else shapes)")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float, help="learning rate (default 0.001)")
-    p.add_argument("--optimizer", choices=("adam", "adamw", "sgd"))
-    p.add_argument("--weight-decay", type=float)
+    p.add_argument("--dataset", metavar="SPEC",
+                   help=f"the data set (default: the network's training.dataset, else {DEFAULTS['dataset']})")
+    p.add_argument("--epochs", type=int, help=f"default {DEFAULTS['epochs']}")
+    p.add_argument("--batch-size", type=int, help=f"default {DEFAULTS['batch_size']}")
+    p.add_argument("--lr", type=float, help=f"learning rate (default {DEFAULTS['lr']:g})")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default {DEFAULTS['optimizer']}")
+    p.add_argument("--weight-decay", type=float, help=f"default {DEFAULTS['weight_decay']:g}")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
-    p.add_argument("--seed", type=int)
-    p.add_argument("--val-split", type=float, help="share of the data kept for validation")
+    p.add_argument("--seed", type=int, help=f"default {DEFAULTS['seed']}")
+    p.add_argument("--val-split", type=float,
+                   help=f"share of the data kept for validation (default {DEFAULTS['val_split']:g})")
     p.add_argument("--out", metavar="DIR", help="run folder (default: runs/<network name>-<timestamp>)")
     p.add_argument("--data-dir", metavar="DIR", help="read mnist/fashion-mnist/cifar10 files from DIR")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint (epochs = the total)")

@@ -2,7 +2,8 @@
 
 The file holds `class Net(nn.Module)`, built with no arguments, whose attributes are named like the
 app's model (engine/runtime/build.py), so a checkpoint of `engine.build_model(net)` loads into it directly.
-Each block writes its own constructor line (`BlockSpec.code`); the few helper modules torch.nn lacks
+Each block's constructor line is its spec's `Module` description written out (`Module.code()`, the same
+description engine/runtime/build.py makes); the few helper modules torch.nn lacks
 (Reshape, Permute, Add, Concat, Recurrent) are copied from engine/runtime/modules.py into the file.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from .blocks import fmt_shape
 from .graph import Network
 from .names import attribute_name
+from .ready import not_ready
 from .shapes import infer_shapes
 
 MODULES_SOURCE = Path(__file__).resolve().parents[1] / "runtime" / "modules.py"
@@ -77,56 +79,60 @@ def export_code(net: Network, weights: str | None = None, source: str | None = N
     (see `save_weights`), relative to the exported file's folder, that `load_trained()` and `__main__` load.
 
     Text from the file (name, description, ids, file names) appears only as string literals; the
-    attribute and variable names are identifiers made from the ids (see build.attribute_name). The
+    attribute and variable names are identifiers made from the ids (see names.attribute_name). The
     result is compiled (never run) before it is returned: ExportCodeError if that fails."""
     results = infer_shapes(net)
-    errors = [r.error for r in results.values() if r.error]
-    if errors:
-        raise ExportError("The network has errors, so it cannot be exported:\n- " + "\n- ".join(errors))
-    output = net.output_node()
-    if output is None:
-        raise ExportError("The network has no output block: connect at least one block after the Input.")
+    problem = not_ready(net, results, "exported")
+    if problem:
+        raise ExportError(problem)
     attr = attribute_names(net)
     var = variable_names(attr)
-    inputs = net.input_nodes()
-    order = [nid for nid in net.topological_order() if net.nodes[nid].type != "Input"]
-    needed = net.ancestors(output)
+    init, helpers, total = _constructors(net, results, attr)
+    code = "\n".join(_header(net, results, var, total, weights, source)
+                     + [line for src in helper_sources(helpers) for line in ("", src, "")]
+                     + ["", "class Net(nn.Module):", "    def __init__(self):", "        super().__init__()", *init,
+                        "", f"    def forward(self, {', '.join(var[i] for i in net.input_nodes())}):",
+                        *_forward(net, attr, var), ""]
+                     + _loader(weights) + _main(net, results, var, weights))
+    check_compiles(code)
+    return code
 
-    helpers: list[str] = []
-    init, total = [], 0
-    for nid in order:
-        node = net.nodes[nid]
-        spec = node.spec
-        ins = [results[s].tensor for s in net.inputs_of(nid)]
-        for h in spec.code_helpers:
-            if h not in helpers:
-                helpers.append(h)
-        r = results[nid]
+
+def _blocks(net: Network) -> list[str]:
+    """The blocks the exported Net holds, in order: every block but the sources (Inputs)."""
+    return [nid for nid in net.topological_order() if not net.nodes[nid].spec.source]
+
+
+def _constructors(net: Network, results: dict, attr: dict) -> tuple[list[str], list[str], int]:
+    """`self.<attr> = <module>  # → shape, params` per block; the helper classes they use; the parameters."""
+    needed = net.ancestors(net.output_node())
+    init, helpers, total = [], [], 0
+    for nid in _blocks(net):
+        node, r = net.nodes[nid], results[nid]
+        module = node.spec.module_for([results[s].tensor for s in net.inputs_of(nid)], node.params)
+        if module.helper and module.helper not in helpers:
+            helpers.append(module.helper)
         total += r.params or 0
         note = f"# → {fmt_shape(r.shape)}" + (f", {r.params:,} params" if r.params else "")
         if nid not in needed:
             note += " (not used by the output)"
-        init.append(f"        self.{attr[nid]} = {spec.code(ins, spec.resolved(node.params))}  {note}")
+        init.append(f"        self.{attr[nid]} = {module.code()}  {note}")
+    return init, helpers, total
 
-    forward = []
-    for nid in order:
-        if nid in needed:
-            args = ", ".join(var[s] for s in net.inputs_of(nid))
-            forward.append(f"        {var[nid]} = self.{attr[nid]}({args})")
-    forward.append(f"        return {var[output]}")
 
+def _forward(net: Network, attr: dict, var: dict) -> list[str]:
+    needed = net.ancestors(net.output_node())
+    lines = [f"        {var[nid]} = self.{attr[nid]}({', '.join(var[s] for s in net.inputs_of(nid))})"
+             for nid in _blocks(net) if nid in needed]
+    return lines + [f"        return {var[net.output_node()]}"]
+
+
+def _header(net: Network, results: dict, var: dict, total: int, weights, source) -> list[str]:
+    """The docstring, the imports and the file's literals: NAME, DESCRIPTION, SOURCE."""
     shapes_in = ", ".join(f"{var[i]} {list(results[i].shape)}" + (" int64" if results[i].dtype == "int64" else "")
-                          for i in inputs)
-    vocab = min([n.spec.resolved(n.params)["num_embeddings"] for n in net.nodes.values()
-                 if n.type == "Embedding"] or [2])
-    samples = []
-    for i in inputs:
-        shape = ", ".join(str(s) for s in (2, *results[i].shape))
-        samples.append(f"torch.randint(0, {vocab}, ({shape}))" if results[i].dtype == "int64"
-                       else f"torch.randn({shape})")
-
+                          for i in net.input_nodes())
     out = ['"""A network exported from Netwright (its name is NAME below). Needs only PyTorch.', "",
-           f"Input: {shapes_in} per sample; output: {list(results[output].shape)}; "
+           f"Input: {shapes_in} per sample; output: {list(results[net.output_node()].shape)}; "
            f"{total:,} trainable parameters.",
            "Shapes are per sample; the batch axis comes first. Running this file does one forward pass.",
            '"""']
@@ -137,31 +143,35 @@ def export_code(net: Network, weights: str | None = None, source: str | None = N
         out += [f"DESCRIPTION = {literal(description)}"]
     if source:
         out += [f"SOURCE = {literal(source)}   # the network file this was exported from"]
-    out += [""]
-    for src in helper_sources(helpers):
-        out += ["", src, ""]
-    out += ["", "class Net(nn.Module):", "    def __init__(self):", "        super().__init__()"]
-    out += init
-    out += ["", f"    def forward(self, {', '.join(var[i] for i in inputs)}):"]
-    out += forward
-    out += [""]
-    if weights is not None:
-        out += ["", f"WEIGHTS = Path(__file__).resolve().parent / {literal(weights)}   # the trained state_dict",
-                "", "",
-                "def load_trained(path=WEIGHTS) -> Net:",
-                '    """A Net with the trained weights."""',
-                "    model = Net()",
-                '    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))',
-                "    return model", ""]
+    return out + [""]
+
+
+def _loader(weights: str | None) -> list[str]:
+    if weights is None:
+        return []
+    return ["", f"WEIGHTS = Path(__file__).resolve().parent / {literal(weights)}   # the trained state_dict", "", "",
+            "def load_trained(path=WEIGHTS) -> Net:",
+            '    """A Net with the trained weights."""',
+            "    model = Net()",
+            '    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))',
+            "    return model", ""]
+
+
+def _main(net: Network, results: dict, var: dict, weights: str | None) -> list[str]:
+    """`__main__`: one forward pass on random inputs (token ids within the smallest vocabulary)."""
+    vocab = min([n.spec.resolved(n.params)[n.spec.vocabulary] for n in net.nodes.values()
+                 if n.spec.vocabulary] or [2])
+    samples = []
+    for i in net.input_nodes():
+        shape = ", ".join(str(s) for s in (2, *results[i].shape))
+        samples.append(f"torch.randint(0, {vocab}, ({shape}))" if results[i].dtype == "int64"
+                       else f"torch.randn({shape})")
     make = "load_trained()" if weights is not None else "Net()"
-    out += ["", 'if __name__ == "__main__":',
+    return ["", 'if __name__ == "__main__":',
             f"    model = {make}.eval()",
             "    with torch.no_grad():",
             f"        y = model({', '.join(samples)})",
             '    print("output shape:", tuple(y.shape))', ""]
-    code = "\n".join(out)
-    check_compiles(code)
-    return code
 
 
 class ExportCodeError(ExportError):

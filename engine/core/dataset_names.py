@@ -1,13 +1,6 @@
-"""The named data sets and what each is, importable without numpy (a network file's `training`
-object is checked against these names when the file is read)."""
+"""The names of the built-in data sets, which a network file's `training.dataset` may give (checked when
+the file is read, without numpy). What each set is, and how it is made or loaded, is its entry in
+engine/data/registry.py, the one table of data sets; the core never imports the data layer, so the names
+are written here too, and tests/test_data_registry.py fails when the two lists differ."""
 
-BUILT_IN = {
-    "shapes": "Generated shapes (circle, square, triangle, bars), any image size; no download",
-    "sine": "Sine-wave forecasting: Input [T, 1], predict the next value (regression)",
-    "recall": "Recall the marked one of T random symbols: Input [T, F], F-1 classes; an LSTM solves it, an RNN cannot",
-    "mnist": "Handwritten digits 28×28, 10 classes (downloaded once, 11 MB)",
-    "fashion-mnist": "Clothing images 28×28, 10 classes (downloaded once, 30 MB)",
-    "cifar10": "Colour photos 3×32×32, 10 classes (downloaded once, 163 MB)",
-    "waves": "Generated signals [C, L] of four kinds (sine, square, triangle, sawtooth), 4 classes; no download",
-    "shakespeare": "Tiny Shakespeare for character models (from a data folder; else four built-in sonnets)",
-}
+NAMES = ("shapes", "sine", "recall", "mnist", "fashion-mnist", "cifar10", "waves", "clips", "shakespeare")

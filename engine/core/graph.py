@@ -34,6 +34,16 @@ def id_problem(node_id) -> str | None:
     return None
 
 
+def free_id(base: str, taken) -> str:
+    """A free, readable block id made from a block type or an id: 'conv1', 'conv2', … (the one way new
+    ids are made: added blocks, pasted copies and imported modules whose id is taken)."""
+    stem = re.sub(r"\d+$", "", re.sub(r"[^0-9a-zA-Z_]", "_", base).lower()) or "block"
+    i = 1
+    while f"{stem}{i}" in taken:
+        i += 1
+    return f"{stem}{i}"
+
+
 def escaped(text: str) -> str:
     """Text with its control characters, line breaks and invisible marks written as escapes (\\n, \\x1b,
     \\u202e) and everything printable kept as it is: how text from a file is shown on a terminal."""
@@ -59,7 +69,6 @@ class Node:
     params: dict = field(default_factory=dict)
     position: tuple[float, float] | None = None
     extra: dict = field(default_factory=dict)   # unknown keys of the file, kept through a round trip
-    revision: int = 0                           # bumped on every parameter change (for shape caching)
 
     @property
     def spec(self):
@@ -70,7 +79,7 @@ def _copy_node(node: Node) -> Node:
     """A deep copy of a node, 8× quicker than copy.deepcopy for the plain values a network file holds
     (the training panel copies the whole network after each edit, for its fit check in a thread)."""
     return Node(node.id, node.type, _copy_value(node.params), _copy_value(node.position),   # every field of Node
-                _copy_value(node.extra), node.revision)
+                _copy_value(node.extra))
 
 
 def _copy_value(v):
@@ -121,7 +130,6 @@ class Network:
         self._listeners: list[Callable[[Change], None]] = []
         self._order: list[str] | None = None
         self._links: tuple | None = None    # (edges, sources per node, targets per node) until the next edit
-        self.structure_revision = 0
 
     # ---- events -------------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Change], None]) -> None:
@@ -134,7 +142,6 @@ class Network:
     def _emit(self, change: Change) -> None:
         if change.kind not in (ChangeKind.PARAM_CHANGED, ChangeKind.NODE_MOVED):
             self._order = self._links = None
-            self.structure_revision += 1
         for cb in list(self._listeners):
             cb(change)
 
@@ -160,6 +167,11 @@ class Network:
             links = self._links = (self.edges, len(self.edges), ins, outs)
         return links[2], links[3]
 
+    def sources_by_node(self) -> dict[str, list[str]]:
+        """Every node's sources in edge order, for a whole walk (cached until the links change; do not modify
+        it). A node without inputs is absent."""
+        return self._adjacency()[0]
+
     def inputs_of(self, node_id: str) -> list[str]:
         """Sources feeding `node_id`, in the order of the edge list (the order Add/Concat take them)."""
         return list(self._adjacency()[0].get(node_id, ()))
@@ -178,11 +190,11 @@ class Network:
         return list(self._adjacency()[1].get(node_id, ()))
 
     def input_nodes(self) -> list[str]:
-        return [n.id for n in self.nodes.values() if n.type == "Input"]
+        return [n.id for n in self.nodes.values() if n.spec.source]
 
     def sinks(self) -> list[str]:
         has_out = {e.source for e in self.edges}
-        return [nid for nid in self.nodes if nid not in has_out and self.nodes[nid].type != "Input"]
+        return [nid for nid in self.nodes if nid not in has_out and not self.nodes[nid].spec.source]
 
     def output_node(self) -> str | None:
         """The network's output: the sink that comes last in topological order."""
@@ -225,12 +237,8 @@ class Network:
         return False
 
     def unique_id(self, base: str) -> str:
-        """A free, readable id: 'conv1', 'conv2', … from a block type or an id."""
-        stem = re.sub(r"\d+$", "", re.sub(r"[^0-9a-zA-Z_]", "_", base).lower()) or "block"
-        i = 1
-        while f"{stem}{i}" in self.nodes:
-            i += 1
-        return f"{stem}{i}"
+        """A free id for a new block in this network (free_id)."""
+        return free_id(base, self.nodes)
 
     def link_problem(self, source: str, target: str) -> str | None:
         """Why a link source → target would be refused, as a sentence, or None when it is fine."""
@@ -309,7 +317,6 @@ class Network:
             node.params.pop(name, None)
         else:
             node.params[name] = value
-        node.revision += 1
         self._emit(Change(ChangeKind.PARAM_CHANGED, node_id, name=name, value=value))
 
     def set_params(self, node_id: str, params: dict) -> None:
@@ -317,7 +324,6 @@ class Network:
         order come back as they were); one param_changed per parameter that changed."""
         node = self.nodes[node_id]
         old, node.params = node.params, dict(params)
-        node.revision += 1
         for name in dict.fromkeys([*old, *params]):
             a, b = old.get(name, _ABSENT), params.get(name, _ABSENT)
             if type(a) is not type(b) or a != b:

@@ -57,7 +57,7 @@ def _layers(net: Network) -> dict[str, int]:
         layer[nid] = max(known) + 1 if known else 0
     # A source that is not an Input (a block left unconnected above) sits just above its first consumer.
     for nid in reversed(order):
-        if not preds[nid] and net.nodes[nid].type != "Input" and succs[nid]:
+        if not preds[nid] and not net.nodes[nid].spec.source and succs[nid]:
             below = [layer[s] for s in succs[nid] if layer[s] > 0]
             if below:
                 layer[nid] = min(below) - 1

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .blocks.conv import AXES
 from .blocks.spec import KEEP, SOURCE, Window
 from .graph import Network
 
-AXES = {1: ("L",), 2: ("H", "W")}
 UNCHANGED = ("unchanged: each output unit sees what its input unit sees",)
 MIN_SHARE = 0.5     # the last spatial layer should see at least this share of the input along every axis
 

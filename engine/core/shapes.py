@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 from .blocks import Fix, ShapeError, Tensor, fmt_shape, prod
 from .blocks.checks import INT64_MAX, check_bounds, excerpt, type_problem
@@ -28,13 +29,24 @@ class ShapeResult:
     params: int | None = None
     macs: int = 0
     memory: int = 0                       # bytes of this block's output per sample
-    formula: str = ""
+    _formula: Any = field(default="", repr=False, compare=False)    # the text, or the rule's lines (see `formula`)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     fixes: list[Fix] = field(default_factory=list)
     blocked: bool = False                 # no shape because an input has a problem (not its own fault)
     stamp: int = 0
     _tensor: Tensor | None = field(default=None, repr=False, compare=False)   # the block's output, kept
+
+    @property
+    def formula(self) -> str:
+        """The arithmetic as text, one line per step. Built when first read (a tooltip, the inspector, `check`):
+        a rule returns its lines as strings or as functions that make them (`BlockOut.formula`), so inferring a
+        network formats none of the text nobody looks at."""
+        f = self._formula
+        if type(f) is not str:
+            lines = f() if callable(f) else f
+            f = self._formula = "\n".join([line if type(line) is str else line() for line in lines])
+        return f
 
     @property
     def ok(self) -> bool:
@@ -57,7 +69,10 @@ def _error(message: str, fixes=(), blocked=False) -> ShapeResult:
 def _freeze(params: dict) -> tuple:
     """A snapshot of a node's parameters to compare with later (lists copied, so edits in place show).
     Each value comes with its type: 3 == 3.0 and 1 == True in Python, but a block may accept only one."""
-    return tuple([(k, type(v), _copy(v)) for k, v in params.items()])
+    types = tuple(map(type, params.values()))
+    if list in types or dict in types:
+        return tuple([(k, type(v), _copy(v)) for k, v in params.items()])
+    return tuple(params.items()), types          # plain values only: nothing to copy
 
 
 def _copy(v):
@@ -85,7 +100,7 @@ def param_problem(node) -> ShapeResult | None:
         elif value is None and p.default is None:
             continue
         else:
-            why = type_problem(p, value, 1 if spec.type.endswith("1d") else 2)
+            why = type_problem(p, value, spec.spatial)
             if why:
                 return _error(f"{spec.label} '{node.id}': {name} must be {why}, not {excerpt(value)}.")
         try:
@@ -99,13 +114,24 @@ def param_problem(node) -> ShapeResult | None:
     return None
 
 
-def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeResult:
+def checked_params(node) -> tuple[dict | None, ShapeResult | None]:
+    """(the node's parameters with the defaults filled in, None), or (None, the error) when one is wrong."""
     spec = node.spec
-    params = spec.resolved(node.params)
     if node.params or spec.required_names:        # blocks without parameters have nothing to check
         bad = param_problem(node)
         if bad:
-            return bad
+            return None, bad
+    return spec.resolved(node.params), None
+
+
+def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeResult:
+    params, bad = checked_params(node)
+    return bad or _apply(node, params, inputs, input_ids)
+
+
+def _apply(node, params: dict, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeResult:
+    """The block's rule on its inputs, with parameters already checked and resolved."""
+    spec = node.spec
     n = len(inputs)
     if n < spec.min_inputs:
         if n == 0:
@@ -136,22 +162,22 @@ def infer_node(node, inputs: list[ShapeResult], input_ids: list[str]) -> ShapeRe
     except (TypeError, ValueError, ZeroDivisionError, KeyError, IndexError, OverflowError) as e:
         return _error(f"{spec.label} '{node.id}': its parameters cannot be used ({excerpt(str(e), 120)[1:-1]}).")
     t = out.tensor
-    if t.shape and min(t.shape) < 1:
-        return _error(f"{spec.label} '{node.id}': the output {fmt_shape(t.shape)} would be empty; an output size "
+    shape = t.shape
+    if shape and min(shape) < 1:
+        return _error(f"{spec.label} '{node.id}': the output {fmt_shape(shape)} would be empty; an output size "
                       "below 1 means the input is too small for these settings.")
-    if prod(t.shape) > INT64_MAX or (out.params or 0) > INT64_MAX:
-        what = "output" if prod(t.shape) > INT64_MAX else "parameter count"
+    size = prod(shape)
+    if size > INT64_MAX or (out.params or 0) > INT64_MAX:
+        what = "output" if size > INT64_MAX else "parameter count"
         return _error(f"{spec.label} '{node.id}': its {what} would hold more than {INT64_MAX:,} numbers, more than "
                       "PyTorch can count (its sizes are 64-bit); make the sizes smaller.")
-    r = ShapeResult(t.shape, t.dtype, t.layout, out.params, out.macs,
-                    prod(t.shape) * (8 if t.dtype == "int64" else 4), "\n".join(out.formula), None,
-                    out.warnings, out.fixes, False, next(_stamps), t)
-    return r
+    return ShapeResult(shape, t.dtype, t.layout, out.params, out.macs, size * (8 if t.dtype == "int64" else 4),
+                       out.formula, None, out.warnings, out.fixes, False, next(_stamps), t)
 
 
 def _with_warnings(r: ShapeResult, extra: list[str]) -> ShapeResult:
-    return ShapeResult(r.shape, r.dtype, r.layout, r.params, r.macs, r.memory, r.formula, r.error,
-                       r.warnings + extra, r.fixes, r.blocked, next(_stamps))
+    return ShapeResult(r.shape, r.dtype, r.layout, r.params, r.macs, r.memory, r._formula, r.error,
+                       r.warnings + extra, r.fixes, r.blocked, next(_stamps), r._tensor)
 
 
 class ShapeCache:
@@ -159,7 +185,7 @@ class ShapeCache:
     keep their previous result, so re-validating after one edit costs little more than a walk."""
 
     def __init__(self):
-        self._memo: dict[str, tuple[tuple, ShapeResult]] = {}
+        self._memo: dict[str, tuple] = {}
 
     def infer(self, net: Network) -> dict[str, ShapeResult]:
         self._memo, results = _walk(net, self._memo)
@@ -167,49 +193,70 @@ class ShapeCache:
 
 
 def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, ShapeResult]]:
-    """Infer every node in topological order. With `memo` (node id -> (key, result) of the last walk),
-    nodes whose key is unchanged keep their result, and the new memo is returned; with None, no keys are
-    built at all (a one-off inference)."""
+    """Infer every node in topological order. With `memo` (node id -> (type, parameters, key, result, checked
+    parameters) of the last walk), nodes whose type, parameters and key are unchanged keep their result, nodes
+    whose parameters are unchanged skip checking them again, and the new memo is returned; with None, no keys
+    are built at all (a one-off inference). Within one walk, a block of the same type, parameters and inputs as
+    one already inferred (networks repeat their units) shares its result, when that result says nothing about
+    the block itself (no error, warning or fix names it; a role's or an id's warning makes a copy)."""
     order = net.topological_order()
-    sources: dict[str, list[str]] = {nid: [] for nid in net.nodes}
-    for e in net.edges:
-        sources[e.target].append(e.source)
+    sources = net.sources_by_node()
     sinks = set(net.sinks())
-    output = net.output_node()
+    output = next((nid for nid in reversed(order) if nid in sinks), None)     # as net.output_node()
     results: dict[str, ShapeResult] = {}
     new_memo = {} if memo is not None else None
+    twins: dict[tuple, ShapeResult] = {}
     nodes, get = net.nodes, results.__getitem__
     for nid in order:
         node = nodes[nid]
-        srcs = sources[nid]
+        srcs = sources.get(nid, ())
         ins = list(map(get, srcs))
         role = 2 if nid == output else (1 if nid in sinks else 0)
-        r = None
+        frozen = _freeze(node.params)
+        if len(ins) == 1:
+            x = ins[0]
+            carried = ((x.shape, x.dtype, x.layout),)
+        else:
+            carried = tuple([(x.shape, x.dtype, x.layout) for x in ins])
+        r = params = None
         if memo is not None:
             # Inputs enter the key by what they carry, so a recomputed block whose output did not change
             # (a new dropout rate, an activation's slope) leaves everything after it cached.
-            key = (node.type, _freeze(node.params), tuple([(r.shape, r.dtype, r.layout) for r in ins]),
-                   tuple(srcs), role, output if role == 1 else None)
+            key = (carried, tuple(srcs), role, output if role == 1 else None)
             hit = memo.get(nid)
-            r = hit[1] if hit is not None and hit[0] == key else None
+            if hit is not None and hit[0] == node.type and hit[1] == frozen:
+                if hit[2] == key:
+                    r = hit[3]
+                else:
+                    params = hit[4]           # checked last time, and still the same
         if r is None:
-            r = infer_node(node, ins, srcs)
+            twin_key = (node.type, frozen, carried)
+            try:
+                r = twins.get(twin_key)
+            except TypeError:                 # a value no file holds (a set, say): nothing to share
+                twin_key = None
+            if r is None:
+                bad = None
+                if params is None:
+                    params, bad = checked_params(node)
+                r = bad or _apply(node, params, ins, srcs)
+                if twin_key is not None and r.error is None and not r.warnings and not r.fixes:
+                    twins[twin_key] = r
             if role and r.error is None:
                 extra = _role_warnings(node, role, output)
                 if extra:
                     r = _with_warnings(r, extra)
-            odd_id = id_warning(nid)
-            if odd_id:
-                r = _with_warnings(r, [odd_id])
+            if not nid.isprintable():         # (what id_warning checks, without a call per block)
+                r = _with_warnings(r, [id_warning(nid)])
         if memo is not None:
-            new_memo[nid] = (key, r)
+            new_memo[nid] = (node.type, frozen, key, r, params)
         results[nid] = r
     if len(results) == len(nodes):          # no cycle: every node was reached
         return new_memo, _with_size_warnings(net, {nid: results[nid] for nid in nodes})
     left = [nid for nid in net.nodes if nid not in results]    # on a cycle (only a file can hold one), or after it
     for nid in _on_cycles(left, sources):
         spec = net.nodes[nid].spec
-        if nid in sources[nid]:
+        if nid in sources.get(nid, ()):
             results[nid] = _error(f"{spec.label} '{nid}' feeds itself: a block cannot take its own output as input; "
                                   "remove the link from it to itself.")
         else:
@@ -219,7 +266,7 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
     for nid in left:
         if nid not in results:
             spec = net.nodes[nid].spec
-            src = next(s for s in sources[nid] if s in waiting)
+            src = next(s for s in sources.get(nid, ()) if s in waiting)
             results[nid] = _error(f"{spec.label} '{nid}' has no shape: its input is missing because '{src}' has "
                                   "no shape; fix the problem there first.", blocked=True)
     return new_memo, _with_size_warnings(net, {nid: results[nid] for nid in net.nodes})
@@ -252,7 +299,7 @@ def _on_cycles(left: list[str], sources: dict[str, list[str]]) -> set[str]:
     for root in left:
         if root in index:
             continue
-        work = [(root, iter([s for s in sources[root] if s in inside]))]
+        work = [(root, iter([s for s in sources.get(root, ()) if s in inside]))]
         index[root] = low[root] = len(index)
         stack.append(root)
         on_stack.add(root)
@@ -264,7 +311,7 @@ def _on_cycles(left: list[str], sources: dict[str, list[str]]) -> set[str]:
                     index[nxt] = low[nxt] = len(index)
                     stack.append(nxt)
                     on_stack.add(nxt)
-                    work.append((nxt, iter([s for s in sources[nxt] if s in inside])))
+                    work.append((nxt, iter([s for s in sources.get(nxt, ()) if s in inside])))
                 elif nxt in on_stack:
                     low[nid] = min(low[nid], index[nxt])
                 continue
@@ -280,7 +327,7 @@ def _on_cycles(left: list[str], sources: dict[str, list[str]]) -> set[str]:
                     component.append(top)
                     if top == nid:
                         break
-                if len(component) > 1 or nid in sources[nid]:
+                if len(component) > 1 or nid in sources.get(nid, ()):
                     found.update(component)
     return found
 
@@ -303,7 +350,7 @@ def clear_caches() -> None:
     network's first inference (benchmarks use it to measure honestly)."""
     from .blocks import arith, conv
     from .blocks.spec import _fmt_tuple
-    for cached in (arith.axis_out, conv._params, _fmt_tuple):
+    for cached in (arith.axis_out, arith.axis_formula, conv._params, _fmt_tuple):
         cached.cache_clear()
 
 

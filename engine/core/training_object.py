@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 
 from .blocks.checks import excerpt
+from .dataset_names import NAMES
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 FILE_KINDS = ("npz", "csv", "folder", "text")
@@ -24,11 +25,6 @@ DEFAULTS = {"dataset": "shapes", "epochs": 5, "batch_size": 64, "lr": 1e-3, "opt
 RANGES = {"epochs": ("int", 1, 10_000), "batch_size": ("int", 1, 65_536), "lr": ("float", 1e-6, 10.0),
           "weight_decay": ("float", 0.0, 1.0), "val_split": ("float", 0.0, 0.9), "seed": ("int", 0, 2 ** 31 - 1)}
 MAX_SPEC = 1000
-
-
-def named_sets() -> tuple[str, ...]:
-    from .dataset_names import BUILT_IN
-    return tuple(BUILT_IN)
 
 
 def training_problem(value) -> str | None:
@@ -58,8 +54,8 @@ def dataset_problem(spec) -> str | None:
         return f"training.dataset {excerpt(spec)} is not a data set name or a file path (too long, or control characters)."
     kind, colon, path = spec.partition(":")
     if not colon:
-        if spec not in named_sets():
-            return f"training.dataset {excerpt(spec)} is not a known data set; use one of {', '.join(named_sets())}, " \
+        if spec not in NAMES:
+            return f"training.dataset {excerpt(spec)} is not a known data set; use one of {', '.join(NAMES)}, " \
                    f"or {', '.join(k + ':PATH' for k in FILE_KINDS)}."
         return None
     if kind not in FILE_KINDS or not path.strip():

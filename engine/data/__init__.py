@@ -1,14 +1,14 @@
 """Data sets behind one interface: `prepare(spec, net)` loads the data named by `spec`, shaped for the
 network's Input, and checks it against the network's output before any training starts.
 
-Specs: `shapes` (generated images, the default), `sine` and `recall` (generated sequence tasks,
-see sequences.py), `mnist`, `fashion-mnist`, `cifar10` (downloaded once, or read from `data_dir`),
+Specs: a named set of registry.py (`shapes`, the default, `sine`, `recall`, `waves`, `clips`: generated;
+`mnist`, `fashion-mnist`, `cifar10`: downloaded once, or read from `data_dir`; `shakespeare`), or
 `npz:PATH`, `csv:PATH`, `folder:PATH`, `text:PATH`. Every problem is a `DataError` whose message
 names the file or block, the rule and the numbers, and suggests a fix.
 """
 from __future__ import annotations
 
-from engine.core.dataset_names import BUILT_IN  # noqa: E402  (the names, importable without numpy)
+from engine.core.blocks.spec import PROBABILITIES
 from engine.core.graph import Network
 from .base import (
     CLASSIFICATION,
@@ -19,9 +19,10 @@ from .base import (
     InputSpec,
     non_finite,
 )
+from .registry import DOWNLOAD, GENERATED, SETS
 
+BUILT_IN = {s.name: s.description for s in SETS.values()}     # name → what it is, in the table's order
 FILE_KINDS = ("npz", "csv", "folder", "text")
-LINEAR_TYPES = ("Linear",)
 
 
 def input_spec(net: Network) -> InputSpec:
@@ -39,12 +40,15 @@ def input_spec(net: Network) -> InputSpec:
 
 def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_url=None, progress=None) -> Dataset:
     """Load the data named by `spec`, shaped for `inp` (see the module docstring)."""
-    from . import files, generated, named, remote, sequences
+    from . import files
     spec = (spec or "shapes").strip()
     if "\x00" in spec:
         raise DataError(f"The data set {spec[:60]!r} holds a NUL character, which no file name can hold.")
-    if data_dir is not None and spec in remote.REMOTE:      # only they read it
-        _check_data_dir(data_dir)
+    named = SETS.get(spec)
+    if named is not None:
+        if data_dir is not None and named.kind == DOWNLOAD:      # only they read it
+            _check_data_dir(data_dir)
+        return named.load(inp, data_dir, seed, base_url, progress)
     kind, colon, path = spec.partition(":")
     if colon and kind in FILE_KINDS and not path.strip():
         raise DataError(f"'{spec}' names no file; give the path after the colon, e.g. {kind}:data.{kind}"
@@ -56,20 +60,6 @@ def load_dataset(spec: str, inp: InputSpec, data_dir=None, seed: int = 0, base_u
             raise DataError(f"Unknown data set kind '{kind}:' in '{spec}'; use one of "
                             f"{', '.join(k + ':PATH' for k in FILE_KINDS)}.")
         return loader(path, inp)
-    if spec == "shapes":
-        return generated.make_shapes(inp, seed=seed)
-    if spec == "sine":
-        return sequences.make_sine(inp, seed=seed)
-    if spec == "recall":
-        return sequences.make_recall(inp, seed=seed)
-    if spec == "waves":
-        return named.make_waves(inp, seed=seed)
-    if spec == "shakespeare":
-        return named.load_shakespeare(inp, data_dir)
-    if spec in remote.IDX_SETS:
-        return remote.load_idx_set(spec, inp, data_dir, base_url, progress)
-    if spec == "cifar10":
-        return remote.load_cifar10(inp, data_dir, base_url, progress)
     raise DataError(f"Unknown data set '{spec}'; use one of {', '.join(BUILT_IN)}, or "
                     f"{', '.join(k + ':PATH' for k in FILE_KINDS)}.")
 
@@ -85,17 +75,17 @@ def _check_data_dir(data_dir) -> None:
 
 
 def _sizing_block(net: Network, results: dict, node_id: str) -> str | None:
-    """The Linear block that decides the output's last size: the output itself or the nearest one
+    """The block that decides the output's last size by a parameter (a Dense's out_features, BlockSpec.size_param): the output itself or the nearest one
     above it through blocks that keep that size (activations, dropout, softmax, norms); None when
     another block (an LSTM's hidden_size, a Flatten, a convolution) sets it. `results`: the
     network's inferred shapes."""
     seen = node_id
     while seen is not None:
         node = net.nodes[seen]
-        if node.type in LINEAR_TYPES:
+        if node.spec.size_param:
             return seen
         srcs = net.inputs_of(seen)
-        if len(srcs) != 1 or net.nodes[srcs[0]].type == "Input":
+        if len(srcs) != 1 or net.nodes[srcs[0]].spec.source:
             return None
         out, inp = results[seen].shape, results[srcs[0]].shape
         if not out or not inp or out[-1] != inp[-1]:      # this block sets the size itself
@@ -106,16 +96,15 @@ def _sizing_block(net: Network, results: dict, node_id: str) -> str | None:
 
 def _size_advice(net: Network, results: dict, out_id: str, want: int, what: str) -> str:
     block = _sizing_block(net, results, out_id)
-    if block == out_id:
-        return f"set its out_features to {want}"
     if block is not None:
-        return f"set out_features of '{block}' to {want}"
+        name = net.nodes[block].spec.size_param
+        return f"set its {name} to {want}" if block == out_id else f"set {name} of '{block}' to {want}"
     return f"end the network with a Dense (Linear) block of {want} {what}"
 
 
 def _check_token_ids(ds: Dataset, net: Network) -> None:
     """Every token id must have a row in each Embedding the Input feeds (else torch stops mid-training)."""
-    embeddings = [n for n in net.outputs_of(net.input_nodes()[0]) if net.nodes[n].type == "Embedding"]
+    embeddings = _vocabulary_blocks(net)
     if not embeddings or not ds.x.size or ds.x.dtype.kind not in "iu":
         return
     low, high = int(ds.x.min()), int(ds.x.max())
@@ -123,22 +112,27 @@ def _check_token_ids(ds: Dataset, net: Network) -> None:
         raise DataError(f"{ds.name} has the token id {low}, but Embedding '{embeddings[0]}' takes ids from 0 up; "
                         f"shift the ids so the smallest is 0.")
     for emb in embeddings:
-        size = net.nodes[emb].params.get("num_embeddings", 0)
+        name = net.nodes[emb].spec.vocabulary
+        size = net.nodes[emb].params.get(name, 0)
         if high >= size:
             raise DataError(f"{ds.name} has token ids up to {high} but Embedding '{emb}' holds {size} "
-                            f"(ids 0 to {size - 1}); set num_embeddings to at least {high + 1}.")
+                            f"(ids 0 to {size - 1}); set {name} to at least {high + 1}.")
+
+
+def _vocabulary_blocks(net: Network) -> list[str]:
+    """The blocks right after the Input that look token ids up (an Embedding: BlockSpec.vocabulary)."""
+    return [n for n in net.outputs_of(net.input_nodes()[0]) if net.nodes[n].spec.vocabulary]
 
 
 def check_fit(ds: Dataset, net: Network) -> list[str]:
     """Raise DataError when the network's output does not fit the data; return notes (e.g. advice)."""
     from engine.core.shapes import infer_shapes
+    from engine.core.ready import not_ready
     results = infer_shapes(net)
-    errors = [r.error for r in results.values() if r.error and not r.blocked]
-    if errors:
-        raise DataError("The network has errors; fix them before training:\n- " + "\n- ".join(errors))
+    problem = not_ready(net, results, "trained")
+    if problem:
+        raise DataError(problem)
     out = net.output_node()
-    if out is None:
-        raise DataError("The network has no output block: connect at least one block after the Input.")
     shape = tuple(results[out].shape)
     label = f"the output block '{out}'"
     notes = []
@@ -153,16 +147,17 @@ def check_fit(ds: Dataset, net: Network) -> list[str]:
         if shape[0] != k:
             raise DataError(f"The data has {k} classes but {label} gives {shape[0]} values; "
                             f"{_size_advice(net, results, out, k, 'units')}.")
-        if net.nodes[out].type == "Softmax":
+        if net.nodes[out].spec.output_is == PROBABILITIES:
             notes.append(f"'{out}' is a Softmax: cross-entropy already applies one, so training is slower; "
                          f"remove it (or use LogSoftmax).")
     elif ds.task == TEXT:
         t, v = ds.sample_shape[0], len(ds.classes or [])
-        for emb in (n for n in net.outputs_of(net.input_nodes()[0]) if net.nodes[n].type == "Embedding"):
-            size = net.nodes[emb].params.get("num_embeddings", 0)
+        for emb in _vocabulary_blocks(net):
+            name = net.nodes[emb].spec.vocabulary
+            size = net.nodes[emb].params.get(name, 0)
             if size < v:
                 raise DataError(f"The text has {v} distinct characters but Embedding '{emb}' holds {size}; set its "
-                                f"num_embeddings to {v}.")
+                                f"{name} to {v}.")
         if shape != (t, v):
             if len(shape) == 2 and shape[0] == t:
                 raise DataError(f"The text has {v} distinct characters but {label} gives {shape[1]} values per "
@@ -211,14 +206,13 @@ def preview(spec: str, inp: InputSpec, data_dir=None, n: int = 8, seed: int = 0)
     """(kind, [(sample, label)], description) for a few samples, cheaply: generated sets make only
     these; downloadable sets are shown only once they are on disk (nothing is downloaded here)."""
     from .download import cache_dir
-    from . import generated, named, remote, sequences
+    from . import remote
     spec = (spec or "shapes").strip()
-    makers = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall,
-              "waves": named.make_waves}
-    if spec in makers:
-        ds = makers[spec](inp, n=max(n, 10), seed=seed)
-        return ds.kind, ds.examples(n), BUILT_IN[spec]
-    if spec in remote.REMOTE and data_dir is None and not remote.is_cached(spec):
+    named = SETS.get(spec)
+    if named is not None and named.kind == GENERATED:
+        ds = named.load(inp, seed=seed, n=max(n, 10))
+        return ds.kind, ds.examples(n), named.description
+    if named is not None and named.kind == DOWNLOAD and data_dir is None and not remote.is_cached(spec):
         raise DataError(f"{spec} is downloaded into {cache_dir() / spec} when training starts; the preview shows "
                         f"once it is there.")
     ds = load_dataset(spec, inp, data_dir, seed)

@@ -35,7 +35,7 @@ class Dataset:
     x: np.ndarray                      # (N, *input shape), float32 or int64
     y: np.ndarray                      # (N,) int64 classes; (N, T) int64 next tokens; (N, ...) float32 targets
     task: str                          # CLASSIFICATION, REGRESSION or TEXT
-    kind: str = "vector"               # how to preview a sample: image, sequence, text or vector
+    kind: str = "vector"               # how to preview a sample: image, clip, sequence, text or vector
     classes: list[str] | None = None   # class names (classification) or the vocabulary (text)
     notes: list[str] = field(default_factory=list)   # adaptations made, e.g. padding 28×28 to 32×32
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import BUILT_IN, DataError, check_fit, input_spec, load_dataset
-from .remote import REMOTE
+from . import DataError, check_fit, input_spec, load_dataset
+from .registry import DOWNLOAD, GENERATED, SETS
 
 SAMPLES = 64
 
@@ -24,12 +24,11 @@ class Fit:
 
 def small_dataset(spec: str, inp, data_dir=None):
     """A few samples of `spec` for `inp`; None for a download not made yet."""
-    from . import generated, named, remote, sequences
-    makers = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall,
-              "waves": named.make_waves}
-    if spec in makers:
-        return makers[spec](inp, n=SAMPLES, seed=0)
-    if spec in REMOTE and data_dir is None and not remote.is_cached(spec):
+    from . import remote
+    named = SETS.get(spec)
+    if named is not None and named.kind == GENERATED:
+        return named.load(inp, seed=0, n=SAMPLES)
+    if named is not None and named.kind == DOWNLOAD and data_dir is None and not remote.is_cached(spec):
         return None
     return load_dataset(spec, inp, data_dir)
 
@@ -84,7 +83,7 @@ def check(spec: str, net, data_dir=None, candidates=None) -> Fit:
 
 def _advice(spec, net, inp, reason, data_dir, candidates) -> Fit:
     if candidates is None:
-        candidates = [k for k in BUILT_IN if k not in REMOTE]
+        candidates = [s.name for s in SETS.values() if s.kind != DOWNLOAD]
     fitting = tuple(c for c in candidates if c != spec and fits(c, net, inp, data_dir))
     change, broken = _network_change(spec, net, inp, reason, data_dir)
     head = f"✖ {label(spec)} does not fit this network."
@@ -122,15 +121,13 @@ def _network_change(spec, net, inp, reason, data_dir) -> tuple[str | None, str]:
 
 def _input_for_data(spec, net, inp, data_dir):
     """A copy of the network whose Input takes what `spec` gives (for a few common cases), or None."""
-    shapes = {"shapes": [1, 28, 28], "sine": [50, 1], "recall": [30, 5], "waves": [1, 128], "shakespeare": [100]}
-    kind = spec.partition(":")[0]
-    if spec in shapes:
-        shape = shapes[spec]
-    elif kind == "text":
-        shape = [100]
+    named = SETS.get(spec)
+    if named is not None and named.fits is not None:
+        shape, dtype = list(named.fits), named.dtype
+    elif spec.partition(":")[0] == "text":
+        shape, dtype = [100], "int64"
     else:
         return None
-    dtype = "int64" if spec == "shakespeare" or kind == "text" else "float32"
     trial = net.copy()
     trial.nodes[inp.node_id].params.update(shape=shape, dtype=dtype)
     return trial

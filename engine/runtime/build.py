@@ -3,14 +3,29 @@ from __future__ import annotations
 
 from torch import nn
 
+from . import modules
+
 from engine.core import sizes
+from engine.core.blocks.spec import Module
 from engine.core.graph import Network
 from engine.core.names import attribute_name
+from engine.core.ready import not_ready
 from engine.core.shapes import infer_shapes
 
 
 class ModelError(ValueError):
     """The network has errors, so no model can be built; the message lists them."""
+
+
+def construct(m: Module) -> nn.Module:
+    """The torch module a block's `Module` description names: torch.nn's class or one of engine/runtime/modules.py,
+    called with its arguments (lists as tuples, as torch.nn likes them)."""
+    cls = getattr(nn, m.cls[3:]) if m.helper is None else getattr(modules, m.helper)
+    return cls(*map(_tuples, m.args), **{k: _tuples(v) for k, v in m.kwargs.items()})
+
+
+def _tuples(v):
+    return tuple(_tuples(x) for x in v) if isinstance(v, list) else v
 
 
 class NetwrightModel(nn.Module):
@@ -20,12 +35,10 @@ class NetwrightModel(nn.Module):
     def __init__(self, net: Network):
         super().__init__()
         results = infer_shapes(net)
-        errors = [r.error for r in results.values() if r.error]
-        if errors:
-            raise ModelError("The network has errors:\n- " + "\n- ".join(errors))
+        problem = not_ready(net, results, "built")
+        if problem:
+            raise ModelError(problem)
         output = net.output_node()
-        if output is None:
-            raise ModelError("The network has no output block: connect at least one block after the Input.")
         est = sizes.estimate(net, results)          # the weights are made on the CPU: refuse before allocating
         problem = sizes.memory_problem(net, est, est.weight_bytes, sizes.available_ram(), "Building this network",
                                        "this computer")
@@ -40,11 +53,11 @@ class NetwrightModel(nn.Module):
         plan = []
         for nid in net.topological_order():
             node = net.nodes[nid]
-            if node.type == "Input":
+            if node.spec.source:
                 continue
             srcs = net.inputs_of(nid)
-            module = node.spec.build([results[s].tensor for s in srcs], node.spec.resolved(node.params))
-            self.add_module(self.attr[nid], module)
+            self.add_module(self.attr[nid], construct(node.spec.module_for([results[s].tensor for s in srcs],
+                                                                           node.params)))
             if nid in needed:
                 slot[nid] = len(slot)
                 plan.append((self.attr[nid], tuple(slot[s] for s in srcs)))

@@ -18,7 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from engine.core.graph import Network
+from engine.core.blocks import BLOCKS
+from engine.core.graph import Network, free_id
 from engine.core.layout import layered_layout
 from engine.core.shapes import infer_shapes
 
@@ -71,6 +72,7 @@ class _Builder:
         self.problems: list[tuple[str, str, str]] = []
         self.rnn_modes: dict[str, set] = {}    # recurrent block → {"seq", "last"}
         self.calls: dict[int, int] = {}        # id(module with weights) → calls so far
+        self.adds: set[str] = set()            # the Add blocks made so far ((a + b) + c joins the first)
 
     # ---- helpers ----
     def problem(self, n: fx.Node, what: str, why: str) -> None:
@@ -78,10 +80,9 @@ class _Builder:
 
     def block(self, n: fx.Node, typ: str, params: dict, inputs: list[str], scope: str | None = None,
               suffix: str = "") -> _Val:
-        nid = base = n.target if n.op == "placeholder" else n.name + suffix   # fx renames an argument input to input_1
-        i = 2
-        while nid in self.nodes:
-            nid, i = f"{base}_{i}", i + 1
+        nid = n.target if n.op == "placeholder" else n.name + suffix   # fx renames an argument input to input_1
+        if nid in self.nodes:
+            nid = free_id(nid, self.nodes)
         self.nodes[nid] = {"type": typ, "params": params, "inputs": list(inputs),
                            "scope": _scope(n) if scope is None else scope}
         v = _Val("t", nid, n)
@@ -126,7 +127,7 @@ class _Builder:
         if not n.users and n.op not in ("placeholder", "output"):
             return                  # dead code (an unused `_` of `out, _ = self.rnn(x)`): nothing to map
         if n.op == "placeholder":
-            if any(v.kind == "t" and self.nodes[v.node]["type"] == "Input" for v in self.values.values()):
+            if any(v.kind == "t" and BLOCKS[self.nodes[v.node]["type"]].source for v in self.values.values()):
                 self.problem(n, f"input '{n.name}'", "a second input; import a module whose forward takes one tensor")
                 return
             params = {"shape": list(input_shape)}
@@ -304,12 +305,13 @@ class _Builder:
         if None in srcs:
             raise _Skip
         left = self.nodes.get(srcs[0])
-        if (left is not None and left["type"] == "Add" and len(a.users) == 1 and srcs[0] not in srcs[1:]
+        if (left is not None and srcs[0] in self.adds and len(a.users) == 1 and srcs[0] not in srcs[1:]
                 and left["scope"] == _scope(n)):
             left["inputs"].append(srcs[1])                  # (a + b) + c: one Add with three inputs
             self.values[n] = self.values[a]
             return
         self.block(n, "Add", {}, srcs)
+        self.adds.add(self.values[n].node)
 
     def concat(self, n, what) -> None:
         args = _Args(n.args, n.kwargs)
@@ -454,7 +456,7 @@ class _Builder:
             if nid not in seen:
                 seen.add(nid)
                 todo += self.nodes[nid]["inputs"]
-        seen.update(k for k, nd in self.nodes.items() if nd["type"] == "Input")
+        seen.update(k for k, nd in self.nodes.items() if BLOCKS[nd["type"]].source)
         return seen
 
     def _readable_ids(self) -> dict[str, str]:
@@ -559,12 +561,20 @@ def _conv(m, before, after):
     return type(m).__name__, p
 
 
+def _conv_transposed(m, before, after):
+    typ, p = _conv(m, before, after)
+    extra = _one(m.output_padding)
+    if extra != 0:
+        p["output_padding"] = extra
+    return typ, p
+
+
 def _linear(m, before, after):
     return "Linear", {"out_features": m.out_features, **({} if m.bias is not None else {"bias": False})}
 
 
 def _pool(m, before, after):
-    if isinstance(m, (nn.MaxPool1d, nn.MaxPool2d)):
+    if isinstance(m, (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)):
         _need(m, return_indices=False)
         if _one(m.dilation) != 1:
             raise _Unsupported(f"dilation={m.dilation!r} has no setting in the pooling block")
@@ -620,12 +630,10 @@ def _embedding(m, before, after):
     return "Embedding", {"num_embeddings": m.num_embeddings, "embedding_dim": m.embedding_dim}
 
 
-def _plain(typ):
+def _plain(typ, **needed):
+    """A block with no parameters, for a module whose settings other than `needed` have no block setting."""
     def mapper(m, before, after):
-        if typ == "GELU":
-            _need(m, approximate="none")
-        if typ == "ELU":
-            _need(m, alpha=1.0)
+        _need(m, **needed)
         return typ, {}
     return mapper
 
@@ -648,26 +656,31 @@ def _dim_param(dim: int, rank: int) -> dict:
 
 
 MODULES = {
-    nn.Conv1d: _conv, nn.Conv2d: _conv, nn.Linear: _linear,
-    nn.MaxPool1d: _pool, nn.MaxPool2d: _pool, nn.AvgPool1d: _pool, nn.AvgPool2d: _pool,
-    nn.AdaptiveAvgPool1d: _adaptive, nn.AdaptiveAvgPool2d: _adaptive,
+    nn.Conv1d: _conv, nn.Conv2d: _conv, nn.Conv3d: _conv, nn.Linear: _linear,
+    nn.ConvTranspose1d: _conv_transposed, nn.ConvTranspose2d: _conv_transposed,
+    nn.MaxPool1d: _pool, nn.MaxPool2d: _pool, nn.MaxPool3d: _pool, nn.AvgPool1d: _pool, nn.AvgPool2d: _pool,
+    nn.AvgPool3d: _pool, nn.AdaptiveAvgPool1d: _adaptive, nn.AdaptiveAvgPool2d: _adaptive,
+    nn.AdaptiveAvgPool3d: _adaptive,
     nn.AdaptiveMaxPool1d: _adaptive, nn.AdaptiveMaxPool2d: _adaptive,
     nn.Flatten: _flatten_module, nn.Dropout: _dropout, nn.Dropout2d: _dropout,
-    nn.BatchNorm1d: _batchnorm, nn.BatchNorm2d: _batchnorm, nn.LayerNorm: _layernorm, nn.Embedding: _embedding,
-    nn.ReLU: _plain("ReLU"), nn.Tanh: _plain("Tanh"), nn.Sigmoid: _plain("Sigmoid"), nn.GELU: _plain("GELU"),
-    nn.ELU: _plain("ELU"), nn.LeakyReLU: _leaky, nn.Softmax: _softmax, nn.LogSoftmax: _softmax,
+    nn.BatchNorm1d: _batchnorm, nn.BatchNorm2d: _batchnorm, nn.BatchNorm3d: _batchnorm, nn.LayerNorm: _layernorm, nn.Embedding: _embedding,
+    nn.ReLU: _plain("ReLU"), nn.Tanh: _plain("Tanh"), nn.Sigmoid: _plain("Sigmoid"), nn.GELU: _plain("GELU", approximate="none"),
+    nn.ELU: _plain("ELU", alpha=1.0), nn.LeakyReLU: _leaky, nn.Softmax: _softmax, nn.LogSoftmax: _softmax,
 }
-WEIGHTED = {nn.Conv1d, nn.Conv2d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, nn.Embedding}
+WEIGHTED = {nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.Linear, nn.BatchNorm1d,
+            nn.BatchNorm2d, nn.BatchNorm3d, nn.LayerNorm, nn.Embedding}
 
 
 # ---- functions → blocks ----------------------------------------------------------------------------
 
-def _f_plain(typ):
+def _f_plain(typ, **needed):
+    """A block with no parameters, for a function whose first argument after the tensor, if it has one
+    (`needed`: its name and the only value the block can stand for), keeps that value."""
     def mapper(a: _Args, shape):
-        if typ == "GELU" and a.get(0, "approximate", "none") != "none":
-            raise _Unsupported("approximate='tanh' has no setting in the GELU block")
-        if typ == "ELU" and a.get(0, "alpha", 1.0) != 1.0:
-            raise _Unsupported("alpha other than 1.0 has no setting in the ELU block")
+        for name, value in needed.items():
+            given = a.get(0, name, value)
+            if given != value:
+                raise _Unsupported(f"{name}={given!r} has no setting in the {typ} block (it always uses {value!r})")
         return typ, {}
     return mapper
 
@@ -692,7 +705,7 @@ def _f_dropout(typ):
     return mapper
 
 
-def _f_pool(typ):
+def _f_pool(typ, is_max: bool):
     def mapper(a: _Args, shape):
         k = _one(a.get(0, "kernel_size", None))
         s = _one(a.get(1, "stride", None))
@@ -702,7 +715,7 @@ def _f_pool(typ):
         pad = _one(a.get(2, "padding", 0))
         if pad != 0:
             p["padding"] = pad
-        if typ.startswith("Max"):
+        if is_max:
             if _one(a.get(3, "dilation", 1)) != 1:
                 raise _Unsupported("dilation has no setting in the pooling block")
             if a.get(4, "ceil_mode", False):
@@ -732,14 +745,16 @@ for _keys, _mapper in (
         ((F.relu, torch.relu, "relu", F.relu_, torch.relu_, "relu_"), _f_plain("ReLU")),
         ((torch.tanh, F.tanh, "tanh"), _f_plain("Tanh")),
         ((torch.sigmoid, F.sigmoid, "sigmoid"), _f_plain("Sigmoid")),
-        ((F.gelu,), _f_plain("GELU")), ((F.elu,), _f_plain("ELU")), ((F.leaky_relu,), _f_leaky),
+        ((F.gelu,), _f_plain("GELU", approximate="none")), ((F.elu,), _f_plain("ELU", alpha=1.0)), ((F.leaky_relu,), _f_leaky),
         ((F.softmax, torch.softmax, "softmax"), _f_softmax("Softmax")),
         ((F.log_softmax, torch.log_softmax, "log_softmax"), _f_softmax("LogSoftmax")),
         ((F.dropout,), _f_dropout("Dropout")), ((F.dropout2d,), _f_dropout("Dropout2d")),
-        ((F.max_pool1d,), _f_pool("MaxPool1d")), ((F.max_pool2d,), _f_pool("MaxPool2d")),
-        ((F.avg_pool1d, torch.avg_pool1d), _f_pool("AvgPool1d")), ((F.avg_pool2d,), _f_pool("AvgPool2d")),
+        ((F.max_pool1d,), _f_pool("MaxPool1d", True)), ((F.max_pool2d,), _f_pool("MaxPool2d", True)),
+        ((F.max_pool3d,), _f_pool("MaxPool3d", True)), ((F.avg_pool3d,), _f_pool("AvgPool3d", False)),
+        ((F.avg_pool1d, torch.avg_pool1d), _f_pool("AvgPool1d", False)), ((F.avg_pool2d,), _f_pool("AvgPool2d", False)),
         ((F.adaptive_avg_pool1d, torch.adaptive_avg_pool1d), _f_adaptive("AdaptiveAvgPool1d")),
         ((F.adaptive_avg_pool2d,), _f_adaptive("AdaptiveAvgPool2d")),
+        ((F.adaptive_avg_pool3d,), _f_adaptive("AdaptiveAvgPool3d")),
         ((F.adaptive_max_pool1d,), _f_adaptive("AdaptiveMaxPool1d")),
         ((F.adaptive_max_pool2d,), _f_adaptive("AdaptiveMaxPool2d"))):
     for _k in _keys:

@@ -264,7 +264,7 @@ class LiveCallback:
     def _filters_view(self, trainer, ctx) -> dict:
         conv = _pick(self.config["filters_block"], self.blocks["conv"])
         if conv not in self.blocks["conv"]:
-            return {"note": _absent("Conv1d or Conv2d block", "filters", self.config["filters_block"])}
+            return {"note": _absent("convolution block", "filters", self.config["filters_block"])}
         return dict(self.probes.conv_filters(trainer.model.block(conv)), block=conv, choices=self.blocks["conv"])
 
     def _weights_view(self, trainer, ctx) -> dict:
@@ -401,7 +401,7 @@ def _block_lists(model) -> dict:
     from .probes import learnable_blocks, relu_blocks
     mods = {nid: getattr(model, a) for nid, a in model.attr.items() if hasattr(model, a)}
     return {"all": list(model.input_ids) + list(mods),
-            "conv": [n for n, m in mods.items() if isinstance(m, (nn.Conv1d, nn.Conv2d))],
+            "conv": [n for n, m in mods.items() if isinstance(m, nn.modules.conv._ConvNd)],
             "recurrent": [n for n, m in mods.items() if isinstance(m, Recurrent)],
             "learnable": learnable_blocks(model), "relu": relu_blocks(model)}
 

@@ -56,7 +56,7 @@ class Recurrent(nn.Module):
         super().__init__()
         kw = dict(num_layers=num_layers, bidirectional=bidirectional, dropout=dropout, bias=bias,
                   batch_first=True)
-        if kind == "RNN":
+        if getattr(nn, kind) is nn.RNN:
             kw["nonlinearity"] = nonlinearity
         self.kind = kind
         self.rnn = getattr(nn, kind)(input_size, hidden_size, **kw)

@@ -13,9 +13,12 @@ import torch
 from torch import nn
 
 from .modules import Recurrent
+from .protocol import GATE_LETTERS
 
 MAX_TILES = 64          # at most this many output channels in a filter or feature-map mosaic
 MAX_INPUT_TILES = 16    # at most this many input channels per filter row
+MAX_VOLUME_CHANNELS = 16   # a 3-D feature map shows this many channels (rows) ...
+MAX_VOLUME_DEPTH = 16      # ... of this many depth slices (tiles) at most
 
 
 def to_numpy(t: torch.Tensor) -> np.ndarray:
@@ -84,16 +87,25 @@ def mosaic(tiles: np.ndarray, cols: int, gap: int = 1, fill: float = np.nan) -> 
 
 
 def conv_filters(module: nn.Module) -> dict:
-    """The kernels of a Conv1d/Conv2d as one image: a tile per output channel. With 3 input channels
+    """The kernels of a convolution as one image: a tile per output channel. With 3 input channels
     each tile is RGB (weights mapped to [0, 1] around 0.5 = zero); otherwise each output channel is a
-    row of tiles, one per input channel. 'vmax' is the symmetric colour scale (max |w|)."""
+    row of tiles, one per input channel. A 3-D kernel is shown a slice per depth: a row per output and
+    input channel, a tile per depth. A transposed convolution's weight (in, out, ...) is shown as
+    (out, in, ...), like the others. 'vmax' is the symmetric colour scale (max |w|)."""
     w = to_numpy(module.weight)
+    if isinstance(module, nn.modules.conv._ConvTransposeNd):
+        w = np.swapaxes(w, 0, 1)
     info = {"channels": tuple(w.shape[:2]), "kernel": list(w.shape[2:])}
+    vmax = float(np.abs(w).max()) or 1.0
+    if w.ndim == 5:                      # Conv3d: (out, in, d, h, w)
+        pairs = w[:MAX_TILES, :MAX_INPUT_TILES].reshape(-1, *w.shape[2:])[:MAX_TILES]
+        rows = [mosaic(slices, len(slices)) for slices in pairs]      # one row per (out, in), a tile per depth
+        return {"image": mosaic(np.stack(rows), 1, gap=2), "rgb": False, "vmax": vmax, "depth": w.shape[2],
+                **info}
     if w.ndim == 3:                      # Conv1d: (out, in, k) -> one (in × k) tile per output channel
         w = w[:, None, :, :]             # (out, 1, in, k)
     in_ch = w.shape[1]
     shown = w[:MAX_TILES]
-    vmax = float(np.abs(w).max()) or 1.0
     if w.ndim == 4 and in_ch == 3 and module.weight.ndim == 4:
         rgb = 0.5 + 0.5 * np.transpose(shown, (0, 2, 3, 1)) / vmax
         _, cols = _grid(len(shown))
@@ -112,8 +124,15 @@ def conv_filters(module: nn.Module) -> dict:
 
 def feature_view(act: torch.Tensor, layout: str | None = None) -> dict:
     """One sample's activation laid out for display: 'maps' (a mosaic of channel maps for [C, H, W]),
-    'heatmap' (rows × columns for [T, F] sequences or [C, L] signals) or 'vector' ([F])."""
+    'volume' (a row per channel, a tile per depth slice, for [C, D, H, W] volumes and clips), 'heatmap'
+    (rows × columns for [T, F] sequences or [C, L] signals) or 'vector' ([F])."""
     a = to_numpy(act)
+    if a.ndim == 4:
+        shown = a[:MAX_VOLUME_CHANNELS, :MAX_VOLUME_DEPTH]
+        rows = [mosaic(slices, len(slices)) for slices in shown]
+        return {"kind": "volume", "image": mosaic(np.stack(rows), 1, gap=2), "shape": list(a.shape),
+                "range": [float(a.min()), float(a.max())], "cols": shown.shape[1], "tile": list(a.shape[2:]),
+                "shown": list(shown.shape[:2])}
     if a.ndim == 3:
         shown = a[:MAX_TILES]
         _, cols = _grid(len(shown))
@@ -148,18 +167,17 @@ def _run_direction(kind: str, rnn, x, layer: int, reverse: bool) -> dict:
     batch, steps, hidden = x.shape[0], x.shape[1], rnn.hidden_size
     h = x.new_zeros(batch, hidden)
     c = x.new_zeros(batch, hidden)
-    names = {"LSTM": "ifgoch", "GRU": "rznh", "RNN": "h"}[kind]
-    out = {n: [] for n in names}
+    out = {n: [] for n in GATE_LETTERS[kind]}
     for t in range(steps):
         hw = torch.matmul(h, w_hh.t()) + b_hh
-        if kind == "LSTM":
+        if isinstance(rnn, nn.LSTM):
             z = xw[:, t] + hw
             i, f, g, o = z.chunk(4, dim=1)
             i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
             c = f * c + i * g
             h = o * torch.tanh(c)
             vals = {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h}
-        elif kind == "GRU":
+        elif isinstance(rnn, nn.GRU):
             xr, xz, xn = xw[:, t].chunk(3, dim=1)
             hr, hz, hn = hw.chunk(3, dim=1)
             r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
@@ -192,12 +210,6 @@ def recurrent_gates(rnn: nn.RNNBase, x: torch.Tensor) -> tuple[list[list[dict]],
         layers.append(dirs)
         inp = torch.cat([d["h"] for d in dirs], dim=-1)
     return layers, inp
-
-
-GATE_RANGES = {"i": (0.0, 1.0), "f": (0.0, 1.0), "o": (0.0, 1.0), "r": (0.0, 1.0), "z": (0.0, 1.0),
-               "g": (-1.0, 1.0), "n": (-1.0, 1.0), "h": (-1.0, 1.0), "c": None}
-GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "cell candidate", "o": "output gate",
-              "c": "cell state", "h": "hidden state", "r": "reset gate", "z": "update gate", "n": "new gate"}
 
 
 def gate_view(module: nn.Module, x: torch.Tensor, sample: int = 0) -> dict:

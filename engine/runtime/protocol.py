@@ -58,6 +58,20 @@ class View(StrEnum):
 
 FRAME_VIEWS = tuple(v for v in View if v is not View.CURVES)   # curves come from SCALARS and EPOCH, not frames
 
+# The gates view's letters per recurrent layer, in the order it shows them: LSTM input, forget, candidate,
+# output gates, cell and hidden state; GRU reset, update and new gates and hidden state. The probes compute
+# them (engine.runtime.probes), the view draws them (widgets/plots/gates.py).
+GATE_LETTERS = {"LSTM": "ifgoch", "GRU": "rznh", "RNN": "h"}
+SIGMOID_GATES = frozenset("ifozr")   # in [0, 1]; the others lie in [-1, 1] (tanh), except the LSTM's cell c
+UNBOUNDED_GATES = frozenset("c")
+
+
+def gate_range(letter: str) -> tuple[float, float] | None:
+    """Where a gate's values lie, or None (the cell state is unbounded)."""
+    if letter in UNBOUNDED_GATES:
+        return None
+    return (0.0, 1.0) if letter in SIGMOID_GATES else (-1.0, 1.0)
+
 
 class TrainingError(Exception):
     """A run that cannot start or failed, with a sentence for a person (the ERROR message's "message").

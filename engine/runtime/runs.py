@@ -21,8 +21,9 @@ METRIC_COLUMNS = ("epoch", "step", "train_loss", "train_accuracy", "val_loss", "
 CHECKPOINT = "checkpoint.pt"
 
 
-def network_hash(network_dict: dict) -> str:
-    """sha256 of the network's canonical JSON (sorted keys, no spaces)."""
+def file_digest(network_dict: dict) -> str:
+    """sha256 of the network file's canonical JSON (sorted keys, no spaces): the manifest's "network_hash",
+    which changes with any edit (names and positions too). Compare widgets.live_views.structure_key."""
     text = json.dumps(network_dict, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -49,7 +50,7 @@ class RunFolder:
 
     def write_manifest(self, network, dataset: str, seed: int, device: str, settings: dict, extra=None) -> dict:
         net_dict = network if isinstance(network, dict) else network_to_dict(network)
-        manifest = {"network_name": net_dict.get("name"), "network_hash": network_hash(net_dict),
+        manifest = {"network_name": net_dict.get("name"), "network_hash": file_digest(net_dict),
                     "dataset": dataset, "seed": seed, "device": device, "versions": versions(),
                     "settings": settings, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **(extra or {})}
         atomic_write_text(self.path / "manifest.json", json.dumps(manifest, indent=2) + "\n")
@@ -80,6 +81,41 @@ def save_checkpoint(state: dict, path) -> Path:
     """torch.save to a temporary file beside `path`, then replace it in one step."""
     import torch
     return atomic_write(path, lambda f: torch.save(state, f))
+
+
+def random_states(device) -> dict:
+    """Every random generator's state a resumed run needs (Python, numpy, torch, and the CUDA device's),
+    as plain values, so that the checkpoint loads with weights_only=True."""
+    import random
+
+    import numpy as np
+    import torch
+    name, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    rng = {"torch": torch.get_rng_state(),
+           "numpy": {"name": name, "keys": keys.tolist(), "pos": pos, "has_gauss": has_gauss, "gauss": gauss},
+           "python": [version, list(internal), gauss_next]}
+    if device.type == "cuda":
+        rng["cuda"] = torch.cuda.get_rng_state(device)
+    return rng
+
+
+def restore_random_states(rng: dict, device) -> None:
+    """Put back what random_states saved (numpy's state is a tuple holding an array in older checkpoints)."""
+    import random
+
+    import numpy as np
+    import torch
+    torch.set_rng_state(rng["torch"])
+    numpy_state = rng["numpy"]
+    if isinstance(numpy_state, dict):
+        numpy_state = (numpy_state["name"], np.array(numpy_state["keys"], np.uint32), numpy_state["pos"],
+                       numpy_state["has_gauss"], numpy_state["gauss"])
+    np.random.set_state(numpy_state)
+    version, internal, gauss_next = rng["python"]
+    random.setstate((version, tuple(internal), gauss_next))
+    if "cuda" in rng and device.type == "cuda":
+        torch.cuda.set_rng_state(rng["cuda"], device)
 
 
 def _numpy_array_globals() -> list:

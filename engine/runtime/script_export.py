@@ -15,42 +15,38 @@ from functools import lru_cache
 from pathlib import Path
 
 from engine.core.codegen import ExportError, export_code
-
-
-class ScriptUnusable(ExportError):
-    """The script cannot be made for this network's data or inputs (not an error of the network)."""
+from engine.core.blocks.spec import LOG_PROBABILITIES
 from engine.core.graph import Network
 from engine.core.shapes import infer_shapes
+from engine.core.training_object import DEFAULTS
+from engine.core.training_object import training_of as file_training
 
 PARTS = Path(__file__).with_name("script_parts.py")
 DATASETS = Path(__file__).resolve().parents[1] / "data"
 BASE = ("CLASSIFICATION,REGRESSION,TEXT", "DataError", "InputSpec", "Dataset", "need_float_input")
-DATA_CODE = {        # data set → (file in engine/data, the names the script copies from it)
-    "shapes": [("generated.py", ("CLASSES", "DEFAULT_SAMPLES", "masks", "make_shapes"))],
-    "sine": [("sequences.py", ("DEFAULT_SAMPLES", "_sequence_input", "make_sine"))],
-    "recall": [("sequences.py", ("DEFAULT_SAMPLES", "_sequence_input", "make_recall"))],
-    "waves": [("named.py", ("WAVES", "DEFAULT_SAMPLES", "make_waves"))],
-    "text": [("files.py", ("text_dataset",))],
-}
-GENERATED_SETS = ("shapes", "sine", "recall", "waves")
-FOLDER_SETS = ("mnist", "fashion-mnist")
+TEXT_CODE = ("files.py", ("text_dataset",))    # every script reads text: files (and shakespeare) with it
+FILES = Path(__file__).resolve().parents[1] / "core" / "files.py"
+ATOMIC_WRITE = ("TMP_SUFFIX", "STALE_AFTER_S", "_LEGACY_AFTER_S", "atomic_write", "remove_stale_temporaries",
+                "_mode_for", "_chmod", "_running", "_sync_folder", "_unlink")     # the app's one atomic write
 FILE_KINDS = ("npz:", "csv:", "text:")
-DEFAULTS = {"epochs": 5, "batch_size": 64, "lr": 0.001, "optimizer": "adam", "weight_decay": 0.0,
-            "val_split": 0.1, "seed": 0}
+SETTINGS = tuple(k for k in DEFAULTS if k != "dataset")     # the script's SETTINGS (DATASET is its own line)
 FUNCTIONS = ("read_idx", "load_idx_folder", "load_data", "split", "pick_device", "make_optimizer", "loss_of",
              "correct", "parameters_digest", "save_atomic", "parse_args", "evaluate", "main")
-IMPORTS = ["from __future__ import annotations", "", "import argparse", "import csv", "import datetime", "import gzip", "import hashlib", "import os",
-           "import struct", "import time", "from dataclasses import dataclass, field",
-           "from pathlib import Path", "", "import numpy as np", "import torch",
+IMPORTS = ["from __future__ import annotations", "", "import argparse", "import csv", "import datetime", "import gzip",
+           "import hashlib", "import os", "import re", "import secrets", "import stat", "import struct", "import time",
+           "from collections.abc import Callable", "from dataclasses import dataclass, field", "from pathlib import Path",
+           "from typing import BinaryIO", "", "import numpy as np", "import torch",
            "import torch.distributed as dist", "import torch.nn.functional as F", "from torch import nn"]
+
+
+class ScriptUnusable(ExportError):
+    """The script cannot be made for this network's data or inputs (not an error of the network)."""
 
 
 def training_of(net: Network) -> dict:
     """The network's `training` object (spec §1) as checked by engine/core/training_object.py, with the
     defaults for what it leaves out (a value the checks refuse never reaches the script)."""
-    from engine.core.training_object import training_of as given
-    out = {**DEFAULTS, "dataset": "shapes", **given(net)}
-    return out
+    return {**DEFAULTS, **file_training(net)}
 
 
 def _segments(path: Path, names) -> dict[str, str]:
@@ -79,9 +75,13 @@ def _functions() -> dict[str, str]:
 
 
 def data_sources(dataset: str) -> list[str]:
-    """The engine's own code the script needs for its data: the Dataset it returns and the generator."""
+    """The engine's own code the script needs for its data: the Dataset it returns, the generator of a
+    generated set (what its registry entry copies) and the text reader."""
+    from engine.data.registry import GENERATED, SETS
+    named = SETS.get(dataset)
+    code = [(f"{named.module}.py", named.copies)] if named is not None and named.kind == GENERATED else []
     parts = [_segments(DATASETS / "base.py", BASE)[n] for n in BASE]
-    for file, names in DATA_CODE.get(dataset, []) + ([] if dataset == "text" else DATA_CODE["text"]):
+    for file, names in code + [TEXT_CODE]:
         seg = _segments(DATASETS / file, names)
         parts += [seg[n] for n in names]
     return parts
@@ -105,32 +105,39 @@ def model_section(net: Network) -> str:
 
 def _dataset(net: Network, spec: str) -> tuple[str, str | None]:
     """(DATASET, DATA_PATH) for the script, or ExportError when the script cannot get that data."""
-    from engine.data import DataError, generated, input_spec, named, sequences
+    from engine.data import DataError, input_spec
+    from engine.data.registry import GENERATED, SETS, and_list
     spec = spec.strip()
     name = spec.lower()
-    if name in GENERATED_SETS:
-        maker = {"shapes": generated.make_shapes, "sine": sequences.make_sine, "recall": sequences.make_recall,
-                 "waves": named.make_waves}[name]
+    named = SETS.get(name)
+    if named is not None and named.kind == GENERATED:
         try:
-            maker(input_spec(net), n=4, seed=0)       # the engine's own check of the Input's shape
+            named.load(input_spec(net), n=4, seed=0)       # the engine's own check of the Input's shape
         except DataError as e:
             raise ScriptUnusable(str(e)) from None
         return name, None
-    if name in FOLDER_SETS:
-        return name, None
-    if name == "shakespeare":
-        return "text", named.SHAKESPEARE_FILE
+    if named is not None and named.script_reads is not None:
+        return named.script_reads
     if name.startswith(FILE_KINDS):
         kind, _, path = spec.partition(":")
         return kind.lower(), path or None
-    raise ScriptUnusable(f"The training script generates shapes, sine, recall and waves, and reads mnist and "
-                      f"fashion-mnist (IDX files), shakespeare and text:, npz: or csv: files; this network trains "
-                      f"on {spec!r}. Choose one of those in the training settings to export a script.")
+    made = [s.name for s in SETS.values() if s.kind == GENERATED]
+    read = [s.name for s in SETS.values() if s.kind != GENERATED and s.script_reads is not None]
+    raise ScriptUnusable(f"The training script generates {and_list(made)}, and reads {', '.join(read)} and "
+                         f"text:, npz: or csv: files; this network trains on {spec!r}. Choose one of those in the "
+                         f"training settings to export a script.")
+
+
+def _generator(dataset: str) -> str:
+    """The name of the generated set's maker in the script (copied there by data_sources), or 'None'."""
+    from engine.data.registry import GENERATED, SETS
+    named = SETS.get(dataset)
+    return named.function if named is not None and named.kind == GENERATED else "None"
 
 
 def _idx_norm() -> dict:
     from engine.data.remote import IDX_SETS
-    return {name: (IDX_SETS[name]["norm"][0][0], IDX_SETS[name]["norm"][1][0]) for name in FOLDER_SETS}
+    return {name: (entry["norm"][0][0], entry["norm"][1][0]) for name, entry in IDX_SETS.items()}
 
 
 def _plain(text: str) -> str:
@@ -147,9 +154,9 @@ def export_script(net: Network, source: str | None = None) -> str:
     model = model_section(net)          # raises ExportError for a network with errors
     training = training_of(net)
     dataset, data_path = _dataset(net, training["dataset"])
-    settings = {k: training[k] for k in DEFAULTS}
+    settings = {k: training[k] for k in SETTINGS}
     inp = results[inputs[0]]
-    output_type = net.nodes[net.output_node()].type
+    output_is = net.nodes[net.output_node()].spec.output_is
     functions = _functions()
     name = _plain(net.name or "Untitled")
     lines = [f'"""{name}: a training script exported from Netwright'
@@ -169,14 +176,18 @@ def export_script(net: Network, source: str | None = None) -> str:
               f"DATA_PATH = {data_path!r}   # for data sets read from a file or folder; --data overrides it",
               f"INPUT_SHAPE = {tuple(inp.shape)!r}",
               f"INPUT_DTYPE = {inp.dtype!r}",
-              f"LOG_SOFTMAX_OUTPUT = {output_type == 'LogSoftmax'!r}",
+              f"LOG_SOFTMAX_OUTPUT = {output_is == LOG_PROBABILITIES!r}",
               f"SETTINGS = {settings!r}",
               f"IDX_NORM = {_idx_norm()!r}   # mean and std of the IDX image sets", "", ""]
     lines += ["# ---- the data: Netwright's own code (engine/data), copied ----", "", ""]
     for part in data_sources(dataset):
         lines += [part, "", ""]
-    generator = {"shapes": "make_shapes", "sine": "make_sine", "recall": "make_recall", "waves": "make_waves"}
-    lines += [f"GENERATE = {generator.get(dataset, 'None')}   # the built-in data set's generator, if any", "", ""]
+    lines += [f"GENERATE = {_generator(dataset)}   # the built-in data set's generator, if any", "", ""]
+    lines += ["# ---- writing files: Netwright's own atomic write (engine/core/files.py), copied ----", "", ""]
+    files = _segments(FILES, ATOMIC_WRITE)
+    constants = [n for n in ATOMIC_WRITE if n.lstrip("_").isupper()]
+    lines += ["\n".join(files[n] for n in constants), "", ""]
+    lines += [x for n in ATOMIC_WRITE if n not in constants for x in (files[n], "", "")]
     lines += ["# ---- training ----", "", ""]
     for fn in FUNCTIONS:
         lines += [functions[fn], "", ""]

@@ -3,9 +3,10 @@
 engine/runtime/script_export.py copies these functions, as source, into the script after the network's
 `class Net` and the constants below (which it writes with the network's values, each through repr),
 so the script needs only torch and numpy. Nothing here runs inside Netwright; the tests run the
-exported scripts. The generated data sets follow engine/data (same seed, same samples).
+exported scripts. The generated data sets follow engine/data (same seed, same samples); files are
+written with Netwright's own atomic write (engine/core/files.py), which the script carries a copy of.
 """
-# ruff: noqa: F821   (Net is the exported class the script defines above these functions)
+# ruff: noqa: F821   (Net and atomic_write: the script defines them above these functions)
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,7 @@ DATA_PATH = None
 INPUT_SHAPE = (1, 28, 28)
 INPUT_DTYPE = "float32"
 LOG_SOFTMAX_OUTPUT = False
-SETTINGS = {"epochs": 5, "batch_size": 64, "lr": 0.001, "optimizer": "adam", "weight_decay": 0.0,
-            "val_split": 0.1, "seed": 0}
+SETTINGS: dict = {}  # epochs, batch_size, lr, optimizer, …: the network's training object, else its defaults
 GENERATE = None      # the generator of a built-in data set (e.g. make_shapes), copied from engine/data
 IDX_NORM = {"mnist": (0.1307, 0.3081), "fashion-mnist": (0.2860, 0.3530)}
 
@@ -161,9 +161,7 @@ def parameters_digest(model):
 
 
 def save_atomic(obj, path):
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    atomic_write(path, lambda f: torch.save(obj, f))
 
 
 def parse_args(argv=None):

@@ -14,22 +14,22 @@ import torch.nn.functional as F
 
 from . import protocol
 from .protocol import TrainingError
+from engine.core.blocks.spec import LOG_PROBABILITIES
+from engine.core.training_object import DEFAULTS, OPTIMIZERS
 from engine.data import CLASSIFICATION, TEXT
-
-OPTIMIZERS = ("adam", "adamw", "sgd")
 
 
 @dataclass
 class TrainSettings:
-    dataset: str = "shapes"
-    epochs: int = 5
-    batch_size: int = 64
-    lr: float = 1e-3
-    optimizer: str = "adam"
-    weight_decay: float = 0.0
+    dataset: str = DEFAULTS["dataset"]           # the defaults are the network file's (engine/core/training_object.py)
+    epochs: int = DEFAULTS["epochs"]
+    batch_size: int = DEFAULTS["batch_size"]
+    lr: float = DEFAULTS["lr"]
+    optimizer: str = DEFAULTS["optimizer"]
+    weight_decay: float = DEFAULTS["weight_decay"]
     device: str = "auto"
-    seed: int = 0
-    val_split: float = 0.1
+    seed: int = DEFAULTS["seed"]
+    val_split: float = DEFAULTS["val_split"]
     out: str | None = None            # run folder; None: runs/<network name>-<timestamp>
     data_dir: str | None = None
     resume: str | None = None         # a checkpoint to continue from
@@ -166,11 +166,13 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
-def loss_function(task: str, output_type: str):
+def loss_function(task: str, output_is: str | None):
+    """The loss for the task and what the output block's values mean (BlockSpec.output_is): cross-entropy on
+    scores, the negative log-likelihood on log-probabilities (a LogSoftmax output), squared error otherwise."""
     if task == TEXT:
         return lambda out, y, reduction="mean": F.cross_entropy(out.flatten(0, 1), y.flatten(), reduction=reduction)
     if task == CLASSIFICATION:
-        if output_type == "LogSoftmax":
+        if output_is == LOG_PROBABILITIES:
             return lambda out, y, reduction="mean": F.nll_loss(out, y, reduction=reduction)
         return lambda out, y, reduction="mean": F.cross_entropy(out, y, reduction=reduction)
     return lambda out, y, reduction="mean": F.mse_loss(out.float(), y, reduction=reduction)

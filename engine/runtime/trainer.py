@@ -28,7 +28,8 @@ import torch
 from . import protocol
 from engine.data import CLASSIFICATION, TEXT, DataError, Dataset, check_usable, prepare
 from engine.core.graph import Network
-from .runs import RunFolder, check_run_folder, default_run_dir, load_checkpoint, weights_mismatch
+from .runs import (RunFolder, check_run_folder, default_run_dir, load_checkpoint, random_states, restore_random_states,
+                   weights_mismatch)
 from engine.core.serialization import NetworkFileError, network_from_dict, network_to_dict
 from .train_setup import (OPTIMIZERS, Control, TrainingError, TrainSettings, available_devices, loss_function,
                           resolve_device)
@@ -146,8 +147,7 @@ class Trainer:
         if len(self.train_x) % s.batch_size == 1 and self.steps_per_epoch > 1 and any(
                 isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules()):
             self.steps_per_epoch -= 1      # BatchNorm cannot train on a batch of one: the last sample joins the one before
-        out_type = self.network.nodes[self.network.output_node()].type
-        self.loss_fn = loss_function(self.task, out_type)
+        self.loss_fn = loss_function(self.task, self.network.nodes[self.network.output_node()].spec.output_is)
         self.classifies = self.task in (CLASSIFICATION, TEXT)
         self.optimizer = self._make_optimizer()
         self.use_amp = bool(s.amp and self.device.type == "cuda")
@@ -212,13 +212,7 @@ class Trainer:
 
     # ---- checkpoints ---------------------------------------------------------------------------
     def state(self) -> dict:
-        name, keys, pos, has_gauss, gauss = np.random.get_state()
-        version, internal, gauss_next = random.getstate()
-        rng = {"torch": torch.get_rng_state(), "perm": self._epoch_perm_state,     # plain values: the file loads
-               "numpy": {"name": name, "keys": keys.tolist(), "pos": pos, "has_gauss": has_gauss, "gauss": gauss},
-               "python": [version, list(internal), gauss_next]}                  # with weights_only=True
-        if self.device.type == "cuda":
-            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        rng = {**random_states(self.device), "perm": self._epoch_perm_state}
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "scaler": self.scaler.state_dict(), "epoch": self.epoch, "batch": self.batch, "step": self.step,
                 "rng": rng, "network": self.network_dict, "settings": self.settings.to_dict(),
@@ -276,16 +270,7 @@ class Trainer:
         self.losses = [float(v) for v in state.get("losses", [])]
         self._partial = dict(state.get("partial") or self._partial)
         rng = state["rng"]
-        torch.set_rng_state(rng["torch"])
-        numpy_state = rng["numpy"]
-        if isinstance(numpy_state, dict):
-            numpy_state = (numpy_state["name"], np.array(numpy_state["keys"], np.uint32), numpy_state["pos"],
-                           numpy_state["has_gauss"], numpy_state["gauss"])
-        np.random.set_state(numpy_state)        # (a tuple holding an array in older checkpoints)
-        version, internal, gauss_next = rng["python"]
-        random.setstate((version, tuple(internal), gauss_next))
-        if "cuda" in rng and self.device.type == "cuda":
-            torch.cuda.set_rng_state(rng["cuda"], self.device)
+        restore_random_states(rng, self.device)
         self._epoch_perm_state = rng["perm"]
         self.perm_generator.set_state(rng["perm"])
 
@@ -416,25 +401,15 @@ class Trainer:
                 xb, yb = x.index_select(0, idx), y.index_select(0, idx)
                 if copy:
                     xb, yb = xb.to(self.device, non_blocking=True), yb.to(self.device, non_blocking=True)
-                if amp:
-                    with torch.autocast(self.device.type):
-                        out = model(xb)
-                        loss = loss_fn(out, yb)
-                else:
+                with torch.autocast(self.device.type, enabled=amp):     # without AMP the scaler passes through
                     out = model(xb)
                     loss = loss_fn(out, yb)
                 opt.zero_grad(set_to_none=True)
-                if amp:
-                    scaler.scale(loss).backward()
-                else:
-                    loss.backward()
+                scaler.scale(loss).backward()
                 for cb in after_backward:
                     cb.on_after_backward(self)
-                if amp:
-                    scaler.step(opt)
-                    scaler.update()
-                else:
-                    opt.step()
+                scaler.step(opt)
+                scaler.update()
                 self.step += 1
                 self.batch = i + 1
                 self._run_steps += 1

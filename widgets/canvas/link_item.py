@@ -214,7 +214,7 @@ class LinkItem(QGraphicsItem):
             tip = [QPointF(end.x() - ARROW, end.y() - ARROW - 4), QPointF(end.x() + ARROW, end.y() - ARROW - 4),
                    QPointF(end.x(), end.y() - 3)]
         painter.drawPolygon(QPolygonF(tip))
-        if self.label_shown() and option.levelOfDetailFromTransform(painter.worldTransform()) >= LABEL_LOD:
+        if option.levelOfDetailFromTransform(painter.worldTransform()) >= LABEL_LOD and self.label_shown():
             painter.setPen(QPen(t.link if not self.isSelected() else t.accent, 1.0))
             painter.setBrush(t.link_label_bg)
             box = self.label_rect()

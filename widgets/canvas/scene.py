@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGraphicsScene, QMenu
 from engine import Network, fmt_shape
 from engine.core.layout import missing_positions, place_near
 
-from .block_item import CARD, DETAIL_LOD, BlockItem
+from .block_item import CARD, DETAIL_LOD, TILE_LOD, BlockItem
 from .link_item import LinkItem
 from .linking import LinkGesture
 from .style import BLOCK_H, PORT_HIT, theme
@@ -66,6 +66,7 @@ class NetworkScene(QGraphicsScene):
         self._rect_pending = False
         self._rect_may_shrink = False
         self._stale: set = set()        # cards and links changed while out of view, repainted when next painted
+        self._stale_tiles: set = set()  # those of them whose state changed too (a tile shows it; see show_results)
         self.overview_revision = 0      # bumped when the minimap's picture (block places, errors) changes
         self.selectionChanged.connect(self._on_selection)
         self.set_network(network if network is not None else Network())
@@ -95,10 +96,11 @@ class NetworkScene(QGraphicsScene):
         """Show shape results; returns the ids of the blocks whose shown content changed. Only what is
         in view is repainted now; a changed card or link out of view (or too small to read, zoomed far
         out) is repainted when a view next paints where it is (`draw_stale`), so an edit that changes
-        hundreds of blocks costs little more than the blocks on screen."""
+        hundreds of blocks costs little more than the blocks on screen. Zoomed out so far that cards are
+        tiles, a card is repainted only when its state (the border's colour) changed."""
         changed = []
-        readable, coarse = self._items_in_view()
-        stale = self._stale
+        readable, coarse, tiles = self._items_in_view()
+        stale, stale_tiles = self._stale, self._stale_tiles
         for nid, result in results.items():
             item = self._blocks.get(nid)
             if item is None:
@@ -111,8 +113,12 @@ class NetworkScene(QGraphicsScene):
                 self.overview_revision += 1
             if readable is None or item in readable or item in coarse:   # zoomed out a card still shows its shape
                 item.update()
+            elif state != item.state and item in tiles:
+                item.update()
             else:
                 stale.add(item)
+                if state != item.state:
+                    stale_tiles.add(item)
             label = fmt_shape(result.shape) if result.shape is not None else ""
             for link in item.links_out:
                 if link.set_label(label):
@@ -122,17 +128,49 @@ class NetworkScene(QGraphicsScene):
                         stale.add(link)
         return changed
 
+    def show_field_warnings(self, fields: dict) -> list[str]:
+        """Show the receptive fields' warnings on the cards (`engine.core.receptive` Fields by block id, as
+        the Problems list has them), so a card whose only warning is its field's turns amber too; returns
+        the ids of the cards that changed. Repainted as `show_results` repaints."""
+        changed = []
+        readable, coarse, tiles = self._items_in_view()
+        for nid, item in self._blocks.items():
+            field = fields.get(nid)
+            state = item.state
+            if not item.set_field_warnings(field.warnings if field is not None else ()):
+                continue
+            changed.append(nid)
+            if readable is None or item in readable or item in coarse or (state != item.state and item in tiles):
+                item.update()
+            else:
+                self._stale.add(item)
+                if state != item.state:
+                    self._stale_tiles.add(item)
+        return changed
+
+    def follow_fields(self, doc) -> None:
+        """Follow the document's receptive-field warnings from now on: worked out once per new results
+        (after a pause on a large network; `fields_for` shares the walk with the Problems list and the
+        status bar), never on a repaint."""
+        from engine.core.receptive import fields_for
+
+        from ..follow import follow_document
+        follow_document(self, doc, lambda: self.show_field_warnings(fields_for(doc.network, doc.results)),
+                        delay_large=True)
+
     def _items_in_view(self):
-        """(items in a view zoomed in enough to read them, items in a view zoomed far out); (None, None)
-        when a view cannot draw stale items on its own (then everything is repainted at once)."""
-        readable, coarse = set(), set()
+        """(items in a view zoomed in enough to read them, items in a view zoomed out where cards show their
+        type and shape, items in a view zoomed out so far that cards are tiles); (None, None, None) when a view
+        cannot draw stale items on its own (then everything is repainted at once)."""
+        readable, coarse, tiles = set(), set(), set()
         for view in self.views():
             if not getattr(view, "draws_stale", False):
-                return None, None
+                return None, None, None
             rect = view.mapToScene(view.viewport().rect()).boundingRect()
             found = self.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect)
-            (readable if view.transform().m11() >= DETAIL_LOD else coarse).update(found)
-        return readable, coarse
+            zoom = view.transform().m11()
+            (readable if zoom >= DETAIL_LOD else coarse if zoom >= TILE_LOD else tiles).update(found)
+        return readable, coarse, tiles
 
     @property
     def has_stale(self) -> bool:
@@ -142,13 +180,16 @@ class NetworkScene(QGraphicsScene):
     def draw_stale(self, rect: QRectF, scale: float) -> None:
         """Called by a view about to paint `rect` (scene coordinates) at `scale`: cards and links whose
         change was not drawn yet are repainted there (their cached pictures are dropped at once, so this
-        very paint shows them as they are). Zoomed far out their text is not drawn, so they wait."""
+        very paint shows them as they are). Zoomed far out their text is not drawn, so they wait: links below
+        the readable zoom, cards below the tile zoom unless their state changed."""
         if not self._stale:
             return
-        stale = self._stale
+        stale, stale_tiles = self._stale, self._stale_tiles
         for item in self.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
-            if item in stale and (scale >= DETAIL_LOD or isinstance(item, BlockItem)):
+            if item in stale and (scale >= DETAIL_LOD or isinstance(item, BlockItem)
+                                  and (scale >= TILE_LOD or item in stale_tiles)):
                 stale.discard(item)
+                stale_tiles.discard(item)
                 item.update()
 
     def block_positions(self) -> dict[str, tuple[float, float]]:
@@ -195,6 +236,7 @@ class NetworkScene(QGraphicsScene):
         """Repaint everything in the current theme (after a switch between light and dark)."""
         self.overview_revision += 1
         self._stale.clear()
+        self._stale_tiles.clear()
         for item in self.items():
             item.update()
 
@@ -284,6 +326,7 @@ class NetworkScene(QGraphicsScene):
         self.clear()
         self._quiet = False
         self._stale.clear()
+        self._stale_tiles.clear()
         self._blocks.clear()
         self._links.clear()
         self.block_geometry_changed()
@@ -339,6 +382,7 @@ class NetworkScene(QGraphicsScene):
         for link in list(item.links_in) + list(item.links_out):
             self._remove_link(*link.ends)
         self._stale.discard(item)
+        self._stale_tiles.discard(item)
         self.removeItem(item)
         self.block_geometry_changed()
 

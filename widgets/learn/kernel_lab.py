@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget)
 
-from engine.core.kernels import (PRESET_TEXT, PRESETS, apply_kernel, builtin_picture, parse_kernel)
+from engine.runtime.kernels import (PRESET_TEXT, PRESETS, apply_kernel, builtin_picture, parse_kernel)
 from widgets.plots.common import DIVERGING, GREY, image_plot, set_image
 
 BUILT_IN = "Built-in picture (edges and texture)"

@@ -232,10 +232,11 @@ class StepperPanel(QWidget):
         if self.preset_box.findText("Probe image patch") < 0:
             self.preset_box.addItem("Probe image patch")
 
-    def configure(self, mode: str, kernel_size, padding, stride, dilation, one_row: bool = False) -> None:
-        """The settings of a block ('Step through this layer'): the window size, padding, stride and dilation
-        per axis; the lecture grid (repeated where the window needs more room; its first row for a 1-D
-        block) as the input."""
+    def configure(self, mode: str, kernel_size, padding, stride, dilation, one_row: bool = False,
+                  output_padding=0) -> None:
+        """The settings of a block ('Step through this layer'): the window size, padding, stride, dilation
+        (and a transposed convolution's output_padding) per axis; the lecture grid (repeated where the window
+        needs more room; its first row for a 1-D block) as the input."""
         kh, kw = kernel_size
         dh, dw = dilation
         pads = padding
@@ -255,7 +256,7 @@ class StepperPanel(QWidget):
             self.padding_number.setText(_pair_text(pads))
         self.stride_edit.setText(_pair_text(stride))
         self.dilation_edit.setText(_pair_text(dilation))
-        self.output_padding.setText("0")
+        self.output_padding.setText(_pair_text(output_padding))
         self._quiet = False
         self._mode_changed()
         self.set_grids(x, kernel)

@@ -288,3 +288,18 @@ class CellLabels(pg.GraphicsObject):
             painter.setPen(QColor(colour))
             painter.drawText(box, flags, text)
         painter.restore()
+
+
+class DecadeAxis(pg.AxisItem):
+    """A log axis labelled at whole decades only (0.01, 0.1, 1, …) with unlabelled 2…9 ticks between,
+    so its labels never crowd (pyqtgraph labels every minor tick when fewer than three decades show)."""
+
+    def __init__(self, orientation: str = "left", **kwargs):
+        super().__init__(orientation, **kwargs)
+        self.setStyle(maxTextLevel=0)
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        lo, hi = int(np.floor(minVal)), int(np.ceil(maxVal))
+        decades = [float(v) for v in range(lo, hi + 1) if minVal <= v <= maxVal]
+        minor = [v + np.log10(k) for v in range(lo, hi) for k in range(2, 10) if minVal < v + np.log10(k) < maxVal]
+        return [(1.0, decades), (None, minor)]

@@ -159,6 +159,13 @@ class FeaturesView(QWidget):
             set_title(self.map_plot, f"{data['block']}: one map per channel")
             self.map_plot.setAspectLocked(True)
             self.info.setText(f"output {shape} (channels × height × width); values {lo:.3g} … {hi:.3g}")
+        elif kind == "volume":
+            channels, depth = data["shown"]
+            set_title(self.map_plot, f"{data['block']}: a row per channel, a slice per depth")
+            self.map_plot.setAspectLocked(True)
+            more = "" if [channels, depth] == data["shape"][:2] else f"; first {channels} channels × {depth} slices shown"
+            self.info.setText(f"output {shape} (channels × depth × height × width){more}; values {lo:.3g} … "
+                              f"{hi:.3g}")
         else:
             rows, cols = data.get("axes", ["time", "feature"])
             set_title(self.map_plot, f"{data['block']}: {rows} (down) × {cols} (across)")

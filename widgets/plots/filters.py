@@ -69,6 +69,7 @@ class FiltersView(QWidget):
         out_ch, in_ch = data["channels"]
         kernel = "×".join(str(k) for k in data["kernel"])
         layout = ("RGB: one tile per output channel" if rgb else
+                  "a row per output and input channel, a slice per depth" if len(data["kernel"]) == 3 else
                   "one tile per output channel" if in_ch == 1 or len(data["kernel"]) == 1 else
                   "a row per output channel, a tile per input channel")
         self.info.setText(f"{out_ch} filters of {in_ch} × {kernel} — {layout}; colour scale ±{scale:.3g} "

@@ -13,10 +13,6 @@ for _module in (dense, conv, pool, recurrent, elementwise, merge):
         BLOCKS[_spec.type] = _spec
 
 
-def spec(type_name: str) -> BlockSpec:
-    return BLOCKS[type_name]
-
-
 def starter_params(type_name: str) -> dict:
     """Values a freshly added block starts with for its required parameters, so it has a shape at
     once (the user then edits them): each parameter's `starter` in the block's spec."""
@@ -31,12 +27,5 @@ def starter_params(type_name: str) -> dict:
     return out
 
 
-def by_group() -> dict[str, list[BlockSpec]]:
-    out: dict[str, list[BlockSpec]] = {g: [] for g in GROUPS}
-    for s in BLOCKS.values():
-        out[s.group].append(s)
-    return out
-
-
 __all__ = ["BLOCKS", "GROUPS", "REQUIRED", "BlockOut", "BlockSpec", "Fix", "Param", "ShapeError", "Tensor",
-           "by_group", "starter_params", "fmt_shape", "prod", "spec"]
+           "starter_params", "fmt_shape", "prod"]

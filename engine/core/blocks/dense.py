@@ -1,10 +1,10 @@
 """Input, Dense (Linear), Embedding and the blocks that only reshape: Flatten, Reshape, Permute."""
 from __future__ import annotations
 
-from .spec import (BOOL, CHOICE, DIMS, INT, SHAPE, SOURCE, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, call,
+from .spec import (BOOL, CHOICE, DIMS, INT, SHAPE, SOURCE, BlockOut, BlockSpec, Fix, Module, Param, ShapeError, Tensor,
                    fmt_shape, prod)
 
-LAYOUT_BY_RANK = {1: "vector", 2: None, 3: "image"}
+LAYOUT_BY_RANK = {1: "vector", 2: None, 3: "image", 4: "volume"}
 
 
 def _input(node_id, ins, p):
@@ -16,7 +16,7 @@ def _input(node_id, ins, p):
         layout = "tokens" if len(shape) == 1 else None
     else:
         layout = LAYOUT_BY_RANK.get(len(shape))
-    return BlockOut(Tensor(shape, p["dtype"], layout), formula=[f"shape = {fmt_shape(shape)} per sample"])
+    return BlockOut(Tensor(shape, p["dtype"], layout), formula=lambda: [f"shape = {fmt_shape(shape)} per sample"])
 
 
 INPUT = BlockSpec(
@@ -25,7 +25,7 @@ INPUT = BlockSpec(
     (Param("shape", SHAPE, help="Per-sample shape, e.g. [1, 28, 28].", starter=(1, 28, 28)),
      Param("dtype", CHOICE, "float32", "float32 for numbers, int64 for token ids.", choices=("float32", "int64"))),
     _input, None, min_inputs=0, max_inputs=0,
-    receptive=lambda ins, p: SOURCE if p["dtype"] != "int64" and len(p["shape"]) in (2, 3) else None)
+    receptive=lambda ins, p: SOURCE if p["dtype"] != "int64" and len(p["shape"]) in (2, 3, 4) else None)
 
 
 def need_float(label, node_id, x: Tensor):
@@ -58,14 +58,9 @@ def _linear(node_id, ins, p):
     shape = x.shape[:-1] + (out,)
     return BlockOut(Tensor(shape, layout="vector" if len(shape) == 1 else x.layout), params=params,
                     macs=prod(shape) * f,
-                    formula=[f"out = {fmt_shape(shape)} (last axis {f} → {out})",
-                             f"params = {f}·{out}" + (f" + {out}" if bias else "") + f" = {params:,}"],
+                    formula=lambda: [f"out = {fmt_shape(shape)} (last axis {f} → {out})",
+                                     f"params = {f}·{out}" + (f" + {out}" if bias else "") + f" = {params:,}"],
                     warnings=warnings, fixes=fixes)
-
-
-def _build_linear(ins, p):
-    from torch import nn
-    return nn.Linear(ins[0].shape[-1], p["out_features"], bias=p["bias"])
 
 
 LINEAR = BlockSpec(
@@ -74,8 +69,9 @@ LINEAR = BlockSpec(
     "[..., F] → [..., out_features]  (acts on the last axis)",
     (Param("out_features", INT, help="Number of outputs (units).", min=1, max=1 << 20, starter=10),
      Param("bias", BOOL, True, "Learn one offset per output.")),
-    _linear, _build_linear, learnable=True,
-    code=lambda ins, p: call("nn.Linear", (ins[0].shape[-1], p["out_features"]), {"bias": p["bias"]}, {"bias": True}))
+    _linear, lambda ins, p: Module("nn.Linear", (ins[0].shape[-1], p["out_features"]), {"bias": p["bias"]},
+                                   {"bias": True}),
+    learnable=True, size_param="out_features")
 
 
 def _embedding(node_id, ins, p):
@@ -86,13 +82,8 @@ def _embedding(node_id, ins, p):
                          f"values {fmt_shape(x.shape)}; set the Input's dtype to int64.")
     shape = x.shape + (dim,)
     return BlockOut(Tensor(shape, layout="sequence" if len(x.shape) == 1 else None), params=n * dim,
-                    formula=[f"out = {fmt_shape(x.shape)} ids → {fmt_shape(shape)}",
-                             f"params = {n}·{dim} = {n * dim:,}"])
-
-
-def _build_embedding(ins, p):
-    from torch import nn
-    return nn.Embedding(p["num_embeddings"], p["embedding_dim"])
+                    formula=lambda: [f"out = {fmt_shape(x.shape)} ids → {fmt_shape(shape)}",
+                                     f"params = {n}·{dim} = {n * dim:,}"])
 
 
 EMBEDDING = BlockSpec(
@@ -102,26 +93,21 @@ EMBEDDING = BlockSpec(
            starter=256),
      Param("embedding_dim", INT, help="Length of each token's vector.", min=1, max=1 << 16,
            starter=32)),
-    _embedding, _build_embedding, accepts_int=True, learnable=True,
-    code=lambda ins, p: call("nn.Embedding", (p["num_embeddings"], p["embedding_dim"])))
+    _embedding, lambda ins, p: Module("nn.Embedding", (p["num_embeddings"], p["embedding_dim"])),
+    accepts_int=True, learnable=True, vocabulary="num_embeddings")
 
 
 def _flatten(node_id, ins, p):
     x = ins[0]
     n = prod(x.shape)
     return BlockOut(Tensor((n,), x.dtype, "vector"),
-                    formula=[f"out = {' · '.join(map(str, x.shape))} = {n:,}" if len(x.shape) > 1 else f"out = {n}"])
-
-
-def _build_flatten(ins, p):
-    from torch import nn
-    return nn.Flatten()
+                    formula=lambda: [f"out = {' · '.join(map(str, x.shape))} = {n:,}" if len(x.shape) > 1 else f"out = {n}"])
 
 
 FLATTEN = BlockSpec("Flatten", "Flatten", "Reshape and merge",
                     "Lays all values of a sample out in one vector, e.g. before a Dense layer.",
-                    "any → [product of sizes]", (), _flatten, _build_flatten, accepts_int=True,
-                    code=lambda ins, p: "nn.Flatten()")
+                    "any → [product of sizes]", (), _flatten, lambda ins, p: Module("nn.Flatten"),
+                    accepts_int=True)
 
 
 def _reshape(node_id, ins, p):
@@ -145,20 +131,14 @@ def _reshape(node_id, ins, p):
                          f"{list(p['shape'])} holds {known:,}; the sizes must multiply to {n:,}.")
     shape = tuple(target)
     return BlockOut(Tensor(shape, x.dtype, LAYOUT_BY_RANK.get(len(shape)) if x.dtype != "int64" else None),
-                    formula=[f"{fmt_shape(x.shape)} ({n:,} values) → {fmt_shape(shape)}"])
-
-
-def _build_reshape(ins, p):
-    from engine.runtime import modules
-    return modules.Reshape(p["shape"])
+                    formula=lambda: [f"{fmt_shape(x.shape)} ({n:,} values) → {fmt_shape(shape)}"])
 
 
 RESHAPE = BlockSpec("Reshape", "Reshape", "Reshape and merge",
                     "Gives the same values a new per-sample shape (one size may be -1 = inferred).",
                     "any → shape (same number of values)",
                     (Param("shape", SHAPE, help="New per-sample shape; one -1 is inferred.", starter=(-1,)),),
-                    _reshape, _build_reshape, accepts_int=True,
-                    code=lambda ins, p: call("Reshape", (list(p["shape"]),)), code_helpers=("Reshape",))
+                    _reshape, lambda ins, p: Module("Reshape", (list(p["shape"]),)), accepts_int=True)
 
 
 def _permute(node_id, ins, p):
@@ -177,7 +157,7 @@ def _permute(node_id, ins, p):
     elif r == 3 and x.layout == "image":
         layout = None
     return BlockOut(Tensor(shape, x.dtype, layout),
-                    formula=[f"{fmt_shape(x.shape)} → axes {norm} → {fmt_shape(shape)}"])
+                    formula=lambda: [f"{fmt_shape(x.shape)} → axes {norm} → {fmt_shape(shape)}"])
 
 
 def _permute_dims(ins, p) -> list[int]:
@@ -185,16 +165,10 @@ def _permute_dims(ins, p) -> list[int]:
     return [d + r if d < 0 else d for d in p["dims"]]
 
 
-def _build_permute(ins, p):
-    from engine.runtime import modules
-    return modules.Permute(_permute_dims(ins, p))
-
-
 PERMUTE = BlockSpec("Permute", "Permute", "Reshape and merge",
                     "Reorders the axes, e.g. [C, L] → [L, C] to feed a Conv1d's output to an LSTM.",
                     "reorders axes: [C, H, W] with [2, 0, 1] → [W, C, H]",
                     (Param("dims", DIMS, help="New order of the per-sample axes.", starter=(1, 0)),),
-                    _permute, _build_permute, accepts_int=True,
-                    code=lambda ins, p: call("Permute", (_permute_dims(ins, p),)), code_helpers=("Permute",))
+                    _permute, lambda ins, p: Module("Permute", (_permute_dims(ins, p),)), accepts_int=True)
 
 SPECS = [INPUT, LINEAR, EMBEDDING, FLATTEN, RESHAPE, PERMUTE]

@@ -1,16 +1,15 @@
-"""Pooling blocks: max and average pooling (1-D, 2-D) and their adaptive forms."""
+"""Pooling blocks: max and average pooling (1-D, 2-D, 3-D) and their adaptive forms."""
 from __future__ import annotations
 
-from .arith import axis_out, by_axes
-from .conv import AXES, LAYOUT, expect_rank
 from fractions import Fraction
 
-from .spec import (BOOL, INT, INT_OR_PAIR, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, Window, call,
-                   pair, prod)
+from .arith import WINDOW_RULE, axis_out, by_axes
+from .conv import AXES, LAYOUT, WHAT, axis_kind, expect_rank
+from .spec import BOOL, BlockOut, BlockSpec, Fix, Module, Param, ShapeError, Tensor, Window, pair, prod
 
 
 def pool_params(nd: int) -> tuple[Param, ...]:
-    kind = INT if nd == 1 else INT_OR_PAIR
+    kind = axis_kind(nd)
     return (
         Param("kernel_size", kind, help="Size of each pooling window.", min=1, max=1024, starter=2),
         Param("stride", kind, None, "Step between windows (empty = kernel_size).", min=1, max=1024),
@@ -25,7 +24,7 @@ def make_pool(kind: str, nd: int) -> BlockSpec:
 
     def infer(node_id: str, ins: list[Tensor], p: dict) -> BlockOut:
         x = ins[0]
-        expect_rank(label, node_id, x, nd)
+        expect_rank(label, node_id, x, nd, f"{kind}Pool")
         c, spatial = x.shape[0], x.shape[1:]
         k = pair(p["kernel_size"], nd)
         s = pair(p["stride"] if p["stride"] is not None else p["kernel_size"], nd)
@@ -53,23 +52,17 @@ def make_pool(kind: str, nd: int) -> BlockSpec:
         return BlockOut(Tensor(shape, layout=LAYOUT[nd][0]), macs=prod(shape) * prod(k), formula=formula,
                         warnings=by_axes(label, node_id, dropped) if dropped else [], fixes=fixes)
 
-    def build(ins, p):
-        from torch import nn
-        cls = getattr(nn, label)
-        t = (lambda v: tuple(v) if isinstance(v, list) else v)
-        return cls(t(p["kernel_size"]), stride=t(p["stride"]), padding=t(p["padding"]), ceil_mode=p["ceil_mode"])
-
-    def code(ins, p):
-        return call(f"nn.{label}", (), {k: p[k] for k in ("kernel_size", "stride", "padding", "ceil_mode")},
-                    {"stride": None, "padding": 0, "ceil_mode": False})
+    def module(ins, p) -> Module:
+        return Module(f"nn.{label}", (), {k: p[k] for k in ("kernel_size", "stride", "padding", "ceil_mode")},
+                      {"stride": None, "padding": 0, "ceil_mode": False})
 
     what = "largest" if kind == "Max" else "average"
-    dims = "[C, L] → [C, L′]" if nd == 1 else "[C, H, W] → [C, H′, W′]"
+    dims = f"{LAYOUT[nd][1]} → [C, {', '.join(a + '′' for a in AXES[nd])}]"
     return BlockSpec(label, label, "Pooling", f"Keeps the {what} value of each window, shrinking the "
-                     f"{'signal' if nd == 1 else 'image'} and adding tolerance to small shifts.",
+                     f"{WHAT[nd]} and adding tolerance to small shifts.",
                      dims + ";  out = ⌊(n − k + 2p)/s⌋ + 1 per axis, s = k by default",
-                     pool_params(nd), infer, build, code=code, receptive=lambda ins, p: pool_windows(nd, p),
-                     arithmetic=kind.lower())
+                     pool_params(nd), infer, module, receptive=lambda ins, p: pool_windows(nd, p),
+                     arithmetic=kind.lower(), spatial=nd, size_rule=WINDOW_RULE)
 
 
 def pool_windows(nd: int, p: dict) -> tuple[Window, ...]:
@@ -98,28 +91,23 @@ def make_adaptive(kind: str, nd: int) -> BlockSpec:
 
     def infer(node_id: str, ins: list[Tensor], p: dict) -> BlockOut:
         x = ins[0]
-        expect_rank(label, node_id, x, nd)
+        expect_rank(label, node_id, x, nd, f"Adaptive{kind}Pool", (1, 2, 3) if kind == "Avg" else (1, 2))
         size = pair(p["output_size"], nd)
         shape = (x.shape[0], *size)
-        formula = [f"{a} = {n} → {o} (windows sized to fit)" for a, n, o in zip(axes, x.shape[1:], size)]
-        return BlockOut(Tensor(shape, layout=LAYOUT[nd][0]), macs=prod(x.shape), formula=formula)
+        return BlockOut(Tensor(shape, layout=LAYOUT[nd][0]), macs=prod(x.shape),
+                        formula=lambda: [f"{a} = {n} → {o} (windows sized to fit)"
+                                         for a, n, o in zip(axes, x.shape[1:], size)])
 
-    def build(ins, p):
-        from torch import nn
-        o = p["output_size"]
-        return getattr(nn, label)(tuple(o) if isinstance(o, list) else o)
+    def module(ins, p) -> Module:
+        return Module(f"nn.{label}", (p["output_size"],))
 
-    def code(ins, p):
-        return call(f"nn.{label}", (p["output_size"],))
-
-    dims = "[C, L] → [C, output_size]" if nd == 1 else "[C, H, W] → [C, h, w]"
-    kind_param = INT if nd == 1 else INT_OR_PAIR
+    dims = {1: "[C, L] → [C, output_size]", 2: "[C, H, W] → [C, h, w]", 3: "[C, D, H, W] → [C, d, h, w]"}[nd]
     return BlockSpec(label, label, "Pooling",
                      "Pools any input size down to a fixed output size (1 = global pooling).",
-                     dims, (Param("output_size", kind_param, help="Output length per spatial axis (1 = global).",
-                                  min=1, max=4096, starter=1),), infer, build, code=code,
-                     receptive=lambda ins, p: adaptive_windows(ins[0].shape[1:], p["output_size"], nd))
+                     dims, (Param("output_size", axis_kind(nd), help="Output length per spatial axis (1 = global).",
+                                  min=1, max=4096, starter=1),), infer, module,
+                     receptive=lambda ins, p: adaptive_windows(ins[0].shape[1:], p["output_size"], nd), spatial=nd)
 
 
-SPECS = ([make_pool(k, nd) for nd in (1, 2) for k in ("Max", "Avg")]
-         + [make_adaptive(k, nd) for nd in (1, 2) for k in ("Avg", "Max")])
+SPECS = ([make_pool(k, nd) for nd in (1, 2, 3) for k in ("Max", "Avg")]
+         + [make_adaptive(k, nd) for nd in (1, 2) for k in ("Avg", "Max")] + [make_adaptive("Avg", 3)])

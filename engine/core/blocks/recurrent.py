@@ -1,7 +1,7 @@
 """Recurrent blocks: RNN, LSTM and GRU (batch_first, [T, F] per sample)."""
 from __future__ import annotations
 
-from .spec import BOOL, CHOICE, FLOAT, INT, BlockOut, BlockSpec, Fix, Param, ShapeError, Tensor, call, fmt_shape
+from .spec import BOOL, CHOICE, FLOAT, INT, BlockOut, BlockSpec, Fix, Module, Param, ShapeError, Tensor, fmt_shape
 
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 
@@ -76,17 +76,11 @@ def make_recurrent(kind: str) -> BlockSpec:
         return BlockOut(Tensor(shape, layout="sequence" if p["return_sequences"] else "vector"),
                         params=params, macs=macs, formula=formula, warnings=warnings, fixes=fixes)
 
-    def build(ins, p):
-        from engine.runtime import modules
-        return modules.Recurrent(kind, ins[0].shape[-1], p["hidden_size"], p["num_layers"], p["bidirectional"],
-                                 p["dropout"] if p["num_layers"] > 1 else 0.0, p["bias"], p["return_sequences"],
-                                 p.get("nonlinearity", "tanh"))
-
-    def code(ins, p):
+    def module(ins, p) -> Module:
         kwargs = {"num_layers": p["num_layers"], "bidirectional": p["bidirectional"],
                   "dropout": p["dropout"] if p["num_layers"] > 1 else 0.0, "bias": p["bias"],
                   "return_sequences": p["return_sequences"], "nonlinearity": p.get("nonlinearity", "tanh")}
-        return call("Recurrent", (kind, ins[0].shape[-1], p["hidden_size"]), kwargs,
+        return Module("Recurrent", (kind, ins[0].shape[-1], p["hidden_size"]), kwargs,
                     {"num_layers": 1, "bidirectional": False, "dropout": 0.0, "bias": True,
                      "return_sequences": True, "nonlinearity": "tanh"})
 
@@ -95,7 +89,7 @@ def make_recurrent(kind: str) -> BlockSpec:
              "GRU": "Gated recurrent unit: a lighter LSTM with two gates."}
     return BlockSpec(kind, kind, "Recurrent", helps[kind],
                      "[T, F] → [T, H·D], or [H·D] without return_sequences (D = 2 if bidirectional)",
-                     recurrent_params(kind), infer, build, learnable=True, code=code, code_helpers=("Recurrent",))
+                     recurrent_params(kind), infer, module, learnable=True)
 
 
 SPECS = [make_recurrent(k) for k in ("RNN", "LSTM", "GRU")]

@@ -1,7 +1,11 @@
 """The declarative pieces every block spec is made of: parameters, results and quick fixes.
 
 A block type is one `BlockSpec`: its parameter schema, its shape rule (a function from the input
-shapes and parameters to a `BlockOut`), and its `torch.nn` builder. Nothing here imports torch.
+shapes and parameters to a `BlockOut`), the torch module it makes (a `Module` description, which the
+runtime builds and the exporter writes), and what the rest of the program needs to know about it (its
+spatial axes, whether it is a source, its vocabulary and size parameters, what its output means for the
+loss). Code outside engine/core/blocks asks these fields; it never compares a block's type name.
+Nothing here imports torch.
 """
 from __future__ import annotations
 
@@ -69,7 +73,8 @@ class BlockOut:
     tensor: Tensor
     params: int = 0
     macs: int = 0
-    formula: list[str] = field(default_factory=list)
+    formula: Any = field(default_factory=list)   # the arithmetic: lines (str, or functions that make one), or a
+    #                                              function returning them; made only when shown (ShapeResult.formula)
     warnings: list[str] = field(default_factory=list)
     fixes: list[Fix] = field(default_factory=list)
 
@@ -85,6 +90,38 @@ class Window:
     d: int = 1
 
 
+@dataclass(frozen=True, eq=False)
+class Module:
+    """The torch module a block makes, described without torch: `cls` is "nn.<Name>" (torch.nn) or a class of
+    engine/runtime/modules.py ("Reshape"); `args` and `kwargs` its arguments as JSON values (lists become
+    tuples); `defaults` the keyword values the exported code leaves out. engine/runtime/build.py makes it,
+    engine/core/codegen.py writes it: the two cannot disagree."""
+    cls: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)
+
+    @property
+    def helper(self) -> str | None:
+        """The engine/runtime/modules.py class the exported file must copy, or None for a torch.nn class."""
+        return None if self.cls.startswith("nn.") else self.cls
+
+    def code(self) -> str:
+        return call(self.cls, self.args, self.kwargs, self.defaults)
+
+
+@dataclass(frozen=True)
+class SizeRule:
+    """The output-size rule of a block that slides a window, as *Shapes explained* writes it: the formula per
+    axis, what each letter means and a note on rounding."""
+    formula: str
+    letters: tuple[tuple[str, str], ...]
+    note: str
+
+
+# What a block's output means for the loss (BlockSpec.output_is).
+PROBABILITIES, LOG_PROBABILITIES = "probabilities", "log_probabilities"
+
 KEEP = "keep"           # receptive rule: output position i depends on position i of every input (union)
 SOURCE = "source"       # receptive rule: the input pixels themselves (an Input with spatial axes)
 
@@ -98,20 +135,29 @@ class BlockSpec:
     rule_text: str
     params: tuple[Param, ...]
     infer: Callable[[str, list[Tensor], dict], BlockOut]
-    build: Callable[[list[Tensor], dict], Any] | None   # (inputs, params) -> nn.Module; None for Input
+    module: Callable[[list[Tensor], dict], Module] | None   # (inputs, params) -> the torch module; None for a
+    #                                                          source (Input)
     min_inputs: int = 1
-    max_inputs: int = 1
+    max_inputs: int = 1          # 0: a source, where data enters (Input)
     accepts_int: bool = False    # may take int64 token ids
     learnable: bool = False      # has weights worth showing (filters, histograms)
     output_warning: str | None = None   # said when this block is the network's output
-    code: Callable[[list[Tensor], dict], str] | None = None   # (inputs, params) -> Python source building
-    #                                                           the same module as `build`, for export
-    code_helpers: tuple[str, ...] = ()  # classes of engine/runtime/modules.py that `code` uses
+    spatial: int = 0             # spatial axes of the input it is made for ([C, L] 1, [C, H, W] 2, [C, D, H, W] 3):
+    #                              its kernel, stride, padding, ... take one value or that many
+    vocabulary: str | None = None   # the parameter saying how many token ids it takes (Embedding: num_embeddings)
+    size_param: str | None = None   # the parameter setting its output's last size (Dense: out_features)
+    output_is: str | None = None    # what its output means for the loss: PROBABILITIES or LOG_PROBABILITIES
+    size_rule: SizeRule | None = None   # its output size per axis (blocks that slide a window)
     receptive: Callable[[list[Tensor], dict], Any] | str | None = None
     #   how the block moves a receptive field (engine/core/receptive.py): KEEP, SOURCE, a function (inputs, params)
     #   -> one Window per spatial axis (or KEEP/None), or None where the spatial axes end here
     arithmetic: str | None = None       # what each window computes, for the Learn window's stepper:
     #                                     "conv", "max", "avg" or "transposed"
+
+    @property
+    def source(self) -> bool:
+        """Where data enters the network: no inputs (Input)."""
+        return self.max_inputs == 0
 
     @cached_property
     def param_map(self) -> dict[str, Param]:
@@ -125,19 +171,12 @@ class BlockSpec:
     def required_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params if p.required)
 
-    @cached_property
-    def bounded(self) -> tuple[tuple[str, float, float, Param], ...]:
-        """(name, lowest, highest, param) of the numeric parameters with bounds to check."""
-        inf = float("inf")
-        return tuple((p.name, -inf if p.min is None else p.min, inf if p.max is None else p.max, p)
-                     for p in self.params if (p.min is not None or p.max is not None)
-                     and p.kind not in (SHAPE, DIMS, CHOICE, BOOL))
-
     def param(self, name: str) -> Param | None:
         return self.param_map.get(name)
 
-    def defaults(self) -> dict:
-        return dict(self._defaults)
+    def module_for(self, ins: list[Tensor], params: dict) -> Module:
+        """The torch module this block makes for these inputs and (unresolved) parameters."""
+        return self.module(ins, self.resolved(params))
 
     def resolved(self, params: dict) -> dict:
         """The parameters with defaults filled in (required ones missing stay missing)."""
