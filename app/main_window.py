@@ -384,6 +384,7 @@ class MainWindow(QMainWindow):
         # the views follow the document by themselves; the window only composes them
         doc.results_changed.connect(s.show_results)
         s.show_results(doc.results)
+        s.follow_fields(doc)              # the receptive fields' warnings turn their cards amber too
         self.inspector.follow(doc, s)
         self.explain.follow(doc, s)
         self.problems.counted.connect(self._title_problems)

@@ -315,3 +315,45 @@ def test_many_moves_and_removals_with_rerouted_links_keep_the_scene_sound(qtbot)
     for nid in net.nodes:
         assert scene.items(scene.block_rect(nid).center())
     assert len(scene.items()) == len(net.nodes) + len(net.edges)
+
+
+def test_a_card_whose_only_warning_is_its_receptive_field_turns_amber(qapp, load_example, monkeypatch):
+    """The Problems list names the receptive-field warning of mnist_cnn's pool2 (the classifier's units see
+    10×10 of 28×28); its card shows it too, worked out once per results, never on a repaint."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QGraphicsView
+
+    from app.document import Document
+    from engine.core import receptive
+    from widgets.canvas.style import theme
+    walks = []
+    real = receptive.receptive_fields
+    monkeypatch.setattr(receptive, "receptive_fields", lambda *a, **k: walks.append(1) or real(*a, **k))
+    doc = Document(load_example("mnist_cnn"))
+    scene = NetworkScene(doc.network)
+    doc.results_changed.connect(scene.show_results)
+    scene.show_results(doc.results)
+    scene.follow_fields(doc)
+    card = scene.block_item("pool2")
+    assert not doc.results["pool2"].warnings                    # the shape check has none for it
+    assert card.state == "warning" and card.detail_text.endswith("⚠ 1 warning")
+    assert "last layer with spatial axes" in card.tooltip_text()
+    assert all(scene.block_item(n).state == "ok" for n in doc.network.nodes if n != "pool2")
+
+    view = QGraphicsView(scene)
+    view.resize(300, 160)
+    view.show()
+
+    def amber_pixels() -> int:                                   # the card as it is on screen
+        view.centerOn(card)
+        image = view.viewport().grab().toImage()
+        amber = theme().warning
+        colours = (QColor(image.pixel(x, y)) for x in range(0, image.width(), 2) for y in range(0, image.height(), 2))
+        return sum(1 for c in colours if abs(c.hue() - amber.hue()) < 8 and c.saturation() > 120)
+    walked = len(walks)
+    assert amber_pixels() > 40                                   # its border is drawn amber
+    assert amber_pixels() > 40 and len(walks) == walked          # repaints walk nothing
+    # a larger conv2 kernel gives the classifier enough of the input: the card goes back to neutral
+    doc.network.set_param("conv2", "kernel_size", 9)
+    assert card.state == "ok" and "⚠" not in card.detail_text and amber_pixels() == 0
+    assert len(walks) == walked + 1                              # once for the new results

@@ -396,3 +396,59 @@ def test_the_port_a_rubber_link_would_attach_to_lights_up(canvas):
     mouse(view, "move", QPointF(-400, 500))
     assert flat.hover_port is None
     mouse(view, "release", QPointF(-400, 500))
+
+
+def _cards_under_minimap(view, scene) -> list[str]:
+    """The blocks whose cards the minimap covers on screen (none while it is hidden)."""
+    if not view.minimap.isVisible():
+        return []
+    box = view.minimap.geometry()
+    return [nid for nid in scene.network.nodes if box.intersects(
+        view.mapFromScene(scene.block_rect(nid)).boundingRect().translated(view.viewport().pos()))]
+
+
+def _view_of(qtbot, net, size=(900, 600)):
+    scene = NetworkScene(net, direction="lr")
+    view = NetworkView(scene)
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    return scene, view
+
+
+def _network(cols: int, count: int = 60) -> engine.Network:
+    """A chain of `count` cards in rows of `cols`, 220 apart across and 150 down."""
+    net = engine.Network()
+    prev = net.add_node("Input", {"shape": [64]}, "in", position=(0, 0))
+    for i in range(1, count):
+        nid = net.add_node("Linear", {"out_features": 64}, position=((i % cols) * 220, (i // cols) * 150))
+        net.connect(prev, nid)
+        prev = nid
+    return net
+
+
+def test_the_minimap_steps_off_a_card_dragged_under_it(qtbot):
+    net = _network(cols=60)                                       # one long row across the middle of the view
+    scene, view = _view_of(qtbot, net)
+    view.centerOn(scene.block_rect("in").center() + QPointF(300, 0))
+    qtbot.waitUntil(view.minimap.isVisible)
+    assert _cards_under_minimap(view, scene) == []
+    place = view.minimap.geometry()
+    under = view.mapToScene(place.center() - view.viewport().pos())
+    nid = net.outputs_of("in")[0]
+    drag(view, scene.block_rect(nid).center(), under)
+    assert abs(scene.block_rect(nid).center().x() - under.x()) < 30            # the card lies where it was dropped
+    qtbot.waitUntil(lambda: view.minimap.isVisible() and view.minimap.geometry() != place)
+    assert _cards_under_minimap(view, scene) == []                             # and the minimap is off it
+
+
+def test_the_minimap_hides_while_every_place_holds_a_card_and_comes_back(qtbot):
+    net = _network(cols=6)                                        # ten rows of six: cards everywhere
+    scene, view = _view_of(qtbot, net)
+    view.centerOn(scene.block_rect("in").center() + QPointF(550, 700))
+    qtbot.wait(20)
+    assert not view.minimap.isVisible() and view.minimap_crowded  # hidden: every place would cover a card
+    view.centerOn(scene.block_rect("in").center())                # the top-left card: free space above it
+    qtbot.waitUntil(view.minimap.isVisible)
+    assert _cards_under_minimap(view, scene) == [] and not view.minimap_crowded

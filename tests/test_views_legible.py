@@ -131,13 +131,32 @@ def test_gate_heatmaps_are_tall_enough_and_their_tick_labels_apart(live, qtbot):
     assert len(shown) == 6                                      # LSTM: i, f, g, o, c, h
     view.graphics.grab()                                        # painted once: the axes follow the data
     qtbot.waitUntil(lambda: all(max(p.getAxis("left").range) > 10 for p, _ in shown))
+    lefts = min(plot.sceneBoundingRect().left() for plot, _ in shown)
     for plot, _image in shown:
         assert plot.vb.height() >= MIN_HEATMAP_PX
-        for side in ("left", "bottom"):
+        sides = ("left", "bottom") if plot.sceneBoundingRect().left() == lefts else ("bottom",)
+        for side in sides:                                      # unit ticks at the left of each row
             rects = _tick_rects(plot.getAxis(side))
             assert len(rects) >= 3 and _apart(rects), side
+    widths = {round(plot.vb.width()) for plot, _ in shown}
+    assert max(widths) - min(widths) <= 2                       # every heatmap the same size
     for bar in (view.sig_bar, view.tanh_bar):
         assert _apart(_tick_rects(bar.axis))
+    # all six heatmaps on screen at once, without scrolling the tab
+    viewport = view.scroll_area.viewport()
+    for plot, _image in shown:
+        box = plot.vb.mapRectToDevice(plot.vb.boundingRect())
+        top_left = view.graphics.mapTo(viewport, box.topLeft().toPoint())
+        bottom_right = view.graphics.mapTo(viewport, box.bottomRight().toPoint())
+        assert viewport.rect().contains(top_left) and viewport.rect().contains(bottom_right)
+
+
+def test_gate_heatmaps_fit_a_low_dock_in_one_row_and_a_tall_one_in_two():
+    from widgets.plots.gates import grid_for
+    assert grid_for(6, 1250, 200)[0] == 6           # the default dock at 1280×800: one row of six
+    assert grid_for(6, 900, 700)[0] == 3            # a tall dock: two rows of three
+    assert grid_for(4, 1250, 200)[0] == 4           # a GRU's four
+    assert grid_for(6, 1250, 200)[1] >= 100         # and each heatmap stays large
 
 
 def test_the_weights_view_hidden_during_the_run_draws_the_whole_norm_history(live, qtbot):
@@ -148,3 +167,17 @@ def test_the_weights_view_hidden_during_the_run_draws_the_whole_norm_history(liv
     for line in view.norm_lines.values():
         xs, _ys = line.getData()
         assert len(xs) > 1
+
+
+def test_the_weights_plots_have_room_and_labels_apart(live, qtbot):
+    view = _play(live, qtbot, "cnn", 2, View.WEIGHTS)
+    view.graphics.grab()
+    plots = (view.w_plot, view.g_plot, view.norm_plot, view.dead_plot)
+    qtbot.waitUntil(lambda: view.norm_plot.getAxis("left").range[1] > view.norm_plot.getAxis("left").range[0])
+    for plot in plots:
+        assert plot.vb.height() >= 120 and plot.vb.width() >= 150
+        for side in ("left", "bottom"):
+            rects = _tick_rects(plot.getAxis(side))
+            assert rects and _apart(rects), side
+    norm_ticks = _tick_rects(view.norm_plot.getAxis("left"))
+    assert len(norm_ticks) >= 2                                 # whole decades, labelled

@@ -215,3 +215,21 @@ def test_save_as_after_opening_an_example_offers_a_folder_outside_the_examples(w
     assert window.doc.network.name.lower().startswith("lenet")
     window.files.save_as()
     assert not Path(starts[0]).resolve().is_relative_to(RESOURCES.resolve())
+
+
+def test_the_minimap_covers_no_card_of_alexnet_fitted_or_zoomed_in(window, qtbot):
+    assert window.files.open_path(EXAMPLES / "alexnet.json", ask=False)
+    view, scene = window.view, window.scene
+    qtbot.wait(50)
+
+    def covered():
+        if not view.minimap.isVisible():
+            return []
+        box = view.minimap.geometry()
+        return [n for n in window.doc.network.nodes if box.intersects(
+            view.mapFromScene(scene.block_rect(n)).boundingRect().translated(view.viewport().pos()))]
+    for _ in range(6):                               # fitted, then zoomed in step by step
+        qtbot.wait(20)
+        assert covered() == []
+        view.zoom_in()
+    assert view.minimap.isVisible() or view.minimap_crowded

@@ -121,6 +121,7 @@ class BlockItem(QGraphicsItem):
         self.links_in: list = []        # LinkItems into the input port, in the network's input order
         self.links_out: list = []
         self.result = None
+        self.field_warnings: tuple[str, ...] = ()     # the receptive field's (engine.core.receptive), as Problems lists
         self.state = "none"             # none, ok, warning, error, blocked
         self._texts: tuple[str, str, str] | None = None
         self.hover_port: str | None = None
@@ -165,12 +166,34 @@ class BlockItem(QGraphicsItem):
         self._tip_stale = True          # the tooltip is rebuilt when it is next shown
         if before is not None and _shown(before) == _shown(result):
             return False                # recomputed downstream of an edit, but shows the same
-        if result.error:
+        self._set_state()
+        return True
+
+    def set_field_warnings(self, warnings) -> bool:
+        """Take the receptive field's warnings (a field too short for the classifier, misaligned merges);
+        returns whether what the card shows changed. They count as the shape check's warnings do."""
+        warnings = tuple(warnings)
+        if warnings == self.field_warnings:
+            return False
+        self.field_warnings = warnings
+        self._tip_stale = True
+        self._set_state()
+        return True
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning the card counts: the shape check's, then the receptive field's."""
+        return (list(self.result.warnings) if self.result is not None else []) + list(self.field_warnings)
+
+    def _set_state(self) -> None:
+        result = self.result
+        if result is None:
+            self.state = "none"
+        elif result.error:
             self.state = "blocked" if result.blocked else "error"
         else:
-            self.state = "warning" if result.warnings else "ok"
+            self.state = "warning" if result.warnings or self.field_warnings else "ok"
         self._texts = None
-        return True
 
     def _format(self) -> tuple[str, str, str]:
         """(shape, detail, badge): the detail is the parameter count or the error; the badge counts warnings."""
@@ -188,8 +211,8 @@ class BlockItem(QGraphicsItem):
                 return self._texts
             else:
                 shape, detail = fmt_shape(r.shape), format_count(r.params or 0)
-                if r.warnings:      # the sentences are long: the tooltip and the Problems list hold them
-                    n = len(r.warnings)
+                if self.warnings:   # the sentences are long: the tooltip and the Problems list hold them
+                    n = len(self.warnings)
                     badge = f"⚠ {n} warning" + ("" if n == 1 else "s")
                     room = BLOCK_W - 2 * PAD - STRIPE_W - 8
                     if Metrics.detail.horizontalAdvance(detail) + Metrics.detail.horizontalAdvance(badge) > room:
@@ -218,8 +241,8 @@ class BlockItem(QGraphicsItem):
                 lines += ["", r.formula]
             if r.error:
                 lines += ["", r.error]
-            if r.warnings:
-                lines += [""] + ["⚠ " + w for w in r.warnings]
+            if self.warnings:
+                lines += [""] + ["⚠ " + w for w in self.warnings]
         return "\n".join(lines)
 
     def refresh_tooltip(self) -> None:

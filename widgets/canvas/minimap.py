@@ -27,6 +27,7 @@ class Minimap(QWidget):
         self._key = None
         self._drawn_at = 0.0
         self._picture = QPixmap()
+        self.held = False       # the mouse is pressed in it (the view does not move it from under the mouse)
 
     @property
     def view(self):
@@ -92,6 +93,7 @@ class Minimap(QWidget):
         return pixmap
 
     def mousePressEvent(self, event) -> None:
+        self.held = True
         self.view.centerOn(self.to_scene(event.position()))
         event.accept()
 
@@ -101,4 +103,6 @@ class Minimap(QWidget):
         event.accept()
 
     def mouseReleaseEvent(self, event) -> None:
+        self.held = False
+        self.view.keep_clear()          # now it may step off a card the jump brought under it
         event.accept()

@@ -128,6 +128,36 @@ class NetworkScene(QGraphicsScene):
                         stale.add(link)
         return changed
 
+    def show_field_warnings(self, fields: dict) -> list[str]:
+        """Show the receptive fields' warnings on the cards (`engine.core.receptive` Fields by block id, as
+        the Problems list has them), so a card whose only warning is its field's turns amber too; returns
+        the ids of the cards that changed. Repainted as `show_results` repaints."""
+        changed = []
+        readable, coarse, tiles = self._items_in_view()
+        for nid, item in self._blocks.items():
+            field = fields.get(nid)
+            state = item.state
+            if not item.set_field_warnings(field.warnings if field is not None else ()):
+                continue
+            changed.append(nid)
+            if readable is None or item in readable or item in coarse or (state != item.state and item in tiles):
+                item.update()
+            else:
+                self._stale.add(item)
+                if state != item.state:
+                    self._stale_tiles.add(item)
+        return changed
+
+    def follow_fields(self, doc) -> None:
+        """Follow the document's receptive-field warnings from now on: worked out once per new results
+        (after a pause on a large network; `fields_for` shares the walk with the Problems list and the
+        status bar), never on a repaint."""
+        from engine.core.receptive import fields_for
+
+        from ..follow import follow_document
+        follow_document(self, doc, lambda: self.show_field_warnings(fields_for(doc.network, doc.results)),
+                        delay_large=True)
+
     def _items_in_view(self):
         """(items in a view zoomed in enough to read them, items in a view zoomed out where cards show their
         type and shape, items in a view zoomed out so far that cards are tiles); (None, None, None) when a view

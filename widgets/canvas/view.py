@@ -1,22 +1,27 @@
 """The canvas view: zoom with the wheel around the cursor, pan with the middle button or space+drag,
 rubber-band selection on empty space, fit-to-view, scrolling while a drag nears the edge, a zoom
 indicator in the bottom-left corner, quick add (a search field at the mouse), and a minimap for
-networks larger than the view (it can be switched off, and steps aside while something is dragged
-under it)."""
+networks larger than the view (it can be switched off; it takes a corner where no card is, steps aside
+while something is dragged under it, and hides while every corner holds a card)."""
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsView, QToolButton
 
 from .autoscroll import EdgeScroller
+from .block_item import BlockItem
 from .minimap import Minimap
 from .quick_add import QuickAdd
 from .style import refresh_theme, theme
 
 GRID = 24.0
+CORNERS = ("bottom-right", "top-right", "top-left")    # where the minimap may sit (the zoom indicator is bottom-left)
+SLIDES = 5               # and between the right-hand corners, in this many steps (a gap between rows of cards)
+MINIMAP_GAP = 10         # px between the minimap and the viewport's edges
+CLEAR = 12               # px the minimap keeps from a card
 
 
 class NetworkView(QGraphicsView):
@@ -52,8 +57,10 @@ class NetworkView(QGraphicsView):
         self.minimap.hide()
         self._minimap_key = None
         self.minimap_enabled = True
-        self._minimap_top = False       # moved to the top corner when it would cover what is being edited
+        self.minimap_corner = CORNERS[0]    # moves to another corner when it would cover a card
+        self.minimap_crowded = False    # hidden: every corner holds a card (it comes back when one is free)
         self._minimap_ducked = False    # hidden while something is dragged under it
+        self._clear_rect = None         # a block just placed or selected (scene coordinates), kept clear too
         self._edge = EdgeScroller(self)
         self.zoom_button = QToolButton(self)
         self.zoom_button.setObjectName("zoom_indicator")
@@ -277,23 +284,44 @@ class NetworkView(QGraphicsView):
         self._place_minimap()
         self._place_zoom_button()
 
-    def _place_minimap(self) -> None:
+    def _corner_geometry(self, corner) -> QRect:
+        """Where the minimap sits: a corner name, or ("right", share): on the right edge, `share` of the way
+        up from the bottom corner to the top one."""
         area = self.viewport().geometry()
-        y = area.top() + 10 if self._minimap_top else area.bottom() - self.minimap.height() - 10
-        self.minimap.move(area.right() - self.minimap.width() - 10, y)
+        w, h = self.minimap.width(), self.minimap.height()
+        bottom, top = area.bottom() - h - MINIMAP_GAP, area.top() + MINIMAP_GAP
+        if isinstance(corner, tuple):
+            return QRect(area.right() - w - MINIMAP_GAP, round(bottom + (top - bottom) * corner[1]), w, h)
+        x = area.left() + MINIMAP_GAP if corner.endswith("left") else area.right() - w - MINIMAP_GAP
+        return QRect(x, top if corner.startswith("top") else bottom, w, h)
+
+    def _place_minimap(self) -> None:
+        self.minimap.setGeometry(self._corner_geometry(self.minimap_corner))
+
+    def _covers_card(self, geometry: QRect) -> bool:
+        """Whether the minimap at `geometry` (view coordinates) would cover a card, or the block just placed
+        or selected."""
+        box = geometry.adjusted(-CLEAR, -CLEAR, CLEAR, CLEAR).translated(-self.viewport().pos())
+        scene_box = self.mapToScene(box).boundingRect()
+        if self._clear_rect is not None and scene_box.intersects(self._clear_rect):
+            return True
+        return any(isinstance(item, BlockItem) for item in
+                   self.scene().items(scene_box, Qt.ItemSelectionMode.IntersectsItemBoundingRect))
+
+    def _free_corner(self):
+        """The minimap's place, or the first other one (bottom right, up the right edge, top right, top
+        left) where it covers no card; None when all do."""
+        places = [CORNERS[0], *(("right", k / SLIDES) for k in range(1, SLIDES)), *CORNERS[1:]]
+        order = [self.minimap_corner] + [c for c in places if c != self.minimap_corner]
+        return next((c for c in order if not self._covers_card(self._corner_geometry(c))), None)
 
     def keep_clear(self, scene_rect=None) -> None:
-        """Move the minimap to the other corner when it covers `scene_rect` (a block just placed or selected;
-        remembered, so a minimap that appears later keeps clear of it too)."""
+        """Keep the minimap off `scene_rect` (a block just placed or selected; remembered, so a minimap that
+        appears later keeps clear of it too) and off every card: it moves to a free corner, or hides."""
         if scene_rect is not None:
-            self._clear_rect = scene_rect
-        rect = getattr(self, "_clear_rect", None)
-        if rect is None or not self.minimap.isVisible():
-            return
-        on_screen = self.mapFromScene(rect).boundingRect().translated(self.viewport().pos())
-        if self.minimap.geometry().adjusted(-12, -12, 12, 12).intersects(on_screen):
-            self._minimap_top = not self._minimap_top
-            self._place_minimap()
+            self._clear_rect = QRectF(scene_rect)
+        self._minimap_key = None
+        self._refresh_minimap()
 
     def _refresh_minimap(self, *args) -> None:
         """Show the minimap when the network does not fit, and repaint it when what it shows (the
@@ -307,12 +335,22 @@ class NetworkView(QGraphicsView):
         rect = scene.blocks_rect()
         needed = (self.minimap_enabled and not self._minimap_ducked and not rect.isNull()
                   and not visible.contains(rect))
-        key = (id(scene), getattr(scene, "overview_revision", None), visible, rect)
+        key = (id(scene), getattr(scene, "overview_revision", None), visible, rect, self.viewport().size())
+        if key == self._minimap_key and needed == (self.minimap.isVisible() or self.minimap_crowded):
+            return
+        self._minimap_key = key
+        if self.minimap.held and self.minimap.isVisible():        # dragged in: it stays under the mouse
+            self.minimap.update()
+            return
+        corner = self._free_corner() if needed else None          # only when the cards or the view moved
+        self.minimap_crowded = needed and corner is None
+        needed = needed and corner is not None
+        if needed and corner != self.minimap_corner:
+            self.minimap_corner = corner
+            self._place_minimap()
         if needed != self.minimap.isVisible():
             self._place_minimap()
             self.minimap.setVisible(needed)
             self.minimap.raise_()
-            self.keep_clear()
-        elif needed and key != self._minimap_key:
+        elif needed:
             self.minimap.update()
-        self._minimap_key = key
