@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtCore import QObject, QTimer, Signal  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engine import load_network, network_to_dict, protocol  # noqa: E402
+from engine import load_network, network_to_dict  # noqa: E402
+from engine.runtime import protocol  # noqa: E402
 
 
 class ChildRun(QObject):

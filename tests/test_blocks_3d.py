@@ -222,3 +222,14 @@ def test_onnxruntime_computes_what_pytorch_computes_for_the_new_blocks(tmp_path,
         with torch.no_grad():
             want = model(x).numpy()
         np.testing.assert_allclose(session.run(None, {"input": x.numpy()})[0], want, rtol=1e-4, atol=1e-5)
+
+
+def test_a_clip_sample_is_previewed_as_its_frames_side_by_side():
+    from engine.runtime.live import _preview
+    clip = torch.zeros(1, 4, 6, 5)
+    for d in range(4):
+        clip[0, d, 2, d] = 1.0                     # a dot moving right, one column per frame
+    preview = _preview(None, clip)
+    image = np.asarray(preview["image"])
+    assert preview["frames"] == 4 and image.shape == (6, 4 * 5 + 3)
+    assert [int(np.argmax(image[2, i * 6:i * 6 + 5])) for i in range(4)] == [0, 1, 2, 3]

@@ -244,10 +244,13 @@ def test_curves_are_redrawn_at_most_ten_times_a_second_and_at_the_end(views, mon
     views.run.on_scalars({"step": [1, 2], "loss": [2.0, 1.9], "accuracy": [0.1, 0.2]})
     views.refresh()
     assert curves.panels["loss"].raw_item.xData.tolist() == [1, 2]
+    waiting = curves.panels["metric"].raw_item.getData()[0]
+    assert waiting is None or len(waiting) == 0               # one plot a repaint: the other waits
     views.run.on_scalars({"step": [3], "loss": [1.8], "accuracy": [0.3]})
     clock["t"] += 0.05
-    views.refresh()                                   # 50 ms later: the curves wait
+    views.refresh()                                   # 50 ms later: the loss waits, the metric is drawn
     assert curves.panels["loss"].raw_item.xData.tolist() == [1, 2]
+    assert curves.panels["metric"].raw_item.xData.tolist() == [1, 2, 3]
     clock["t"] += 0.06
     views.refresh()
     assert curves.panels["loss"].raw_item.xData.tolist() == [1, 2, 3]
@@ -314,3 +317,42 @@ def test_an_export_to_a_folder_that_cannot_be_written_says_so(views, monkeypatch
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (target[:-3] + "png", "")))
     curves._ask_png()
     assert len(warnings) == 2 and all("were not saved" in w and "no such folder" in w for w in warnings)
+
+
+def test_views_off_screen_draw_their_first_frame_before_their_tab_is_opened(views):
+    """A tab opened during a run only updates plots already made: making them there (the Weights view's
+    line and legend entry per layer) held the window."""
+    from widgets.live_views import TABS
+    views.screen_box.setChecked(False)                    # every view computed
+    frames = train_into(views, CNN, shapes_dataset(320), epochs=1)
+    views.run.on_started({"task": "classification"})      # the next run: its views start empty
+    weights = views.views["weights"]
+    assert not weights.norm_lines
+    views.run.on_frame(frames[1])
+    for _ in TABS:
+        views.refresh()
+    assert views.current_view() == "curves"
+    assert set(weights.norm_lines) == {"conv1", "conv2", "fc"}
+    assert all(views.frames_shown(name) == 1 for name in ("filters", "features", "weights", "outcome"))
+
+
+def test_plots_repaint_one_rectangle_and_draw_solid_grid_lines_under_the_curves(views):
+    """What keeps a repaint short on a large window: Qt draws a curve clipped to a many-rectangle
+    region, or a translucent line, about ten times slower."""
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QGraphicsView
+    views.ensure_views()
+    for view in views.views.values():
+        assert view.graphics.viewportUpdateMode() == QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate
+    curves = show(views, "curves")
+    views.run.on_scalars({"step": [1, 2, 3], "loss": [2.0, 1.9, 1.8], "accuracy": [0.1, 0.2, 0.3]})
+    curves.refresh()
+    plot = curves.panels["loss"].plot
+    image = QImage(10, 10, QImage.Format.Format_ARGB32_Premultiplied)
+    painter = QPainter(image)
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        _line, ticks, _texts = axis.generateDrawSpecs(painter)
+        assert ticks and all(pen.color().alpha() == 255 for pen, _a, _b in ticks)
+        assert axis.zValue() < plot.vb.zValue()
+    painter.end()

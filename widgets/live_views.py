@@ -44,7 +44,6 @@ WIDGETS = {View.CURVES: ("Curves", "curves:CurvesView"), View.FILTERS: ("Filters
            View.WEIGHTS: ("Weights", "weights:WeightsView"), View.OUTCOME: ("Outcome", "outcome:OutcomeView")}
 TABS = [(name, title) for name, (title, _) in WIDGETS.items()]
 REFRESH_MS = 33
-CURVES_HZ = 10           # curves need no more: a step's loss is a dot among thousands
 OTHER_NETWORK = ("Another network was opened: these views showed the run of the one before. Train this network "
                  "to see its own.")
 
@@ -77,7 +76,6 @@ class LiveViews(QWidget):
         self._shown: dict[str, int] = {}      # view → serial of the frame it shows
         self._frames_shown: dict[str, int] = {}   # view → how many frames it has drawn (for tests and the meter)
         self._dirty = False                   # the run model holds frames not drawn yet
-        self._curves_drawn = 0.0
         self.run_dir: str | None = None      # the running run's folder (from its STARTED message)
         self.training = False
         self._build()
@@ -360,23 +358,31 @@ class LiveViews(QWidget):
     # ------------------------------------------------------------------------------- drawing
     def refresh(self, force_curves: bool = False) -> None:
         """Draw what is new (called ~30 times a second during a run): the view on screen gets the run
-        model's newest frame for it; the curves, whose repaint grows with the run, are redrawn at most
-        CURVES_HZ times a second."""
+        model's newest frame for it; the curves, whose repaint grows with the run, redraw one plot at a
+        time, each at most CurvesView.REDRAW_HZ times a second."""
         self.ensure_views()
-        now = time.monotonic()
-        if force_curves or now - self._curves_drawn >= 1.0 / CURVES_HZ:
-            self._curves_drawn = now
-            self.views[View.CURVES].refresh()
-        if not self._dirty:
-            return
-        self._dirty = False
-        run = self.run
-        if run.frame_step is not None:
-            percent = int(round(100 * run.overhead))
-            if self.meter.value() != percent:
-                self.meter.setValue(percent)
-            self.meter_label.setText(f"view overhead (step {run.frame_step})")
-        self._show(self.current_view())
+        self.views[View.CURVES].refresh(now=None if force_curves else time.monotonic())
+        if self._dirty:
+            self._dirty = False
+            run = self.run
+            if run.frame_step is not None:
+                percent = int(round(100 * run.overhead))
+                if self.meter.value() != percent:
+                    self.meter.setValue(percent)
+                self.meter_label.setText(f"view overhead (step {run.frame_step})")
+            self._show(self.current_view())
+        self._prepare_hidden()
+
+    def _prepare_hidden(self) -> None:
+        """One view off screen that holds data but has drawn none this run draws its newest frame: the
+        plot items a first frame makes (the Weights view: a line and a legend entry per layer, 30 ms
+        and more) are then made near the start of the run, one view per refresh, not when its tab
+        is opened, where with the first paint they held the window for 50–100 ms."""
+        current = self.current_view()
+        for name in WIDGETS:
+            if name != current and name not in self._shown and self.run.frame_of(name) is not None:
+                self._show(name)
+                return
 
     def _show(self, name: str) -> None:
         """Give this view the run model's newest data for it, if it does not show that already."""

@@ -129,6 +129,7 @@ class Network:
         self.extra: dict = {}            # unknown top-level keys of the file
         self._listeners: list[Callable[[Change], None]] = []
         self._order: list[str] | None = None
+        self._in_file_order = False
         self._links: tuple | None = None    # (edges, sources per node, targets per node) until the next edit
 
     # ---- events -------------------------------------------------------------------------------
@@ -221,7 +222,13 @@ class Network:
                     if indeg[t] == 0:
                         heapq.heappush(ready, (position[t], t))
             self._order = order   # nodes on a cycle (only possible from a file) are left out
+            self._in_file_order = order == list(self.nodes)
         return self._order
+
+    def in_file_order(self) -> bool:
+        """Whether the topological order is the file's order of the nodes (every block after its inputs)."""
+        self.topological_order()
+        return self._in_file_order
 
     def reaches(self, start: str, goal: str) -> bool:
         """Is there a path start → … → goal?"""

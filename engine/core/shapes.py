@@ -212,7 +212,11 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
         srcs = sources.get(nid, ())
         ins = list(map(get, srcs))
         role = 2 if nid == output else (1 if nid in sinks else 0)
-        frozen = _freeze(node.params)
+        types = tuple(map(type, node.params.values()))
+        if list in types or dict in types:
+            frozen = _freeze(node.params)
+        else:                                   # _freeze's plain case, without a call per block
+            frozen = tuple(node.params.items()), types
         if len(ins) == 1:
             x = ins[0]
             carried = ((x.shape, x.dtype, x.layout),)
@@ -252,7 +256,8 @@ def _walk(net: Network, memo: dict | None) -> tuple[dict | None, dict[str, Shape
             new_memo[nid] = (node.type, frozen, key, r, params)
         results[nid] = r
     if len(results) == len(nodes):          # no cycle: every node was reached
-        return new_memo, _with_size_warnings(net, {nid: results[nid] for nid in nodes})
+        in_order = results if net.in_file_order() else {nid: results[nid] for nid in nodes}
+        return new_memo, _with_size_warnings(net, in_order)
     left = [nid for nid in net.nodes if nid not in results]    # on a cycle (only a file can hold one), or after it
     for nid in _on_cycles(left, sources):
         spec = net.nodes[nid].spec

@@ -28,6 +28,7 @@ DEFAULTS = {"every_steps": 20, "max_fps": 15.0, "budget": 0.05, "block": None, "
             "final": None}
 MAX_PROBE_SAMPLES = 16           # probe samples shown in the predictions grid
 MAX_PREVIEW_SIDE = 64            # larger preview images are subsampled to this size
+MAX_PREVIEW_FRAMES = 8           # a clip's preview shows its first frames
 MAX_FINAL_BLOCKS = 64            # blocks whose feature maps the run's last frame holds
 
 
@@ -446,7 +447,8 @@ def _label(trainer, value) -> str:
 
 
 def _preview(trainer, x) -> dict:
-    """How to show one probe input: an image (H, W) or (H, W, 3) in [0, 1], characters, or a sequence."""
+    """How to show one probe input: an image (H, W) or (H, W, 3) in [0, 1] (a clip or a volume [C, D, H, W]:
+    its first frames side by side), characters, or a sequence."""
     a = x.detach().cpu()
     if not a.dtype.is_floating_point:
         vocab = _vocab(trainer)
@@ -455,6 +457,16 @@ def _preview(trainer, x) -> dict:
     a = a.float().numpy()
     if a.ndim == 2 and _is_image(trainer):     # a grey image read as a sequence of rows
         a = a[None]
+    if a.ndim == 4 and a.shape[0] in (1, 3):   # frames (or depth slices) in a row, a column of the lowest value apart
+        step = max(1, int(np.ceil(max(a.shape[2:]) / MAX_PREVIEW_SIDE)))
+        frames = a[:, :MAX_PREVIEW_FRAMES, ::step, ::step]
+        c, d, h, w = frames.shape
+        a = np.full((c, h, d * (w + 1) - 1), frames.min(), np.float32)
+        for i in range(d):
+            a[:, :, i * (w + 1):i * (w + 1) + w] = frames[:, i]
+        lo, hi = float(a.min()), float(a.max())
+        img = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+        return {"image": img[0] if c == 1 else np.transpose(img, (1, 2, 0)), "frames": d}
     if a.ndim == 3 and a.shape[0] in (1, 3):
         step = max(1, int(np.ceil(max(a.shape[1:]) / MAX_PREVIEW_SIDE)))
         a = a[:, ::step, ::step]

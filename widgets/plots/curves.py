@@ -17,10 +17,12 @@ from engine.core.files import atomic_write_bytes, atomic_write_text
 
 from .. import folders
 from . import legend_brush
-from .common import Series, StickyRange, ema, info_label, set_title
+from .common import (Series, StickyRange, cache_axes, ema, graphics_layout, grid_plot, info_label, set_title,
+                     show_grid)
 
 SMOOTHING = 0.1        # EMA weight of a new step's value
 MAX_EARLIER_RUNS = 3
+SAMPLES_PER_PIXEL = 1.0  # a long run's steps are drawn as each pixel column's lowest and highest value
 
 
 class CurvePanel:
@@ -28,7 +30,7 @@ class CurvePanel:
 
     def __init__(self, plot: pg.PlotItem, name: str, legend_at=(-5, 5)):
         self.plot, self.name = plot, name
-        plot.showGrid(x=True, y=True, alpha=0.2)
+        show_grid(plot, x=True, y=True)
         plot.setLabel("bottom", "step")
         plot.setTitle(name)
         plot.setClipToView(True)
@@ -42,6 +44,9 @@ class CurvePanel:
                                     symbolSize=6, symbolBrush="#1f77b4", name="train, per epoch")
         self.val_item = plot.plot(pen=pg.mkPen("#d62728", width=2), symbol="s", symbolSize=7,
                                   symbolBrush="#d62728", name="validation, per epoch")
+        for item in (self.raw_item, self.ema_item):     # pyqtgraph's default draws up to 5 per pixel
+            item.opts["autoDownsampleFactor"] = SAMPLES_PER_PIXEL
+        cache_axes(plot)
         self.raw, self.smooth, self.train, self.val = Series(), Series(), Series(), Series()
         self._ema_last = None
         self.xr = StickyRange(plot, "x", floor=0.0)
@@ -124,16 +129,20 @@ class CurvePanel:
 
 
 class CurvesView(QWidget):
+    REDRAW_HZ = 10          # curves need no more: a step's loss is a dot among thousands
+
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.panels = {"loss": CurvePanel(self.graphics.addPlot(row=0, col=0), "loss")}
+        self.graphics = graphics_layout()
+        self.panels = {"loss": CurvePanel(self._add_plot(0), "loss")}
         self.metric_name = "accuracy"
-        self.panels["metric"] = CurvePanel(self.graphics.addPlot(row=0, col=1), self.metric_name,
+        self.panels["metric"] = CurvePanel(self._add_plot(1), self.metric_name,
                                             legend_at=(-5, -30))
         self.archive: dict[str, list[dict]] = {}      # network hash -> earlier runs' smoothed curves
         self.run_key = None
         self.last_step = 0
+        self._dirty: list[str] = []        # panels with data not drawn yet, waiting longest first
+        self._drawn: dict[str, float] = {}  # panel -> when refresh(now) last redrew it
         self.log_box = QCheckBox("log scale (loss)")
         self.log_box.toggled.connect(self.panels["loss"].set_log)
         png, csv_button = QPushButton("Export PNG…"), QPushButton("Export CSV…")
@@ -151,7 +160,11 @@ class CurvesView(QWidget):
         lay.addLayout(bar)
         lay.addWidget(self.graphics, 1)
         self.graphics.scene().sigMouseMoved.connect(self._hover)
-        self._dirty = False
+
+    def _add_plot(self, col: int) -> pg.PlotItem:
+        plot = grid_plot()
+        self.graphics.addItem(plot, row=0, col=col)
+        return plot
 
     # ------------------------------------------------------------------------------------ runs
     def start_run(self, run_key: str | None, metric: str = "accuracy") -> None:
@@ -183,22 +196,34 @@ class CurvesView(QWidget):
         if metric is not None and len(metric) == len(steps):
             self.panels["metric"].add_steps(steps, metric)
         self.last_step = float(steps[-1])
-        self._dirty = True
+        self._mark_dirty()
 
     def add_epoch(self, payload: dict) -> None:
         step = float(payload.get("step", payload.get("global_step", self.last_step)))
         self.panels["loss"].add_epoch(step, payload.get("train_loss"), payload.get("val_loss"))
         self.panels["metric"].add_epoch(step, payload.get(f"train_{self.metric_name}"),
                                         payload.get(f"val_{self.metric_name}"))
-        self._dirty = True
-        self.refresh()
+        self._mark_dirty()
 
-    def refresh(self) -> None:
-        """Redraw what changed since the last refresh (called by the container's ~30 fps timer)."""
-        if self._dirty:
-            for p in self.panels.values():
-                p.redraw()
-            self._dirty = False
+    def _mark_dirty(self) -> None:
+        for name in self.panels:
+            if name not in self._dirty:
+                self._dirty.append(name)
+
+    def refresh(self, now: float | None = None) -> None:
+        """Redraw what changed since the last refresh. Given the container's clock `now` (its timer calls
+        this ~30 times a second), it redraws at most one plot, the one waiting longest, and each plot at
+        most REDRAW_HZ times a second: one repaint never draws both plots' curves (each costs about
+        5–10 ms on a large window)."""
+        if now is None:
+            names = list(self._dirty)
+        else:
+            names = [n for n in self._dirty if now - self._drawn.get(n, -np.inf) >= 1.0 / self.REDRAW_HZ][:1]
+        for name in names:
+            self.panels[name].redraw()
+            self._dirty.remove(name)
+            if now is not None:
+                self._drawn[name] = now
 
     # ----------------------------------------------------------------------------------- hover
     def _hover(self, pos) -> None:

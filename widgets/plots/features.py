@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLay
 
 from widgets.learn.overlay import ReceptiveOverlay
 
-from .common import (DIVERGING, GREY, SEQUENTIAL, StickyLevels, StickyRange, escape, image_plot, info_label, note_label,
-                     set_image, set_title)
+from .common import (DIVERGING, GREY, SEQUENTIAL, StickyLevels, StickyRange, cache_axes, escape, graphics_layout,
+                     grid_plot, image_plot, info_label, note_label, set_image, set_title, show_grid)
 
 
 class FeaturesView(QWidget):
@@ -35,14 +35,15 @@ class FeaturesView(QWidget):
         top.addWidget(QLabel("Probe sample:"))
         top.addWidget(self.index_box)
         top.addWidget(self.info, 1)
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = graphics_layout()
         self.sample_plot, self.sample_image, _ = image_plot("probe sample", GREY, bar=False)
         self.sample_plot.setMaximumWidth(260)
         self.graphics.addItem(self.sample_plot, row=0, col=0)
         self.map_plot, self.map_image, self.map_bar = image_plot("activations")
-        self.bar_plot = pg.PlotItem(title="activations")
+        self.bar_plot = grid_plot(title="activations")
         self.bar_plot.setLabel("bottom", "unit")
-        self.bar_plot.showGrid(y=True, alpha=0.2)
+        show_grid(self.bar_plot, y=True)
+        cache_axes(self.bar_plot)
         self.bars = pg.BarGraphItem(x=[0], height=[0], width=0.8, brush="#1f77b4")
         self.bar_y = StickyRange(self.bar_plot, "y")
         self.bar_x = StickyRange(self.bar_plot, "x")

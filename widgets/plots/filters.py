@@ -2,13 +2,12 @@
 channels, or RGB where the input has 3 channels) on a symmetric colour scale around zero."""
 from __future__ import annotations
 
-import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from widgets.learn.filter_pick import FilterPicker
 
-from .common import StickyLevels, image_plot, info_label, note_label, set_image
+from .common import StickyLevels, graphics_layout, image_plot, info_label, note_label, set_image
 
 
 class FiltersView(QWidget):
@@ -22,7 +21,7 @@ class FiltersView(QWidget):
             {"filters_block": self.choice.currentText()}))
         self.info = info_label()
         self.levels = StickyLevels()
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = graphics_layout()
         self.plot, self.image, self.cbar = image_plot()
         self.rgb_plot, self.rgb_image, _ = image_plot(bar=False)
         self.graphics.addItem(self.plot)

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit,
 from engine.runtime.protocol import GATE_LETTERS, SIGMOID_GATES, gate_range
 
 from . import legend_brush
-from .common import DIVERGING, RUN_COLOURS, SEQUENTIAL, escape, info_label, note_label, set_image, set_title
+from .common import (DIVERGING, RUN_COLOURS, SEQUENTIAL, cache_axes, escape, graphics_layout, info_label,
+                     note_label, set_image, set_title)
 
 NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o", "c": "cell c",
          "h": "hidden h", "r": "reset gate r", "z": "update gate z", "n": "new gate n"}
@@ -64,7 +65,7 @@ class GatesView(QWidget):
         top.addWidget(self.line_gate)
         top.addWidget(self.info, 1)
         # the heatmaps: one grid, laid out again (one row, two or three) to fit the dock
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = graphics_layout()
         self.graphics.ci.setSpacing(0)
         self.graphics.ci.setContentsMargins(2, 2, 2, 2)
         self.cells = []
@@ -87,7 +88,7 @@ class GatesView(QWidget):
         self._grid_key = None
         self.cells[0][0].vb.sigResized.connect(self._heatmap_resized)
         # the line plots below the heatmaps
-        self.lines = pg.GraphicsLayoutWidget()
+        self.lines = graphics_layout()
         self.lines.ci.setContentsMargins(2, 0, 2, 2)
         self.units_plot = self.lines.addPlot(row=0, col=0, title="chosen units over time")
         self.units_plot.setLabel("bottom", "time step")
@@ -103,6 +104,7 @@ class GatesView(QWidget):
         self.lines.ci.layout.setColumnStretchFactor(0, 2)
         self.lines.ci.layout.setColumnStretchFactor(1, 1)
         self.lines.setFixedHeight(MIN_LINES)
+        cache_axes(self.units_plot, self.mean_plot, *(plot for plot, _image in self.cells))
         self.note = note_label("Gates appear here during training for networks with an LSTM or GRU block.")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)

@@ -9,7 +9,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QScrollArea,
                                QSplitter, QVBoxLayout, QWidget)
 
-from .common import SEQUENTIAL, CellLabels, escape, image_plot, note_label
+from .common import CellLabels, SEQUENTIAL, cache_axes, escape, graphics_layout, image_plot, note_label
 
 BORDER = 2
 MAX_TEXT_LABELS = 400        # above this many cells the confusion matrix shows colours only
@@ -30,13 +30,14 @@ class OutcomeView(QWidget):
         self.temperature.setToolTip("Sampling temperature of generated text: low is safe and repetitive, "
                                     "high is varied and wild. Used at the next epoch end.")
         self.temperature.valueChanged.connect(lambda v: self.config_requested.emit({"temperature": float(v)}))
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = graphics_layout()
         self.cm_plot = self.graphics.addPlot(row=0, col=0, title="confusion matrix")
         self.cm_plot.invertY(True)
         self.cm_plot.setAspectLocked(True)
         self.cm_plot.setLabel("left", "true class")
         self.cm_plot.setLabel("bottom", "predicted class (numbered as the rows)")
         self.cm_plot.setMenuEnabled(False)
+        cache_axes(self.cm_plot)
         self.cm_image = pg.ImageItem()
         self.cm_image.setColorMap(SEQUENTIAL)
         self.cm_plot.addItem(self.cm_image)

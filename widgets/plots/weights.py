@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from . import legend_brush
 
-from .common import RUN_COLOURS, DecadeAxis, StickyRange, note_label, set_title
+from .common import RUN_COLOURS, DecadeAxis, StickyRange, cache_axes, graphics_layout, note_label, set_title
 
 TITLE_SIZE = "9pt"
 ROW_MIN = 170            # px: a plot row lower than this reads badly; a low dock puts all four in one row
@@ -27,7 +27,7 @@ class WeightsView(QWidget):
         top.addWidget(QLabel("Layer:"))
         top.addWidget(self.layer_box)
         top.addWidget(self.info, 1)
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = graphics_layout()
         self.graphics.ci.setSpacing(4)
         self.graphics.ci.setContentsMargins(2, 2, 2, 2)
         self.w_plot = self.graphics.addPlot(row=0, col=0)
@@ -71,6 +71,7 @@ class WeightsView(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.note)
         lay.addWidget(self.graphics, 1)
+        cache_axes(self.w_plot, self.g_plot, self.norm_plot, self.dead_plot)
         self.graphics.hide()
 
     def eventFilter(self, watched, event) -> bool:
