@@ -395,6 +395,7 @@ class MainWindow(QMainWindow):
         follow_document(self, doc, self._count_field_warnings, delay_large=True)
         self._step_index, self._seen_steps = doc.undo_stack.index(), set()
         doc.undo_stack.indexChanged.connect(self._announce_step)
+        doc.undo_stack.undoTextChanged.connect(self._announce_merge)
         doc.modified_changed.connect(lambda _m: self._refresh_title())
         doc.path_changed.connect(lambda _p: self._refresh_title())
 
@@ -413,7 +414,23 @@ class MainWindow(QMainWindow):
             self._seen_steps.add(key)
         else:
             return
+        # a new step (not an undo or a redo) may grow by merging: _announce_merge tells its new text
+        self._announced = (stack.command(index - 1), text) if index > before and not text.startswith("Redone") \
+            else None
         self.show_status(text)
+
+    def _announce_merge(self, _text: str) -> None:
+        """A step merged into the last one (a spin box stepped or typed on: 4, then 40) tells its new text."""
+        stack = self.doc.undo_stack
+        index = stack.index()
+        announced = getattr(self, "_announced", None)
+        if announced is None or index != self._step_index or index == 0 or stack.command(index - 1) is not announced[0]:
+            return
+        text = stack.text(index - 1)
+        text = text[:1].upper() + text[1:] + "."
+        if text != announced[1]:
+            self._announced = (announced[0], text)
+            self.show_status(text)
 
     def _refresh_tables(self) -> None:
         """Redraw the summary and the problems now (a theme switch; what their pause timers run)."""

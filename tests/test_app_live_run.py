@@ -79,6 +79,10 @@ def test_opening_another_network_clears_the_views_of_the_last_run(finished_run):
     assert outcome.graphics.isHidden() and not outcome.pred_list.text() and outcome.text_box.isHidden()
     blocks = [live.views[View.FEATURES].block_box.itemText(i) for i in range(live.views[View.FEATURES].block_box.count())]
     assert blocks == list(window.doc.network.nodes) and "conv1" not in blocks
+    panel = window.training_panel
+    assert panel.progress_bar.value() == 0 and not panel.progress_label.text()        # not the last run's
+    assert "Finished" not in panel.message_label.text()
+    assert window.training_toolbar.progress.value() == 0
 
 
 def test_a_block_picked_after_the_run_shows_its_maps_from_the_last_frame(finished_run):

@@ -54,3 +54,17 @@ def test_undo_and_redo_bring_the_choice_back_into_the_panel(window, qtbot):
     stack.redo()
     assert panel.epochs.value() == start + 3 and window.doc.network.extra["training"]["epochs"] == start + 3
     assert window.doc.modified
+
+
+def test_typing_a_number_tells_the_number_typed_in_the_status_bar(window, qtbot):
+    """Typing 40 into Epochs sets 4, then 40 (one undo step); the status bar tells 40, not the 4 on the way,
+    and an undo after it says so."""
+    panel = window.training_panel
+    qtbot.wait(10)
+    panel.epochs.setFocus()
+    panel.epochs.selectAll()
+    qtbot.keyClicks(panel.epochs, "40")
+    assert panel.epochs.value() == 40
+    assert window.statusBar().currentMessage() == "Set training epochs to 40."
+    window.doc.undo_stack.undo()
+    assert window.statusBar().currentMessage() == "Undone: set training epochs to 40."

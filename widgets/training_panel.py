@@ -549,8 +549,15 @@ class TrainingPanel(QWidget):
         self.run = run
         for kind, fn in ((RunEvent.STATE, self._state_changed), (RunEvent.STARTED, self.on_started),
                          (RunEvent.PROGRESS, self.on_progress), (RunEvent.FINISHED, self.on_finished),
-                         (RunEvent.FAILED, self.on_failed), (RunEvent.LOG, self.on_log)):
+                         (RunEvent.FAILED, self.on_failed), (RunEvent.LOG, self.on_log),
+                         (RunEvent.CLEARED, self.on_cleared)):
             run.subscribe(kind, fn)
+
+    def on_cleared(self, _reason: str = "") -> None:
+        """Another network was opened: the last run's progress and result belonged to the one before."""
+        self.progress_bar.setValue(0)
+        self.progress_label.setText("")
+        self.message_label.setText("")
 
     def _state_changed(self, state: RunState) -> None:
         self.set_state(state)
