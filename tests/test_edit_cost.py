@@ -55,6 +55,7 @@ def test_a_keystroke_on_300_blocks_walks_nothing_extra_and_hidden_panels_wait(wi
     window.summary_dock.raise_()          # and the Problems behind Summary
     qtbot.wait(700)                       # everything follows the new network
     assert not on_screen(window.code_panel) and not on_screen(window.problems)
+    assert counted["export"] == 0         # the window's first show reached the Code panel; it still waited
     for key in counted:
         counted[key] = 0
     for i, shape in enumerate(([3, 15, 15], [3, 14, 14], [3, 13, 13])):      # typed: one value per key

@@ -123,7 +123,7 @@ class CodePanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(DEBOUNCE_MS)
-        self.timer.timeout.connect(self.refresh)
+        self.timer.timeout.connect(self._due)
         self._stale = True
         doc.results_changed.connect(self._changed)
         doc.path_changed.connect(self._changed)
@@ -137,6 +137,12 @@ class CodePanel(QWidget):
     def _shown(self) -> None:
         if self._stale:
             self.timer.start()
+
+    def _due(self) -> None:
+        """The pause is over: refresh if on screen (the window's first show reaches a panel behind another
+        tab too; it waits until its tab is raised)."""
+        if on_screen(self):
+            self.refresh()
 
     def code(self) -> tuple[str, str | None]:
         """(the text `export` writes for this network, None) or (a comment saying why not, the reason)."""
