@@ -5,8 +5,21 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 
-from widgets.worker import start_worker
+import pytest
+
+from widgets.worker import running, start_worker
+
+
+@pytest.fixture(autouse=True)
+def no_other_workers():
+    """A worker an earlier test started may still run (a fit check of AlexNet's 224×224 input takes
+    seconds): these tests begin once it has ended, as collection is paused until then."""
+    deadline = time.monotonic() + 120
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running() == 0 and gc.isenabled()
 
 
 def test_collection_is_paused_while_workers_run_and_restored_after():

@@ -33,6 +33,12 @@ def _leave() -> None:
             gc.enable()
 
 
+def running() -> int:
+    """How many workers are running now (collection is paused while this is above 0)."""
+    with _lock:
+        return _running
+
+
 def start_worker(work, name: str) -> threading.Thread:
     """Run `work()` in a daemon thread with automatic garbage collection paused until it returns."""
     _enter()
