@@ -61,28 +61,28 @@ def step_through(window, node_id: str) -> None:
     results = window.doc.results
     srcs = net.inputs_of(node_id)
     if not spec.arithmetic or not spec.spatial or spec.param("kernel_size") is None or not srcs \
-            or results.get(srcs[0]) is None or results[srcs[0]].shape is None:
+            or results.get(srcs[0]) is None or results[srcs[0]].shape is None \
+            or results.get(node_id) is None or not results[node_id].ok:      # its settings must be usable
         window.show_status(f"'{node_id}' has no window to step through.")
         return
     p = spec.resolved(node.params)
     nd = spec.spatial
 
-    def per_axis(name: str, default):
+    def per_axis(name: str, default, row: int):
+        """The (rows, columns) value of a parameter: the last two axes; a 1-D block's single axis is the
+        columns, its one row taking `row` (1 for a window, stride or dilation, 0 for a padding)."""
         value = p.get(name, default)
         value = default if value is None else value
         if isinstance(value, str):
             return value
         values = pair(value, nd)
-        return (1, values[0]) if nd == 1 else tuple(values[-2:])
+        return (row, values[0]) if nd == 1 else tuple(values[-2:])
 
-    k = per_axis("kernel_size", 1)
-    s = per_axis("stride", p["kernel_size"]) if spec.param("stride").default is None else per_axis("stride", 1)
-    pad = per_axis("padding", 0)
-    if nd == 1 and not isinstance(pad, str):
-        pad = (0, pad[1])
+    stride_default = p["kernel_size"] if spec.param("stride").default is None else 1     # pooling: the window
     learn = learn_window(window)
-    learn.stepper.configure(spec.arithmetic, k, pad, s, per_axis("dilation", 1), one_row=nd == 1,
-                            output_padding=per_axis("output_padding", 0))
+    learn.stepper.configure(spec.arithmetic, per_axis("kernel_size", 1, 1), per_axis("padding", 0, 0),
+                            per_axis("stride", stride_default, 1), per_axis("dilation", 1, 1), one_row=nd == 1,
+                            output_padding=per_axis("output_padding", 0, 0))
     learn.show_stepper()
     slice_note = " (one depth slice: H and W)" if nd == 3 else ""
     window.show_status(f"The stepper has {spec.label} '{node_id}''s settings on a small grid{slice_note}.")

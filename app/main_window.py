@@ -393,7 +393,7 @@ class MainWindow(QMainWindow):
         self._field_warnings = 0          # the receptive fields' warnings: they walk the network, so on a
         doc.results_changed.connect(self._refresh_shape_status)       # large one they follow after a pause
         follow_document(self, doc, self._count_field_warnings, delay_large=True)
-        self._step_index, self._seen_steps = doc.undo_stack.index(), set()
+        self._step_index = doc.undo_stack.index()
         doc.undo_stack.indexChanged.connect(self._announce_step)
         doc.undo_stack.undoTextChanged.connect(self._announce_merge)
         doc.modified_changed.connect(lambda _m: self._refresh_title())
@@ -408,15 +408,14 @@ class MainWindow(QMainWindow):
             text = f"Undone: {stack.text(index)}."
         elif index > before:
             command = stack.command(index - 1)
-            key = id(command)
-            text = f"Redone: {stack.text(index - 1)}." if key in self._seen_steps else \
+            redone = getattr(command, "announced", False)      # marked on the command itself: an id can be reused
+            text = f"Redone: {stack.text(index - 1)}." if redone else \
                 stack.text(index - 1)[:1].upper() + stack.text(index - 1)[1:] + "."
-            self._seen_steps.add(key)
+            command.announced = True
         else:
             return
         # a new step (not an undo or a redo) may grow by merging: _announce_merge tells its new text
-        self._announced = (stack.command(index - 1), text) if index > before and not text.startswith("Redone") \
-            else None
+        self._announced = (stack.command(index - 1), text) if index > before and not redone else None
         self.show_status(text)
 
     def _announce_merge(self, _text: str) -> None:

@@ -133,3 +133,14 @@ def test_a_3d_block_is_stepped_through_over_one_depth_slice(window, tmp_path):
     s = window.learn_window.stepper
     assert s.mode == "conv" and (s.window_rows.value(), s.window_cols.value()) == (3, 5)
     assert s.stride_edit.text() == "1, 2" and "one depth slice" in window.statusBar().currentMessage()
+
+
+def test_a_1d_transposed_convolution_is_stepped_through_on_one_row(window, tmp_path):
+    _open_steps(window, tmp_path, [("x", "Input", {"shape": [2, 6]}),
+                                   ("up", "ConvTranspose1d", {"out_channels": 2, "kernel_size": 3, "stride": 2,
+                                                              "output_padding": 1})])
+    window.select_block("up")
+    window.explain.anchorClicked.emit(QUrl(STEP_URL))
+    s = window.learn_window.stepper
+    assert s.mode == "transposed" and s.input_grid.rowCount() == 1 and s.output_padding.text() == "0, 1"
+    assert s.stepper.out_shape[0] == 1 and s.stepper.out_shape[1] > 0

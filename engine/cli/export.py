@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .parsing import NETWORK_ERRORS, OK, UNUSABLE, load, say
+from .parsing import NETWORK_ERRORS, OK, UNUSABLE, load, say, shown
 
 
 def add_parser(sub) -> None:
@@ -64,10 +64,10 @@ def export(path: str, output: str | None, weights: str | None) -> int:
     try:
         code = export_code(net, sidecar.name if sidecar else None, source=Path(path).name)   # compiled, never run
     except ExportCodeError as e:
-        say(f"{e}")
+        say(shown(str(e), None))
         return UNUSABLE
     except ExportError as e:
-        say(f"{e}")
+        say(shown(str(e), None))
         return NETWORK_ERRORS
     if weights is not None:
         state = read_weights(net, weights)
@@ -107,7 +107,7 @@ def read_weights(net, weights: str) -> dict | None:
         state = checkpoint_state(weights)
         problem = weights_problem(net, state)     # against the engine's model: nothing exported runs
     except ExportError as e:
-        say(f"{e}")
+        say(shown(str(e), None))
         return None
     if problem:
         say(f"{weights}: {problem}; was the checkpoint trained on another version of this network?")
@@ -125,10 +125,10 @@ def script(net, path: str, target: str) -> int:
     try:
         code = export_script(net, source=Path(path).name)
     except (ScriptUnusable, ExportCodeError) as e:
-        say(f"{e}")
+        say(shown(str(e), None))
         return UNUSABLE
     except ExportError as e:             # the network has errors
-        say(f"{e}")
+        say(shown(str(e), None))
         return NETWORK_ERRORS
     try:
         atomic_write_text(out, code)
@@ -156,10 +156,10 @@ def onnx(net, target: str, weights: str | None) -> int:
     try:
         export_onnx(net, out, state)
     except (OnnxMissing, OnnxUnsupported) as e:
-        say(f"{e}")
+        say(shown(str(e), None))
         return UNUSABLE
     except ExportError as e:             # the network has errors
-        say(f"{e}")
+        say(shown(str(e), None))
         return NETWORK_ERRORS
     except OSError as e:
         say(f"cannot write {out}: {e.strerror or e}.")

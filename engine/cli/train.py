@@ -27,9 +27,10 @@ from .parsing import FAILED, INTERRUPTED, OK, UNUSABLE, Exit, Parser, UsageError
 
 
 def make_parser() -> argparse.ArgumentParser:
-    p = Parser(prog="python main.py train", description="Train a network file on a data set. Data sets: shapes "
-                "(default, generated), sine, recall, waves, mnist, fashion-mnist, cifar10, shakespeare, npz:PATH, "
-                "csv:PATH, folder:PATH, text:PATH. Options left out take the network's training object's values.")
+    from engine.core.dataset_names import NAMES
+    p = Parser(prog="python main.py train", description="Train a network file on a data set. Data sets: "
+               f"{', '.join(NAMES)} (shapes, generated, is the default), npz:PATH, csv:PATH, folder:PATH, text:PATH. "
+               "Options left out take the network's training object's values.")
     p.add_argument("network", metavar="NET.json")
     p.add_argument("--dataset", metavar="SPEC",
                    help=f"the data set (default: the network's training.dataset, else {DEFAULTS['dataset']})")

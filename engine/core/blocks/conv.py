@@ -37,7 +37,7 @@ def expect_rank(label: str, node_id: str, x: Tensor, nd: int, family: str = "Con
                 variants: tuple[int, ...] = (1, 2, 3)) -> None:
     """Refuse an input without nd spatial axes, naming the variant of the same family (`family` + 1d/2d/3d,
     where `variants` has it) or a Reshape that fits."""
-    layout, text = LAYOUT[nd]
+    text = LAYOUT[nd][1]
     if x.dtype == "int64":
         raise ShapeError(f"{label} '{node_id}' needs float values, but gets token ids (int64); "
                          "put an Embedding in front to turn ids into vectors.")
