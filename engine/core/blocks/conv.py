@@ -81,6 +81,15 @@ def expect_rank(label: str, node_id: str, x: Tensor, nd: int, family: str = "Con
                          f"{fmt_shape(x.shape)} ({len(x.shape)} axes).{hint}", fixes)
 
 
+def check_groups(label: str, node_id: str, cin: int, cout: int, groups: int) -> None:
+    """A convolution's groups must divide its input channels and its out_channels (PyTorch's rule)."""
+    if cin % groups:
+        raise ShapeError(f"{label} '{node_id}': groups = {groups} must divide the {cin} input channels; "
+                         f"choose groups among the divisors of {cin}.")
+    if cout % groups:
+        raise ShapeError(f"{label} '{node_id}': groups = {groups} must divide out_channels = {cout}.")
+
+
 def make_conv(nd: int) -> BlockSpec:
     label = f"Conv{nd}d"
     axes = AXES[nd]
@@ -94,11 +103,7 @@ def make_conv(nd: int) -> BlockSpec:
         cout, groups = p["out_channels"], p["groups"]
         k, s, d = pair(p["kernel_size"], nd), pair(p["stride"], nd), pair(p["dilation"], nd)
         warnings, fixes = [], []
-        if cin % groups:
-            raise ShapeError(f"{label} '{node_id}': groups = {groups} must divide the {cin} input channels; "
-                             f"choose groups among the divisors of {cin}.")
-        if cout % groups:
-            raise ShapeError(f"{label} '{node_id}': groups = {groups} must divide out_channels = {cout}.")
+        check_groups(label, node_id, cin, cout, groups)
         if nd == 1 and x.layout == "sequence":
             t, f = x.shape
             warnings.append(f"{label} '{node_id}' reads [C, L] (channels first) but gets a [T, F] sequence "
@@ -237,11 +242,7 @@ def make_transposed(nd: int) -> BlockSpec:
         cout, groups = p["out_channels"], p["groups"]
         k, s, d = pair(p["kernel_size"], nd), pair(p["stride"], nd), pair(p["dilation"], nd)
         pads, extra = pair(p["padding"], nd), pair(p["output_padding"], nd)
-        if cin % groups:
-            raise ShapeError(f"{label} '{node_id}': groups = {groups} must divide the {cin} input channels; "
-                             f"choose groups among the divisors of {cin}.")
-        if cout % groups:
-            raise ShapeError(f"{label} '{node_id}': groups = {groups} must divide out_channels = {cout}.")
+        check_groups(label, node_id, cin, cout, groups)
         for i, a in enumerate(axes):
             if extra[i] >= max(s[i], d[i]):
                 raise ShapeError(f"{label} '{node_id}': output_padding {extra[i]} along {a} must be smaller than "
