@@ -297,5 +297,6 @@ def main(argv=None):
         if rank == 0:
             same = all(d == digests[0] for d in digests)
             print(f"parameters {'identical' if same else 'DIFFERENT'} on all {world} processes", flush=True)
-        dist.destroy_process_group()
+        dist.barrier()                      # every process reaches the end before any tears Gloo down: one that
+        dist.destroy_process_group()        # left first made the other abort ("terminate called ...") now and then
 
