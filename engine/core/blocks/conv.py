@@ -81,6 +81,20 @@ def expect_rank(label: str, node_id: str, x: Tensor, nd: int, family: str = "Con
                          f"{fmt_shape(x.shape)} ({len(x.shape)} axes).{hint}", fixes)
 
 
+def conv_module(label: str, defaults: dict):
+    """The torch module of a convolution block: nn.<label>(in_channels, out_channels, kernel_size=..., and the
+    keywords of `defaults`, which the exported code leaves out where they keep their default)."""
+    def module(ins: list[Tensor], p: dict) -> Module:
+        return Module(f"nn.{label}", (ins[0].shape[0], p["out_channels"]),
+                      {"kernel_size": p["kernel_size"], **{k: p[k] for k in defaults}}, defaults)
+    return module
+
+
+def shape_rule(nd: int) -> str:
+    """'[C, H, W] → [out_channels, H′, W′]' for nd spatial axes."""
+    return f"{LAYOUT[nd][1]} → [out_channels, {', '.join(a + '′' for a in AXES[nd])}]"
+
+
 def check_groups(label: str, node_id: str, cin: int, cout: int, groups: int) -> None:
     """A convolution's groups must divide its input channels and its out_channels (PyTorch's rule)."""
     if cin % groups:
@@ -126,15 +140,12 @@ def make_conv(nd: int) -> BlockSpec:
         return BlockOut(Tensor(out_shape, layout=layout), params=params,
                         macs=prod(out_shape) * per_filter, formula=formula, warnings=warnings, fixes=fixes)
 
-    def module(ins: list[Tensor], p: dict) -> Module:
-        return Module(f"nn.{label}", (ins[0].shape[0], p["out_channels"]),
-                      {k: p[k] for k in ("kernel_size", "stride", "padding", "dilation", "groups", "bias")},
-                      {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True})
+    module = conv_module(label, {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True})
 
     def receptive(ins: list[Tensor], p: dict) -> tuple[Window, ...]:
         return conv_windows(nd, p)
 
-    rule = f"{LAYOUT[nd][1]} → [out_channels, {', '.join(a + '′' for a in axes)}]"
+    rule = shape_rule(nd)
     what = {1: "Slides filters along a 1-D signal (audio, sensors, text features).",
             2: "Slides small filters over an image; each filter finds one kind of pattern.",
             3: "Slides small 3-D filters through a volume (a scan) or a clip of frames [C, D, H, W], finding "
@@ -266,16 +277,13 @@ def make_transposed(nd: int) -> BlockSpec:
         return BlockOut(Tensor(out_shape, layout=layout), params=params,
                         macs=prod(spatial) * cin * (cout // groups) * prod(k), formula=formula)
 
-    def module(ins: list[Tensor], p: dict) -> Module:
-        return Module(f"nn.{label}", (ins[0].shape[0], p["out_channels"]),
-                      {k: p[k] for k in ("kernel_size", "stride", "padding", "output_padding", "groups", "bias",
-                                         "dilation")},
-                      {"stride": 1, "padding": 0, "output_padding": 0, "groups": 1, "bias": True, "dilation": 1})
+    module = conv_module(label, {"stride": 1, "padding": 0, "output_padding": 0, "groups": 1, "bias": True,
+                                 "dilation": 1})
 
     def receptive(ins: list[Tensor], p: dict) -> tuple[Window, ...]:
         return transposed_windows(nd, p)
 
-    rule = f"{LAYOUT[nd][1]} → [out_channels, {', '.join(a + '′' for a in axes)}]"
+    rule = shape_rule(nd)
     what = {1: "Upsamples a 1-D signal with learned filters (the reverse of a strided Conv1d's sizes).",
             2: "Upsamples an image with learned filters, as decoders, autoencoders and GANs do (the reverse of a "
                "strided Conv2d's sizes)."}[nd]
