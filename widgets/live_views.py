@@ -21,7 +21,8 @@ import json
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QPoint, QRect, QTimer, Signal
+from PySide6.QtGui import QImage, QRegion
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -44,6 +45,8 @@ WIDGETS = {View.CURVES: ("Curves", "curves:CurvesView"), View.FILTERS: ("Filters
            View.WEIGHTS: ("Weights", "weights:WeightsView"), View.OUTCOME: ("Outcome", "outcome:OutcomeView")}
 TABS = [(name, title) for name, (title, _) in WIDGETS.items()]
 REFRESH_MS = 33
+PAGE_SETTLE_S = 0.5         # a hidden page is painted ahead of its first visit once the page size holds this long,
+WARM_BANDS = 4              # in this many bands, one per refresh
 OTHER_NETWORK = ("Another network was opened: these views showed the run of the one before. Train this network "
                  "to see its own.")
 
@@ -76,6 +79,8 @@ class LiveViews(QWidget):
         self._shown: dict[str, int] = {}      # view → serial of the frame it shows
         self._frames_shown: dict[str, int] = {}   # view → how many frames it has drawn (for tests and the meter)
         self._dirty = False                   # the run model holds frames not drawn yet
+        self._warmed: dict[str, tuple] = {}   # view → (page size, steps done) of painting its hidden page ahead
+        self._page_size, self._page_size_since = None, 0.0
         self.run_dir: str | None = None      # the running run's folder (from its STARTED message)
         self.training = False
         self._build()
@@ -310,7 +315,7 @@ class LiveViews(QWidget):
         curves.panels["metric"].plot.setVisible(metric == "accuracy")
         self.views[View.WEIGHTS].start_run()
         self.views[View.OUTCOME].start_run()
-        self._shown, self._frames_shown = {}, {}
+        self._shown, self._frames_shown, self._warmed = {}, {}, {}
         self.training = True
         self.timer.start()
 
@@ -342,7 +347,7 @@ class LiveViews(QWidget):
 
     def _cleared(self, reason: str) -> None:
         """Another network: nothing of the previous one's run stays on screen."""
-        self._shown, self._frames_shown = {}, {}
+        self._shown, self._frames_shown, self._warmed = {}, {}, {}
         self.meter.setValue(0)
         self.meter_label.setText("view overhead")
         if not self.views:
@@ -359,9 +364,16 @@ class LiveViews(QWidget):
     def refresh(self, force_curves: bool = False) -> None:
         """Draw what is new (called ~30 times a second during a run): the view on screen gets the run
         model's newest frame for it; the curves, whose repaint grows with the run, redraw one plot at a
-        time, each at most CurvesView.REDRAW_HZ times a second."""
+        time, each at most CurvesView.REDRAW_HZ times a second, while they are on screen (and all of
+        them at the end of a run)."""
         self.ensure_views()
-        self.views[View.CURVES].refresh(now=None if force_curves else time.monotonic())
+        if force_curves:
+            self.views[View.CURVES].refresh()
+        elif self.current_view() == View.CURVES and self.isVisible():
+            # off screen the curves wait: plots given new data while hidden computed their paths in the
+            # first paint after the tab was opened, both at once (35–50 ms); kept as last drawn, the tab
+            # opens within one ordinary repaint and the plots catch up one per refresh
+            self.views[View.CURVES].refresh(now=time.monotonic())
         if self._dirty:
             self._dirty = False
             run = self.run
@@ -374,15 +386,47 @@ class LiveViews(QWidget):
         self._prepare_hidden()
 
     def _prepare_hidden(self) -> None:
-        """One view off screen that holds data but has drawn none this run draws its newest frame: the
-        plot items a first frame makes (the Weights view: a line and a legend entry per layer, 30 ms
-        and more) are then made near the start of the run, one view per refresh, not when its tab
-        is opened, where with the first paint they held the window for 50–100 ms."""
+        """One view off screen that holds data is got ready for its tab's first visit, one small step per
+        refresh: it draws its newest frame (the plot items a first frame makes, such as the Weights
+        view's line and legend entry per layer, 30 ms and more); then its page is laid out at the size of
+        the page on screen; then it is painted off screen, a band at a time. (An unseen page is laid out
+        at 640×480: its first visit laid it out again and painted it whole, at the real size, with each
+        plot's lazy work on its first paint, and held the window for 20–35 ms more. In one step the
+        same work held it for 50 ms at the start of a run.) With the tab opened after that, the window
+        shows it within one ordinary repaint."""
         current = self.current_view()
-        for name in WIDGETS:
-            if name != current and name not in self._shown and self.run.frame_of(name) is not None:
+        size = self.tabs.currentWidget().size()
+        if size != self._page_size:                  # a dock being resized: wait until the size settles
+            self._page_size, self._page_size_since = size, time.monotonic()
+            return
+        settled = time.monotonic() - self._page_size_since >= PAGE_SETTLE_S
+        for k, name in enumerate(WIDGETS):
+            if name == current or self.run.frame_of(name) is None:
+                continue
+            if name not in self._shown:
                 self._show(name)
                 return
+            warmed_size, done = self._warmed.get(name, (None, 0))
+            if warmed_size != size:
+                done = 0
+            if settled and done <= WARM_BANDS:
+                self._warm_step(self.tabs.widget(k), size, done)
+                self._warmed[name] = (size, done + 1)
+                return
+
+    @staticmethod
+    def _warm_step(page: QWidget, size, step: int) -> None:
+        """Step 0 lays the page out at `size` (a 1×1 render delivers its pending resize); step b ≥ 1
+        paints band b of WARM_BANDS into an image nobody sees."""
+        if step == 0:
+            page.resize(size)
+            rect = QRect(0, 0, 1, 1)
+        else:
+            top, height = (step - 1) * size.height() // WARM_BANDS, -(-size.height() // WARM_BANDS)
+            rect = QRect(0, top, size.width(), height)
+        image = QImage(rect.size(), QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(0)
+        page.render(image, QPoint(0, 0), QRegion(rect))
 
     def _show(self, name: str) -> None:
         """Give this view the run model's newest data for it, if it does not show that already."""
