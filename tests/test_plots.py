@@ -156,10 +156,16 @@ def test_a_second_run_of_the_same_network_shows_the_first_faintly(views, tmp_pat
     curves = views.views["curves"]
     assert curves.earlier_runs() == 1
     assert len(curves.panels["loss"].earlier[0].getData()[0]) == curves.panels["loss"].smooth.n
+    # the legend is a row above the plots (inside a small plot it covered the newest steps)
+    assert curves.legend.texts() == ["train (smoothed)", "train, per epoch", "validation, per epoch",
+                                     "earlier run of this network"]
+    import pyqtgraph as pg
+    assert not [i for i in curves.graphics.scene().items() if isinstance(i, pg.LegendItem)]
     net.set_param("conv1", "out_channels", 4)                 # another network: no earlier runs
     train_into(views, net.copy() and engine.network_to_dict(net), shapes_dataset(96), epochs=1,
                live=LiveCallback(off, engine.network_to_dict(net)))
     assert curves.earlier_runs() == 0
+    assert "earlier run of this network" not in curves.legend.texts()
     curves.log_box.setChecked(True)
     assert curves.panels["loss"].plot.ctrl.logYCheck.isChecked()
     csv_path, png_path = tmp_path / "c.csv", tmp_path / "c.png"

@@ -121,11 +121,16 @@ def test_plots_in_the_dark_theme_have_a_dark_background(window, dark, qtbot):
         assert plot.backgroundBrush().color().lightness() < 60
         image = plot.grab().toImage()
         assert image.pixelColor(image.width() // 2, 4).lightness() < 80
-    legends = [i for p in plots for i in p.scene().items() if isinstance(i, pg.LegendItem)]
+    every_plot = window.live_views.findChildren(pg.GraphicsView)
+    legends = [i for p in every_plot for i in p.scene().items() if isinstance(i, pg.LegendItem)]
     assert legends and all(i.brush().color().lightness() < 80 for i in legends)     # legends too
+    strip = window.live_views.views["curves"].legend       # the curves' legend is a row above the plots
+    label = strip.entries["smoothed"][1]
+    assert label.palette().color(label.foregroundRole()).lightness() > 150
     window.set_theme("light")
     assert all(p.backgroundBrush().color().lightness() > 200 for p in plots)
     assert all(i.brush().color().lightness() > 200 for i in legends)
+    assert label.palette().color(label.foregroundRole()).lightness() < 100
 
 
 def test_the_status_bar_tells_the_last_step_not_an_old_message(window):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QLabel, QSizePolicy
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 DIVERGING = pg.colormap.get("CET-D1A")      # blue - white - red, zero in the middle
 SEQUENTIAL = pg.colormap.get("viridis")
@@ -217,6 +217,68 @@ class StickyLevels:
             exp = 10 ** np.floor(np.log10(v * 1.05))
             self.bound = float(np.ceil(v * 1.05 / exp * 4) / 4 * exp)     # 1.05·v rounded up to a quarter step
         return self.bound
+
+
+class LegendStrip(QWidget):
+    """A legend as a row beside the plots, never over their data (inside a small plot a legend covered the
+    newest steps): each entry a drawn sample of its line and symbol, and its text."""
+
+    SAMPLE = (26, 12)           # px: a sample's size
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(6, 0, 6, 0)
+        self._row.setSpacing(14)
+        self._row.addStretch(1)
+        self.entries: dict[str, tuple[QWidget, QLabel]] = {}
+
+    def add(self, key: str, text: str, pen, symbol: str | None = None, brush=None) -> None:
+        sample = QLabel()
+        sample.setPixmap(self._sample(pen, symbol, brush))
+        label = QLabel(text)
+        font = label.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        label.setFont(font)
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        row.addWidget(sample)
+        row.addWidget(label)
+        self._row.insertWidget(self._row.count() - 1, box)
+        self.entries[key] = (box, label)
+
+    def set_text(self, key: str, text: str) -> None:
+        self.entries[key][1].setText(text)
+
+    def set_shown(self, key: str, shown: bool) -> None:
+        self.entries[key][0].setVisible(shown)
+
+    def texts(self) -> list[str]:
+        """The texts of the entries shown (for tests)."""
+        return [label.text() for box, label in self.entries.values() if not box.isHidden()]
+
+    def _sample(self, pen, symbol, brush) -> QPixmap:
+        w, h = self.SAMPLE
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(int(w * ratio), int(h * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(pg.mkPen(pen))
+        p.drawLine(QPointF(1, h / 2), QPointF(w - 1, h / 2))
+        if symbol is not None:
+            p.setPen(pg.mkPen(brush))
+            p.setBrush(pg.mkBrush(brush))
+            r = QRectF(w / 2 - 3.5, h / 2 - 3.5, 7, 7)
+            if symbol == "s":
+                p.drawRect(r)
+            else:
+                p.drawEllipse(r)
+        p.end()
+        return pixmap
 
 
 def info_label(text: str = "") -> QLabel:

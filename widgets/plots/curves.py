@@ -16,34 +16,45 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QMessageBox,
 from engine.core.files import atomic_write_bytes, atomic_write_text
 
 from .. import folders
-from . import legend_brush
-from .common import (Series, StickyRange, cache_axes, ema, graphics_layout, grid_plot, info_label, set_title,
-                     show_grid)
+from .common import (LegendStrip, Series, StickyRange, cache_axes, ema, graphics_layout, grid_plot, info_label,
+                     set_title, show_grid)
 
 SMOOTHING = 0.1        # EMA weight of a new step's value
 MAX_EARLIER_RUNS = 3
 SAMPLES_PER_PIXEL = 1.0  # a long run's steps are drawn as each pixel column's lowest and highest value
 
 
+def series_styles() -> dict[str, dict]:
+    """Each series' pen and symbol, shared by both plots and their legend strip."""
+    blue, red = "#1f77b4", "#d62728"
+    return {"raw": {"pen": pg.mkPen(QColor(31, 119, 180, 60), width=1)},
+            "smoothed": {"pen": pg.mkPen(blue, width=2)},
+            "train": {"pen": pg.mkPen(blue, width=1, style=Qt.PenStyle.DotLine), "symbol": "o", "symbolSize": 6,
+                      "symbolBrush": blue},
+            "val": {"pen": pg.mkPen(red, width=2), "symbol": "s", "symbolSize": 7, "symbolBrush": red},
+            "earlier": {"pen": pg.mkPen(QColor(120, 120, 120, 90), width=1.5, style=Qt.PenStyle.DashLine)}}
+
+
+LEGEND = (("smoothed", "train (smoothed)"), ("train", "train, per epoch"), ("val", "validation, per epoch"),
+          ("earlier", "earlier run of this network"))
+
+
 class CurvePanel:
     """One quantity (loss or a metric): step values, their EMA, and per-epoch train/validation points."""
 
-    def __init__(self, plot: pg.PlotItem, name: str, legend_at=(-5, 5)):
+    def __init__(self, plot: pg.PlotItem, name: str):
         self.plot, self.name = plot, name
         show_grid(plot, x=True, y=True)
         plot.setLabel("bottom", "step")
         plot.setTitle(name)
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
-        self.legend = plot.addLegend(offset=legend_at, labelTextSize="8pt", brush=legend_brush())
-        self.earlier = [plot.plot(pen=pg.mkPen(QColor(120, 120, 120, 90), width=1.5, style=Qt.PenStyle.DashLine))
-                        for _ in range(MAX_EARLIER_RUNS)]
-        self.raw_item = plot.plot(pen=pg.mkPen(QColor(31, 119, 180, 60), width=1))
-        self.ema_item = plot.plot(pen=pg.mkPen("#1f77b4", width=2), name="train (smoothed)")
-        self.train_item = plot.plot(pen=pg.mkPen("#1f77b4", width=1, style=Qt.PenStyle.DotLine), symbol="o",
-                                    symbolSize=6, symbolBrush="#1f77b4", name="train, per epoch")
-        self.val_item = plot.plot(pen=pg.mkPen("#d62728", width=2), symbol="s", symbolSize=7,
-                                  symbolBrush="#d62728", name="validation, per epoch")
+        style = series_styles()
+        self.earlier = [plot.plot(**style["earlier"]) for _ in range(MAX_EARLIER_RUNS)]
+        self.raw_item = plot.plot(**style["raw"])
+        self.ema_item = plot.plot(**style["smoothed"])
+        self.train_item = plot.plot(**style["train"])
+        self.val_item = plot.plot(**style["val"])
         for item in (self.raw_item, self.ema_item):     # pyqtgraph's default draws up to 5 per pixel
             item.opts["autoDownsampleFactor"] = SAMPLES_PER_PIXEL
         cache_axes(plot)
@@ -82,10 +93,6 @@ class CurvePanel:
 
     def show_earlier(self, runs: list[dict]) -> None:
         self.earlier_max = 0.0
-        self.legend.removeItem(self.earlier[0])
-        if runs:
-            self.legend.addItem(self.earlier[0], "earlier runs of this network" if len(runs) > 1 else
-                                "earlier run of this network")
         for item, run in zip(self.earlier, runs + [None] * MAX_EARLIER_RUNS):
             data = run.get(self.name) if run else None
             if data is None or len(data[0]) == 0:
@@ -136,8 +143,7 @@ class CurvesView(QWidget):
         self.graphics = graphics_layout()
         self.panels = {"loss": CurvePanel(self._add_plot(0), "loss")}
         self.metric_name = "accuracy"
-        self.panels["metric"] = CurvePanel(self._add_plot(1), self.metric_name,
-                                            legend_at=(-5, -30))
+        self.panels["metric"] = CurvePanel(self._add_plot(1), self.metric_name)
         self.archive: dict[str, list[dict]] = {}      # network hash -> earlier runs' smoothed curves
         self.run_key = None
         self.last_step = 0
@@ -155,10 +161,21 @@ class CurvesView(QWidget):
         bar.addWidget(self.readout, 1)
         bar.addWidget(png)
         bar.addWidget(csv_button)
+        self.legend = LegendStrip()            # one for both plots: they draw their series alike
+        style = series_styles()
+        for key, text in LEGEND:
+            self.legend.add(key, text, style[key]["pen"], style[key].get("symbol"), style[key].get("symbolBrush"))
+        self.legend.set_shown("earlier", False)
+        self.plots_box = QWidget()              # the plots and their legend, as Export PNG writes them
+        box = QVBoxLayout(self.plots_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self.legend)
+        box.addWidget(self.graphics, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(bar)
-        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.plots_box, 1)
         self.graphics.scene().sigMouseMoved.connect(self._hover)
 
     def _add_plot(self, col: int) -> pg.PlotItem:
@@ -177,10 +194,14 @@ class CurvesView(QWidget):
         self.metric_name = metric
         self.panels["metric"].name = metric
         set_title(self.panels["metric"].plot, metric)
+        earlier = self.archive.get(run_key, [])
         for p in self.panels.values():
             p.xr.range = p.yr.range = None
-            p.show_earlier(self.archive.get(run_key, []))
+            p.show_earlier(earlier)
             p.clear()
+        self.legend.set_shown("earlier", bool(earlier))
+        self.legend.set_text("earlier", "earlier runs of this network" if len(earlier) > 1 else
+                             "earlier run of this network")
         self.last_step = 0
 
     def earlier_runs(self) -> int:
@@ -268,7 +289,7 @@ class CurvesView(QWidget):
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        if not self.graphics.grab().save(buffer, "PNG"):
+        if not self.plots_box.grab().save(buffer, "PNG"):
             return False
         atomic_write_bytes(path, bytes(data))
         return True

@@ -46,7 +46,8 @@ class FeaturesView(QWidget):
         cache_axes(self.bar_plot)
         self.bars = pg.BarGraphItem(x=[0], height=[0], width=0.8, brush="#1f77b4")
         self.bar_y = StickyRange(self.bar_plot, "y")
-        self.bar_x = StickyRange(self.bar_plot, "x")
+        self.bar_plot.enableAutoRange(axis="x", enable=False)
+        self.bar_count = None           # the x range spans exactly the bars (a block's unit count is fixed)
         self.bar_plot.addItem(self.bars)
         self._shown = None
         self.shown_block = None
@@ -141,7 +142,9 @@ class FeaturesView(QWidget):
             self.bars.setOpts(x=np.arange(len(values)), height=values, width=0.8)
             set_title(self.bar_plot, f"{data['block']}: {len(values)} units")
             self.bar_y.update(min(0.0, lo), max(0.0, hi))
-            self.bar_x.update(-0.5, len(values) - 0.5)
+            if len(values) != self.bar_count:
+                self.bar_count = len(values)
+                self.bar_plot.setXRange(-0.5, len(values) - 0.5, padding=0)
             self._swap(self.bar_plot)
             self.info.setText(f"output {shape}; values {lo:.3g} … {hi:.3g}")
             self.shown_block = data["block"]

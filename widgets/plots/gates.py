@@ -22,6 +22,7 @@ GOOD_HEATMAP = 90        # px: the line plots share the screen only if the heatm
 MIN_LINES = 150          # px: the row of line plots
 ROW_OVERHEAD = 44        # px per heatmap row: its title above and the time ticks below
 BARS_WIDTH = 120         # px: the two colour bars with their ticks and labels
+BAR_MARGIN = 12          # px above and below a colour bar, where its end ticks' labels reach
 AXIS_WIDTH = 40          # px: the unit ticks at the left of a row
 TICK_ROOM = 16           # px per character tick under a heatmap
 
@@ -83,6 +84,8 @@ class GatesView(QWidget):
                                        label="sigmoid gates")
         self.tanh_bar = pg.ColorBarItem(values=(-1, 1), colorMap=DIVERGING, interactive=False, width=10,
                                         label="tanh values")
+        for bar in (self.sig_bar, self.tanh_bar):       # room above and below for the end ticks' labels ("1.0")
+            bar.setContentsMargins(0, BAR_MARGIN, 0, BAR_MARGIN)
         self.graphics.addItem(self.sig_bar, row=0, col=SLOTS)
         self.graphics.addItem(self.tanh_bar, row=0, col=SLOTS + 1)
         self._grid_key = None
