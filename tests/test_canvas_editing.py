@@ -171,6 +171,25 @@ def test_quick_add_with_the_keyboard_only_links_it_from_the_selected_block(windo
     assert new not in window.doc.network
 
 
+def test_quick_add_opened_over_the_selected_card_keeps_it_in_sight(window, monkeypatch):
+    """Tab with the mouse on the selected card: the field opens beside the card, not over it (the new block
+    links from that card, so the user keeps seeing it)."""
+    from PySide6.QtGui import QCursor
+    view, scene = window.view, window.scene
+    scene.select_ids(["conv2"])
+    view.centerOn(scene.block_rect("conv2").center())
+    card = view.mapFromScene(scene.block_rect("conv2")).boundingRect().translated(view.viewport().pos())
+    over = view.viewport().mapToGlobal(view.mapFromScene(scene.block_rect("conv2").center()))
+    monkeypatch.setattr(QCursor, "pos", staticmethod(lambda: over))
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_Tab)
+    box = view.quick_add
+    assert box.isVisible()
+    assert view.rect().contains(box.geometry())
+    assert not box.geometry().intersects(card)
+    QTest.keyClick(box.field, Qt.Key.Key_Escape)
+
+
 def test_quick_add_escape_adds_nothing(window):
     before = snapshot(window)
     window.view.setFocus()

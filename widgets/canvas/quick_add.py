@@ -3,7 +3,7 @@ types by name, type and group; Enter (or a click) picks the highlighted one, Esc
 reports the choice (`chosen(type_name)`); the app adds the block."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout
 
 from engine import BLOCKS
@@ -56,9 +56,11 @@ class QuickAdd(QFrame):
         self.list.itemClicked.connect(lambda item: self._pick(item))
         self.hide()
 
-    def open_at(self, pos: QPoint) -> None:
-        """Show at `pos` (parent coordinates), kept inside the parent, with the field focused."""
+    def open_at(self, pos: QPoint, avoid: QRect | None = None) -> None:
+        """Show at `pos` (parent coordinates), kept inside the parent and off `avoid` (the selected cards)
+        where there is room, with the field focused."""
         self._at = pos
+        self._avoid = avoid if avoid is not None and not avoid.isEmpty() else None
         self.field.clear()
         self._filter("")
         self.show()
@@ -85,9 +87,22 @@ class QuickAdd(QFrame):
         self.resize(300, self.field.sizeHint().height() + row_h * rows + 18)
         area = self.parentWidget().rect()
         pos = getattr(self, "_at", QPoint(0, 0))
-        x = min(max(pos.x() + 8, 0), max(area.width() - self.width(), 0))
-        y = min(max(pos.y() + 8, 0), max(area.height() - self.height(), 0))
-        self.move(x, y)
+        w, h = self.width(), self.height()
+
+        def inside(x: int, y: int) -> QPoint:
+            return QPoint(min(max(x, 0), max(area.width() - w, 0)), min(max(y, 0), max(area.height() - h, 0)))
+
+        at = inside(pos.x() + 8, pos.y() + 8)
+        avoid = getattr(self, "_avoid", None)
+        if avoid is not None and QRect(at, self.size()).intersects(avoid):
+            # below the cards, above them, right of them, left of them: the first place with room
+            for x, y in ((at.x(), avoid.bottom() + 8), (at.x(), avoid.top() - h - 8),
+                         (avoid.right() + 8, at.y()), (avoid.left() - w - 8, at.y())):
+                place = inside(x, y)
+                if not QRect(place, self.size()).intersects(avoid):
+                    at = place
+                    break
+        self.move(at)
 
     def _pick(self, item=None) -> None:
         item = item or self.list.currentItem()

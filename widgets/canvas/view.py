@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsView, QToolButton
 
@@ -79,7 +79,13 @@ class NetworkView(QGraphicsView):
         """The quick-add field at a scene point (where the mouse was when Tab was pressed)."""
         self._quick_at = QPointF(scene_pos)
         at = self.mapFromScene(scene_pos)
-        self.quick_add.open_at(self.viewport().mapTo(self, at))
+        avoid = QRect()                 # the selected cards stay in sight: the new block links from them
+        scene = self.scene()
+        if hasattr(scene, "selected_ids"):
+            for nid in scene.selected_ids():
+                rect = self.mapFromScene(scene.block_rect(nid)).boundingRect()
+                avoid = avoid.united(rect.translated(self.viewport().mapTo(self, QPoint(0, 0))))
+        self.quick_add.open_at(self.viewport().mapTo(self, at), avoid)
 
     def event(self, event) -> bool:
         # Tab over the canvas opens quick add (Qt would otherwise move the focus to the next widget).
