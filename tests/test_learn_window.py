@@ -203,6 +203,25 @@ def test_a_filter_picked_in_the_filters_view_carries_its_learned_weights(qtbot, 
     assert not picker.pick(0, k)          # a gap between tiles picks nothing
 
 
+def test_a_depth_slice_of_a_3d_filter_can_be_picked_for_the_kernel_lab(qtbot):
+    """A Conv3d's filters show a row per (output, input) channel and a tile per depth: a click picks one
+    depth slice, a 2-D kernel the lab can apply, named so that it says which slice it is."""
+    from engine.runtime.probes import conv_filters
+    from widgets.plots.filters import FiltersView
+    torch.manual_seed(0)
+    conv = torch.nn.Conv3d(2, 3, (2, 3, 3))
+    view = FiltersView()
+    qtbot.addWidget(view)
+    view.show_frame({**conv_filters(conv), "block": "c3", "choices": ["c3"]})
+    picker = view.picker
+    row, col = (1 * 2 + 1) * (3 + 2) + 1, 1 * (3 + 1) + 2          # filter 1, input channel 1, slice 1
+    assert picker.pick(row, col)
+    assert np.allclose(picker.picked[1], conv.weight.detach().double().numpy()[1, 1, 1], atol=1e-6)
+    assert picker.picked[0] == "c3: filter 1, input channel 1, depth slice 1"
+    assert picker.button.isEnabled()
+    assert not picker.pick(row, 3)        # the gap between two slices picks nothing
+
+
 def test_a_learned_filter_in_the_kernel_lab_is_applied_to_the_probe_image(learn):
     rng = np.random.default_rng(1)
     probe, weights = rng.random((3, 20, 16)).astype(np.float32), rng.normal(size=(3, 5, 5))

@@ -101,7 +101,7 @@ def conv_filters(module: nn.Module) -> dict:
         pairs = w[:MAX_TILES, :MAX_INPUT_TILES].reshape(-1, *w.shape[2:])[:MAX_TILES]
         rows = [mosaic(slices, len(slices)) for slices in pairs]      # one row per (out, in), a tile per depth
         return {"image": mosaic(np.stack(rows), 1, gap=2), "rgb": False, "vmax": vmax, "depth": w.shape[2],
-                **info}
+                "inputs_shown": min(w.shape[1], MAX_INPUT_TILES), **info}
     if w.ndim == 3:                      # Conv1d: (out, in, k) -> one (in × k) tile per output channel
         w = w[:, None, :, :]             # (out, 1, in, k)
     in_ch = w.shape[1]

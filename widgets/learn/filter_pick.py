@@ -14,10 +14,15 @@ from PySide6.QtWidgets import QGraphicsRectItem, QPushButton
 
 def tile_at(frame: dict, row: int, col: int):
     """((top, left, height, width), kernel, label) of the tile under mosaic pixel (row, col), or None.
-    The kernel is (kh, kw), or (3, kh, kw) for a colour filter."""
+    The kernel is (kh, kw), or (3, kh, kw) for a colour filter; a 3-D filter's tile is one depth slice
+    (kh, kw) of it, which the kernel lab applies to its 2-D image."""
     image = np.asarray(frame["image"])
-    kernel = frame.get("kernel", [])
-    if len(kernel) != 2 or not (0 <= row < image.shape[0] and 0 <= col < image.shape[1]):
+    kernel = list(frame.get("kernel", []))
+    if len(kernel) == 3:
+        kernel = kernel[1:]
+    elif len(kernel) != 2:
+        return None
+    if not (0 <= row < image.shape[0] and 0 <= col < image.shape[1]):
         return None
     kh, kw = kernel
     out_ch = frame["channels"][0]
@@ -52,6 +57,10 @@ def tile_at(frame: dict, row: int, col: int):
 
 def _label(frame, top, left, kh, kw) -> str:
     out_ch, in_ch = frame["channels"]
+    if len(frame.get("kernel", [])) == 3:        # a row per (output, input) channel pair, a tile per depth
+        shown = max(1, int(frame.get("inputs_shown", in_ch)))
+        out, inp = divmod(top // (kh + 2), shown)
+        return f"filter {out}, input channel {inp}, depth slice {left // (kw + 1)}"
     if in_ch == 1:
         cols = math.ceil(math.sqrt(min(out_ch, 64)))
         return f"filter {(top // (kh + 1)) * cols + left // (kw + 1)}"
