@@ -45,7 +45,7 @@ WIDGETS = {View.CURVES: ("Curves", "curves:CurvesView"), View.FILTERS: ("Filters
            View.WEIGHTS: ("Weights", "weights:WeightsView"), View.OUTCOME: ("Outcome", "outcome:OutcomeView")}
 TABS = [(name, title) for name, (title, _) in WIDGETS.items()]
 REFRESH_MS = 33
-PAGE_SETTLE_S = 0.5         # a hidden page is painted ahead of its first visit once the page size holds this long,
+PAGE_SETTLE_S = 0.5         # a hidden page is painted ahead of its first visit once the page size holds this long
 WARM_BANDS = 4              # in this many bands, one per refresh
 OTHER_NETWORK = ("Another network was opened: these views showed the run of the one before. Train this network "
                  "to see its own.")
