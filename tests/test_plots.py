@@ -122,6 +122,12 @@ def test_gates_and_generated_text_of_a_char_lstm(views):
     assert tuple(image.levels) == (0.0, 1.0)
     assert gates.chars.text().startswith("sequence:")
     assert len(gates.mean_line.getData()[1]) == 24
+    # the chosen units are named in the title in their lines' colours, not in a legend over the lines
+    import pyqtgraph as pg
+    from widgets.plots.common import RUN_COLOURS
+    title = gates.units_plot.titleLabel.text
+    assert all(f'color:{RUN_COLOURS[k]}">&#9473;&nbsp;{k}<' in title for k in range(4))
+    assert not [i for i in gates.lines.scene().items() if isinstance(i, pg.LegendItem)]
     outcome = show(views, "outcome")
     text = outcome.text_box.toPlainText()
     generated = views.last_frame["views"]["outcome"]["text"]["generated"]

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit,
 
 from engine.runtime.protocol import GATE_LETTERS, SIGMOID_GATES, gate_range
 
-from . import legend_brush
 from .common import (DIVERGING, RUN_COLOURS, SEQUENTIAL, cache_axes, escape, graphics_layout, info_label,
                      note_label, set_image, set_title)
 
@@ -95,9 +94,9 @@ class GatesView(QWidget):
         self.lines.ci.setContentsMargins(2, 0, 2, 2)
         self.units_plot = self.lines.addPlot(row=0, col=0, title="chosen units over time")
         self.units_plot.setLabel("bottom", "time step")
-        self.units_legend = self.units_plot.addLegend(offset=(5, 5), labelTextSize="8pt", brush=legend_brush())
+        # no legend box over the lines (four entries did not fit the plot's height): the title names each
+        # unit in its line's colour
         self.unit_lines = [self.units_plot.plot(pen=pg.mkPen(c, width=1.5)) for c in RUN_COLOURS]
-        self._legend_units = None
         self._tick_key = None
         self._cell_names = [None] * SLOTS
         self.mean_plot = self.lines.addPlot(row=0, col=1, title="mean forget gate per step")
@@ -302,12 +301,8 @@ class GatesView(QWidget):
                 line.setData(t, values[:, units[k]])
             else:
                 line.setData([], [])
-        if units != self._legend_units:
-            self._legend_units = units
-            self.units_legend.clear()
-            for k, u in enumerate(units):
-                self.units_legend.addItem(self.unit_lines[k], f"unit {u}")
-        set_title(self.units_plot, f"{NAMES.get(line_name, line_name)} of units {', '.join(map(str, units))}")
+        named = ", ".join(f'<span style="color:{RUN_COLOURS[k]}">&#9473;&nbsp;{u}</span>' for k, u in enumerate(units))
+        set_title(self.units_plot, f"{escape(NAMES.get(line_name, line_name))} of units {named}")
         mean_gate = "f" if "f" in gates else "z" if "z" in gates else None
         if mean_gate:
             self.mean_line.setData(t, np.asarray(gates[mean_gate], np.float32).mean(axis=1))
