@@ -45,7 +45,7 @@ STRIDE = 10          # steps a variant trains before it hands the turn on (~80 m
 
 
 class Baton:
-    """Whose turn it is: the variants train one step each in turn."""
+    """Whose turn it is: the variants train STRIDE steps each in turn."""
 
     def __init__(self, count: int):
         self.cond = threading.Condition()
@@ -78,7 +78,6 @@ class Lap:
 
     def __init__(self, baton: Baton, index: int, stride: int = 1):
         self.baton, self.index, self.stride = baton, index, stride
-        self.running = False
         self.wall = self.cpu = 0.0
         self.steps = 0
         self._since = self._cpu_since = None
@@ -88,24 +87,21 @@ class Lap:
         return self.wall + (time.perf_counter() - self._since if self._since is not None else 0.0)
 
     def begin(self) -> None:
-        self.running = True
         self._resume()
 
     def end(self) -> None:
         self._pause()
-        self.running = False
 
     def step(self) -> None:
-        """A step is done: every `stride` steps hand the turn on, and go on once it comes back."""
-        if self.running:
-            self.steps += 1
-            if self.steps % self.stride:
-                return
+        """A step is done (between begin and end): every `stride` steps hand the turn on, and go on once it
+        comes back."""
+        self.steps += 1
+        if self.steps % self.stride:
+            return
         self._pause()
         self.baton.pass_on(self.index)
         self.baton.wait(self.index)
-        if self.running:
-            self._resume()
+        self._resume()
 
     def _resume(self) -> None:
         self._since, self._cpu_since = time.perf_counter(), time.thread_time()
@@ -146,6 +142,14 @@ def pipe_emit(kind, payload, sink=[0]):
     sink[0] += len(pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL))
 
 
+def _timed(fn, out: dict, key: str):
+    def timed(trainer):
+        t = time.perf_counter()
+        fn(trainer)
+        out[key] = time.perf_counter() - t
+    return timed
+
+
 def trainer_variant(dataset, steps: int, views: str, lap: Lap, out: dict) -> None:
     net = load_network(NETWORK)
     callbacks = [Stop(lap)]
@@ -154,13 +158,8 @@ def trainer_variant(dataset, steps: int, views: str, lap: Lap, out: dict) -> Non
         enabled = {n: views == "all" for n in FRAME_VIEWS}
         live = LiveCallback({"enabled": enabled}, network_to_dict(net), clock=lap.clock)
         callbacks.append(live)
-        ends = live.on_end
-
-        def timed_end(trainer):
-            t = time.perf_counter()
-            ends(trainer)
-            out["last_frame"] = time.perf_counter() - t
-        live.on_end = timed_end
+        for hook, key in (("on_start", "first_frame"), ("on_end", "last_frame")):      # timed apart
+            setattr(live, hook, _timed(getattr(live, hook), out, key))
     callbacks.append(Start(lap))
     epochs = max(1, round(steps * BATCH / len(dataset)))
     s = TrainSettings(epochs=epochs, batch_size=BATCH, lr=1e-3, save=False, val_split=0.0, device="cpu")
@@ -197,8 +196,8 @@ def plain_variant(dataset, steps: int, lap: Lap, _out: dict) -> None:
 
 
 def lockstep_round(dataset, steps: int, order: list[str], stride: int = STRIDE) -> dict:
-    """The variants in `order`, one step each in turn: {variant: (samples per own second, per CPU-second,
-    extras)}."""
+    """The variants in `order`, `stride` steps each in turn: {variant: (samples per own second, per
+    CPU-second, extras)}."""
     baton = Baton(len(order))
     laps = {v: Lap(baton, i, stride) for i, v in enumerate(order)}
     extras = {v: {} for v in order}
@@ -246,10 +245,10 @@ def _throughput(steps: int, rounds: int) -> None:
     dataset = prepare("shapes", load_network(NETWORK))
     wall = {v: [] for v in VARIANTS}
     cpu = {v: [] for v in VARIANTS}
-    overhead, last_frame = [], []
+    overhead, first_frame, last_frame = [], [], []
     lockstep_round(dataset, 40, list(VARIANTS))                  # warm-up
-    # every cyclic order of the four in turn: each variant follows each of the others as often (the one
-    # before leaves its data in the cache) and goes first as often
+    # every cyclic order of the four in turn: over six rounds each variant follows each of the others
+    # equally often (the one before leaves its data in the cache)
     cycles = [("plain",) + rest for rest in itertools.permutations(VARIANTS[1:])]
     for r in range(rounds):
         cycle = cycles[r % len(cycles)]
@@ -259,6 +258,7 @@ def _throughput(steps: int, rounds: int) -> None:
             cpu[v].append(c)
             if v == "all":
                 overhead.append(extra["overhead"])
+                first_frame.append(extra["first_frame"])
                 last_frame.append(extra["last_frame"])
     print(f"LeNet-5 on shapes 1×32×32, batch {BATCH}, CPU threads {torch.get_num_threads()}, ~{steps} steps × "
           f"{rounds} rounds, the four in lockstep ({STRIDE} steps a turn, one core); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -276,8 +276,9 @@ def _throughput(steps: int, rounds: int) -> None:
     for k in ("curves", "all"):
         r = np.median(wall[k]) / np.median(wall["none"])
         print(f"  {labels[k]} against the same trainer without views: {r:.2f}×")
-    print(f"  view overhead meter with all views on: {100 * np.median(overhead):.1f}% of training time; "
-          f"the run's last frame (every view, once per run, not in the rates): {1000 * np.median(last_frame):.0f} ms")
+    print(f"  view overhead meter with all views on: {100 * np.median(overhead):.1f}% of training time; not in "
+          f"the rates, once per run: the first frame {1000 * np.median(first_frame):.0f} ms, the last one (every "
+          f"view) {1000 * np.median(last_frame):.0f} ms")
 
 
 def latency(seconds: float) -> None:

@@ -386,6 +386,28 @@ def test_tabs_off_screen_are_laid_out_at_the_real_size_and_painted_before_their_
         page.removeEventFilter(watcher)
 
 
+def test_tabs_off_screen_without_data_are_laid_out_ahead_too(views, monkeypatch):
+    """With only the view on screen computed (the default) the other tabs hold no frame until they are
+    opened; their pages are still laid out at the real size during the run, so a first visit waits only
+    for its frame. Nothing is prepared while the views cannot be seen."""
+    import widgets.live_views as lv
+    clock = {"t": 100.0}
+    monkeypatch.setattr(lv.time, "monotonic", lambda: clock["t"])
+    assert views.screen_box.isChecked()
+    views.run.on_started({"task": "classification"})
+    views.hide()
+    for _ in range(40):
+        views.refresh()
+        clock["t"] += 0.033
+    assert all(views.tabs.widget(k).size().width() <= 640 for k in range(1, len(lv.TABS)))
+    views.show()
+    for _ in range(60):
+        views.refresh()
+        clock["t"] += 0.033
+    size = views.tabs.currentWidget().size()
+    assert all(views.tabs.widget(k).size() == size for k in range(1, len(lv.TABS)))
+
+
 def test_curves_off_screen_wait_and_catch_up_when_their_tab_is_opened(views, monkeypatch):
     """Plots given new data while hidden computed their paths in the first paint of their tab, both at
     once: off screen the curves keep what they last drew; on screen they catch up one plot per refresh,

@@ -386,25 +386,31 @@ class LiveViews(QWidget):
         self._prepare_hidden()
 
     def _prepare_hidden(self) -> None:
-        """One view off screen that holds data is got ready for its tab's first visit, one small step per
-        refresh: it draws its newest frame (the plot items a first frame makes, such as the Weights
-        view's line and legend entry per layer, 30 ms and more); then its page is laid out at the size of
-        the page on screen; then it is painted off screen, a band at a time. (An unseen page is laid out
-        at 640×480: its first visit laid it out again and painted it whole, at the real size, with each
-        plot's lazy work on its first paint, and held the window for 20–35 ms more. In one step the
-        same work held it for 50 ms at the start of a run.) With the tab opened after that, the window
-        shows it within one ordinary repaint."""
+        """One view off screen is got ready for its tab's first visit, one small step per refresh: a view
+        that holds data draws its newest frame (the plot items a first frame makes, such as the Weights
+        view's line and legend entry per layer, 30 ms and more); then every page off screen, with data or
+        not, is laid out at the size of the page on screen and painted off screen, a band at a time. (An
+        unseen page is laid out at 640×480: its first visit laid it out again and painted it whole, at the
+        real size, with each plot's lazy work on its first paint, and held the window for 20–35 ms more. In
+        one step the same work held it for 50 ms at the start of a run.) With the tab opened after that,
+        the window shows it within one ordinary repaint. Nothing is done while the views cannot be seen
+        (their dock closed or behind another): the size they will have is not known."""
+        if not self.isVisible():
+            return
         current = self.current_view()
         size = self.tabs.currentWidget().size()
+        if size.isEmpty():
+            return
         if size != self._page_size:                  # a dock being resized: wait until the size settles
             self._page_size, self._page_size_since = size, time.monotonic()
             return
         settled = time.monotonic() - self._page_size_since >= PAGE_SETTLE_S
         for k, name in enumerate(WIDGETS):
-            if name == current or self.run.frame_of(name) is None:
+            if name == current:
                 continue
-            if name not in self._shown:
+            if name not in self._shown and self.run.frame_of(name) is not None:
                 self._show(name)
+                self._warmed.pop(name, None)          # painted ahead again, with its data
                 return
             warmed_size, done = self._warmed.get(name, (None, 0))
             if warmed_size != size:

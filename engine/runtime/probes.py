@@ -95,13 +95,17 @@ def conv_filters(module: nn.Module) -> dict:
     w = to_numpy(module.weight)
     if isinstance(module, nn.modules.conv._ConvTransposeNd):
         w = np.swapaxes(w, 0, 1)
-    info = {"channels": tuple(w.shape[:2]), "kernel": list(w.shape[2:])}
+    out_ch, in_ch = w.shape[:2]
+    info = {"channels": (out_ch, in_ch), "kernel": list(w.shape[2:]),
+            "outputs_shown": min(out_ch, MAX_TILES), "inputs_shown": in_ch}     # what the image holds
     vmax = float(np.abs(w).max()) or 1.0
     if w.ndim == 5:                      # Conv3d: (out, in, d, h, w)
-        pairs = w[:MAX_TILES, :MAX_INPUT_TILES].reshape(-1, *w.shape[2:])[:MAX_TILES]
+        inputs = min(in_ch, MAX_INPUT_TILES)
+        pairs = w[:MAX_TILES, :inputs].reshape(-1, *w.shape[2:])[:MAX_TILES]
         rows = [mosaic(slices, len(slices)) for slices in pairs]      # one row per (out, in), a tile per depth
+        info.update(inputs_shown=inputs, outputs_shown=-(-len(pairs) // inputs))
         return {"image": mosaic(np.stack(rows), 1, gap=2), "rgb": False, "vmax": vmax, "depth": w.shape[2],
-                "inputs_shown": min(w.shape[1], MAX_INPUT_TILES), **info}
+                **info}
     if w.ndim == 3:                      # Conv1d: (out, in, k) -> one (in × k) tile per output channel
         w = w[:, None, :, :]             # (out, 1, in, k)
     in_ch = w.shape[1]
@@ -115,6 +119,7 @@ def conv_filters(module: nn.Module) -> dict:
         image = mosaic(shown[:, 0], cols)
     else:
         tiles = shown[:, :MAX_INPUT_TILES]
+        info["inputs_shown"] = tiles.shape[1]
         rows = [mosaic(t, tiles.shape[1]) for t in tiles]           # one row per output channel
         image = mosaic(np.stack(rows), 1, gap=2 if tiles.shape[2] > 2 else 1)
     return {"image": image, "rgb": False, "vmax": vmax, **info}

@@ -79,12 +79,14 @@ class NetworkView(QGraphicsView):
         """The quick-add field at a scene point (where the mouse was when Tab was pressed)."""
         self._quick_at = QPointF(scene_pos)
         at = self.mapFromScene(scene_pos)
-        avoid = QRect()                 # the selected cards stay in sight: the new block links from them
+        avoid = QRect()                 # the selected cards in view stay in sight: the new block links from them
         scene = self.scene()
         if hasattr(scene, "selected_ids"):
+            shown = self.viewport().rect()
             for nid in scene.selected_ids():
-                rect = self.mapFromScene(scene.block_rect(nid)).boundingRect()
-                avoid = avoid.united(rect.translated(self.viewport().mapTo(self, QPoint(0, 0))))
+                rect = self.mapFromScene(scene.block_rect(nid)).boundingRect().intersected(shown)
+                if not rect.isEmpty():
+                    avoid = avoid.united(rect.translated(self.viewport().mapTo(self, QPoint(0, 0))))
         self.quick_add.open_at(self.viewport().mapTo(self, at), avoid)
 
     def event(self, event) -> bool:

@@ -1,5 +1,6 @@
-"""Pick a learned filter in the Filters view: a click outlines one tile (one output channel, or one input
-channel of it), double-click or "Open in kernel lab" sends its weights to the kernel lab. The weights are
+"""Pick a learned filter in the Filters view: a click outlines one tile (one output channel, one input
+channel of it, or one depth slice of a 3-D filter), double-click or "Open in kernel lab" sends its weights
+to the kernel lab. The weights are
 read back from the frame's mosaic: tiles of raw weights separated by NaN gaps, or RGB tiles of
 0.5 + 0.5·w / vmax for filters over three input channels."""
 from __future__ import annotations
@@ -58,7 +59,7 @@ def tile_at(frame: dict, row: int, col: int):
 def _label(frame, top, left, kh, kw) -> str:
     out_ch, in_ch = frame["channels"]
     if len(frame.get("kernel", [])) == 3:        # a row per (output, input) channel pair, a tile per depth
-        shown = max(1, int(frame.get("inputs_shown", in_ch)))
+        shown = max(1, int(frame["inputs_shown"]))
         out, inp = divmod(top // (kh + 2), shown)
         return f"filter {out}, input channel {inp}, depth slice {left // (kw + 1)}"
     if in_ch == 1:

@@ -72,8 +72,12 @@ class FiltersView(QWidget):
                   "a row per output and input channel, a slice per depth" if len(data["kernel"]) == 3 else
                   "one tile per output channel" if in_ch == 1 or len(data["kernel"]) == 1 else
                   "a row per output channel, a tile per input channel")
+        outs, ins = data.get("outputs_shown", out_ch), data.get("inputs_shown", in_ch)
+        cut = ""
+        if outs < out_ch or ins < in_ch:
+            cut = f" (shown: the first {outs} filters" + (f", their first {ins} input channels" if ins < in_ch else "") + ")"
         self.info.setText(f"{out_ch} filters of {in_ch} × {kernel} — {layout}; colour scale ±{scale:.3g} "
-                          f"(blue negative, red positive; largest |w| {vmax:.3g})" + (" (first 64 shown)" if out_ch > 64 else ""))
+                          f"(blue negative, red positive; largest |w| {vmax:.3g}){cut}")
         self.note.hide()
         self.graphics.show()
         self.picker.update(data)

@@ -263,7 +263,7 @@ class GatesView(QWidget):
         out = []
         for part in self.units_edit.text().replace(";", ",").split(","):
             part = part.strip()
-            if part.isdigit() and int(part) < hidden and int(part) not in out:
+            if part.isdecimal() and part.isascii() and int(part) < hidden and int(part) not in out:
                 out.append(int(part))
         return out[:len(self.unit_lines)]
 
