@@ -222,6 +222,19 @@ def test_a_depth_slice_of_a_3d_filter_can_be_picked_for_the_kernel_lab(qtbot):
     assert not picker.pick(row, 3)        # the gap between two slices picks nothing
 
 
+def test_the_filters_view_says_which_filters_its_image_holds(qtbot):
+    from engine.runtime.probes import conv_filters
+    from widgets.plots.filters import FiltersView
+    view = FiltersView()
+    qtbot.addWidget(view)
+    view.show_frame({**conv_filters(torch.nn.Conv2d(20, 70, 3)), "block": "c", "choices": ["c"]})
+    assert "(shown: the first 64 filters, their first 16 input channels)" in view.info.text()
+    view.show_frame({**conv_filters(torch.nn.Conv3d(16, 8, 3)), "block": "c", "choices": ["c"]})
+    assert "(shown: the first 4 filters)" in view.info.text()        # 64 (output, input) pairs of 16 inputs
+    view.show_frame({**conv_filters(torch.nn.Conv2d(3, 8, 3)), "block": "c", "choices": ["c"]})
+    assert "shown:" not in view.info.text()
+
+
 def test_a_learned_filter_in_the_kernel_lab_is_applied_to_the_probe_image(learn):
     rng = np.random.default_rng(1)
     probe, weights = rng.random((3, 20, 16)).astype(np.float32), rng.normal(size=(3, 5, 5))

@@ -128,6 +128,10 @@ def test_gates_and_generated_text_of_a_char_lstm(views):
     title = gates.units_plot.titleLabel.text
     assert all(f'color:{RUN_COLOURS[k]}">&#9473;&nbsp;{k}<' in title for k in range(4))
     assert not [i for i in gates.lines.scene().items() if isinstance(i, pg.LegendItem)]
+    gates.units_edit.setText("2, ², x, 99, 1")           # typed: what cannot be a unit is passed over
+    gates.units_edit.editingFinished.emit()
+    title = gates.units_plot.titleLabel.text
+    assert title.endswith(f'color:{RUN_COLOURS[1]}">&#9473;&nbsp;1</span>') and "99" not in title
     outcome = show(views, "outcome")
     text = outcome.text_box.toPlainText()
     generated = views.last_frame["views"]["outcome"]["text"]["generated"]
