@@ -1,6 +1,6 @@
 """Edits that depend on where blocks are, in the layout direction: a block put into a link (room made
-by pushing what follows it along), one added after the selection or by quick add, pasted copies beside
-their originals or at the mouse, and a block dissolved. Each is one undo step; like the Editor it
+by pushing what follows it along), one added after the selection, at a point or by quick add, pasted
+copies beside their originals or at the mouse, and a block dissolved. Each is one undo step; like the Editor it
 refuses what the network would refuse, with a sentence for the status bar.
 """
 from __future__ import annotations
@@ -181,7 +181,17 @@ class CanvasEdits(QObject):
         return self._add(type_name, at, source)
 
     def quick_add(self, type_name: str, at, selected: list[str]) -> str | None:
-        """Add a block at the mouse, linked from the selected block's output when that link is allowed."""
+        """Quick add: with one selected block that feeds exactly one link, into that link as Insert after puts
+        it, when the new block can go there; otherwise as `add_at`."""
+        source = selected[0] if len(selected) == 1 else None
+        if type_name in BLOCKS and source in self.net:
+            outs = self.net.outputs_of(source)
+            if len(outs) == 1 and not self._insert_problem(source, outs[0], self.net.unique_id(type_name), type_name):
+                return self.insert_new(type_name, source, outs[0])
+        return self.add_at(type_name, at, selected)
+
+    def add_at(self, type_name: str, at, selected: list[str]) -> str | None:
+        """Add a block at a point, linked from the selected block's output when that link is allowed."""
         return self._add(type_name, at, selected[-1] if len(selected) == 1 else None)
 
     def _add(self, type_name: str, at, source: str | None) -> str | None:

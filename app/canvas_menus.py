@@ -96,7 +96,7 @@ class CanvasMenus:
     def _canvas_menu(self, menu: QMenu, at) -> None:
         w, edits = self.w, self.w.canvas_edits
         menu.addAction("Paste here", lambda: edits.paste(at)).setEnabled(w.paste_action.isEnabled())
-        block_types_menu(menu, "Add block", lambda t: edits.quick_add(t, at, w.scene.selected_ids()))
+        block_types_menu(menu, "Add block", lambda t: edits.add_at(t, at, w.scene.selected_ids()))
         menu.addSeparator()
         menu.addAction(w.layout_action)
         menu.addAction(w.fit_action)

@@ -621,7 +621,8 @@ class MainWindow(QMainWindow):
         return rows + [
             ("Backspace", "Delete the selection (as Del)"),
             ("Arrow keys (Shift: further)", "Move the selected blocks"),
-            ("Tab (over the canvas)", "Quick add: type a block's name, Enter adds it at the mouse"),
+            ("Tab (over the canvas)", "Quick add: type a block's name, Enter puts it into the selected block's "
+                                      "only link when it fits there, else at the mouse"),
             ("Wheel / middle drag / Space+drag", "Zoom / pan the canvas"),
             ("Drag from an output port", "Link a block's output to another's input"),
             ("Drop a block on a link", "Insert it into the link (also a lone block dragged there)"),

@@ -154,6 +154,7 @@ def test_paste_at_the_mouse_from_the_canvas_menu_and_the_copies_are_selected(win
 
 
 def test_quick_add_with_the_keyboard_only_links_it_from_the_selected_block(window, qtbot):
+    """dense2 is the last block: the new one is appended after it, linked from it."""
     window.scene.select_ids(["dense2"])
     window.view.setFocus()
     QTest.keyClick(window.view, Qt.Key.Key_Tab)
@@ -169,6 +170,44 @@ def test_quick_add_with_the_keyboard_only_links_it_from_the_selected_block(windo
     assert "Softmax" in window.doc.undo_stack.undoText()
     window.undo_action.trigger()
     assert new not in window.doc.network
+
+
+def test_quick_add_after_a_middle_block_goes_into_its_link_as_one_undo_step(window, qtbot):
+    """relu3 feeds only dense2: Tab, "drop", Enter puts the Dropout between them (as Insert after does),
+    not as a second branch that would give the network two outputs."""
+    net = window.doc.network
+    before = snapshot(window)
+    window.scene.select_ids(["relu3"])
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key.Key_Tab)
+    box = window.view.quick_add
+    assert box.isVisible() and box.field.hasFocus()
+    QTest.keyClicks(box.field, "drop")
+    assert box.list.currentItem().data(Qt.ItemDataRole.UserRole) == "Dropout"
+    QTest.keyClick(box.field, Qt.Key.Key_Return)
+    assert not box.isVisible()
+    [new] = window.scene.selected_ids()
+    assert net.nodes[new].type == "Dropout"
+    assert ("relu3", new) in links(window) and (new, "dense2") in links(window)
+    assert ("relu3", "dense2") not in links(window)
+    assert net.outputs_of("relu3") == [new] and net.output_node() == "dense2"
+    along = 0 if window.canvas_edits.direction() == "lr" else 1        # one layer along the chain, in line
+    assert net.nodes["relu3"].position[along] < net.nodes[new].position[along] < net.nodes["dense2"].position[along]
+    assert net.nodes[new].position[1 - along] == net.nodes["relu3"].position[1 - along]
+    assert window.statusBar().currentMessage() == f"Inserted Dropout '{new}' between 'relu3' and 'dense2'."
+    window.undo_action.trigger()
+    assert snapshot(window) == before
+    assert ("relu3", "dense2") in links(window)
+
+
+def test_quick_add_of_a_block_that_cannot_go_into_the_link_adds_it_at_the_mouse(window):
+    """An Input cannot take relu3's output: it is added at the mouse, unlinked, and relu3 → dense2 stays."""
+    window.scene.select_ids(["relu3"])
+    at = window.scene.block_rect("dense2").center() + QPointF(600, 0)
+    window.view.quick_add_chosen.emit("Input", at)
+    [new] = window.scene.selected_ids()
+    assert window.doc.network.nodes[new].position == pytest.approx((at.x(), at.y()))
+    assert not window.doc.network.inputs_of(new) and ("relu3", "dense2") in links(window)
 
 
 def test_quick_add_opened_over_the_selected_card_keeps_it_in_sight(window, monkeypatch):
