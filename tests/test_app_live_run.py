@@ -69,11 +69,21 @@ def test_a_deleted_block_leaves_every_chooser(finished_run):
 def test_opening_another_network_clears_the_views_of_the_last_run(finished_run):
     window, _ = finished_run
     live = window.live_views
+    for name in FRAME_VIEWS:                       # every view showed the run, its texts included
+        _tab(live, name)
+    live.views[View.FILTERS].choice.activated.emit(0)      # the filters of conv1 asked for
+    assert live.config["filters_block"] == "conv1"
     assert window.files.open_path(EXAMPLES / "char_lstm.json", ask=False)
     assert not window.run.latest
     for name in FRAME_VIEWS:
         note = live.views[name].note
         assert not note.isHidden() and "Another network was opened" in note.text(), name
+    views = live.views
+    assert views[View.FEATURES].graphics.isHidden()            # not the last run's probe sample
+    texts = [views[View.FEATURES].info, views[View.FEATURES].sample_info, views[View.FILTERS].info,
+             views[View.WEIGHTS].info, views[View.GATES].info, views[View.GATES].chars]
+    assert all(label.text() == "" for label in texts), [label.text() for label in texts]
+    assert live.config["filters_block"] is None          # conv1 is not in this network: its next run picks
     outcome = live.views[View.OUTCOME]
     assert live.views[View.CURVES].panels["loss"].raw.n == 0
     assert outcome.graphics.isHidden() and not outcome.pred_list.text() and outcome.text_box.isHidden()

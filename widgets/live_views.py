@@ -279,6 +279,9 @@ class LiveViews(QWidget):
         for k in reversed(range(filters.choice.count())):
             if filters.choice.itemText(k) not in ids:
                 filters.choice.removeItem(k)
+        for key in ("filters_block", "gates_block"):      # a block gone: the next run shows its first one
+            if self.config.get(key) not in ids:
+                self.config[key] = None
 
     # ------------------------------------------------------------------------------- run model
     def follow(self, run: RunModel) -> None:

@@ -94,10 +94,14 @@ class FeaturesView(QWidget):
             self._draw(data)
 
     def clear(self, note: str) -> None:
+        """Only the note: nothing of the frame shown before (its probe sample, label and range) stays."""
         self._final, self._stored = None, {}
         self.note.setText(note)
         self.note.show()
         self._swap(None)
+        self.graphics.hide()
+        self.info.setText("")
+        self.sample_info.setText("")
 
     def _swap(self, plot) -> None:
         if plot is self._shown:

@@ -45,6 +45,8 @@ class FiltersView(QWidget):
             self.note.setText(note)
         self.note.show()
         self.graphics.hide()
+        self.info.setText("")
+        self.picker.clear()
 
     def show_frame(self, data: dict) -> None:
         choices = list(data.get("choices", []))

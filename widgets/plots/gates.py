@@ -205,6 +205,8 @@ class GatesView(QWidget):
         self.note.setText(note)
         self.note.show()
         self.scroll_area.hide()
+        self.info.setText("")
+        self.chars.setText("")
         self.data = None
 
     def show_frame(self, data: dict) -> None:

@@ -99,6 +99,7 @@ class WeightsView(QWidget):
         self.note.setText(note)
         self.note.show()
         self.graphics.hide()
+        self.info.setText("")
 
     def start_run(self) -> None:
         """A new run: forget the gradient-norm history (the layers may have changed)."""
