@@ -107,9 +107,6 @@ class MainWindow(QMainWindow):
         self.recovery = Recovery(self.doc, recovery_folder or data_dir(), self)
         self.files = FileActions(self)
         self.shape_status = QLabel(self)
-        self.run_status = QLabel(self)
-        self.run_status.hide()
-        self.statusBar().addPermanentWidget(self.run_status)
         self.statusBar().addPermanentWidget(self.shape_status)
         self._build_actions()
         install_bridge(self, self.file_menu, self.quit_action)     # File → Import / Export ▸, the Code panel
@@ -180,9 +177,6 @@ class MainWindow(QMainWindow):
         from engine.runtime.run_model import RunEvent
         self.training_toolbar = TrainingToolbar(self.training_panel, actions, self)
         self.run.subscribe(RunEvent.STATE, self.training_toolbar.follow_state)    # after the panel's
-        self.run.subscribe(RunEvent.PROGRESS, self._show_run_progress)
-        self.run.subscribe(RunEvent.FINISHED, lambda _r: self._run_status_done())
-        self.run.subscribe(RunEvent.FAILED, lambda _m: self._run_status_done())
         self.addToolBar(self.training_toolbar)
 
     def show_live_views(self) -> None:
@@ -698,26 +692,6 @@ class MainWindow(QMainWindow):
     def running(self) -> bool:
         run = getattr(self, "run", None)
         return run is not None and run.active
-
-    def _show_run_progress(self, p: dict) -> None:
-        """The run's progress in the status bar's right corner while it trains."""
-        epoch, epochs = p.get("epoch"), p.get("epochs") or self.run.settings.get("epochs")
-        step, steps = p.get("global_step"), p.get("total_steps")
-        parts = []
-        if epoch is not None and epochs:
-            parts.append(f"epoch {epoch} of {epochs}")
-        if step is not None and steps:
-            parts.append(f"{100 * step / max(1, steps):.0f} %")
-        if p.get("eta_s") is not None:
-            parts.append(f"{max(0, round(p['eta_s']))} s left")
-        if p.get("loss") is not None:
-            parts.append(f"loss {p['loss']:.4g}")
-        self.run_status.setText("Training: " + ", ".join(parts) if parts else "Training…")
-        self.run_status.show()
-
-    def _run_status_done(self) -> None:
-        self.run_status.setText("")
-        self.run_status.hide()
 
     def closeEvent(self, event) -> None:
         if self.running():

@@ -30,7 +30,8 @@ def finished_run(window, qtbot):
         qtbot.waitUntil(lambda: window.run_status.text().startswith("Training"), timeout=WAIT_MS)
         states.append(window.run_status.text())
     qtbot.waitUntil(lambda: window.run.frame_step == done.args[0]["steps"], timeout=10_000)
-    assert window.run_status.text() == ""          # idle again: the run line is empty
+    # idle again: the run line says how the run ended
+    assert window.run_status.text().startswith("Last run: 2 epoch(s), validation accuracy ")
     return window, done.args[0]
 
 

@@ -148,11 +148,18 @@ def test_the_status_bar_tells_the_last_step_not_an_old_message(window):
 
 
 def test_run_progress_shows_in_the_status_bar(window):
+    window.training_controller.state_changed.emit("running")
     window.training_controller.progress.emit({"epoch": 2, "epochs": 5, "global_step": 30, "total_steps": 100,
                                               "loss": 0.25, "eta_s": 12.2})
     assert window.run_status.text() == "Training: epoch 2 of 5, 30 %, 12 s left, loss 0.25"
-    window.training_controller.finished.emit({})
-    assert not window.run_status.isVisible()
+    window.training_controller.state_changed.emit("idle")
+    window.training_controller.finished.emit({"epochs": 5, "val_accuracy": 0.67, "val_loss": 0.9563})
+    assert window.run_status.text() == "Last run: 5 epoch(s), validation accuracy 67.0%, loss 0.9563"
+    window.training_controller.finished.emit({"epochs": 2, "stopped": True})
+    assert window.run_status.text() == "Last run stopped after 2 epoch(s)"
+    window.doc.undo_stack.setClean()
+    window.new_action.trigger() if hasattr(window, "new_action") else window.files.new()
+    assert not window.run_status.isVisible()              # another network: nothing of the last run
 
 
 def test_f1_lists_every_shortcut_including_the_training_keys(window):
