@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QPalette
@@ -245,3 +246,23 @@ def test_the_minimap_covers_no_card_of_alexnet_fitted_or_zoomed_in(window, qtbot
         assert covered() == []
         view.zoom_in()
     assert view.minimap.isVisible() or view.minimap_crowded
+
+
+def test_a_feature_map_plot_shown_after_a_theme_change_follows_the_theme(window, dark):
+    """The Feature maps view swaps its map and bar plots in and out of its canvas; one that was out while
+    the theme changed came back with the old theme's dark-grey title and ticks on the dark background."""
+    window.live_views.ensure_views()
+    features = window.live_views.views["features"]
+    from widgets.plots import plot_colours
+    image = np.zeros((8, 8), np.float32)
+    frame = {"block": "conv1", "shape": [1, 8, 8], "range": [0.0, 1.0], "kind": "maps", "image": image,
+             "tile": [8, 8], "channels": 1, "sample": {}}
+    vector = {"block": "dense2", "shape": [10], "range": [-1.0, 1.0], "kind": "vector", "values": list(range(10)),
+              "sample": {}}
+    features.show_frame(vector)                     # the bar plot in, the map plot out
+    window.set_theme("dark")
+    features.show_frame(frame)                      # the map plot back in
+    fg = features.map_plot.getAxis("left").textPen().color()
+    assert fg.lightness() > 150
+    assert features.map_plot.titleLabel.opts["color"] == plot_colours()[1]
+    window.set_theme("light")

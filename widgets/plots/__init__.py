@@ -32,20 +32,26 @@ def follow_theme() -> None:
     if QApplication.instance() is None:
         return
     for widget in QApplication.allWidgets():
-        if not isinstance(widget, pg.GraphicsView):
-            continue
-        widget.setBackground(bg)
-        scene = widget.scene()
-        for item in scene.items() if scene is not None else ():
-            if isinstance(item, pg.AxisItem):
-                item.setPen(fg)
-                item.setTextPen(fg)
-            elif isinstance(item, pg.LegendItem):
-                item.setBrush(pg.mkBrush(legend_brush()))
-                item.setLabelTextColor(fg)
-            elif isinstance(item, pg.LabelItem):
-                item.opts["color"] = fg
-                item.setText(item.text)
+        if isinstance(widget, pg.GraphicsView):
+            widget.setBackground(bg)
+            theme_scene(widget)
+
+
+def theme_scene(view: pg.GraphicsView) -> None:
+    """The axes, legends and titles in a plot canvas in the theme's colours (also for a plot put back
+    into a canvas: one taken out while the theme changed kept the colours of the theme before)."""
+    fg = plot_colours()[1]
+    scene = view.scene()
+    for item in scene.items() if scene is not None else ():
+        if isinstance(item, pg.AxisItem):
+            item.setPen(fg)
+            item.setTextPen(fg)
+        elif isinstance(item, pg.LegendItem):
+            item.setBrush(pg.mkBrush(legend_brush()))
+            item.setLabelTextColor(fg)
+        elif isinstance(item, pg.LabelItem):
+            item.opts["color"] = fg
+            item.setText(item.text)
 
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLay
 
 from widgets.learn.overlay import ReceptiveOverlay
 
+from . import theme_scene
 from .common import (DIVERGING, GREY, SEQUENTIAL, StickyLevels, StickyRange, cache_axes, escape, graphics_layout,
                      grid_plot, image_plot, info_label, note_label, set_image, set_title, show_grid)
 
@@ -110,6 +111,7 @@ class FeaturesView(QWidget):
             self.graphics.removeItem(self._shown)
         if plot is not None:
             self.graphics.addItem(plot, row=0, col=1)
+            theme_scene(self.graphics)          # the theme may have changed while it was out
         self._shown = plot
 
     def show_frame(self, data: dict) -> None:

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from widgets.learn.filter_pick import FilterPicker
 
+from . import theme_scene
 from .common import StickyLevels, graphics_layout, image_plot, info_label, note_label, set_image
 
 
@@ -60,6 +61,7 @@ class FiltersView(QWidget):
         if rgb != self._rgb:
             self.graphics.removeItem(self.rgb_plot if self._rgb else self.plot)
             self.graphics.addItem(self.rgb_plot if rgb else self.plot)
+            theme_scene(self.graphics)          # the theme may have changed while it was out
             self._rgb = rgb
         vmax = float(data["vmax"])
         if rgb:
