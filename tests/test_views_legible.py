@@ -181,3 +181,19 @@ def test_the_weights_plots_have_room_and_labels_apart(live, qtbot):
             assert rects and _apart(rects), side
     norm_ticks = _tick_rects(view.norm_plot.getAxis("left"))
     assert len(norm_ticks) >= 2                                 # whole decades, labelled
+
+
+def test_labels_cut_to_fit_keep_their_ends(qapp):
+    """Probe labels in a narrow cell were cut at the end ("diago…" twice for the two diagonals); cut in
+    the middle they stay apart, as the palette's block names do ("Adaptiv…Pool2d")."""
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtGui import QFont, QTransform
+
+    from widgets.palette import BlockPalette
+    from widgets.plots.common import CellLabels
+    labels = CellLabels()
+    labels.set_labels([(0, 0, "diagonal \\", "#000", 4.0, 1.0), (0, 1, "diagonal /", "#000", 4.0, 1.0)],
+                      QRectF(0, 0, 4, 2))
+    texts = [text for _box, text, _c, _f in labels.boxes(QTransform.fromScale(12, 20), QFont())]
+    assert len(texts) == 2 and texts[0] != texts[1] and all("…" in t for t in texts)
+    assert BlockPalette().tree.textElideMode() == Qt.TextElideMode.ElideMiddle

@@ -66,6 +66,8 @@ class BlockPalette(QWidget):
         self.search.setPlaceholderText("Search blocks…")
         self.search.setClearButtonEnabled(True)
         self.tree = _BlockTree(self)
+        # a narrow panel cuts names in the middle: "Adaptiv…Pool2d", not three alike "AdaptiveAvgPoo…"
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(4)

@@ -328,7 +328,8 @@ class CellLabels(pg.GraphicsObject):
                 if px < self.MIN_PX or w < 2 * self.MIN_PX:
                     continue
                 f.setPixelSize(max(1, int(px)))
-                text = QFontMetricsF(f).elidedText(text, Qt.TextElideMode.ElideRight, w - 1)
+                # cut in the middle: labels alike but for their ends (a diagonal and its mirror) stay apart
+                text = QFontMetricsF(f).elidedText(text, Qt.TextElideMode.ElideMiddle, w - 1)
                 box = QRectF(p.x(), p.y(), w - 1, h)
             elif self.align == "center":
                 box = QRectF(p.x() - 40, p.y() - 9, 80, 18)
