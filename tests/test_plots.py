@@ -461,3 +461,17 @@ def test_plots_repaint_one_rectangle_and_draw_solid_grid_lines_under_the_curves(
         assert ticks and all(pen.color().alpha() == 255 for pen, _a, _b in ticks)
         assert axis.zValue() < plot.vb.zValue()
     painter.end()
+
+
+def test_curves_say_when_they_will_appear_instead_of_showing_empty_axes(views):
+    """Before a run (and after another network is opened) the curves are a note, not empty axes squeezed
+    into a low panel, and there is nothing to export; a run brings the plots."""
+    views.ensure_views()
+    curves = views.views["curves"]
+    assert not curves.note.isHidden() and "appear here when training starts" in curves.note.text()
+    assert curves.plots_box.isHidden() and not any(b.isEnabled() for b in curves.exports)
+    views.run.on_started({"task": "classification"})
+    assert not curves.plots_box.isHidden() and curves.note.isHidden() and all(b.isEnabled() for b in curves.exports)
+    views.run.on_finished({})
+    views.run.clear("Another network was opened.")
+    assert curves.plots_box.isHidden() and curves.note.text() == "Another network was opened."

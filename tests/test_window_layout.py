@@ -114,6 +114,7 @@ def test_plots_in_the_dark_theme_have_a_dark_background(window, dark, qtbot):
     window.set_theme("dark")
     window.show_live_views()
     window.live_views.ensure_views()
+    window.run.on_started({"task": "classification"})        # a run began: the curves' plots are shown
     qtbot.wait(50)
     import pyqtgraph as pg
     plots = [w for w in window.live_views.findChildren(pg.GraphicsView) if w.isVisible()]

@@ -355,7 +355,7 @@ class LiveViews(QWidget):
         self.meter_label.setText("view overhead")
         if not self.views:
             return
-        self.views[View.CURVES].start_run(None)
+        self.views[View.CURVES].clear(reason or OTHER_NETWORK)
         self.views[View.WEIGHTS].start_run()
         self.views[View.OUTCOME].start_run()
         for name in WIDGETS:

@@ -17,7 +17,7 @@ from engine.core.files import atomic_write_bytes, atomic_write_text
 
 from .. import folders
 from .common import (LegendStrip, Series, StickyRange, cache_axes, ema, graphics_layout, grid_plot, info_label,
-                     set_title, show_grid)
+                     note_label, set_title, show_grid)
 
 SMOOTHING = 0.1        # EMA weight of a new step's value
 MAX_EARLIER_RUNS = 3
@@ -35,6 +35,7 @@ def series_styles() -> dict[str, dict]:
             "earlier": {"pen": pg.mkPen(QColor(120, 120, 120, 90), width=1.5, style=Qt.PenStyle.DashLine)}}
 
 
+EMPTY = "The loss and accuracy curves appear here when training starts (Start, or F5)."
 LEGEND = (("smoothed", "train (smoothed)"), ("train", "train, per epoch"), ("val", "validation, per epoch"),
           ("earlier", "earlier run of this network"))
 
@@ -154,6 +155,7 @@ class CurvesView(QWidget):
         png, csv_button = QPushButton("Export PNG…"), QPushButton("Export CSV…")
         png.clicked.connect(self._ask_png)
         csv_button.clicked.connect(self._ask_csv)
+        self.exports = (png, csv_button)
         self.readout = info_label("Hover over a plot to read its values.")
         self.readout.setStyleSheet("color: #444;")
         bar = QHBoxLayout()
@@ -172,10 +174,13 @@ class CurvesView(QWidget):
         box.setSpacing(0)
         box.addWidget(self.legend)
         box.addWidget(self.graphics, 1)
+        self.note = note_label(EMPTY)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(bar)
+        lay.addWidget(self.note)
         lay.addWidget(self.plots_box, 1)
+        self._show_plots(False)
         self.graphics.scene().sigMouseMoved.connect(self._hover)
 
     def _add_plot(self, col: int) -> pg.PlotItem:
@@ -199,10 +204,25 @@ class CurvesView(QWidget):
             p.xr.range = p.yr.range = None
             p.show_earlier(earlier)
             p.clear()
+        self._show_plots(True)
         self.legend.set_shown("earlier", bool(earlier))
         self.legend.set_text("earlier", "earlier runs of this network" if len(earlier) > 1 else
                              "earlier run of this network")
         self.last_step = 0
+
+    def clear(self, note: str) -> None:
+        """Another network: its curves have not been drawn yet; a note says so instead of empty axes."""
+        self.start_run(None)
+        self.note.setText(note)
+        self._show_plots(False)
+
+    def _show_plots(self, shown: bool) -> None:
+        """The plots (with data or a run going), or the note in their place (empty axes squeezed into a
+        low panel read as a broken view)."""
+        self.plots_box.setVisible(shown)
+        self.note.setVisible(not shown)
+        for button in self.exports:
+            button.setEnabled(shown)
 
     def earlier_runs(self) -> int:
         return len(self.archive.get(self.run_key, []))
