@@ -136,6 +136,8 @@ def test_gates_and_generated_text_of_a_char_lstm(views):
     text = outcome.text_box.toPlainText()
     generated = views.last_frame["views"]["outcome"]["text"]["generated"]
     assert "after epoch 1" in text and len(generated) == 40 and generated in text
+    assert "the data's text up to ▌, then the network's" in text          # the mark explained
+    assert "at least half of them right" in outcome.pred_list.text()        # and the colours
 
 
 def test_a_removed_block_clears_its_view_with_a_note(views):

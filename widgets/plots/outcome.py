@@ -125,7 +125,8 @@ class OutcomeView(QWidget):
             self.text_box.show()
             self.text_controls.show()
             self.text_box.appendPlainText(f"— after epoch {_of(self._text_epoch, text.get('epochs'))}, "
-                                          f"temperature {text['temperature']:g} —\n{text['seed']}▌{text['generated']}\n")
+                                          f"temperature {text['temperature']:g}: the data's text up to ▌, "
+                                          f"then the network's —\n{text['seed']}▌{text['generated']}\n")
             self._fit_text_box()
 
     def text_lines(self) -> int:
@@ -182,7 +183,9 @@ class OutcomeView(QWidget):
             rows = [f"<span style='color:{'#2a7' if ok else '#c33' if ok is False else '#333'}'>"
                     f"<tt>{escape(p)}</tt></span> (target <tt>{escape(lab)}</tt>)"
                     for lab, p, ok in zip(labels, preds, correct)][:8]
-            self.pred_list.setText("<b>probe predictions</b><br>" + "<br>".join(rows))
+            self.pred_list.setText("<b>probe predictions</b> (each step predicted from the ones before it; "
+                                   "<span style='color:#2a7'>green</span>: at least half of them right)<br>"
+                                   + "<br>".join(rows))
             self.pred_list.show()
             return
         if self.pred_list.text():
