@@ -162,7 +162,21 @@ class SetParams(_Command):
         self.after = copy.deepcopy(other.after)
         if same(self.after, self.before):       # 1 → 2 → 1 is no change; 1 → True is one
             self.setObsolete(True)
+        elif self._back_to_default():            # p left at its default, typed on, then shown as 0.5 again
+            self.setObsolete(True)
+            with self.doc.batch():
+                self._undo()                     # the block's parameters exactly as before (0.5 is not written)
         return True
+
+    def _back_to_default(self) -> bool:
+        """The edited parameters hold what they held before, counting a parameter left out as its default."""
+        node = self.net.nodes.get(self.node_id)
+        spec = engine.BLOCKS.get(node.type) if node is not None else None
+        if spec is None:
+            return False
+        defaults = {p.name: p.default for p in spec.params}
+        return all(name in defaults and same(self.after.get(name, defaults[name]), self.before.get(name, defaults[name]))
+                   for name in self.new)
 
     def _redo(self):
         self.net.set_params(self.node_id, copy.deepcopy(self.after))

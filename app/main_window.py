@@ -398,6 +398,12 @@ class MainWindow(QMainWindow):
         one), so an earlier message never stays up as if it were news."""
         stack = self.doc.undo_stack
         before, self._step_index = self._step_index, index
+        announced = getattr(self, "_announced", None)
+        if index < before and index == stack.count() and announced is not None and before == index + 1:
+            # the newest step merged back to no change and was dropped (typed 1, then 1.5 out of range)
+            text, self._announced = f"{announced[1].rstrip('.')}: back as it was (no step to undo).", None
+            self.show_status(text)
+            return
         if index < before:
             text = f"Undone: {stack.text(index)}."
         elif index > before:

@@ -3,15 +3,18 @@
 - `BoundedSpinBox` / `BoundedDoubleSpinBox`: a number typed outside the range is kept while typing
   (QSpinBox would refuse the keystroke and silently stop at its maximum) and, when the edit ends, the
   box says its allowed range in a tooltip at the box and through `out_of_range(message)`, then shows
-  the last valid value again.
-- `WheelGuard`: installed on the application, it sends the wheel over an unfocused combo box or spin box
-  inside a scrolled panel to the panel (it scrolls) instead of the box (its value never changes by
-  accident; click the box first to use the wheel on it).
+  the value it had before the typing began again (with keyboard tracking, typing 1.5 passes through 1,
+  a valid value sent on at once; it is taken back, so the out-of-range number changes nothing).
+- `WheelGuard`: installed on the application, it sends the wheel over a combo box or spin box inside a
+  scrolled panel to the panel (it scrolls) instead of the box, focused or not: a box clicked a moment
+  ago keeps its focus, and the next scroll of the panel would change it. Such boxes take focus by click
+  or Tab, never by the wheel; their values step with the arrow keys, and an open combo list still
+  scrolls with the wheel (it is a window of its own).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtGui import QValidator
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QValidator
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSpinBox,
@@ -21,6 +24,8 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QToolTip,
 )
+
+_EDIT_KEYS = (Qt.Key.Key_Backspace, Qt.Key.Key_Delete)
 
 
 class _Bounded:
@@ -32,7 +37,15 @@ class _Bounded:
     def __init__(self, parent=None, what: str = "This value"):
         super().__init__(parent)
         self.what = what
+        self._before_typing = None       # the value when the current typing began; None while not typing
         self.editingFinished.connect(self._check_typed)
+
+    def keyPressEvent(self, event):
+        if self._before_typing is None and (event.text().isprintable() and event.text() or event.key() in _EDIT_KEYS
+                                            or event.matches(QKeySequence.StandardKey.Paste)
+                                            or event.matches(QKeySequence.StandardKey.Cut)):
+            self._before_typing = self.value()
+        super().keyPressEvent(event)
 
     def validate(self, text, pos):
         if self._typed_out_of_range(text) is not None:
@@ -76,9 +89,10 @@ class _Bounded:
     def _check_typed(self) -> None:
         self._note_typed(self.lineEdit().text())
         message, self._pending = getattr(self, "_pending", None), None
+        before, self._before_typing = self._before_typing, None
         if not message:
             return
-        self.setValue(self.value())          # the last valid value, shown again
+        self.setValue(self.value() if before is None else before)     # the value before the typing, shown again
         self.lineEdit().setText(self.textFromValue(self.value()) if not self.prefix() and not self.suffix()
                                 else self.prefix() + self.textFromValue(self.value()) + self.suffix())
         QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), message, self)
@@ -96,16 +110,30 @@ class BoundedDoubleSpinBox(_Bounded, QDoubleSpinBox):
     _number = staticmethod(float)
 
 
+def _scroll_area(widget) -> QAbstractScrollArea | None:
+    area = widget.parentWidget()
+    while area is not None and not isinstance(area, QAbstractScrollArea):
+        area = area.parentWidget()
+    return area
+
+
 class WheelGuard(QObject):
-    """The wheel over an unfocused combo or spin box in a scrolled panel scrolls the panel."""
+    """The wheel over a combo or spin box in a scrolled panel scrolls the panel, and never focuses the box.
+
+    Qt gives a combo or spin box the focus on a real wheel event (their policy is WheelFocus) before any
+    event filter sees it, so a rule "unfocused boxes pass the wheel on" never held; each box in a scrolled
+    panel gets StrongFocus when it is polished (also one made or replaced later) and passes every wheel on."""
 
     def eventFilter(self, obj, event) -> bool:
-        if event.type() != QEvent.Type.Wheel or not isinstance(obj, (QComboBox, QAbstractSpinBox)) or obj.hasFocus():
+        kind = event.type()
+        if kind not in (QEvent.Type.Wheel, QEvent.Type.Polish) or not isinstance(obj, (QComboBox, QAbstractSpinBox)):
             return False
-        area = obj.parentWidget()
-        while area is not None and not isinstance(area, QAbstractScrollArea):
-            area = area.parentWidget()
+        area = _scroll_area(obj)
         if area is None:
+            return False
+        if kind == QEvent.Type.Polish:
+            if obj.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+                obj.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             return False
         QApplication.sendEvent(area.viewport(), event.clone())     # the panel scrolls
         return True

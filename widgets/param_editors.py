@@ -94,7 +94,9 @@ class FloatEditor(ParamEditor):
         return round(self.spin.value(), 6)
 
     def set_value(self, value) -> None:
-        self.spin.setValue(float(value if value is not None else 0.0))
+        value = float(value if value is not None else 0.0)
+        if value != self.spin.value():      # the same value again would write "0.0000" over a "0." being typed
+            self.spin.setValue(value)
 
 
 class BoolEditor(ParamEditor):
