@@ -175,7 +175,8 @@ class SetParams(_Command):
         if spec is None:
             return False
         defaults = {p.name: p.default for p in spec.params}
-        return all(name in defaults and same(self.after.get(name, defaults[name]), self.before.get(name, defaults[name]))
+        return all(name in defaults
+                   and same(self.after.get(name, defaults[name]), self.before.get(name, defaults[name]))
                    for name in self.new)
 
     def _redo(self):
