@@ -138,6 +138,11 @@ def test_gates_and_generated_text_of_a_char_lstm(views):
     assert "after epoch 1" in text and len(generated) == 40 and generated in text
     assert "the data's text up to ▌, then the network's" in text          # the mark explained
     assert "at least half of them right" in outcome.pred_list.text()        # and the colours
+    views.resize(1100, 320)                    # a low dock: the predictions scroll instead of being cut off
+    from PySide6.QtWidgets import QApplication
+    QApplication.processEvents()
+    assert not outcome.pred_box.isHidden() and outcome.pred_box.widget() is outcome.pred_list
+    assert outcome.pred_box.verticalScrollBar().maximum() > 0
 
 
 def test_a_removed_block_clears_its_view_with_a_note(views):

@@ -14,6 +14,7 @@ from .common import CellLabels, SEQUENTIAL, cache_axes, escape, graphics_layout,
 BORDER = 2
 MAX_TEXT_LABELS = 400        # above this many cells the confusion matrix shows colours only
 MIN_GRAPHICS = 220           # px: the matrix and the probe grid; the view scrolls below that
+PRED_MIN_W = 280        # px: the probe predictions beside the generated text
 MAX_TEXT_LINES = 16          # the generated-text box grows with its text up to this many lines
 MIN_TEXT_LINES = 8           # and is never shorter than this
 
@@ -53,7 +54,11 @@ class OutcomeView(QWidget):
         self.pred_list = QLabel("")
         self.pred_list.setWordWrap(True)
         self.pred_list.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.pred_list.hide()
+        self.pred_box = QScrollArea()                   # eight long sequences need more room than a low dock
+        self.pred_box.setWidgetResizable(True)
+        self.pred_box.setFrameShape(QFrame.Shape.NoFrame)
+        self.pred_box.setWidget(self.pred_list)
+        self.pred_box.hide()
         self.text_box = QPlainTextEdit()
         self.text_box.setReadOnly(True)
         self.text_box.setFont(QFont("monospace"))
@@ -63,9 +68,11 @@ class OutcomeView(QWidget):
         # a character model: its probe predictions beside the generated text, so the text box has the
         # dock's whole height (under each other it had three lines at 1280×800)
         text_split = QSplitter(Qt.Orientation.Horizontal)
-        text_split.addWidget(self.pred_list)
+        text_split.addWidget(self.pred_box)
         text_split.addWidget(self.text_box)
-        text_split.setStretchFactor(1, 1)
+        self.pred_box.setMinimumWidth(PRED_MIN_W)
+        text_split.setStretchFactor(0, 2)               # two fifths for the predictions, three for the text
+        text_split.setStretchFactor(1, 3)
         text_split.setChildrenCollapsible(False)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.graphics)
@@ -103,7 +110,7 @@ class OutcomeView(QWidget):
         self._fit_text_box()
         self.text_controls.hide()
         self.pred_list.setText("")
-        self.pred_list.hide()
+        self.pred_box.hide()
         self._grid = None
         self.graphics.hide()
         self._cm_epoch = self._text_epoch = None
@@ -186,11 +193,11 @@ class OutcomeView(QWidget):
             self.pred_list.setText("<b>probe predictions</b> (each step predicted from the ones before it; "
                                    "<span style='color:#2a7'>green</span>: at least half of them right)<br>"
                                    + "<br>".join(rows))
-            self.pred_list.show()
+            self.pred_box.show()
             return
         if self.pred_list.text():
             self.pred_list.setText("")
-            self.pred_list.hide()
+            self.pred_box.hide()
         images = np.asarray(images, np.float32)
         n, h, w = images.shape[:3]
         th, tw = h + 2 * BORDER, w + 2 * BORDER
