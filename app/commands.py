@@ -44,8 +44,9 @@ class AddBlock(_Command):
         self.node_id = node_id or doc.network.unique_id(type_name)
         if self.node_id in doc.network:
             raise GraphError(f"There is already a block named '{self.node_id}'.")
-        label = doc.network.nodes[source].spec.label if source in doc.network else None
-        super().__init__(doc, f"add {type_name} '{self.node_id}'" + (f" after {label}" if label else ""))
+        # named as the status bar names it: after the block, not after its type ("after ReLU" said which?)
+        after = f" after '{source}'" if source in doc.network else ""
+        super().__init__(doc, f"add {type_name} '{self.node_id}'{after}")
         [block] = checked_blocks([{"id": self.node_id, "type": type_name, "params": params, "position": position}],
                                  typed=True)
         self.type_name, self.params, self.position, self.source = type_name, block["params"], block["position"], source

@@ -167,7 +167,7 @@ def test_quick_add_with_the_keyboard_only_links_it_from_the_selected_block(windo
     [new] = window.scene.selected_ids()
     assert window.doc.network.nodes[new].type == "Softmax"
     assert ("dense2", new) in links(window)
-    assert "Softmax" in window.doc.undo_stack.undoText()
+    assert window.doc.undo_stack.undoText() == f"add Softmax '{new}' after 'dense2'"     # named as the status names it
     window.undo_action.trigger()
     assert new not in window.doc.network
 
