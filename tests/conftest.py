@@ -29,6 +29,27 @@ def load_example():
 
 
 @pytest.fixture
+def open_window(qtbot, tmp_path, monkeypatch):
+    """open_window("mnist_cnn", (1400, 900)) -> a shown MainWindow on that example, with its own settings
+    folder and every "save the changes?" answered Discard."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.main_window import MainWindow
+    monkeypatch.setenv("NETWRIGHT_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+
+    def open_(example: str, size: tuple[int, int]):
+        w = MainWindow()
+        qtbot.addWidget(w)
+        assert w.files.open_path(EXAMPLES / f"{example}.json", ask=False)
+        w.resize(*size)
+        w.show()
+        qtbot.waitExposed(w)
+        return w
+    return open_
+
+
+@pytest.fixture
 def data_dir() -> Path:
     """/work/shared/data (MNIST test digits, tinyshakespeare.txt); skips the test where it is absent."""
     if not DATA.is_dir():

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from app.main_window import MainWindow
 from engine.core.layout import crowded
@@ -24,15 +24,8 @@ KINDS = {"press": QMouseEvent.Type.MouseButtonPress, "move": QMouseEvent.Type.Mo
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("NETWRIGHT_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
-    w = MainWindow()
-    qtbot.addWidget(w)
-    assert w.files.open_path(EXAMPLES / "mnist_cnn.json", ask=False)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
+def window(open_window):
+    w = open_window("mnist_cnn", (1400, 900))
     w.view.reset_zoom()
     return w
 
@@ -153,19 +146,26 @@ def test_paste_at_the_mouse_from_the_canvas_menu_and_the_copies_are_selected(win
     assert (new[0], new[1]) in links(window)          # the link between the copies came along
 
 
-def test_quick_add_with_the_keyboard_only_links_it_from_the_selected_block(window, qtbot):
-    """dense2 is the last block: the new one is appended after it, linked from it."""
-    window.scene.select_ids(["dense2"])
+def quick_add_by_keys(window, after: str, letters: str, type_name: str) -> str:
+    """Select `after`, then Tab over the canvas, type `letters` and press Enter (the highlighted match must be
+    `type_name`); returns the id of the block added, which is selected."""
+    window.scene.select_ids([after])
     window.view.setFocus()
     QTest.keyClick(window.view, Qt.Key.Key_Tab)
     box = window.view.quick_add
     assert box.isVisible() and box.field.hasFocus()
-    QTest.keyClicks(box.field, "softm")
-    assert box.list.currentItem().data(Qt.ItemDataRole.UserRole) == "Softmax"
+    QTest.keyClicks(box.field, letters)
+    assert box.list.currentItem().data(Qt.ItemDataRole.UserRole) == type_name
     QTest.keyClick(box.field, Qt.Key.Key_Return)
     assert not box.isVisible()
     [new] = window.scene.selected_ids()
-    assert window.doc.network.nodes[new].type == "Softmax"
+    assert window.doc.network.nodes[new].type == type_name
+    return new
+
+
+def test_quick_add_with_the_keyboard_only_links_it_from_the_selected_block(window, qtbot):
+    """dense2 is the last block: the new one is appended after it, linked from it."""
+    new = quick_add_by_keys(window, "dense2", "softm", "Softmax")
     assert ("dense2", new) in links(window)
     assert window.doc.undo_stack.undoText() == f"add Softmax '{new}' after 'dense2'"     # named as the status names it
     window.undo_action.trigger()
@@ -177,17 +177,7 @@ def test_quick_add_after_a_middle_block_goes_into_its_link_as_one_undo_step(wind
     not as a second branch that would give the network two outputs."""
     net = window.doc.network
     before = snapshot(window)
-    window.scene.select_ids(["relu3"])
-    window.view.setFocus()
-    QTest.keyClick(window.view, Qt.Key.Key_Tab)
-    box = window.view.quick_add
-    assert box.isVisible() and box.field.hasFocus()
-    QTest.keyClicks(box.field, "drop")
-    assert box.list.currentItem().data(Qt.ItemDataRole.UserRole) == "Dropout"
-    QTest.keyClick(box.field, Qt.Key.Key_Return)
-    assert not box.isVisible()
-    [new] = window.scene.selected_ids()
-    assert net.nodes[new].type == "Dropout"
+    new = quick_add_by_keys(window, "relu3", "drop", "Dropout")
     assert ("relu3", new) in links(window) and (new, "dense2") in links(window)
     assert ("relu3", "dense2") not in links(window)
     assert net.outputs_of("relu3") == [new] and net.output_node() == "dense2"

@@ -118,22 +118,8 @@ def test_an_inspector_number_typed_out_of_range_says_its_range(qtbot):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    from pathlib import Path
-
-    from PySide6.QtWidgets import QMessageBox
-
-    from app.main_window import MainWindow
-    monkeypatch.setenv("NETWRIGHT_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
-    w = MainWindow()
-    qtbot.addWidget(w)
-    assert w.files.open_path(Path(__file__).resolve().parents[1] / "resources" / "examples" / "mnist_cnn.json",
-                             ask=False)
-    w.resize(1300, 850)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+def window(open_window):
+    return open_window("mnist_cnn", (1300, 850))
 
 
 def type_in(spin, text: str) -> None:

@@ -48,6 +48,15 @@ def views(qtbot):
     return v
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """The live views' clock, moved on by hand: clock["t"] += seconds."""
+    import widgets.live_views as lv
+    now = {"t": 100.0}
+    monkeypatch.setattr(lv.time, "monotonic", lambda: now["t"])
+    return now
+
+
 def show(views, name):
     from widgets.live_views import TABS
     views.tabs.setCurrentIndex([n for n, _ in TABS].index(name))
@@ -258,10 +267,7 @@ def test_views_follow_a_run_in_the_child_process_through_the_controller(views, q
     assert "confusion matrix after epoch " in outcome.cm_plot.titleLabel.text
 
 
-def test_curves_are_redrawn_at_most_ten_times_a_second_and_at_the_end(views, monkeypatch):
-    import widgets.live_views as lv
-    clock = {"t": 100.0}
-    monkeypatch.setattr(lv.time, "monotonic", lambda: clock["t"])
+def test_curves_are_redrawn_at_most_ten_times_a_second_and_at_the_end(views, clock):
     views.run.on_started({"task": "classification"})
     curves = views.views["curves"]
     views.run.on_scalars({"step": [1, 2], "loss": [2.0, 1.9], "accuracy": [0.1, 0.2]})
@@ -359,15 +365,13 @@ def test_views_off_screen_draw_their_first_frame_before_their_tab_is_opened(view
     assert all(views.frames_shown(name) == 1 for name in ("filters", "features", "weights", "outcome"))
 
 
-def test_tabs_off_screen_are_laid_out_at_the_real_size_and_painted_before_their_first_visit(views, monkeypatch):
+def test_tabs_off_screen_are_laid_out_at_the_real_size_and_painted_before_their_first_visit(views, clock):
     """A hidden page was laid out at 640×480: its first visit laid it out again at the real size and painted
     every plot's lazy work at once (20–35 ms more, the run's one hitch over 50 ms). Ahead of that visit the
     page is laid out at the size of the page on screen, so opening its tab resizes nothing."""
     from PySide6.QtCore import QEvent, QObject
 
     import widgets.live_views as lv
-    clock = {"t": 100.0}
-    monkeypatch.setattr(lv.time, "monotonic", lambda: clock["t"])
     views.screen_box.setChecked(False)                    # every view computed
     frames = train_into(views, CNN, shapes_dataset(320), epochs=1)
     views.run.on_started({"task": "classification"})
@@ -397,13 +401,11 @@ def test_tabs_off_screen_are_laid_out_at_the_real_size_and_painted_before_their_
         page.removeEventFilter(watcher)
 
 
-def test_tabs_off_screen_without_data_are_laid_out_ahead_too(views, monkeypatch):
+def test_tabs_off_screen_without_data_are_laid_out_ahead_too(views, clock):
     """With only the view on screen computed (the default) the other tabs hold no frame until they are
     opened; their pages are still laid out at the real size during the run, so a first visit waits only
     for its frame. Nothing is prepared while the views cannot be seen."""
     import widgets.live_views as lv
-    clock = {"t": 100.0}
-    monkeypatch.setattr(lv.time, "monotonic", lambda: clock["t"])
     assert views.screen_box.isChecked()
     views.run.on_started({"task": "classification"})
     views.hide()
@@ -419,13 +421,10 @@ def test_tabs_off_screen_without_data_are_laid_out_ahead_too(views, monkeypatch)
     assert all(views.tabs.widget(k).size() == size for k in range(1, len(lv.TABS)))
 
 
-def test_curves_off_screen_wait_and_catch_up_when_their_tab_is_opened(views, monkeypatch):
+def test_curves_off_screen_wait_and_catch_up_when_their_tab_is_opened(views, clock):
     """Plots given new data while hidden computed their paths in the first paint of their tab, both at
     once: off screen the curves keep what they last drew; on screen they catch up one plot per refresh,
     and the end of a run draws them wherever they are."""
-    import widgets.live_views as lv
-    clock = {"t": 100.0}
-    monkeypatch.setattr(lv.time, "monotonic", lambda: clock["t"])
     views.run.on_started({"task": "classification"})
     curves = views.views["curves"]
     views.run.on_scalars({"step": [1, 2], "loss": [2.0, 1.9], "accuracy": [0.1, 0.2]})

@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
 
-from app.main_window import MainWindow
 from app.theme import apply_theme
 from app.training_controller import IDLE, RUNNING
 
@@ -21,15 +20,8 @@ EXAMPLES = ROOT / "resources" / "examples"
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("NETWRIGHT_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
-    w = MainWindow()
-    qtbot.addWidget(w)
-    assert w.files.open_path(EXAMPLES / "lenet5.json", ask=False)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
+def window(open_window):
+    w = open_window("lenet5", (1280, 800))
     yield w
     if w.training_controller.state == RUNNING:
         w.training_controller._set_state(IDLE)
